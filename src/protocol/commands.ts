@@ -1,0 +1,31 @@
+/**
+ * Long-link command ids (PROTOCOL.md §4.3). NOOP = 6 and seq 0 for pushes follow Tencent Mars.
+ * Later protocol sections take ids from their own ranges: 100–199 talk, 200–299 social flows.
+ */
+export const CMD = {
+  AUTH: 1,
+  SEND_MSG: 2,
+  SYNC: 3,
+  SYNC_NOTIFY: 4,
+  ERROR: 5,
+  NOOP: 6,
+} as const
+
+export type CmdName = keyof typeof CMD
+export type CmdId = (typeof CMD)[CmdName]
+
+const NAMES = new Map<number, CmdName>(Object.entries(CMD).map(([name, id]) => [id, name as CmdName]))
+
+export function cmdName(cmd: number): string {
+  return NAMES.get(cmd) ?? `CMD_${cmd}`
+}
+
+export function isKnownCmd(cmd: number): cmd is CmdId {
+  return NAMES.has(cmd)
+}
+
+/** Commands a client may send; the others (SYNC_NOTIFY, ERROR) only come from the server. */
+export const CLIENT_CMDS: ReadonlySet<number> = new Set([CMD.AUTH, CMD.SEND_MSG, CMD.SYNC, CMD.NOOP])
+
+/** seq 0 marks a push from the server; client seqs start at 1. */
+export const PUSH_SEQ = 0

@@ -1,0 +1,99 @@
+/**
+ * Every error imharness reports, server side and harness side, with its stable code.
+ * `ret` is the number a server puts on the wire (short-link envelope, long-link ERROR frame);
+ * harness-only errors never travel and have ret 0. PROTOCOL.md §9 lists the same table; a test
+ * keeps the two in step.
+ */
+export const ERRORS = {
+  // Framing (PROTOCOL.md §4). Fatal: the server sends ERROR then closes.
+  IMH_ERR_FRAME_TOO_SHORT: {ret: 400, fatal: true, text: 'frame shorter than the 20-byte header'},
+  IMH_ERR_BAD_HEAD_LEN: {ret: 400, fatal: true, text: 'headLen is not 20'},
+  IMH_ERR_BAD_VERSION: {ret: 400, fatal: true, text: 'unsupported protocol version'},
+  IMH_ERR_FRAME_TOO_LARGE: {ret: 413, fatal: true, text: 'bodyLen exceeds the maximum body size'},
+  IMH_ERR_LENGTH_MISMATCH: {ret: 400, fatal: true, text: 'bodyLen does not match the bytes that follow the header'},
+  IMH_ERR_TEXT_MESSAGE: {ret: 400, fatal: true, text: 'a WebSocket text message was sent; frames travel as binary messages'},
+  // Frame content (§4, §5). Not fatal: the connection stays open.
+  IMH_ERR_BAD_JSON: {ret: 400, fatal: false, text: 'body is not valid UTF-8 JSON'},
+  IMH_ERR_BAD_BODY: {ret: 400, fatal: false, text: 'body is missing a field or has a field of the wrong type'},
+  IMH_ERR_UNKNOWN_CMD: {ret: 400, fatal: false, text: 'unknown cmd'},
+  IMH_ERR_UNKNOWN_USER: {ret: 404, fatal: false, text: 'no such user'},
+  // Session (§5).
+  IMH_ERR_NOT_AUTHENTICATED: {ret: 1100, fatal: true, text: 'the first frame on a long link must be AUTH'},
+  IMH_ERR_SESSION_INVALID: {ret: 1100, fatal: true, text: 'token unknown or expired'},
+  IMH_ERR_KICKED: {ret: 1101, fatal: true, text: 'kicked by a newer login of the same user'},
+  IMH_ERR_WRONG_NODE: {ret: 1102, fatal: true, text: 'this node does not serve that user; ask the scheduler again'},
+  IMH_ERR_ALREADY_AUTHENTICATED: {ret: 400, fatal: false, text: 'AUTH sent twice on one connection'},
+  IMH_ERR_HANDSHAKE_TIMEOUT: {ret: 408, fatal: true, text: 'no AUTH within the handshake timeout'},
+  IMH_ERR_IDLE_TIMEOUT: {ret: 408, fatal: true, text: 'no frame within the idle timeout'},
+  IMH_ERR_SLOW_CONSUMER: {ret: 503, fatal: true, text: 'the client does not read; its send buffer is over the limit'},
+  // Short link (§3).
+  IMH_ERR_BAD_REQUEST: {ret: 400, fatal: false, text: 'malformed request'},
+  IMH_ERR_BAD_CREDENTIALS: {ret: 401, fatal: false, text: 'wrong username or password'},
+  IMH_ERR_NOT_FOUND: {ret: 404, fatal: false, text: 'no such route'},
+  IMH_ERR_METHOD_NOT_ALLOWED: {ret: 405, fatal: false, text: 'method not allowed on this route'},
+  IMH_ERR_USER_EXISTS: {ret: 409, fatal: false, text: 'username already registered'},
+  IMH_ERR_BODY_TOO_LARGE: {ret: 413, fatal: false, text: 'request body over the limit'},
+  IMH_ERR_UNSUPPORTED_MEDIA_TYPE: {ret: 415, fatal: false, text: 'request body must be application/json'},
+  IMH_ERR_INTERNAL: {ret: 500, fatal: false, text: 'internal server error'},
+  // Harness side: never on the wire.
+  IMH_ERR_TIMEOUT: {ret: 0, fatal: false, text: 'no answer within the time limit'},
+  IMH_ERR_CONNECTION_CLOSED: {ret: 0, fatal: false, text: 'the connection closed before the answer came'},
+  IMH_ERR_CONNECT_FAILED: {ret: 0, fatal: false, text: 'could not connect'},
+  IMH_ERR_SCHEDULER_UNAVAILABLE: {ret: 0, fatal: false, text: 'scheduler, system DNS and fallback list all failed'},
+  IMH_ERR_PROTOCOL_VIOLATION: {ret: 0, fatal: false, text: 'the server answered something the protocol does not allow'},
+  IMH_ERR_SERVER_ERROR: {ret: 0, fatal: false, text: 'the server answered with an error'},
+  IMH_ERR_INVALID_OPTION: {ret: 0, fatal: false, text: 'an option has a value that is not allowed'},
+  IMH_ERR_TOO_MANY_PENDING: {ret: 0, fatal: false, text: 'too many requests awaiting an answer on one link'},
+} as const satisfies Record<string, {ret: number; fatal: boolean; text: string}>
+
+export type ErrorCode = keyof typeof ERRORS
+
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[]
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERRORS, value)
+}
+
+/** Short-link `ret` values with a meaning of their own (PROTOCOL.md §3.2). */
+export const RET = {
+  OK: 0,
+  SESSION_INVALID: 1100,
+  KICKED: 1101,
+  WRONG_NODE: 1102,
+} as const
+
+/** The one error class of imharness: a stable `code`, the wire `ret`, a human message. */
+export class ImhError extends Error {
+  readonly code: ErrorCode
+  readonly ret: number
+  readonly details: Record<string, unknown> | undefined
+
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
+    super(message ?? ERRORS[code].text)
+    this.name = 'ImhError'
+    this.code = code
+    this.ret = ERRORS[code].ret
+    this.details = details
+  }
+
+  get fatal(): boolean {
+    return ERRORS[this.code].fatal
+  }
+}
+
+export function isImhError(err: unknown, code?: ErrorCode): err is ImhError {
+  return err instanceof ImhError && (code === undefined || err.code === code)
+}
+
+/** Builds the `{ret, code, errMsg}` body that ERROR frames and short-link failures carry. */
+export function errorBody(err: ImhError): {ret: number; code: ErrorCode; errMsg: string} {
+  return {ret: err.ret, code: err.code, errMsg: err.message}
+}
+
+/**
+ * WebSocket close code a server uses after a fatal error: 4000 + (ret mod 1000), so 4400 for
+ * framing, 4408 for time-outs, 4100 for an invalid session, 4101 for a kick (PROTOCOL.md §4.5).
+ */
+export function closeCodeFor(ret: number): number {
+  return 4000 + (ret % 1000)
+}

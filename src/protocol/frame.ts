@@ -1,0 +1,140 @@
+import {ImhError} from './errors.js'
+
+/** Long-link framing (PROTOCOL.md §4.1): five big-endian uint32, then a UTF-8 JSON body. */
+export const HEAD_LEN = 20
+export const PROTOCOL_VERSION = 1
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+const UINT32_MAX = 0xffff_ffff
+
+export interface Frame {
+  cmd: number
+  seq: number
+  /** Raw body bytes; empty for NOOP and SYNC_NOTIFY. */
+  body: Buffer
+  version?: number
+}
+
+export interface FrameHeader {
+  headLen: number
+  version: number
+  cmd: number
+  seq: number
+  bodyLen: number
+}
+
+function checkUint32(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > UINT32_MAX) {
+    throw new RangeError(`${name} must be an integer from 0 to ${UINT32_MAX}, got ${value}`)
+  }
+}
+
+/** Encodes one frame. `body` may be bytes, a string, or a value to serialise as JSON. */
+export function encodeFrame(cmd: number, seq: number, body?: unknown, version = PROTOCOL_VERSION): Buffer {
+  checkUint32('cmd', cmd)
+  checkUint32('seq', seq)
+  const bytes = bodyBytes(body)
+  const out = Buffer.allocUnsafe(HEAD_LEN + bytes.length)
+  out.writeUInt32BE(HEAD_LEN, 0)
+  out.writeUInt32BE(version, 4)
+  out.writeUInt32BE(cmd, 8)
+  out.writeUInt32BE(seq, 12)
+  out.writeUInt32BE(bytes.length, 16)
+  bytes.copy(out, HEAD_LEN)
+  return out
+}
+
+function bodyBytes(body: unknown): Buffer {
+  if (body === undefined || body === null) return Buffer.alloc(0)
+  if (Buffer.isBuffer(body)) return body
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  if (typeof body === 'string') return Buffer.from(body, 'utf8')
+  return Buffer.from(JSON.stringify(body), 'utf8')
+}
+
+/** Reads and checks a header. Throws the coded error a server must answer with. */
+export function decodeHeader(buf: Buffer, maxBodyBytes = DEFAULT_MAX_BODY_BYTES): FrameHeader {
+  if (buf.length < HEAD_LEN) throw new ImhError('IMH_ERR_FRAME_TOO_SHORT', `frame of ${buf.length} bytes is shorter than the ${HEAD_LEN}-byte header`)
+  const header: FrameHeader = {
+    headLen: buf.readUInt32BE(0),
+    version: buf.readUInt32BE(4),
+    cmd: buf.readUInt32BE(8),
+    seq: buf.readUInt32BE(12),
+    bodyLen: buf.readUInt32BE(16),
+  }
+  if (header.headLen !== HEAD_LEN) throw new ImhError('IMH_ERR_BAD_HEAD_LEN', `headLen is ${header.headLen}, must be ${HEAD_LEN}`, {header})
+  if (header.version !== PROTOCOL_VERSION) throw new ImhError('IMH_ERR_BAD_VERSION', `version ${header.version} is not supported (this is version ${PROTOCOL_VERSION})`, {header})
+  if (header.bodyLen > maxBodyBytes) throw new ImhError('IMH_ERR_FRAME_TOO_LARGE', `bodyLen ${header.bodyLen} exceeds the limit of ${maxBodyBytes} bytes`, {header})
+  return header
+}
+
+/** Decodes a buffer that holds exactly one frame (one WebSocket binary message). */
+export function decodeFrame(buf: Buffer, maxBodyBytes = DEFAULT_MAX_BODY_BYTES): Frame & {header: FrameHeader} {
+  const header = decodeHeader(buf, maxBodyBytes)
+  if (buf.length !== HEAD_LEN + header.bodyLen) {
+    throw new ImhError('IMH_ERR_LENGTH_MISMATCH', `bodyLen is ${header.bodyLen} but ${buf.length - HEAD_LEN} bytes follow the header`, {header})
+  }
+  return {cmd: header.cmd, seq: header.seq, version: header.version, body: buf.subarray(HEAD_LEN), header}
+}
+
+/**
+ * Splits a byte stream (raw TCP, as Mars uses) into frames. Bounded: a frame over the limit is
+ * refused from its header, before its body is buffered.
+ */
+export class FrameStreamDecoder {
+  private chunks: Buffer[] = []
+  private buffered = 0
+
+  constructor(private readonly maxBodyBytes = DEFAULT_MAX_BODY_BYTES) {}
+
+  /** Adds bytes; returns the frames now complete. Throws a coded error on a bad header. */
+  push(chunk: Buffer): Frame[] {
+    this.chunks.push(chunk)
+    this.buffered += chunk.length
+    const frames: Frame[] = []
+    while (this.buffered >= HEAD_LEN) {
+      const head = this.peek(HEAD_LEN)
+      const header = decodeHeader(head, this.maxBodyBytes)
+      const total = HEAD_LEN + header.bodyLen
+      if (this.buffered < total) break
+      const whole = this.take(total)
+      frames.push({cmd: header.cmd, seq: header.seq, version: header.version, body: whole.subarray(HEAD_LEN)})
+    }
+    return frames
+  }
+
+  get pendingBytes(): number {
+    return this.buffered
+  }
+
+  private peek(n: number): Buffer {
+    if (this.chunks[0]!.length >= n) return this.chunks[0]!.subarray(0, n)
+    const all = Buffer.concat(this.chunks)
+    this.chunks = [all]
+    return all.subarray(0, n)
+  }
+
+  private take(n: number): Buffer {
+    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
+    const out = all.subarray(0, n)
+    const rest = all.subarray(n)
+    this.chunks = rest.length > 0 ? [rest] : []
+    this.buffered = rest.length
+    return out
+  }
+}
+
+/** Parses a frame body as JSON; an empty body reads as `{}`. */
+export function parseJsonBody(body: Buffer): unknown {
+  if (body.length === 0) return {}
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', {fatal: true}).decode(body)
+  } catch {
+    throw new ImhError('IMH_ERR_BAD_JSON', 'body is not valid UTF-8')
+  }
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    throw new ImhError('IMH_ERR_BAD_JSON', `body is not valid JSON: ${(err as Error).message}`)
+  }
+}

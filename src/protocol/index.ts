@@ -1,0 +1,7 @@
+export * from './commands.js'
+export * from './errors.js'
+export * from './frame.js'
+export * from './messages.js'
+export * from './scheduler.js'
+export * from './shape.js'
+export * from './short.js'

@@ -1,0 +1,63 @@
+import {ImhError} from './errors.js'
+import {checkShape} from './shape.js'
+
+/** Service groups of flows.md §1 that the scheduler hands out (PROTOCOL.md §2). */
+export const GROUPS = ['long', 'short', 'relay', 'media', 'qr'] as const
+export type Group = (typeof GROUPS)[number]
+export type GroupAddresses = Record<Group, string[]>
+
+export const SCHEDULER_PATH = '/dns'
+export const SCHEDULER_TIMEOUT_MS = 2000
+
+/** Limits a server announces so that clients and the conformance suite can plan (§2.3). */
+export interface AnnouncedLimits {
+  handshakeTimeoutMs: number
+  idleTimeoutMs: number
+  heartbeatIntervalMs: number
+  maxBodyBytes: number
+  shortMaxBodyBytes: number
+  syncPageDefault: number
+  syncPageMax: number
+}
+
+export interface SchedulerAnswer {
+  ret: 0
+  /** Seconds the client may keep this answer. */
+  ttl: number
+  /** The client's address as the scheduler saw it. */
+  clientIp: string
+  groups: GroupAddresses
+  /** Addresses to keep for when neither the scheduler nor system DNS answers. */
+  fallback: Partial<GroupAddresses>
+  limits?: Partial<AnnouncedLimits>
+}
+
+export function emptyGroups(): GroupAddresses {
+  return {long: [], short: [], relay: [], media: [], qr: []}
+}
+
+function checkAddressList(where: string, list: unknown): string[] {
+  if (!Array.isArray(list) || list.some((a) => typeof a !== 'string')) {
+    throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `scheduler answer: ${where} must be an array of address strings`)
+  }
+  for (const a of list as string[]) {
+    try {
+      new URL(a)
+    } catch {
+      throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `scheduler answer: ${where} has "${a}", which is not an absolute URL`)
+    }
+  }
+  return list as string[]
+}
+
+/** Checks a scheduler answer as a client must before trusting it. */
+export function parseSchedulerAnswer(v: unknown): SchedulerAnswer {
+  const a = checkShape<SchedulerAnswer>(v, {ret: 'int', ttl: 'uint', clientIp: 'string', groups: 'object', fallback: 'object', limits: 'object?'}, 'IMH_ERR_PROTOCOL_VIOLATION', 'scheduler answer')
+  if (a.ret !== 0) throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `scheduler answer: ret is ${a.ret}, expected 0`)
+  for (const g of GROUPS) checkAddressList(`groups.${g}`, a.groups[g])
+  for (const [g, list] of Object.entries(a.fallback)) {
+    if (!(GROUPS as readonly string[]).includes(g)) continue
+    checkAddressList(`fallback.${g}`, list)
+  }
+  return a
+}
