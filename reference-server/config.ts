@@ -1,0 +1,73 @@
+import {DEFAULT_MAX_BODY_BYTES, DEFAULT_SHORT_MAX_BODY_BYTES, DEFAULT_SYNC_PAGE, ImhError, MAX_SYNC_PAGE} from '../src/protocol/index.js'
+import type {AnnouncedLimits} from '../src/protocol/index.js'
+
+/** Tunables of the reference server; every one is bounded so a typo cannot exhaust the machine. */
+export interface ServerLimits extends AnnouncedLimits {
+  /** Frames queued on one connection before the server stops reading from it. */
+  maxQueuedFrames: number
+  /** Bytes waiting to be sent to one client before it is closed as a slow consumer. */
+  maxBufferedBytes: number
+  /** How many recent clientMsgIds per sender are remembered for de-duplication. */
+  dedupWindow: number
+  /** Seconds clients may keep the scheduler's answer. */
+  schedulerTtlSeconds: number
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  handshakeTimeoutMs: 10_000,
+  idleTimeoutMs: 90_000,
+  heartbeatIntervalMs: 30_000,
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  shortMaxBodyBytes: DEFAULT_SHORT_MAX_BODY_BYTES,
+  syncPageDefault: DEFAULT_SYNC_PAGE,
+  syncPageMax: MAX_SYNC_PAGE,
+  maxQueuedFrames: 4096,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  dedupWindow: 10_000,
+  schedulerTtlSeconds: 300,
+}
+
+const RANGES: Record<keyof ServerLimits, [number, number]> = {
+  handshakeTimeoutMs: [50, 600_000],
+  idleTimeoutMs: [100, 3_600_000],
+  heartbeatIntervalMs: [50, 3_600_000],
+  maxBodyBytes: [1024, DEFAULT_MAX_BODY_BYTES],
+  shortMaxBodyBytes: [1024, 16 * 1024 * 1024],
+  syncPageDefault: [1, MAX_SYNC_PAGE],
+  syncPageMax: [1, MAX_SYNC_PAGE],
+  maxQueuedFrames: [16, 1_000_000],
+  maxBufferedBytes: [64 * 1024, 1024 * 1024 * 1024],
+  dedupWindow: [1, 10_000_000],
+  schedulerTtlSeconds: [1, 86_400],
+}
+
+/** Merges user limits over the defaults, naming the option in any error. */
+export function resolveLimits(partial: Partial<ServerLimits> = {}): ServerLimits {
+  const limits = {...DEFAULT_LIMITS}
+  for (const [key, value] of Object.entries(partial)) {
+    if (value === undefined) continue
+    const range = RANGES[key as keyof ServerLimits]
+    if (!range) throw new ImhError('IMH_ERR_INVALID_OPTION', `unknown server limit "${key}"; known: ${Object.keys(RANGES).join(', ')}`)
+    const [min, max] = range
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new ImhError('IMH_ERR_INVALID_OPTION', `option ${key} must be an integer from ${min} to ${max}, got ${value}`, {option: key})
+    }
+    limits[key as keyof ServerLimits] = value
+  }
+  if (limits.syncPageDefault > limits.syncPageMax) {
+    throw new ImhError('IMH_ERR_INVALID_OPTION', `option syncPageDefault (${limits.syncPageDefault}) must not exceed syncPageMax (${limits.syncPageMax})`, {option: 'syncPageDefault'})
+  }
+  return limits
+}
+
+export function announcedLimits(l: ServerLimits): AnnouncedLimits {
+  return {
+    handshakeTimeoutMs: l.handshakeTimeoutMs,
+    idleTimeoutMs: l.idleTimeoutMs,
+    heartbeatIntervalMs: l.heartbeatIntervalMs,
+    maxBodyBytes: l.maxBodyBytes,
+    shortMaxBodyBytes: l.shortMaxBodyBytes,
+    syncPageDefault: l.syncPageDefault,
+    syncPageMax: l.syncPageMax,
+  }
+}

@@ -1,0 +1,180 @@
+import {randomUUID} from 'node:crypto'
+import WebSocket from 'ws'
+import {
+  CMD, CLIENT_CMDS, type Frame, ImhError, PUSH_SEQ, type SyncReply, closeCodeFor, cmdName, decodeFrame,
+  encodeFrame, errorBody, isImhError, parseAuth, parseJsonBody, parseSendMsg, parseSync,
+} from '../src/protocol/index.js'
+import type {ServerLimits} from './config.js'
+import type {Store} from './store/store.js'
+
+/** What all connections of one long-link node share. */
+export interface LongContext {
+  store: Store
+  limits: ServerLimits
+  /** The node's authenticated connections, one per user (PROTOCOL.md §5.5). */
+  byUser: Map<string, LongConnection>
+}
+
+type Queued = {frame: Frame} | {error: ImhError}
+
+/** One client's long link: handshake, serial frame processing, timers, notify coalescing. */
+export class LongConnection {
+  readonly key = randomUUID()
+  userId: string | undefined
+  private state: 'handshake' | 'open' | 'closed' = 'handshake'
+  private readonly queue: Queued[] = []
+  private running = false
+  private notifyPending = false
+  private readonly handshakeTimer: NodeJS.Timeout
+  private idleTimer: NodeJS.Timeout | undefined
+
+  constructor(private readonly ws: WebSocket, private readonly ctx: LongContext) {
+    this.handshakeTimer = setTimeout(() => this.fatal(new ImhError('IMH_ERR_HANDSHAKE_TIMEOUT', `no AUTH within ${ctx.limits.handshakeTimeoutMs} ms`), PUSH_SEQ), ctx.limits.handshakeTimeoutMs)
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary))
+    ws.on('close', () => this.onClose())
+    ws.on('error', () => {})
+  }
+
+  /** Called by the node when a newer login of this user authenticated elsewhere. */
+  kick(): void {
+    this.fatal(new ImhError('IMH_ERR_KICKED', 'another login of this user took over'), PUSH_SEQ)
+  }
+
+  /** Tells the client there is something to pull; at most one outstanding (PROTOCOL.md §6.3). */
+  notify(): void {
+    if (this.state !== 'open' || this.notifyPending) return
+    this.notifyPending = true
+    this.send(encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ))
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.state === 'closed') return
+    this.idleTimer?.refresh()
+    if (!isBinary) {
+      this.queue.push({error: new ImhError('IMH_ERR_TEXT_MESSAGE')})
+    } else {
+      try {
+        this.queue.push({frame: decodeFrame(data, this.ctx.limits.maxBodyBytes)})
+      } catch (err) {
+        this.queue.push({error: err as ImhError})
+      }
+    }
+    if (this.queue.length >= this.ctx.limits.maxQueuedFrames && !this.ws.isPaused) this.ws.pause()
+    void this.drain()
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) return
+    this.running = true
+    try {
+      while (this.queue.length > 0 && this.state !== 'closed') {
+        const item = this.queue.shift()!
+        if ('error' in item) {
+          // Framing errors: the header cannot be trusted, so the answer is a push (§4.5).
+          this.fatal(item.error, PUSH_SEQ)
+          break
+        }
+        await this.handle(item.frame)
+        if (this.ws.isPaused && this.queue.length < this.ctx.limits.maxQueuedFrames / 2) this.ws.resume()
+      }
+    } finally {
+      this.running = false
+    }
+  }
+
+  private async handle(frame: Frame): Promise<void> {
+    try {
+      if (this.state === 'handshake' && frame.cmd !== CMD.AUTH) {
+        throw new ImhError('IMH_ERR_NOT_AUTHENTICATED', `${cmdName(frame.cmd)} before AUTH; the first frame must be AUTH`)
+      }
+      switch (frame.cmd) {
+        case CMD.NOOP: return this.send(encodeFrame(CMD.NOOP, frame.seq))
+        case CMD.AUTH: return await this.auth(frame)
+        case CMD.SEND_MSG: return await this.sendMsg(frame)
+        case CMD.SYNC: return await this.sync(frame)
+        default:
+          throw new ImhError('IMH_ERR_UNKNOWN_CMD', CLIENT_CMDS.has(frame.cmd) || frame.cmd === CMD.SYNC_NOTIFY || frame.cmd === CMD.ERROR
+            ? `cmd ${frame.cmd} (${cmdName(frame.cmd)}) is sent only by the server`
+            : `unknown cmd ${frame.cmd}`)
+      }
+    } catch (err) {
+      const coded = isImhError(err) ? err : new ImhError('IMH_ERR_INTERNAL', (err as Error)?.message)
+      if (coded.fatal) this.fatal(coded, frame.seq)
+      else this.send(encodeFrame(CMD.ERROR, frame.seq, errorBody(coded)))
+    }
+  }
+
+  private async auth(frame: Frame): Promise<void> {
+    if (this.state === 'open') throw new ImhError('IMH_ERR_ALREADY_AUTHENTICATED')
+    const {token} = parseAuth(parseJsonBody(frame.body))
+    const check = await this.ctx.store.checkToken(token)
+    if (check.status === 'kicked') throw new ImhError('IMH_ERR_KICKED', 'this token was replaced by a newer login')
+    if (check.status !== 'ok') throw new ImhError('IMH_ERR_SESSION_INVALID', 'token unknown or expired')
+    if (this.state !== 'handshake') return
+    const {limits, byUser, store} = this.ctx
+    clearTimeout(this.handshakeTimer)
+    this.state = 'open'
+    this.userId = check.userId
+    this.idleTimer = setTimeout(() => this.fatal(new ImhError('IMH_ERR_IDLE_TIMEOUT', `no frame for ${limits.idleTimeoutMs} ms`), PUSH_SEQ), limits.idleTimeoutMs)
+    const previous = byUser.get(check.userId)
+    byUser.set(check.userId, this)
+    previous?.kick()
+    this.send(encodeFrame(CMD.AUTH, frame.seq, {userId: check.userId, serverTime: Date.now(), heartbeatIntervalMs: limits.heartbeatIntervalMs, idleTimeoutMs: limits.idleTimeoutMs}))
+    await store.publish({type: 'kick', userId: check.userId, keep: this.key})
+  }
+
+  private async sendMsg(frame: Frame): Promise<void> {
+    const req = parseSendMsg(parseJsonBody(frame.body))
+    const {reply, duplicate} = await this.ctx.store.appendMessage({from: this.userId!, to: req.to, clientMsgId: req.clientMsgId, type: req.type, content: req.content})
+    if (!duplicate) await this.ctx.store.publish({type: 'notify', userId: req.to})
+    this.send(encodeFrame(CMD.SEND_MSG, frame.seq, reply))
+  }
+
+  private async sync(frame: Frame): Promise<void> {
+    const req = parseSync(parseJsonBody(frame.body))
+    const {store, limits} = this.ctx
+    if (req.limit === 0) throw new ImhError('IMH_ERR_BAD_BODY', 'SYNC: field "limit" must be at least 1', {field: 'limit'})
+    const limit = Math.min(req.limit ?? limits.syncPageDefault, limits.syncPageMax)
+    const userId = this.userId!
+    // Cleared before reading: a message stored after this point gets a notify of its own.
+    this.notifyPending = false
+    const epoch = await store.inboxEpoch(userId)
+    const resync = req.syncKey.epoch !== 0 && req.syncKey.epoch !== epoch
+    const after = req.syncKey.epoch === epoch ? req.syncKey.seq : 0
+    if (after > 0) await store.ack(userId, after)
+    const page = await store.readInbox(userId, after, limit)
+    const last = page.messages.at(-1)
+    const reply: SyncReply = {syncKey: {epoch: page.epoch, seq: last ? last.seq : after}, messages: page.messages, continue: page.more}
+    if (resync) reply.resync = true
+    this.send(encodeFrame(CMD.SYNC, frame.seq, reply))
+  }
+
+  private send(buf: Buffer): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return
+    if (this.ws.bufferedAmount + buf.length > this.ctx.limits.maxBufferedBytes) {
+      this.state = 'closed'
+      this.ws.terminate()
+      return
+    }
+    this.ws.send(buf)
+  }
+
+  /** Sends the ERROR, then closes with 4000 + ret mod 1000 (PROTOCOL.md §4.5). */
+  private fatal(err: ImhError, seq: number): void {
+    if (this.state === 'closed') return
+    this.send(encodeFrame(CMD.ERROR, seq, errorBody(err)))
+    this.state = 'closed'
+    this.queue.length = 0
+    this.ws.close(closeCodeFor(err.ret), err.code)
+    // A peer that never answers the close handshake must not keep the socket.
+    setTimeout(() => this.ws.terminate(), 2000).unref()
+  }
+
+  private onClose(): void {
+    this.state = 'closed'
+    this.queue.length = 0
+    clearTimeout(this.handshakeTimer)
+    clearTimeout(this.idleTimer)
+    if (this.userId !== undefined && this.ctx.byUser.get(this.userId) === this) this.ctx.byUser.delete(this.userId)
+  }
+}

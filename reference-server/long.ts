@@ -1,0 +1,49 @@
+import type {Server} from 'node:http'
+import {WebSocketServer} from 'ws'
+import {HEAD_LEN} from '../src/protocol/index.js'
+import type {ServerLimits} from './config.js'
+import {type TlsOptions, createJsonServer, sendJson} from './http-util.js'
+import {type LongContext, LongConnection} from './long-connection.js'
+import type {Store} from './store/store.js'
+
+export interface LongOptions {
+  store: Store
+  limits: ServerLimits
+  tls?: TlsOptions
+}
+
+export interface LongNode {
+  server: Server
+  /** Authenticated connections on this node. */
+  readonly connections: number
+  close(): Promise<void>
+}
+
+/** The long-connection group: WebSocket, one binary message per frame (PROTOCOL.md §4.2). */
+export function createLongNode(options: LongOptions): LongNode {
+  const ctx: LongContext = {store: options.store, limits: options.limits, byUser: new Map()}
+  const server = createJsonServer(async (_req, res) => {
+    sendJson(res, 426, {ret: 400, code: 'IMH_ERR_BAD_REQUEST', errMsg: 'this port speaks WebSocket: upgrade (PROTOCOL.md §4.2)'})
+  }, options.tls)
+  // One byte over the body limit still reaches the codec, which answers with a coded ERROR;
+  // larger messages are refused by ws itself (close 1009) before they are buffered.
+  const wss = new WebSocketServer({server, maxPayload: HEAD_LEN + options.limits.maxBodyBytes + 1024, perMessageDeflate: false})
+  wss.on('connection', (ws) => new LongConnection(ws, ctx))
+  const unsubscribe = options.store.subscribe((event) => {
+    const conn = ctx.byUser.get(event.userId)
+    if (!conn) return
+    if (event.type === 'notify') conn.notify()
+    else if (event.type === 'kick' && conn.key !== event.keep) conn.kick()
+  })
+  return {
+    server,
+    get connections() {
+      return ctx.byUser.size
+    },
+    async close() {
+      unsubscribe()
+      for (const ws of wss.clients) ws.terminate()
+      await new Promise<void>((resolve) => wss.close(() => resolve()))
+    },
+  }
+}

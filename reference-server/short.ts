@@ -1,0 +1,69 @@
+import type {IncomingMessage, Server} from 'node:http'
+import {ImhError, SHORT_ROUTES, type UserProfile, parseCredentials} from '../src/protocol/index.js'
+import type {ServerLimits} from './config.js'
+import {type TlsOptions, createJsonServer, readJsonBody, sendJson} from './http-util.js'
+import {hashPassword, verifyPassword} from './passwords.js'
+import type {Store, StoredUser} from './store/store.js'
+
+export interface ShortOptions {
+  store: Store
+  limits: ServerLimits
+  tls?: TlsOptions
+  /** Base URL of the media group for avatar URLs; empty when the server has none. */
+  mediaBase?: () => string
+}
+
+/** Resolves a bearer token to a user id, or throws the session error of PROTOCOL.md §3.2. */
+export async function authenticate(store: Store, req: IncomingMessage): Promise<string> {
+  const header = String(req.headers.authorization ?? '')
+  const match = /^Bearer\s+(\S+)$/i.exec(header)
+  if (!match) throw new ImhError('IMH_ERR_SESSION_INVALID', 'missing "Authorization: Bearer <token>" header')
+  const check = await store.checkToken(match[1]!)
+  if (check.status === 'ok') return check.userId
+  if (check.status === 'kicked') throw new ImhError('IMH_ERR_KICKED', 'this token was replaced by a newer login')
+  throw new ImhError('IMH_ERR_SESSION_INVALID', 'token unknown or expired')
+}
+
+export function profileOf(user: StoredUser, mediaBase: string): UserProfile {
+  return {userId: user.userId, username: user.username, nickname: user.nickname, avatarUrl: mediaBase ? `${mediaBase}/avatar/${user.userId}` : ''}
+}
+
+export function createShortServer(options: ShortOptions): Server {
+  const {store, limits} = options
+  const routes = new Map<string, (req: IncomingMessage, url: URL) => Promise<object>>([
+    [SHORT_ROUTES.register.path, async (req) => {
+      const c = parseCredentials(await readJsonBody(req, limits.shortMaxBodyBytes))
+      const user = await store.createUser(c.username, await hashPassword(c.password))
+      if (!user) throw new ImhError('IMH_ERR_USER_EXISTS', `username "${c.username}" is already registered`)
+      return {userId: user.userId}
+    }],
+    [SHORT_ROUTES.login.path, async (req) => {
+      const c = parseCredentials(await readJsonBody(req, limits.shortMaxBodyBytes))
+      const user = await store.getUserByName(c.username)
+      if (!user || !(await verifyPassword(c.password, user.passwordHash))) throw new ImhError('IMH_ERR_BAD_CREDENTIALS')
+      return {userId: user.userId, token: await store.issueToken(user.userId)}
+    }],
+    [SHORT_ROUTES.profile.path, async (req, url) => {
+      const self = await authenticate(store, req)
+      const userId = url.searchParams.get('userId') ?? self
+      const user = await store.getUser(userId)
+      if (!user) throw new ImhError('IMH_ERR_UNKNOWN_USER', `no user "${userId}"`)
+      return {user: profileOf(user, options.mediaBase?.() ?? '')}
+    }],
+    [SHORT_ROUTES.heartbeat.path, async (req) => {
+      await authenticate(store, req)
+      await readJsonBody(req, limits.shortMaxBodyBytes)
+      return {serverTime: Date.now(), nextIntervalMs: limits.heartbeatIntervalMs}
+    }],
+  ])
+  const methods = new Map<string, string>(Object.values(SHORT_ROUTES).map((r) => [r.path, r.method as string]))
+
+  return createJsonServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://short')
+    const route = routes.get(url.pathname)
+    if (!route) throw new ImhError('IMH_ERR_NOT_FOUND', `no route ${url.pathname}`)
+    const method = methods.get(url.pathname)!
+    if (req.method !== method) throw new ImhError('IMH_ERR_METHOD_NOT_ALLOWED', `${req.method} ${url.pathname}: use ${method}`)
+    sendJson(res, 200, {ret: 0, ...(await route(req, url))})
+  }, options.tls)
+}
