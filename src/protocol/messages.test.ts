@@ -212,6 +212,13 @@ describe('parseSchedulerAnswer', () => {
     }
   })
 
+  it('rejects an address whose scheme does not fit its group', () => {
+    for (const [group, addr] of [['long', 'http://127.0.0.1:1/long'], ['short', 'ws://127.0.0.1:1'], ['short', 'javascript:alert(1)'], ['relay', 'http://127.0.0.1:3478'], ['long', 'localhost:8081']] as const) {
+      expectRejects(() => parseSchedulerAnswer({...answer(), groups: {...answer().groups, [group]: [addr]}}), 'IMH_ERR_PROTOCOL_VIOLATION')
+    }
+    expect(parseSchedulerAnswer({...answer(), groups: {...answer().groups, relay: ['udp://127.0.0.1:3478']}}).groups.relay).toEqual(['udp://127.0.0.1:3478'])
+  })
+
   it('rejects ret other than 0', () => {
     expectRejects(() => parseSchedulerAnswer({...answer(), ret: 1}), 'IMH_ERR_PROTOCOL_VIOLATION')
     expectRejects(() => parseSchedulerAnswer({...answer(), ret: 500}), 'IMH_ERR_PROTOCOL_VIOLATION')

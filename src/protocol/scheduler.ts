@@ -36,15 +36,28 @@ export function emptyGroups(): GroupAddresses {
   return {long: [], short: [], relay: [], media: [], qr: []}
 }
 
-function checkAddressList(where: string, list: unknown): string[] {
+/** URL schemes each group's addresses may use (PROTOCOL.md §2.2). */
+export const GROUP_SCHEMES: Record<Group, readonly string[]> = {
+  long: ['ws:', 'wss:'],
+  short: ['http:', 'https:'],
+  relay: ['udp:'],
+  media: ['http:', 'https:'],
+  qr: ['http:', 'https:'],
+}
+
+function checkAddressList(where: string, group: Group, list: unknown): string[] {
   if (!Array.isArray(list) || list.some((a) => typeof a !== 'string')) {
     throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `scheduler answer: ${where} must be an array of address strings`)
   }
   for (const a of list as string[]) {
+    let url: URL
     try {
-      new URL(a)
+      url = new URL(a)
     } catch {
       throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `scheduler answer: ${where} has "${a}", which is not an absolute URL`)
+    }
+    if (!GROUP_SCHEMES[group].includes(url.protocol) || url.hostname === '') {
+      throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `scheduler answer: ${where} has "${a}"; ${group} addresses are ${GROUP_SCHEMES[group].join(' or ')} URLs with a host`)
     }
   }
   return list as string[]
@@ -54,10 +67,10 @@ function checkAddressList(where: string, list: unknown): string[] {
 export function parseSchedulerAnswer(v: unknown): SchedulerAnswer {
   const a = checkShape<SchedulerAnswer>(v, {ret: 'int', ttl: 'uint', clientIp: 'string', groups: 'object', fallback: 'object', limits: 'object?'}, 'IMH_ERR_PROTOCOL_VIOLATION', 'scheduler answer')
   if (a.ret !== 0) throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `scheduler answer: ret is ${a.ret}, expected 0`)
-  for (const g of GROUPS) checkAddressList(`groups.${g}`, a.groups[g])
+  for (const g of GROUPS) checkAddressList(`groups.${g}`, g, a.groups[g])
   for (const [g, list] of Object.entries(a.fallback)) {
     if (!(GROUPS as readonly string[]).includes(g)) continue
-    checkAddressList(`fallback.${g}`, list)
+    checkAddressList(`fallback.${g}`, g as Group, list)
   }
   return a
 }
