@@ -32,6 +32,7 @@ export class LongConnection {
     this.handshakeTimer = setTimeout(() => this.fatal(new ImhError('IMH_ERR_HANDSHAKE_TIMEOUT', `no AUTH within ${ctx.limits.handshakeTimeoutMs} ms`), PUSH_SEQ), ctx.limits.handshakeTimeoutMs)
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary))
     ws.on('close', () => this.onClose())
+    ws.on('ping', () => this.idleTimer?.refresh())
     ws.on('error', () => {})
   }
 
@@ -139,12 +140,19 @@ export class LongConnection {
     // Cleared before reading: a message stored after this point gets a notify of its own.
     this.notifyPending = false
     const epoch = await store.inboxEpoch(userId)
-    const resync = req.syncKey.epoch !== 0 && req.syncKey.epoch !== epoch
-    const after = req.syncKey.epoch === epoch ? req.syncKey.seq : 0
+    let resync = req.syncKey.epoch !== 0 && req.syncKey.epoch !== epoch
+    let after = req.syncKey.epoch === epoch ? req.syncKey.seq : 0
+    let page = await store.readInbox(userId, after, limit)
+    if (after > page.lastSeq) {
+      // The client holds more than this inbox ever assigned: its key is from a lost state.
+      resync = true
+      after = 0
+      page = await store.readInbox(userId, 0, limit)
+    }
+    // Acknowledged only once the key is known to be genuine (PROTOCOL.md §6.5).
     if (after > 0) await store.ack(userId, after)
-    const page = await store.readInbox(userId, after, limit)
     const last = page.messages.at(-1)
-    const reply: SyncReply = {syncKey: {epoch: page.epoch, seq: last ? last.seq : after}, messages: page.messages, continue: page.more}
+    const reply: SyncReply = {syncKey: {epoch: page.epoch, seq: last ? last.seq : page.lastSeq}, messages: page.messages, continue: page.more}
     if (resync) reply.resync = true
     this.send(encodeFrame(CMD.SYNC, frame.seq, reply))
   }

@@ -105,7 +105,7 @@ export class MemoryStore implements Store {
     const firstSeq = inbox.messages[0]?.seq ?? inbox.nextSeq
     const start = Math.max(0, afterSeq + 1 - firstSeq)
     const messages = inbox.messages.slice(start, start + limit)
-    return {epoch: inbox.epoch, messages, more: start + limit < inbox.messages.length}
+    return {epoch: inbox.epoch, messages, more: start + limit < inbox.messages.length, lastSeq: inbox.nextSeq - 1}
   }
 
   async ack(userId: string, seq: number): Promise<void> {

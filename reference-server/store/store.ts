@@ -25,6 +25,8 @@ export interface InboxPage {
   messages: ChatMessage[]
   /** True when messages after the page remain. */
   more: boolean
+  /** The highest seq the inbox has assigned; 0 for a new inbox. */
+  lastSeq: number
 }
 
 /** Events every server node sees, so that a user's notify and kick reach whichever node holds its link. */

@@ -1,0 +1,6 @@
+export * from './long-link.js'
+export * from './resolve.js'
+export * from './server-error.js'
+export * from './short-client.js'
+export * from './trace.js'
+export * from './virtual-client.js'

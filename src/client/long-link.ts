@@ -1,0 +1,223 @@
+import {EventEmitter} from 'node:events'
+import WebSocket from 'ws'
+import {
+  CMD, DEFAULT_MAX_BODY_BYTES, type Frame, HEAD_LEN, ImhError, PUSH_SEQ, REPLY_PARSERS, cmdName, decodeFrame,
+  encodeFrame, parseErrorReply, parseJsonBody,
+} from '../protocol/index.js'
+import {serverError} from './server-error.js'
+import {previewBody, type TraceSink} from './trace.js'
+
+export interface LongLinkOptions {
+  connectTimeoutMs?: number
+  requestTimeoutMs?: number
+  /** Source address to connect from (spreads connections over 127.0.0.x). */
+  localAddress?: string
+  ca?: string | Buffer
+  rejectUnauthorized?: boolean
+  maxBodyBytes?: number
+  /** Requests awaiting an answer at most; more is a harness bug or a stuck server. */
+  maxPending?: number
+  trace?: TraceSink
+}
+
+export interface CloseInfo {
+  code: number
+  reason: string
+}
+
+interface Pending {
+  cmd: number
+  resolve: (f: Frame) => void
+  reject: (e: Error) => void
+  timer: NodeJS.Timeout
+}
+
+/**
+ * A client long link (PROTOCOL.md §4): one WebSocket, numbered requests matched to replies by
+ * seq, pushes (seq 0) emitted as 'push'. Emits 'close' with the code and reason once.
+ */
+export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; 'bad-frame': [Error, Buffer]}> {
+  private seq = 0
+  private readonly pending = new Map<number, Pending>()
+  closed: CloseInfo | undefined
+  private readonly requestTimeoutMs: number
+  private readonly maxPending: number
+
+  private constructor(readonly ws: WebSocket, private readonly options: LongLinkOptions) {
+    super()
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000
+    this.maxPending = options.maxPending ?? 10_000
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary))
+    ws.on('close', (code, reason) => this.onClose(code, reason.toString()))
+    ws.on('error', () => {})
+  }
+
+  static connect(url: string, options: LongLinkOptions = {}): Promise<LongLink> {
+    const timeout = options.connectTimeoutMs ?? 10_000
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, {
+        perMessageDeflate: false,
+        handshakeTimeout: timeout,
+        maxPayload: HEAD_LEN + (options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
+        localAddress: options.localAddress,
+        ca: options.ca,
+        rejectUnauthorized: options.rejectUnauthorized,
+      })
+      const fail = (err: Error) => {
+        ws.terminate()
+        reject(new ImhError('IMH_ERR_CONNECT_FAILED', `long link ${url}: ${err.message}`))
+      }
+      ws.once('error', fail)
+      ws.once('open', () => {
+        ws.off('error', fail)
+        options.trace?.({t: 0, dir: 'event', note: `connected to ${url}`})
+        resolve(new LongLink(ws, options))
+      })
+    })
+  }
+
+  /** The seq the next request will carry: 1, 2, … wrapping past 2^32−1 to 1 (PROTOCOL.md §4.4). */
+  nextSeq(): number {
+    this.seq = this.seq >= 0xffff_ffff ? 1 : this.seq + 1
+    return this.seq
+  }
+
+  /** Sends a request and resolves with its reply frame; an ERROR reply rejects with its code. */
+  request(cmd: number, body?: unknown, timeoutMs = this.requestTimeoutMs): Promise<Frame> {
+    if (this.closed) return Promise.reject(this.closedError(cmd))
+    if (this.pending.size >= this.maxPending) return Promise.reject(new ImhError('IMH_ERR_TOO_MANY_PENDING', `${this.pending.size} requests already await an answer`))
+    const seq = this.nextSeq()
+    return new Promise<Frame>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(seq)
+        reject(new ImhError('IMH_ERR_TIMEOUT', `${cmdName(cmd)} seq ${seq}: no reply within ${timeoutMs} ms`, {cmd, seq}))
+      }, timeoutMs)
+      this.pending.set(seq, {cmd, resolve, reject, timer})
+      this.sendFrame(cmd, seq, body)
+    })
+  }
+
+  /** Sends a request and returns its checked JSON reply body. */
+  async call<T>(cmd: number, body?: unknown, timeoutMs?: number): Promise<T> {
+    const frame = await this.request(cmd, body, timeoutMs)
+    const json = parseJsonBody(frame.body)
+    const parse = REPLY_PARSERS[cmd]
+    return (parse ? parse(json) : json) as T
+  }
+
+  sendFrame(cmd: number, seq: number, body?: unknown): void {
+    const buf = encodeFrame(cmd, seq, body)
+    this.options.trace?.({t: 0, dir: 'send', cmd, name: cmdName(cmd), seq, bodyLen: buf.length - HEAD_LEN, body: previewBody(buf.subarray(HEAD_LEN))})
+    this.ws.send(buf)
+  }
+
+  /** Sends bytes as they are: one binary message, or a text message for a string. */
+  sendRaw(data: Buffer | string, note = 'raw'): void {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data
+    this.options.trace?.({t: 0, dir: 'send', bodyLen: bytes.length, body: typeof data === 'string' ? data.slice(0, 200) : bytes.subarray(0, 64).toString('hex'), note})
+    this.ws.send(data, {binary: typeof data !== 'string'})
+  }
+
+  /** Resolves when the link is closed, with how; rejects after timeoutMs. */
+  waitClose(timeoutMs = this.requestTimeoutMs): Promise<CloseInfo> {
+    if (this.closed) return Promise.resolve(this.closed)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('close', done)
+        reject(new ImhError('IMH_ERR_TIMEOUT', `link still open after ${timeoutMs} ms`))
+      }, timeoutMs)
+      const done = (info: CloseInfo) => {
+        clearTimeout(timer)
+        resolve(info)
+      }
+      this.once('close', done)
+    })
+  }
+
+  /** Resolves with the next push frame that matches, or rejects after timeoutMs. */
+  waitPush(match: (f: Frame) => boolean, timeoutMs = this.requestTimeoutMs): Promise<Frame> {
+    return new Promise((resolve, reject) => {
+      const cleanup = () => {
+        clearTimeout(timer)
+        this.off('push', onPush)
+        this.off('close', onClose)
+      }
+      const onPush = (f: Frame) => {
+        if (!match(f)) return
+        cleanup()
+        resolve(f)
+      }
+      const onClose = () => {
+        cleanup()
+        reject(this.closedError(CMD.SYNC_NOTIFY))
+      }
+      const timer = setTimeout(() => {
+        cleanup()
+        reject(new ImhError('IMH_ERR_TIMEOUT', `no matching push within ${timeoutMs} ms`))
+      }, timeoutMs)
+      this.on('push', onPush)
+      this.on('close', onClose)
+    })
+  }
+
+  get pendingRequests(): number {
+    return this.pending.size
+  }
+
+  close(code = 1000): void {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code)
+  }
+
+  terminate(): void {
+    this.ws.terminate()
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    let frame: Frame
+    try {
+      if (!isBinary) throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', 'server sent a text message')
+      frame = decodeFrame(data, this.options.maxBodyBytes)
+    } catch (err) {
+      this.options.trace?.({t: 0, dir: 'recv', bodyLen: data.length, body: data.subarray(0, 64).toString('hex'), note: `undecodable: ${(err as Error).message}`})
+      this.emit('bad-frame', err as Error, data)
+      return
+    }
+    this.options.trace?.({t: 0, dir: 'recv', cmd: frame.cmd, name: cmdName(frame.cmd), seq: frame.seq, bodyLen: frame.body.length, body: previewBody(frame.body)})
+    const waiting = frame.seq === PUSH_SEQ ? undefined : this.pending.get(frame.seq)
+    if (!waiting) {
+      this.emit('push', frame)
+      return
+    }
+    this.pending.delete(frame.seq)
+    clearTimeout(waiting.timer)
+    if (frame.cmd === CMD.ERROR) {
+      let body: unknown
+      try {
+        body = parseErrorReply(parseJsonBody(frame.body))
+      } catch (err) {
+        waiting.reject(err as Error)
+        return
+      }
+      waiting.reject(serverError(body as object, {cmd: waiting.cmd, seq: frame.seq}))
+    } else if (frame.cmd !== waiting.cmd) {
+      waiting.reject(new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `reply to ${cmdName(waiting.cmd)} seq ${frame.seq} came as ${cmdName(frame.cmd)}`))
+    } else {
+      waiting.resolve(frame)
+    }
+  }
+
+  private onClose(code: number, reason: string): void {
+    this.closed = {code, reason}
+    this.options.trace?.({t: 0, dir: 'event', note: `closed ${code} ${reason}`})
+    for (const [seq, p] of this.pending) {
+      clearTimeout(p.timer)
+      p.reject(this.closedError(p.cmd, seq))
+    }
+    this.pending.clear()
+    this.emit('close', this.closed)
+  }
+
+  private closedError(cmd: number, seq?: number): ImhError {
+    return new ImhError('IMH_ERR_CONNECTION_CLOSED', `${cmdName(cmd)}${seq ? ` seq ${seq}` : ''}: link closed${this.closed ? ` (${this.closed.code} ${this.closed.reason})` : ''}`, {close: this.closed})
+  }
+}

@@ -1,0 +1,124 @@
+import {lookup as dnsLookup} from 'node:dns/promises'
+import {request, type Dispatcher} from 'undici'
+import {
+  GROUPS, type Group, type GroupAddresses, ImhError, SCHEDULER_TIMEOUT_MS, type SchedulerAnswer, parseSchedulerAnswer,
+} from '../protocol/index.js'
+
+export type ResolveSource = 'scheduler' | 'dns' | 'fallback'
+
+export interface ResolveOptions {
+  /** The scheduler's URL, e.g. http://127.0.0.1:8080/dns. */
+  scheduler?: string
+  schedulerTimeoutMs?: number
+  /** Sent as ?clientId= so the scheduler can spread clients (PROTOCOL.md §2.1). */
+  clientId?: string
+  /** Per group, an address whose host name system DNS resolves when the scheduler fails. */
+  dnsNames?: Partial<Record<Group, string>>
+  /** Configured last resort; a fallback list learned from an earlier answer takes precedence. */
+  fallback?: Partial<GroupAddresses>
+  /** Groups that must be found; default long and short. */
+  require?: Group[]
+  /** Keeps the last answer (for its TTL) and the last fallback list between calls. */
+  cache?: ResolverCache
+  dispatcher?: Dispatcher
+  lookup?: (hostname: string) => Promise<unknown>
+  random?: () => number
+}
+
+export interface Resolved {
+  groups: GroupAddresses
+  /** Where each group's addresses came from. */
+  sources: Partial<Record<Group, ResolveSource>>
+  answer?: SchedulerAnswer
+  /** What failed on the way, in order: useful in a trace. */
+  errors: string[]
+}
+
+export class ResolverCache {
+  answer: SchedulerAnswer | undefined
+  expiresAt = 0
+  fallback: Partial<GroupAddresses> | undefined
+}
+
+/** Fetches and checks the scheduler's answer (PROTOCOL.md §2.2). */
+export async function fetchSchedulerAnswer(url: string, options: {timeoutMs?: number; clientId?: string; dispatcher?: Dispatcher} = {}): Promise<SchedulerAnswer> {
+  const target = new URL(url)
+  if (options.clientId) target.searchParams.set('clientId', options.clientId)
+  const signal = AbortSignal.timeout(options.timeoutMs ?? SCHEDULER_TIMEOUT_MS)
+  let res: Dispatcher.ResponseData
+  try {
+    res = await request(target, {method: 'GET', signal, dispatcher: options.dispatcher})
+  } catch (err) {
+    const timedOut = signal.aborted
+    throw new ImhError(timedOut ? 'IMH_ERR_TIMEOUT' : 'IMH_ERR_CONNECT_FAILED', `scheduler ${url}: ${timedOut ? `no answer within ${options.timeoutMs ?? SCHEDULER_TIMEOUT_MS} ms` : (err as Error).message}`)
+  }
+  const text = await res.body.text()
+  if (res.statusCode !== 200) throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `scheduler ${url}: HTTP ${res.statusCode}`, {status: res.statusCode, body: text.slice(0, 200)})
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `scheduler ${url}: answer is not JSON`, {body: text.slice(0, 200)})
+  }
+  return parseSchedulerAnswer(json)
+}
+
+export function shuffle<T>(list: readonly T[], random: () => number = Math.random): T[] {
+  const out = [...list]
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    ;[out[i], out[j]] = [out[j]!, out[i]!]
+  }
+  return out
+}
+
+/**
+ * Finds every group's addresses in the client order of PROTOCOL.md §2.4: the scheduler (2 s),
+ * then system DNS for the configured names, then the fallback list, shuffled.
+ */
+export async function resolveServices(options: ResolveOptions): Promise<Resolved> {
+  const cache = options.cache
+  const required = options.require ?? ['long', 'short']
+  const errors: string[] = []
+  if (cache?.answer && Date.now() < cache.expiresAt) {
+    return {groups: cache.answer.groups, sources: Object.fromEntries(GROUPS.map((g) => [g, 'scheduler'])), answer: cache.answer, errors}
+  }
+  if (options.scheduler) {
+    try {
+      const answer = await fetchSchedulerAnswer(options.scheduler, {timeoutMs: options.schedulerTimeoutMs, clientId: options.clientId, dispatcher: options.dispatcher})
+      if (cache) {
+        cache.answer = answer
+        cache.expiresAt = Date.now() + answer.ttl * 1000
+        cache.fallback = answer.fallback
+      }
+      return {groups: answer.groups, sources: Object.fromEntries(GROUPS.map((g) => [g, 'scheduler'])), answer, errors}
+    } catch (err) {
+      errors.push((err as Error).message)
+    }
+  }
+  const groups: GroupAddresses = {long: [], short: [], relay: [], media: [], qr: []}
+  const sources: Resolved['sources'] = {}
+  const lookup = options.lookup ?? ((h: string) => dnsLookup(h))
+  for (const [group, address] of Object.entries(options.dnsNames ?? {}) as [Group, string][]) {
+    try {
+      await lookup(new URL(address).hostname)
+      groups[group] = [address]
+      sources[group] = 'dns'
+    } catch (err) {
+      errors.push(`dns ${group} ${address}: ${(err as Error).message}`)
+    }
+  }
+  const fallback = cache?.fallback ?? options.fallback ?? {}
+  for (const group of GROUPS) {
+    const list = fallback[group]
+    if (groups[group].length === 0 && list && list.length > 0) {
+      groups[group] = shuffle(list, options.random)
+      sources[group] = 'fallback'
+    }
+  }
+  const missing = required.filter((g) => groups[g].length === 0)
+  if (missing.length > 0) {
+    throw new ImhError('IMH_ERR_SCHEDULER_UNAVAILABLE', `no address for ${missing.join(', ')}: ${errors.join('; ') || 'no scheduler, DNS name or fallback configured'}`, {errors})
+  }
+  return {groups, sources, errors}
+}
