@@ -1,0 +1,3 @@
+import type {ConformanceCase} from '../types.js'
+
+export const syncCases: ConformanceCase[] = []

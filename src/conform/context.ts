@@ -1,0 +1,161 @@
+import {randomBytes} from 'node:crypto'
+import type {Dispatcher} from 'undici'
+import {LongLink, type LongLinkOptions} from '../client/long-link.js'
+import type {Resolved} from '../client/resolve.js'
+import {ShortClient} from '../client/short-client.js'
+import {Trace} from '../client/trace.js'
+import {VirtualClient, type VirtualClientOptions} from '../client/virtual-client.js'
+import {type AnnouncedLimits, type AuthReply, CMD, DEFAULT_MAX_BODY_BYTES, DEFAULT_SHORT_MAX_BODY_BYTES, DEFAULT_SYNC_PAGE, MAX_SYNC_PAGE, type SchedulerAnswer} from '../protocol/index.js'
+import {CaseFailure, NotApplicable} from './failures.js'
+
+/** Spec defaults for a target that announces no limits (PROTOCOL.md §2.3). */
+export const SPEC_DEFAULT_LIMITS: AnnouncedLimits = {
+  handshakeTimeoutMs: 10_000,
+  idleTimeoutMs: 90_000,
+  heartbeatIntervalMs: 30_000,
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  shortMaxBodyBytes: DEFAULT_SHORT_MAX_BODY_BYTES,
+  syncPageDefault: DEFAULT_SYNC_PAGE,
+  syncPageMax: MAX_SYNC_PAGE,
+}
+
+/** What the runner learned of the target before the cases ran. */
+export interface Target {
+  scheduler: string
+  answer: SchedulerAnswer | undefined
+  /** Why the answer could not be had. */
+  answerError: string | undefined
+  ca?: string | Buffer
+  rejectUnauthorized?: boolean
+  dispatcher?: Dispatcher
+}
+
+export interface TestUser {
+  username: string
+  password: string
+  userId: string
+  token: string
+  short: ShortClient
+}
+
+/** Everything a case needs; each case gets its own, with its own users and trace. */
+export class CaseContext {
+  readonly trace = new Trace()
+  private readonly cleanups: (() => unknown)[] = []
+  private counter = 0
+  private readonly prefix = `imh${randomBytes(4).toString('hex')}`
+
+  constructor(readonly target: Target, readonly timeoutFactor: number, readonly maxWaitMs: number) {}
+
+  /** A time limit scaled by --timeout-factor. */
+  ms(n: number): number {
+    return Math.round(n * this.timeoutFactor)
+  }
+
+  get answer(): SchedulerAnswer {
+    if (!this.target.answer) throw new CaseFailure(`the scheduler gave no usable answer: ${this.target.answerError}`)
+    return this.target.answer
+  }
+
+  /** Announced limits over the spec defaults. */
+  get limits(): AnnouncedLimits & {announced: boolean} {
+    const announced = this.target.answer?.limits
+    return {...SPEC_DEFAULT_LIMITS, ...announced, announced: announced !== undefined}
+  }
+
+  /** Refuses a case whose wait would exceed the suite's budget. */
+  needWait(name: keyof AnnouncedLimits, valueMs: number): number {
+    if (this.ms(valueMs) > this.ms(this.maxWaitMs)) {
+      throw new NotApplicable(`${name} is ${valueMs} ms${this.limits.announced ? '' : ' (spec default; the target announces no limits)'}, longer than this suite waits (${this.maxWaitMs} ms × timeout factor); run the target with a shorter ${name} or raise --timeout-factor`)
+    }
+    return valueMs
+  }
+
+  get shortUrl(): string {
+    const url = this.answer.groups.short[0]
+    if (!url) throw new CaseFailure('the scheduler lists no short-link address')
+    return url
+  }
+
+  get longUrl(): string {
+    const url = this.answer.groups.long[0]
+    if (!url) throw new CaseFailure('the scheduler lists no long-link address')
+    return url
+  }
+
+  uniqueName(tag = 'u'): string {
+    return `${this.prefix}-${tag}${++this.counter}`
+  }
+
+  short(baseUrl = this.shortUrl): ShortClient {
+    return new ShortClient(baseUrl, {dispatcher: this.target.dispatcher, timeoutMs: this.ms(10_000)})
+  }
+
+  /** Registers and logs in a fresh user. */
+  async newUser(tag = 'u'): Promise<TestUser> {
+    const username = this.uniqueName(tag)
+    const password = `pw-${username}`
+    const short = this.short()
+    await short.register({username, password})
+    const login = await short.login({username, password})
+    return {username, password, userId: login.userId, token: login.token, short}
+  }
+
+  /** A traced long link, not yet authenticated. */
+  async link(options: LongLinkOptions & {url?: string} = {}): Promise<LongLink> {
+    const link = await LongLink.connect(options.url ?? this.longUrl, {
+      requestTimeoutMs: this.ms(5000), connectTimeoutMs: this.ms(5000), ca: this.target.ca,
+      rejectUnauthorized: this.target.rejectUnauthorized, trace: this.trace.sink, ...options,
+    })
+    this.onCleanup(() => link.terminate())
+    return link
+  }
+
+  /** A long link authenticated as `user` (a fresh one by default). */
+  async authedLink(user?: TestUser): Promise<{link: LongLink; user: TestUser; auth: AuthReply}> {
+    const u = user ?? (await this.newUser())
+    const link = await this.link()
+    const auth = await link.call<AuthReply>(CMD.AUTH, {token: u.token})
+    return {link, user: u, auth}
+  }
+
+  /** A whole virtual client for `user`, heartbeat off, traced. */
+  async client(user?: TestUser, options: Partial<VirtualClientOptions> = {}): Promise<VirtualClient> {
+    const u = user ?? (await this.newUser())
+    const resolved: Resolved = {groups: this.answer.groups, sources: {}, errors: []}
+    const c = new VirtualClient({
+      resolved, credentials: {username: u.username, password: u.password}, heartbeat: false,
+      requestTimeoutMs: this.ms(5000), ca: this.target.ca, rejectUnauthorized: this.target.rejectUnauthorized,
+      dispatcher: this.target.dispatcher, trace: this.trace.sink, ...options,
+    })
+    this.onCleanup(() => c.close())
+    return c.start()
+  }
+
+  onCleanup(fn: () => unknown): void {
+    this.cleanups.push(fn)
+  }
+
+  async cleanup(): Promise<void> {
+    for (const fn of this.cleanups.splice(0).reverse()) {
+      try {
+        await fn()
+      } catch {
+        // Cleanup of a broken connection may fail; the verdict is already made.
+      }
+    }
+  }
+}
+
+/** Resolves when `cond` holds, or fails the case after timeoutMs. */
+export async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!cond()) {
+    if (Date.now() > end) throw new CaseFailure(`${what}: not within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}

@@ -1,0 +1,45 @@
+import type {TraceEntry} from '../client/trace.js'
+import type {CaseContext} from './context.js'
+
+/** How much a requirement weighs (PROTOCOL.md §8). */
+export type Level = 'MUST' | 'SHOULD' | 'INFO'
+
+export const VERDICTS = ['pass', 'non-strict', 'fail', 'info', 'not-applicable', 'error'] as const
+export type Verdict = (typeof VERDICTS)[number]
+
+export interface ConformanceCase {
+  /** Stable `group.name`; never a list position. */
+  id: string
+  /** PROTOCOL.md section checked, e.g. "6.4". */
+  section: string
+  level: Level
+  /** One line: what the server must do. */
+  requirement: string
+  /** Passes by returning; an INFO case returns what it measured. */
+  run(ctx: CaseContext): Promise<void | string>
+}
+
+export interface CaseResult {
+  id: string
+  section: string
+  level: Level
+  requirement: string
+  verdict: Verdict
+  durationMs: number
+  message: string
+  /** Frames sent and received, for cases that did not pass. */
+  trace?: TraceEntry[]
+}
+
+export type VerdictCounts = Record<Verdict, number>
+
+export interface ConformanceReport {
+  tool: {name: 'imharness'; version: string}
+  protocolVersion: number
+  target: {scheduler: string; embedded: boolean}
+  startedAt: string
+  durationMs: number
+  strict: boolean
+  summary: VerdictCounts & {total: number; ok: boolean}
+  cases: CaseResult[]
+}

@@ -1,0 +1,12 @@
+import {ALL_CASES, ConformanceRunner, type ConformanceReport, selectCases} from '../src/conform/index.js'
+import type {ReferenceServer} from '../reference-server/index.js'
+
+/** Runs the cases matching `globs` against a running server; returns the report. */
+export async function conform(server: ReferenceServer, globs: string[] = [], exclude: string[] = []): Promise<ConformanceReport> {
+  return new ConformanceRunner({scheduler: server.urls.scheduler, cases: selectCases(ALL_CASES, globs, exclude)}).run()
+}
+
+/** id → verdict, for compact assertions. */
+export function verdicts(report: ConformanceReport): Record<string, string> {
+  return Object.fromEntries(report.cases.map((c) => [c.id, c.verdict]))
+}

@@ -1,0 +1,20 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {startEmbeddedTarget} from '../src/conform/index.js'
+import type {ReferenceServer} from '../reference-server/index.js'
+import {conform, verdicts} from './conform-helpers.js'
+
+let server: ReferenceServer
+beforeAll(async () => {
+  server = await startEmbeddedTarget()
+})
+afterAll(() => server.close())
+
+describe('conformance suite against the reference server', () => {
+  it('passes every case', async () => {
+    const report = await conform(server)
+    const bad = report.cases.filter((c) => !['pass', 'info'].includes(c.verdict))
+    expect(bad.map((c) => `${c.id}: ${c.verdict} ${c.message}`)).toEqual([])
+    expect(report.summary.ok).toBe(true)
+    expect(Object.keys(verdicts(report)).length).toBeGreaterThanOrEqual(8)
+  })
+})
