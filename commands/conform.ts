@@ -1,0 +1,93 @@
+import {readFile, writeFile} from 'node:fs/promises'
+import {Command, Errors, Flags} from '@oclif/core'
+import {Agent} from 'undici'
+import {ALL_CASES, ConformanceRunner, formatJunit, formatReport, selectCases, startEmbeddedTarget} from '../src/conform/index.js'
+import {type ConformanceCase} from '../src/conform/types.js'
+import {isImhError} from '../src/protocol/index.js'
+
+const timeoutFactor = Flags.custom<number>({
+  parse: async (input) => {
+    const n = Number(input)
+    if (!Number.isFinite(n) || n < 0.1 || n > 100) throw new Errors.CLIError(`--timeout-factor must be a number from 0.1 to 100, got "${input}"`, {exit: 2})
+    return n
+  },
+})
+
+export default class Conform extends Command {
+  static override summary = 'Check a server against PROTOCOL.md: every case cites the section it checks.'
+  static override description = `Without --target it starts the embedded reference server (with short time-outs) and checks that.
+Verdicts: pass, non-strict (a SHOULD broken), fail (a MUST broken), info, not-applicable, error (harness fault).
+Exit codes: 0 no MUST case failed; 1 a MUST case failed or the harness faulted (or a SHOULD under --strict); 2 usage or configuration error.`
+
+  static override examples = [
+    '<%= config.bin %> conform',
+    '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --junit conform.xml',
+    "<%= config.bin %> conform --case 'sync.*' --exclude sync.latency --json",
+    '<%= config.bin %> conform --list',
+  ]
+
+  static override flags = {
+    target: Flags.url({description: "the target's scheduler URL (GET /dns); default: start the embedded reference server"}),
+    case: Flags.string({description: 'run only cases whose id matches this glob (repeatable)', multiple: true}),
+    exclude: Flags.string({description: 'skip cases whose id matches this glob (repeatable)', multiple: true}),
+    list: Flags.boolean({description: 'list the cases (id, section, level, requirement) and exit'}),
+    json: Flags.boolean({description: 'print the whole run as JSON on stdout instead of the text report'}),
+    junit: Flags.string({description: 'also write a JUnit XML report to this file'}),
+    strict: Flags.boolean({description: 'count non-strict verdicts (broken SHOULDs) as failures'}),
+    'timeout-factor': timeoutFactor({description: 'multiply every time limit (slow targets, CI machines): 0.1 to 100', default: 1}),
+    concurrency: Flags.integer({description: 'cases run at once', default: 4, min: 1, max: 64}),
+    ca: Flags.file({description: 'PEM CA certificate to trust for an https/wss target', exists: true}),
+    insecure: Flags.boolean({description: 'do not verify the TLS certificate of the target'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Conform)
+    let cases: ConformanceCase[]
+    try {
+      cases = selectCases(ALL_CASES, flags.case ?? [], flags.exclude ?? [])
+    } catch (err) {
+      this.error((err as Error).message, {exit: 2})
+    }
+    if (flags.list) return this.list(cases, flags.json)
+    if (cases.length === 0) this.error('no case left to run after --case/--exclude', {exit: 2})
+
+    const ca = flags.ca ? await readFile(flags.ca) : undefined
+    const rejectUnauthorized = !flags.insecure
+    const dispatcher = ca || flags.insecure ? new Agent({connect: {ca, rejectUnauthorized}}) : undefined
+    const embedded = flags.target ? undefined : await startEmbeddedTarget()
+    const scheduler = flags.target?.href ?? embedded!.urls.scheduler
+    try {
+      const runner = new ConformanceRunner({
+        scheduler, cases, embedded: !!embedded, strict: flags.strict, timeoutFactor: flags['timeout-factor'],
+        concurrency: flags.concurrency, ca, rejectUnauthorized, dispatcher, version: this.config.version,
+      })
+      const tty = process.stderr.isTTY && !flags.json
+      let done = 0
+      runner.on('case-end', (r) => {
+        done++
+        if (tty) process.stderr.write(`\r  ${done}/${cases.length} ${r.id.padEnd(40)}`)
+      })
+      const report = await runner.run()
+      if (tty) process.stderr.write('\r\u001b[2K')
+      if (flags.junit) await writeFile(flags.junit, formatJunit(report))
+      if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+      else this.log(formatReport(report, process.stdout.isTTY && !process.env.NO_COLOR))
+      if (!report.summary.ok) this.exit(1)
+    } catch (err) {
+      if (isImhError(err, 'IMH_ERR_INVALID_OPTION')) this.error(err.message, {exit: 2})
+      throw err
+    } finally {
+      await embedded?.close()
+      await dispatcher?.close()
+    }
+  }
+
+  private list(cases: ConformanceCase[], json: boolean): void {
+    if (json) {
+      process.stdout.write(`${JSON.stringify(cases.map(({id, section, level, requirement}) => ({id, section, level, requirement})), null, 2)}\n`)
+      return
+    }
+    for (const c of cases) this.log(`${c.id.padEnd(36)} §${c.section.padEnd(5)} ${c.level.padEnd(6)} ${c.requirement}`)
+    this.log(`${cases.length} cases`)
+  }
+}

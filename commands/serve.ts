@@ -1,0 +1,54 @@
+import {readFile} from 'node:fs/promises'
+import {Command, Flags} from '@oclif/core'
+import {type ReferenceServer, type ServerLimits, startReferenceServer} from '../reference-server/index.js'
+import {isImhError} from '../src/protocol/index.js'
+
+export default class Serve extends Command {
+  static override summary = 'Run the reference server: scheduler, short link and long link in one process.'
+  static override description = `When every group listens it prints one JSON line on stdout:
+{"event":"ready","scheduler":"http://HOST:PORT/dns","short":…,"long":…,"groups":{…}}
+and runs until SIGINT or SIGTERM, then closes every connection and exits 0.`
+
+  static override examples = ['<%= config.bin %> serve', '<%= config.bin %> serve --port 8080', '<%= config.bin %> serve --idle-timeout 1500 --handshake-timeout 1000']
+
+  static override flags = {
+    host: Flags.string({description: 'address to bind', default: '127.0.0.1'}),
+    port: Flags.integer({description: 'scheduler port; short and long take the next two. 0: ephemeral ports', default: 0, min: 0, max: 65533}),
+    'public-host': Flags.string({description: 'host name the scheduler hands out (default: the bound host; 127.0.0.1 for a wildcard)'}),
+    'tls-cert': Flags.file({description: 'PEM certificate: serve HTTPS and WSS', exists: true, dependsOn: ['tls-key']}),
+    'tls-key': Flags.file({description: 'PEM private key for --tls-cert', exists: true, dependsOn: ['tls-cert']}),
+    'handshake-timeout': Flags.integer({description: 'ms a new long link has to send AUTH', min: 50, max: 600_000}),
+    'idle-timeout': Flags.integer({description: 'ms without a frame before a long link is closed', min: 100, max: 3_600_000}),
+    'heartbeat-interval': Flags.integer({description: 'ms between heartbeats, announced to clients', min: 50, max: 3_600_000}),
+    'max-body': Flags.integer({description: 'largest long-link frame body in bytes', min: 1024, max: 1_048_576}),
+    'sync-page': Flags.integer({description: 'default SYNC page size', min: 1, max: 1000}),
+  }
+
+  private server: ReferenceServer | undefined
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Serve)
+    const limits: Partial<ServerLimits> = {
+      handshakeTimeoutMs: flags['handshake-timeout'],
+      idleTimeoutMs: flags['idle-timeout'],
+      heartbeatIntervalMs: flags['heartbeat-interval'],
+      maxBodyBytes: flags['max-body'],
+      syncPageDefault: flags['sync-page'],
+    }
+    const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readFile(flags['tls-cert']), key: await readFile(flags['tls-key'])} : undefined
+    try {
+      this.server = await startReferenceServer({host: flags.host, port: flags.port, publicHost: flags['public-host'], tls, limits})
+    } catch (err) {
+      if (isImhError(err, 'IMH_ERR_INVALID_OPTION')) this.error(err.message, {exit: 2})
+      this.error(`could not start: ${(err as Error).message}`, {exit: 1})
+    }
+    const s = this.server
+    process.stdout.write(`${JSON.stringify({event: 'ready', scheduler: s.urls.scheduler, short: s.urls.short, long: s.urls.long, groups: s.groups, pid: process.pid})}\n`)
+    const signal = await new Promise<string>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'))
+      process.once('SIGTERM', () => resolve('SIGTERM'))
+    })
+    await s.close()
+    process.stdout.write(`${JSON.stringify({event: 'stopped', signal})}\n`)
+  }
+}
