@@ -1,0 +1,45 @@
+import {describe, expect, it} from 'vitest'
+import type {ConformanceReport} from '../types.js'
+import {formatJunit} from './junit.js'
+import {formatReport} from './text.js'
+
+function report(strict = false): ConformanceReport {
+  return {
+    tool: {name: 'imharness', version: '0.1.0'}, protocolVersion: 1, target: {scheduler: 'http://t/dns', embedded: false},
+    startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1234, strict,
+    summary: {pass: 1, 'non-strict': 1, fail: 1, info: 0, 'not-applicable': 1, error: 0, total: 4, ok: false},
+    cases: [
+      {id: 'a.pass', section: '2.2', level: 'MUST', requirement: 'r', verdict: 'pass', durationMs: 5, message: ''},
+      {id: 'a.fail', section: '4.1', level: 'MUST', requirement: 'r', verdict: 'fail', durationMs: 5, message: 'got <ERROR> & "more"\u0001', trace: [{t: 0, dir: 'send', cmd: 6}]},
+      {id: 'b.soft', section: '5.3', level: 'SHOULD', requirement: 'r', verdict: 'non-strict', durationMs: 5, message: 'meh'},
+      {id: 'b.na', section: '5.4', level: 'MUST', requirement: 'r', verdict: 'not-applicable', durationMs: 0, message: 'too long'},
+    ],
+  }
+}
+
+describe('formatJunit', () => {
+  it('writes one testcase per case, failures escaped, n/a as skipped', () => {
+    const xml = formatJunit(report())
+    expect(xml.match(/<testcase /g)?.length).toBe(4)
+    expect(xml).toContain('failures="1"')
+    expect(xml).toContain('skipped="1"')
+    expect(xml).toContain('message="got &lt;ERROR&gt; &amp; &quot;more&quot;"')
+    expect(xml).not.toContain('\u0001')
+    expect(xml).toContain('classname="a" name="a.fail [MUST §4.1]"')
+  })
+
+  it('counts non-strict verdicts as failures only under --strict', () => {
+    expect(formatJunit(report(true))).toContain('failures="2"')
+    expect(formatJunit(report(false))).not.toMatch(/b\.soft[^]*?<failure/)
+  })
+})
+
+describe('formatReport', () => {
+  it('shows every case, the counts and the outcome without colour codes when asked', () => {
+    const text = formatReport(report(), false)
+    expect(text).toContain('FAIL       a.fail')
+    expect(text).toContain('4 cases in 1.2 s: 1 pass, 1 non-strict, 1 fail, 1 not-applicable')
+    expect(text).toContain('FAILED: 1 MUST case(s) failed')
+    expect(text).not.toContain('\u001b[')
+  })
+})

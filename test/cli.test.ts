@@ -1,0 +1,136 @@
+import {type ChildProcess, spawn} from 'node:child_process'
+import {mkdtempSync, readFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {afterEach, describe, expect, it} from 'vitest'
+
+// Runs the built CLI (npm test builds first), as a user would.
+const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
+const children: ChildProcess[] = []
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL')
+})
+
+function run(args: string[], timeoutMs = 60_000): Promise<{code: number | null; stdout: string; stderr: string}> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {env: {...process.env, NO_COLOR: '1'}})
+    children.push(child)
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => reject(new Error(`imh ${args.join(' ')} did not exit in ${timeoutMs} ms`)), timeoutMs)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      resolve({code, stdout, stderr})
+    })
+  })
+}
+
+/** Starts `imh serve` and resolves with its ready line. */
+function serve(args: string[] = []): Promise<{child: ChildProcess; ready: Record<string, unknown>; lines: string[]}> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args])
+    children.push(child)
+    const lines: string[] = []
+    let buf = ''
+    child.stdout!.on('data', (d) => {
+      buf += d
+      let i
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i)
+        buf = buf.slice(i + 1)
+        lines.push(line)
+        if (lines.length === 1) resolve({child, ready: JSON.parse(line), lines})
+      }
+    })
+    child.on('exit', (code) => reject(new Error(`imh serve exited ${code} before ready`)))
+  })
+}
+
+describe('imh serve', () => {
+  it('prints one JSON ready line with every group and stops cleanly on SIGINT', async () => {
+    const {child, ready, lines} = await serve()
+    expect(ready.event).toBe('ready')
+    expect(ready.scheduler).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/dns$/)
+    expect(ready.short).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(ready.long).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/long$/)
+    expect(Object.keys(ready.groups as object).sort()).toEqual(['long', 'media', 'qr', 'relay', 'short'])
+    const res = await fetch(ready.scheduler as string)
+    expect((await res.json()).ret).toBe(0)
+    const exited = new Promise((r) => child.on('exit', r))
+    child.kill('SIGINT')
+    expect(await exited).toBe(0)
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({event: 'stopped', signal: 'SIGINT'})
+  })
+
+  it('refuses an out-of-range flag with exit 2', async () => {
+    const r = await run(['serve', '--idle-timeout', '5'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('idle-timeout')
+  })
+})
+
+describe('imh conform', () => {
+  it('passes every MUST case against imh serve, with --json and --junit', async () => {
+    const {child, ready} = await serve(['--handshake-timeout', '1000', '--idle-timeout', '1500', '--heartbeat-interval', '500'])
+    const dir = mkdtempSync(join(tmpdir(), 'imh-'))
+    const junit = join(dir, 'conform.xml')
+    const r = await run(['conform', '--target', ready.scheduler as string, '--json', '--junit', junit])
+    child.kill('SIGTERM')
+    expect(r.code, r.stderr).toBe(0)
+    const report = JSON.parse(r.stdout)
+    expect(report.summary.ok).toBe(true)
+    expect(report.summary.fail).toBe(0)
+    expect(report.cases.length).toBeGreaterThanOrEqual(30)
+    for (const c of report.cases) expect(Object.keys(c)).toEqual(expect.arrayContaining(['id', 'section', 'level', 'verdict', 'durationMs', 'message']))
+    const xml = readFileSync(junit, 'utf8')
+    expect(xml).toContain('<testsuites name="imh conform"')
+    expect(xml.match(/<testcase /g)?.length).toBe(report.cases.length)
+  })
+
+  it('exits 1 with the failed case ids when a MUST case fails', async () => {
+    // A scheduler that lists nothing usable: the scheduler cases must fail, not error.
+    const http = await import('node:http')
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, {'content-type': 'application/json'})
+      res.end(JSON.stringify({ret: 0, ttl: 0, clientIp: '1.2.3.4', groups: {long: [], short: [], relay: [], media: [], qr: []}, fallback: {}}))
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const port = (server.address() as {port: number}).port
+    try {
+      const r = await run(['conform', '--target', `http://127.0.0.1:${port}/dns`, '--case', 'scheduler.*', '--json'])
+      expect(r.code).toBe(1)
+      const report = JSON.parse(r.stdout)
+      const failed = report.cases.filter((c: {verdict: string}) => c.verdict === 'fail').map((c: {id: string}) => c.id)
+      expect(failed).toEqual(expect.arrayContaining(['scheduler.groups-listed', 'scheduler.ttl', 'scheduler.client-ip', 'scheduler.fallback-listed']))
+      expect(report.cases.find((c: {id: string}) => c.id === 'scheduler.ttl').trace).toBeDefined()
+    } finally {
+      server.close()
+    }
+  })
+
+  it('lists cases with stable ids, sections and levels', async () => {
+    const r = await run(['conform', '--list', '--json'])
+    expect(r.code).toBe(0)
+    const cases = JSON.parse(r.stdout) as {id: string; section: string; level: string; requirement: string}[]
+    const ids = cases.map((c) => c.id)
+    expect(new Set(ids).size).toBe(ids.length)
+    for (const c of cases) {
+      expect(c.id).toMatch(/^[a-z]+\.[a-z0-9-]+$/)
+      expect(c.section).toMatch(/^\d+(\.\d+)?$/)
+      expect(['MUST', 'SHOULD', 'INFO']).toContain(c.level)
+      expect(c.requirement.length).toBeGreaterThan(10)
+    }
+  })
+
+  it('exits 2 on a usage error and names the flag', async () => {
+    const r = await run(['conform', '--case', 'no-such.*'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--case')
+    const r2 = await run(['conform', '--timeout-factor', '0'])
+    expect(r2.code).toBe(2)
+    expect(r2.stderr).toContain('--timeout-factor')
+  })
+})
