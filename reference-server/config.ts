@@ -1,4 +1,4 @@
-import {DEFAULT_MAX_BODY_BYTES, DEFAULT_SHORT_MAX_BODY_BYTES, DEFAULT_SYNC_PAGE, ImhError, MAX_SYNC_PAGE} from '../src/protocol/index.js'
+import {DEFAULT_MAX_BODY_BYTES, ImhError, MAX_SYNC_PAGE, SPEC_DEFAULT_LIMITS} from '../src/protocol/index.js'
 import type {AnnouncedLimits} from '../src/protocol/index.js'
 
 /** Tunables of the reference server; every one is bounded so a typo cannot exhaust the machine. */
@@ -14,13 +14,7 @@ export interface ServerLimits extends AnnouncedLimits {
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
-  handshakeTimeoutMs: 10_000,
-  idleTimeoutMs: 90_000,
-  heartbeatIntervalMs: 30_000,
-  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
-  shortMaxBodyBytes: DEFAULT_SHORT_MAX_BODY_BYTES,
-  syncPageDefault: DEFAULT_SYNC_PAGE,
-  syncPageMax: MAX_SYNC_PAGE,
+  ...SPEC_DEFAULT_LIMITS,
   maxQueuedFrames: 4096,
   maxBufferedBytes: 8 * 1024 * 1024,
   dedupWindow: 10_000,

@@ -5,19 +5,8 @@ import type {Resolved} from '../client/resolve.js'
 import {ShortClient} from '../client/short-client.js'
 import {Trace} from '../client/trace.js'
 import {VirtualClient, type VirtualClientOptions} from '../client/virtual-client.js'
-import {type AnnouncedLimits, type AuthReply, CMD, DEFAULT_MAX_BODY_BYTES, DEFAULT_SHORT_MAX_BODY_BYTES, DEFAULT_SYNC_PAGE, MAX_SYNC_PAGE, type SchedulerAnswer} from '../protocol/index.js'
+import {type AnnouncedLimits, type AuthReply, CMD, SPEC_DEFAULT_LIMITS, type SchedulerAnswer} from '../protocol/index.js'
 import {CaseFailure, NotApplicable} from './failures.js'
-
-/** Spec defaults for a target that announces no limits (PROTOCOL.md §2.3). */
-export const SPEC_DEFAULT_LIMITS: AnnouncedLimits = {
-  handshakeTimeoutMs: 10_000,
-  idleTimeoutMs: 90_000,
-  heartbeatIntervalMs: 30_000,
-  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
-  shortMaxBodyBytes: DEFAULT_SHORT_MAX_BODY_BYTES,
-  syncPageDefault: DEFAULT_SYNC_PAGE,
-  syncPageMax: MAX_SYNC_PAGE,
-}
 
 /** What the runner learned of the target before the cases ran. */
 export interface Target {

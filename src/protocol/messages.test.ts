@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {closeCodeFor, type ErrorCode, isImhError} from './errors.js'
+import {type ErrorCode, isImhError} from './errors.js'
 import {
   MAX_CLIENT_MSG_ID_LENGTH,
   parseAuth,
@@ -284,19 +284,5 @@ describe('httpStatusForRet', () => {
     [1200, 500],
   ])('ret %i → HTTP %i', (ret, status) => {
     expect(httpStatusForRet(ret)).toBe(status)
-  })
-})
-
-describe('closeCodeFor', () => {
-  it.each([
-    [400, 4400],
-    [408, 4408],
-    [413, 4413],
-    [503, 4503],
-    [1100, 4100],
-    [1101, 4101],
-    [1102, 4102],
-  ])('ret %i → close code %i', (ret, code) => {
-    expect(closeCodeFor(ret)).toBe(code)
   })
 })

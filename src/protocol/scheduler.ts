@@ -1,4 +1,7 @@
 import {ImhError} from './errors.js'
+import {DEFAULT_MAX_BODY_BYTES} from './frame.js'
+import {DEFAULT_SYNC_PAGE, MAX_SYNC_PAGE} from './messages.js'
+import {DEFAULT_SHORT_MAX_BODY_BYTES} from './short.js'
 import {checkShape} from './shape.js'
 
 /** Service groups of flows.md §1 that the scheduler hands out (PROTOCOL.md §2). */
@@ -18,6 +21,17 @@ export interface AnnouncedLimits {
   shortMaxBodyBytes: number
   syncPageDefault: number
   syncPageMax: number
+}
+
+/** The spec's defaults (PROTOCOL.md §2.3, §5): what a server that announces nothing is held to. */
+export const SPEC_DEFAULT_LIMITS: AnnouncedLimits = {
+  handshakeTimeoutMs: 10_000,
+  idleTimeoutMs: 90_000,
+  heartbeatIntervalMs: 30_000,
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  shortMaxBodyBytes: DEFAULT_SHORT_MAX_BODY_BYTES,
+  syncPageDefault: DEFAULT_SYNC_PAGE,
+  syncPageMax: MAX_SYNC_PAGE,
 }
 
 export interface SchedulerAnswer {
