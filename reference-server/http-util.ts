@@ -1,7 +1,7 @@
 import {createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import {createServer as createHttpsServer} from 'node:https'
 import type {AddressInfo} from 'node:net'
-import {ImhError, errorBody, httpStatusForRet, isImhError} from '../src/protocol/index.js'
+import {ImhError, errorBody, httpStatusForRet, isImhError, parseJsonBody} from '../src/protocol/index.js'
 
 export interface TlsOptions {
   cert: string | Buffer
@@ -14,6 +14,8 @@ export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<voi
 export function createJsonServer(handler: Handler, tls?: TlsOptions): Server {
   const wrapped = (req: IncomingMessage, res: ServerResponse) => {
     handler(req, res).catch((err: unknown) => {
+      // The client hung up mid-request: nothing to answer, and no fault of the server.
+      if (!isImhError(err) && (err as NodeJS.ErrnoException)?.code === 'ECONNRESET') return void res.destroy()
       const coded = isImhError(err) ? err : internal(err)
       if (!res.headersSent) sendJson(res, httpStatusForRet(coded.ret), errorBody(coded))
       else res.destroy()
@@ -37,8 +39,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text)
 }
 
-/** Reads a JSON body of at most `limit` bytes; an empty body reads as `{}`. */
-export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+/** Reads a JSON body of at most `limit` bytes; an empty body reads as `{}` unless `required` (§3.7). */
+export async function readJsonBody(req: IncomingMessage, limit: number, required = false): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0)
   if (declared > limit) {
     req.resume()
@@ -54,16 +56,16 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     }
     chunks.push(chunk as Buffer)
   }
-  if (size === 0) return {}
+  if (size === 0) {
+    if (required) throw new ImhError('IMH_ERR_BAD_JSON', 'request body is missing; this route needs a JSON object')
+    return {}
+  }
   const type = String(req.headers['content-type'] ?? '')
   if (!/^application\/json\b/i.test(type)) {
     throw new ImhError('IMH_ERR_UNSUPPORTED_MEDIA_TYPE', `content-type must be application/json, got "${type || 'none'}"`)
   }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
-  } catch (err) {
-    throw new ImhError('IMH_ERR_BAD_JSON', `request body is not valid JSON: ${(err as Error).message}`)
-  }
+  // The same strict UTF-8 JSON reading as long-link bodies (PROTOCOL.md §3.7, §4.5).
+  return parseJsonBody(Buffer.concat(chunks))
 }
 
 export function listen(server: Server, host: string, port: number): Promise<number> {

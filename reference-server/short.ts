@@ -32,13 +32,13 @@ export function createShortServer(options: ShortOptions): Server {
   const {store, limits} = options
   const routes = new Map<string, (req: IncomingMessage, url: URL) => Promise<object>>([
     [SHORT_ROUTES.register.path, async (req) => {
-      const c = parseCredentials(await readJsonBody(req, limits.shortMaxBodyBytes))
+      const c = parseCredentials(await readJsonBody(req, limits.shortMaxBodyBytes, true))
       const user = await store.createUser(c.username, await hashPassword(c.password))
       if (!user) throw new ImhError('IMH_ERR_USER_EXISTS', `username "${c.username}" is already registered`)
       return {userId: user.userId}
     }],
     [SHORT_ROUTES.login.path, async (req) => {
-      const c = parseCredentials(await readJsonBody(req, limits.shortMaxBodyBytes))
+      const c = parseCredentials(await readJsonBody(req, limits.shortMaxBodyBytes, true))
       const user = await store.getUserByName(c.username)
       if (!user || !(await verifyPassword(c.password, user.passwordHash))) throw new ImhError('IMH_ERR_BAD_CREDENTIALS')
       return {userId: user.userId, token: await store.issueToken(user.userId)}
