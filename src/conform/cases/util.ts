@@ -1,0 +1,110 @@
+import {build} from 'hdr-histogram-js'
+import type {LongLink} from '../../client/long-link.js'
+import type {CaseContext} from '../context.js'
+import {CaseFailure} from '../failures.js'
+import {CMD, type ChatMessage, type Frame, type SendMsgReply, type SyncKey, type SyncReply, cmdName} from '../../protocol/index.js'
+
+/** One frame for a failure message: `ERROR seq 0 {"ret":…}`. */
+export function describeFrame(f: Frame): string {
+  const body = f.body.length === 0 ? '' : ` ${f.body.toString('utf8').slice(0, 160)}`
+  return `${cmdName(f.cmd)} (cmd ${f.cmd}) seq ${f.seq}${body}`
+}
+
+/**
+ * Every frame a link received that answered no pending request: pushes, and the replies to frames
+ * sent with `sendUnmatched`. Lets a case see exactly what the server sent, seq included.
+ */
+export class FrameLog {
+  readonly frames: {frame: Frame; at: number}[] = []
+
+  constructor(readonly link: LongLink) {
+    link.on('push', (frame) => this.frames.push({frame, at: performance.now()}))
+  }
+
+  count(cmd: number, from = 0): number {
+    return this.frames.slice(from).filter((e) => e.frame.cmd === cmd).length
+  }
+
+  /** The first logged frame at index ≥ `from` that matches, waiting up to timeoutMs; undefined if none came. */
+  async find(match: (f: Frame) => boolean, timeoutMs: number, from = 0): Promise<Frame | undefined> {
+    const end = performance.now() + timeoutMs
+    for (;;) {
+      const hit = this.frames.slice(from).find((e) => match(e.frame))
+      if (hit) return hit.frame
+      // Nothing more can come once the link is closed.
+      if (this.link.closed || performance.now() > end) return undefined
+      await new Promise((r) => setTimeout(r, 5))
+    }
+  }
+
+  /** What arrived from index `from` on, for a failure message. */
+  summary(from = 0): string {
+    const got = this.frames.slice(from).map((e) => describeFrame(e.frame))
+    return got.length === 0 ? 'nothing' : got.join('; ')
+  }
+}
+
+/**
+ * How long to wait for a push on an authenticated link that sends nothing meanwhile: the scaled
+ * limit, but at most half the idle time-out, so that the wait cannot end in IMH_ERR_IDLE_TIMEOUT.
+ */
+export function quietWait(ctx: CaseContext, ms: number): number {
+  return Math.min(ctx.ms(ms), Math.max(50, Math.floor(ctx.limits.idleTimeoutMs / 2)))
+}
+
+/** Sends `cmd` with the link's next seq, without awaiting a reply: the reply lands in a FrameLog. */
+export function sendUnmatched(link: LongLink, cmd: number, body?: unknown): number {
+  const seq = link.nextSeq()
+  link.sendFrame(cmd, seq, body)
+  return seq
+}
+
+/** How the link ended, or that it is still open, for a failure message. */
+export function linkState(link: LongLink): string {
+  return link.closed ? `the link was closed with ${link.closed.code}${link.closed.reason ? ` (${link.closed.reason})` : ''}` : 'the link is still open'
+}
+
+/** p50/p99/max of samples in ms, through an HDR histogram at microsecond resolution. */
+export function latencySummary(samplesMs: number[], what: string): string {
+  const h = build({lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3})
+  for (const ms of samplesMs) h.recordValue(Math.max(1, Math.round(ms * 1000)))
+  const at = (p: number) => (h.getValueAtPercentile(p) / 1000).toFixed(2)
+  const summary = `${what}: p50 ${at(50)} ms, p99 ${at(99)} ms, max ${(h.maxValue / 1000).toFixed(2)} ms (n=${h.totalCount})`
+  h.destroy()
+  return summary
+}
+
+/** A text SEND_MSG body. */
+export function textMsg(to: string, content: string, clientMsgId: string): {clientMsgId: string; to: string; type: 'text'; content: string} {
+  return {clientMsgId, to, type: 'text', content}
+}
+
+export function sendText(link: LongLink, to: string, content: string, clientMsgId: string): Promise<SendMsgReply> {
+  return link.call<SendMsgReply>(CMD.SEND_MSG, textMsg(to, content, clientMsgId))
+}
+
+export function syncOnce(link: LongLink, syncKey: SyncKey, limit?: number): Promise<SyncReply> {
+  return link.call<SyncReply>(CMD.SYNC, limit === undefined ? {syncKey} : {syncKey, limit})
+}
+
+export const NO_KEY: SyncKey = {epoch: 0, seq: 0}
+
+/** SYNCs until `continue` is false; gives up after maxPages (a server that never ends a pull). */
+export async function pullAll(link: LongLink, key: SyncKey, limit?: number, maxPages = 1000): Promise<{messages: ChatMessage[]; key: SyncKey; pages: SyncReply[]}> {
+  const pages: SyncReply[] = []
+  const messages: ChatMessage[] = []
+  for (;;) {
+    const page = await syncOnce(link, key, limit)
+    pages.push(page)
+    messages.push(...page.messages)
+    key = page.syncKey
+    if (!page.continue) return {messages, key, pages}
+    if (pages.length >= maxPages) throw new CaseFailure(`SYNC still said continue after ${maxPages} pages`)
+  }
+}
+
+/** `c-3 (seq 4)` lists for failure messages, cut after a few. */
+export function describeMessages(ms: readonly ChatMessage[], max = 8): string {
+  const shown = ms.slice(0, max).map((m) => `${m.clientMsgId} (seq ${m.seq})`).join(', ')
+  return ms.length > max ? `${shown}, … (${ms.length} in all)` : ms.length === 0 ? 'none' : shown
+}

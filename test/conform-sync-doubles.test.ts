@@ -1,0 +1,68 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {startEmbeddedTarget} from '../src/conform/index.js'
+import type {ConformanceReport} from '../src/conform/index.js'
+import type {ReferenceServer, Store} from '../reference-server/index.js'
+import {conform, verdicts} from './conform-helpers.js'
+import {DroppingNotifyStore} from './doubles/dropping-notify-store.js'
+import {DuplicatingStore} from './doubles/duplicating-store.js'
+import {ReorderingStore} from './doubles/reordering-store.js'
+
+/**
+ * The SYNC cases must catch servers that are broken in one way each, and only by the cases that
+ * check that requirement: each double is the reference server over a Store with one planted bug.
+ */
+interface DoubleSpec {
+  name: string
+  make: () => Store
+  /** Cases that must fail, with a pattern their message must match (the reason). */
+  fail: Record<string, RegExp>
+  /** Cases that do not depend on the bug and must still pass. */
+  pass: string[]
+}
+
+const DOUBLES: DoubleSpec[] = [
+  {
+    name: 'a server that drops every second notify',
+    make: () => new DroppingNotifyStore(),
+    fail: {'sync.notify': /no SYNC_NOTIFY/},
+    pass: ['session.auth-ok', 'sync.send-ack', 'sync.pull', 'sync.paging-continue', 'sync.duplicate-client-msg-id', 'sync.ack', 'sync.epoch-resync', 'sync.offline-delivery'],
+  },
+  {
+    name: 'a server that swaps the first two messages of every page',
+    make: () => new ReorderingStore(),
+    fail: {'sync.order-1000': /seqs do not increase|expected order-|came twice/, 'sync.paging-continue': /seqs do not increase|expected page-/},
+    pass: ['session.auth-ok', 'sync.send-ack', 'sync.notify', 'sync.pull', 'sync.duplicate-client-msg-id', 'sync.unknown-receiver', 'sync.bad-body'],
+  },
+  {
+    name: 'a server that stores a repeated clientMsgId again',
+    make: () => new DuplicatingStore(),
+    fail: {'sync.duplicate-client-msg-id': /repeated clientMsgId|copies of dup-1/},
+    pass: ['session.auth-ok', 'sync.send-ack', 'sync.notify', 'sync.pull', 'sync.order-1000', 'sync.paging-continue', 'sync.ack', 'sync.two-senders-order'],
+  },
+]
+
+describe.each(DOUBLES)('conformance suite against $name', (spec) => {
+  let store: Store
+  let server: ReferenceServer
+  let report: ConformanceReport
+  beforeAll(async () => {
+    store = spec.make()
+    server = await startEmbeddedTarget({store, port: 0})
+    report = await conform(server, [...Object.keys(spec.fail), ...spec.pass])
+  })
+  afterAll(async () => {
+    await server.close()
+    await store.close()
+  })
+
+  it('fails exactly the cases that check the broken requirement, for that reason', () => {
+    const got = verdicts(report)
+    const expected = Object.fromEntries([...Object.keys(spec.fail).map((id) => [id, 'fail']), ...spec.pass.map((id) => [id, 'pass'])])
+    const messages = report.cases.filter((c) => c.verdict !== 'pass').map((c) => `${c.id}: ${c.verdict} ${c.message}`)
+    expect(got, messages.join('\n')).toEqual(expected)
+    for (const [id, reason] of Object.entries(spec.fail)) {
+      expect(report.cases.find((c) => c.id === id)?.message).toMatch(reason)
+    }
+    expect(report.summary.ok).toBe(false)
+  })
+})

@@ -1,0 +1,48 @@
+import {MemoryStore} from '../../reference-server/index.js'
+import type {InboxPage, NewMessage, Store, StoreEvent, StoredUser, TokenCheck} from '../../reference-server/index.js'
+import type {SendMsgReply} from '../../src/protocol/index.js'
+
+/**
+ * A Store that hands every call to an inner MemoryStore. Broken-server doubles extend it and
+ * override the one method whose bug they plant, so the rest of the server stays correct.
+ */
+export class DelegatingStore implements Store {
+  constructor(protected readonly inner: Store = new MemoryStore()) {}
+
+  createUser(username: string, passwordHash: string): Promise<StoredUser | undefined> {
+    return this.inner.createUser(username, passwordHash)
+  }
+  getUser(userId: string): Promise<StoredUser | undefined> {
+    return this.inner.getUser(userId)
+  }
+  getUserByName(username: string): Promise<StoredUser | undefined> {
+    return this.inner.getUserByName(username)
+  }
+  issueToken(userId: string): Promise<string> {
+    return this.inner.issueToken(userId)
+  }
+  checkToken(token: string): Promise<TokenCheck> {
+    return this.inner.checkToken(token)
+  }
+  appendMessage(message: NewMessage): Promise<{reply: SendMsgReply; duplicate: boolean}> {
+    return this.inner.appendMessage(message)
+  }
+  readInbox(userId: string, afterSeq: number, limit: number): Promise<InboxPage> {
+    return this.inner.readInbox(userId, afterSeq, limit)
+  }
+  ack(userId: string, seq: number): Promise<void> {
+    return this.inner.ack(userId, seq)
+  }
+  inboxEpoch(userId: string): Promise<number> {
+    return this.inner.inboxEpoch(userId)
+  }
+  publish(event: StoreEvent): Promise<void> {
+    return this.inner.publish(event)
+  }
+  subscribe(handler: (event: StoreEvent) => void): () => void {
+    return this.inner.subscribe(handler)
+  }
+  close(): Promise<void> {
+    return this.inner.close()
+  }
+}
