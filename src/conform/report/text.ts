@@ -29,7 +29,16 @@ export function formatCase(r: CaseResult, color: boolean): string {
 export function formatReport(report: ConformanceReport, color: boolean): string {
   const s = report.summary
   const out = [`imh conform — ${report.target.scheduler}${report.target.embedded ? ' (embedded reference server)' : ''}`, '']
-  for (const r of report.cases) out.push(formatCase(r, color))
+  let group = ''
+  for (const r of report.cases) {
+    const g = r.id.split('.')[0]!
+    if (g !== group) {
+      if (group) out.push('')
+      out.push(paint(`${g} (PROTOCOL.md §${r.section.split('.')[0]})`, 'bold', color))
+      group = g
+    }
+    out.push(formatCase(r, color))
+  }
   out.push('')
   const counts = (['pass', 'non-strict', 'fail', 'info', 'not-applicable', 'error'] as const)
     .filter((v) => s[v] > 0).map((v) => `${s[v]} ${v}`).join(', ')
