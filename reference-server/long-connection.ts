@@ -160,8 +160,7 @@ export class LongConnection {
   private send(buf: Buffer): void {
     if (this.ws.readyState !== WebSocket.OPEN) return
     if (this.ws.bufferedAmount + buf.length > this.ctx.limits.maxBufferedBytes) {
-      this.state = 'closed'
-      this.ws.terminate()
+      this.fatal(new ImhError('IMH_ERR_SLOW_CONSUMER', `client is not reading: over ${this.ctx.limits.maxBufferedBytes} bytes wait to be sent`), PUSH_SEQ)
       return
     }
     this.ws.send(buf)
@@ -170,7 +169,8 @@ export class LongConnection {
   /** Sends the ERROR, then closes with 4000 + ret mod 1000 (PROTOCOL.md §4.5). */
   private fatal(err: ImhError, seq: number): void {
     if (this.state === 'closed') return
-    this.send(encodeFrame(CMD.ERROR, seq, errorBody(err)))
+    // Straight to the socket: for a slow consumer this is the one frame allowed past the limit.
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(CMD.ERROR, seq, errorBody(err)))
     this.state = 'closed'
     this.queue.length = 0
     this.ws.close(closeCodeFor(err.ret), err.code)

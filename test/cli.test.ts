@@ -58,7 +58,7 @@ describe('imh serve', () => {
     expect(ready.long).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/long$/)
     expect(Object.keys(ready.groups as object).sort()).toEqual(['long', 'media', 'qr', 'relay', 'short'])
     const res = await fetch(ready.scheduler as string)
-    expect((await res.json()).ret).toBe(0)
+    expect(((await res.json()) as {ret: number}).ret).toBe(0)
     const exited = new Promise((r) => child.on('exit', r))
     child.kill('SIGINT')
     expect(await exited).toBe(0)

@@ -79,11 +79,35 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
     return this
   }
 
-  /** Opens the long link and authenticates with the current token. */
+  /**
+   * Opens the long link and authenticates with the current token: the group's addresses in the
+   * scheduler's order, the next on a connect failure; on 1102 (wrong node) one fresh look-up
+   * that bypasses any cached answer (PROTOCOL.md §2.4, §3.2).
+   */
   async connect(): Promise<void> {
+    try {
+      await this.connectOnce()
+    } catch (err) {
+      if (!isImhError(err, 'IMH_ERR_WRONG_NODE') || this.options.resolved) throw err
+      this.resolved = await resolveServices({...this.options.resolve, cache: undefined})
+      await this.connectOnce()
+    }
+  }
+
+  private async connectOnce(): Promise<void> {
     const o = this.options
-    const url = this.resolved!.groups.long[0]!
-    this.link = await LongLink.connect(url, {requestTimeoutMs: o.requestTimeoutMs, localAddress: o.localAddress, ca: o.ca, rejectUnauthorized: o.rejectUnauthorized, trace: o.trace})
+    const urls = this.resolved!.groups.long
+    let lastError: unknown
+    this.link = undefined
+    for (const url of urls) {
+      try {
+        this.link = await LongLink.connect(url, {requestTimeoutMs: o.requestTimeoutMs, localAddress: o.localAddress, ca: o.ca, rejectUnauthorized: o.rejectUnauthorized, trace: o.trace})
+        break
+      } catch (err) {
+        lastError = err
+      }
+    }
+    if (!this.link) throw lastError ?? new ImhError('IMH_ERR_CONNECT_FAILED', 'the scheduler lists no long-link address')
     this.link.on('push', (f) => this.onPush(f))
     this.link.on('close', (info) => {
       this.stopHeartbeat()
@@ -147,9 +171,8 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
       } catch (err) {
         this.emit('error', err as Error)
       }
-    } else {
-      this.emit('error', new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `unexpected push cmd ${frame.cmd}`))
     }
+    // Pushes of commands this client does not know are ignored (PROTOCOL.md §4.3).
   }
 
   private startHeartbeat(intervalMs: number): void {
