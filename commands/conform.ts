@@ -1,9 +1,10 @@
 import {readFile, writeFile} from 'node:fs/promises'
 import {Command, Errors, Flags} from '@oclif/core'
 import {Agent} from 'undici'
+import {fetchSchedulerAnswer} from '../src/client/resolve.js'
 import {ALL_CASES, ConformanceRunner, formatJunit, formatReport, selectCases, startEmbeddedTarget} from '../src/conform/index.js'
 import {type ConformanceCase} from '../src/conform/types.js'
-import {isImhError} from '../src/protocol/index.js'
+import {SCHEDULER_PATH, isImhError} from '../src/protocol/index.js'
 
 const timeoutFactor = Flags.custom<number>({
   parse: async (input) => {
@@ -55,8 +56,9 @@ Exit codes: 0 no MUST case failed; 1 a MUST case failed or the harness faulted (
     const rejectUnauthorized = !flags.insecure
     const dispatcher = ca || flags.insecure ? new Agent({connect: {ca, rejectUnauthorized}}) : undefined
     const embedded = flags.target ? undefined : await startEmbeddedTarget()
-    const scheduler = flags.target?.href ?? embedded!.urls.scheduler
+    const scheduler = flags.target ? schedulerUrl(flags.target) : embedded!.urls.scheduler
     try {
+      if (!embedded) await this.checkReachable(scheduler, flags['timeout-factor'], dispatcher)
       const runner = new ConformanceRunner({
         scheduler, cases, embedded: !!embedded, strict: flags.strict, timeoutFactor: flags['timeout-factor'],
         concurrency: flags.concurrency, ca, rejectUnauthorized, dispatcher, version: this.config.version,
@@ -82,6 +84,18 @@ Exit codes: 0 no MUST case failed; 1 a MUST case failed or the harness faulted (
     }
   }
 
+  /** A target that does not answer at all is a setup problem, not 81 failed cases. */
+  private async checkReachable(scheduler: string, factor: number, dispatcher: Agent | undefined): Promise<void> {
+    try {
+      await fetchSchedulerAnswer(scheduler, {timeoutMs: 2000 * factor, dispatcher})
+    } catch (err) {
+      if (isImhError(err, 'IMH_ERR_CONNECT_FAILED') || isImhError(err, 'IMH_ERR_TIMEOUT')) {
+        this.error(`cannot reach the target's scheduler: ${err.message}`, {exit: 1})
+      }
+      // It answers, but off-spec: the scheduler cases will say how.
+    }
+  }
+
   private list(cases: ConformanceCase[], json: boolean): void {
     if (json) {
       process.stdout.write(`${JSON.stringify(cases.map(({id, section, level, requirement}) => ({id, section, level, requirement})), null, 2)}\n`)
@@ -90,4 +104,11 @@ Exit codes: 0 no MUST case failed; 1 a MUST case failed or the harness faulted (
     for (const c of cases) this.log(`${c.id.padEnd(36)} §${c.section.padEnd(5)} ${c.level.padEnd(6)} ${c.requirement}`)
     this.log(`${cases.length} cases`)
   }
+}
+
+/** `http://host:8080` and `http://host:8080/` mean the scheduler at /dns. */
+export function schedulerUrl(target: URL): string {
+  const url = new URL(target.href)
+  if (url.pathname === '/' || url.pathname === '') url.pathname = SCHEDULER_PATH
+  return url.href
 }

@@ -111,6 +111,14 @@ describe('imh conform', () => {
     }
   })
 
+  it('stops before any case, exit 1, when the target does not answer at all', async () => {
+    const r = await run(['conform', '--target', 'http://127.0.0.1:1'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain("cannot reach the target's scheduler")
+    expect(r.stderr).toContain('http://127.0.0.1:1/dns')
+    expect(r.stdout).not.toContain('FAIL')
+  })
+
   it('lists cases with stable ids, sections and levels', async () => {
     const r = await run(['conform', '--list', '--json'])
     expect(r.code).toBe(0)
