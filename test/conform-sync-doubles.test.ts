@@ -66,3 +66,17 @@ describe.each(DOUBLES)('conformance suite against $name', (spec) => {
     expect(report.summary.ok).toBe(false)
   })
 })
+
+describe('a correct server that adds fields of its own', () => {
+  it('passes every session and SYNC case: unknown fields are ignored', async () => {
+    const {ExtraFieldStore} = await import('./doubles/extra-field-store.js')
+    const server = await startEmbeddedTarget({store: new ExtraFieldStore()})
+    try {
+      const report = await conform(server, ['sync.*', 'session.*'], ['session.*-keeps-alive'])
+      const bad = report.cases.filter((c) => !['pass', 'info'].includes(c.verdict)).map((c) => `${c.id}: ${c.message}`)
+      expect(bad).toEqual([])
+    } finally {
+      await server.close()
+    }
+  })
+})

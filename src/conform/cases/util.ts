@@ -108,3 +108,11 @@ export function describeMessages(ms: readonly ChatMessage[], max = 8): string {
   const shown = ms.slice(0, max).map((m) => `${m.clientMsgId} (seq ${m.seq})`).join(', ')
   return ms.length > max ? `${shown}, … (${ms.length} in all)` : ms.length === 0 ? 'none' : shown
 }
+
+/** The named fields only: receivers ignore fields they do not know (PROTOCOL.md §1), so comparisons must too. */
+export function pick<T extends object, K extends keyof T>(obj: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, obj[k]])) as Pick<T, K>
+}
+
+export const MESSAGE_FIELDS = ['seq', 'serverMsgId', 'from', 'to', 'clientMsgId', 'type', 'content', 'sendTime'] as const
+export const SEND_REPLY_FIELDS = ['serverMsgId', 'seq', 'sendTime'] as const
