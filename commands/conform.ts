@@ -2,7 +2,7 @@ import {readFile, writeFile} from 'node:fs/promises'
 import {Command, Errors, Flags} from '@oclif/core'
 import {Agent} from 'undici'
 import {fetchSchedulerAnswer} from '../src/client/resolve.js'
-import {ALL_CASES, ConformanceRunner, formatJunit, formatReport, selectCases, startEmbeddedTarget} from '../src/conform/index.js'
+import {ALL_CASES, ConformanceRunner, formatCaseTable, formatJunit, formatReport, selectCases, startEmbeddedTarget} from '../src/conform/index.js'
 import {type ConformanceCase} from '../src/conform/types.js'
 import {SCHEDULER_PATH, isImhError} from '../src/protocol/index.js'
 
@@ -32,6 +32,7 @@ Exit codes: 0 no MUST case failed; 1 a MUST case failed or the harness faulted (
     case: Flags.string({description: 'run only cases whose id matches this glob (repeatable)', multiple: true}),
     exclude: Flags.string({description: 'skip cases whose id matches this glob (repeatable)', multiple: true}),
     list: Flags.boolean({description: 'list the cases (id, section, level, requirement) and exit'}),
+    markdown: Flags.boolean({description: 'with --list: print the list as a Markdown table', dependsOn: ['list']}),
     json: Flags.boolean({description: 'print the whole run as JSON on stdout instead of the text report'}),
     junit: Flags.string({description: 'also write a JUnit XML report to this file'}),
     strict: Flags.boolean({description: 'count non-strict verdicts (broken SHOULDs) as failures'}),
@@ -49,7 +50,7 @@ Exit codes: 0 no MUST case failed; 1 a MUST case failed or the harness faulted (
     } catch (err) {
       this.error((err as Error).message, {exit: 2})
     }
-    if (flags.list) return this.list(cases, flags.json)
+    if (flags.list) return this.list(cases, flags.json, flags.markdown)
     if (cases.length === 0) this.error('no case left to run after --case/--exclude', {exit: 2})
 
     const ca = flags.ca ? await readFile(flags.ca) : undefined
@@ -96,7 +97,11 @@ Exit codes: 0 no MUST case failed; 1 a MUST case failed or the harness faulted (
     }
   }
 
-  private list(cases: ConformanceCase[], json: boolean): void {
+  private list(cases: ConformanceCase[], json: boolean, markdown: boolean): void {
+    if (markdown) {
+      process.stdout.write(formatCaseTable(cases))
+      return
+    }
     if (json) {
       process.stdout.write(`${JSON.stringify(cases.map(({id, section, level, requirement}) => ({id, section, level, requirement})), null, 2)}\n`)
       return

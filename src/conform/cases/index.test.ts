@@ -1,5 +1,6 @@
 import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
+import {formatCaseTable} from '../report/text.js'
 import {ALL_CASES} from './index.js'
 
 const spec = readFileSync(new URL('../../../PROTOCOL.md', import.meta.url), 'utf8')
@@ -24,5 +25,10 @@ describe('the case catalogue', () => {
       'session.kick-second-login', 'session.heartbeat-echo', 'session.idle-timeout', 'scheduler.fallback-serves',
     ]) expect(ids, id).toContain(id)
     expect(ALL_CASES.length).toBeGreaterThanOrEqual(30)
+  })
+
+  it('is documented in docs/conformance-cases.md, and the document is current (npm run docs:cases)', () => {
+    const doc = readFileSync(new URL('../../../docs/conformance-cases.md', import.meta.url), 'utf8')
+    expect(doc).toBe(formatCaseTable(ALL_CASES))
   })
 })
