@@ -4,6 +4,7 @@ import {type CaseContext, waitFor} from '../context.js'
 import {check, checkAlive, checkEqual, checkErrorBody} from '../expect.js'
 import {CaseFailure} from '../failures.js'
 import type {ConformanceCase} from '../types.js'
+import {FrameLog, describeFrame} from './util.js'
 
 interface Header {
   headLen?: number
@@ -33,69 +34,10 @@ function jsonOfSize(size: number): Buffer {
   return Buffer.from(`{"pad":"${'x'.repeat(Math.max(0, size - core.length))}"}`)
 }
 
-function describeFrame(f: Frame): string {
-  const text = f.body.toString('utf8')
-  const body = f.body.length === 0 ? '(empty)' : text.length > 120 ? `${text.slice(0, 120)}… (${f.body.length} bytes)` : text
-  return `${cmdName(f.cmd)} seq ${f.seq} ${body}`
-}
-
-/**
- * Records what the server sends on a link from now on. Frames that answer no pending request
- * (everything the cases send with sendFrame/sendRaw) arrive as LongLink 'push' events.
- */
-class Recorder {
-  readonly frames: Frame[] = []
-  readonly undecodable: string[] = []
-  private waiters: (() => void)[] = []
-
-  constructor(readonly link: LongLink) {
-    link.on('push', (f) => {
-      this.frames.push(f)
-      this.wake()
-    })
-    link.on('bad-frame', (err) => {
-      this.undecodable.push(err.message)
-      this.wake()
-    })
-    link.on('close', () => this.wake())
-  }
-
-  /** Everything the server sent so far, for failure messages. */
-  seen(): string {
-    const parts = this.frames.map(describeFrame)
-    for (const m of this.undecodable) parts.push(`an undecodable message (${m})`)
-    if (this.link.closed) parts.push(`close ${this.link.closed.code}${this.link.closed.reason ? ` "${this.link.closed.reason}"` : ''}`)
-    return parts.length > 0 ? parts.join('; ') : 'nothing'
-  }
-
-  /** The first recorded frame that matches, waiting up to timeoutMs for it. */
-  async next(match: (f: Frame) => boolean, timeoutMs: number, what: string): Promise<Frame> {
-    const end = Date.now() + timeoutMs
-    for (;;) {
-      const found = this.frames.find(match)
-      if (found) return found
-      if (this.link.closed) throw new CaseFailure(`${what}; the link closed without it. The server sent: ${this.seen()}`)
-      const left = end - Date.now()
-      if (left <= 0) throw new CaseFailure(`${what}; none within ${timeoutMs} ms. The server sent: ${this.seen()}`)
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left)
-        this.waiters.push(() => {
-          clearTimeout(timer)
-          resolve()
-        })
-      })
-    }
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w()
-  }
-}
-
 /** An authenticated link (or, for pre-AUTH cases, a bare one) with a recorder attached. */
-async function recordedLink(ctx: CaseContext, authed = true): Promise<{link: LongLink; rec: Recorder}> {
+async function recordedLink(ctx: CaseContext, authed = true): Promise<{link: LongLink; rec: FrameLog}> {
   const link = authed ? (await ctx.authedLink()).link : await ctx.link()
-  return {link, rec: new Recorder(link)}
+  return {link, rec: new FrameLog(link)}
 }
 
 /**
@@ -103,7 +45,7 @@ async function recordedLink(ctx: CaseContext, authed = true): Promise<{link: Lon
  * framing error: an ERROR push (seq 0) with `code` and its ret, a close with 4000 + ret mod 1000,
  * and no answer to the probe.
  */
-async function sendAndExpectFatal(ctx: CaseContext, link: LongLink, rec: Recorder, bad: Buffer | string, code: ErrorCode, what: string): Promise<void> {
+async function sendAndExpectFatal(ctx: CaseContext, link: LongLink, rec: FrameLog, bad: Buffer | string, code: ErrorCode, what: string): Promise<void> {
   link.sendRaw(bad, what)
   const probe = link.nextSeq()
   link.sendFrame(CMD.NOOP, probe)
@@ -111,16 +53,16 @@ async function sendAndExpectFatal(ctx: CaseContext, link: LongLink, rec: Recorde
   const err = await rec.next((f) => f.cmd === CMD.ERROR, ctx.ms(5000), `${what}: expected an ERROR push ${code}`)
   const body = checkErrorBody(err, code, what)
   checkEqual(body.ret, ret, `${what}: ERROR ret`)
-  check(err.seq === 0, `${what}: the ERROR came with seq ${err.seq}; a framing error is answered by a push with seq 0 (§4.5). The server sent: ${rec.seen()}`)
+  check(err.seq === 0, `${what}: the ERROR came with seq ${err.seq}; a framing error is answered by a push with seq 0 (§4.5). The server sent: ${rec.summary()}`)
   const limit = ctx.ms(5000)
   let info
   try {
     info = await link.waitClose(limit)
   } catch {
-    throw new CaseFailure(`${what}: the server sent ${code} but did not close the link within ${limit} ms (a framing error is fatal). The server sent: ${rec.seen()}`)
+    throw new CaseFailure(`${what}: the server sent ${code} but did not close the link within ${limit} ms (a framing error is fatal). The server sent: ${rec.summary()}`)
   }
   checkEqual(info.code, closeCodeFor(ret), `${what}: close code after ${code}`)
-  const late = rec.frames.find((f) => f.seq === probe)
+  const late = rec.frames.find((e) => e.frame.seq === probe)?.frame
   check(!late, `${what}: the server answered the NOOP sent after the bad frame (${late ? describeFrame(late) : ''}); after a fatal error it must process no later frame`)
 }
 
@@ -130,7 +72,7 @@ async function fatalCase(ctx: CaseContext, bad: (seq: number) => Buffer | string
 }
 
 /** Expects the reply to `seq` to be an ERROR with `code` (a non-fatal content error). */
-async function expectErrorReply(ctx: CaseContext, rec: Recorder, seq: number, code: ErrorCode, what: string): Promise<ErrorReply> {
+async function expectErrorReply(ctx: CaseContext, rec: FrameLog, seq: number, code: ErrorCode, what: string): Promise<ErrorReply> {
   const f = await rec.next((x) => x.seq === seq, ctx.ms(5000), `${what}: expected an ERROR reply ${code} with seq ${seq}`)
   check(f.cmd === CMD.ERROR, `${what}: expected an ERROR reply ${code} with seq ${seq}, got ${describeFrame(f)}`)
   const body = checkErrorBody(f, code, what)
@@ -139,13 +81,13 @@ async function expectErrorReply(ctx: CaseContext, rec: Recorder, seq: number, co
 }
 
 /** A non-fatal error leaves the link open and serving. */
-async function expectStillOpen(ctx: CaseContext, link: LongLink, rec: Recorder, what: string): Promise<void> {
-  check(!link.closed, `${what}: the link was closed after a non-fatal error. The server sent: ${rec.seen()}`)
+async function expectStillOpen(ctx: CaseContext, link: LongLink, rec: FrameLog, what: string): Promise<void> {
+  check(!link.closed, `${what}: the link was closed after a non-fatal error. The server sent: ${rec.summary()}`)
   await checkAlive(link, ctx.ms(5000), `${what} (a non-fatal error)`)
 }
 
 /** Sends a frame with its own seq and expects the ERROR reply; returns the body. */
-async function sendExpectingError(ctx: CaseContext, link: LongLink, rec: Recorder, cmd: number, body: Buffer | string | object | undefined, code: ErrorCode, what: string): Promise<ErrorReply> {
+async function sendExpectingError(ctx: CaseContext, link: LongLink, rec: FrameLog, cmd: number, body: Buffer | string | object | undefined, code: ErrorCode, what: string): Promise<ErrorReply> {
   const seq = link.nextSeq()
   link.sendFrame(cmd, seq, body)
   return expectErrorReply(ctx, rec, seq, code, what)
@@ -283,7 +225,7 @@ export const framingCases: ConformanceCase[] = [
       await link.request(CMD.AUTH, {token: user.token})
       await link.request(CMD.NOOP)
       await link.request(CMD.SYNC, {syncKey: {epoch: 0, seq: 0}})
-      const rec = new Recorder(link)
+      const rec = new FrameLog(link)
       await sendExpectingError(ctx, link, rec, 999, {}, 'IMH_ERR_UNKNOWN_CMD', 'cmd 999')
       check(count >= 4, `expected 4 frames from the server (AUTH, NOOP, SYNC, ERROR replies), saw ${count}`)
       check(problems.length === 0, `the server sent ${problems.join('; ')}`)

@@ -4,21 +4,26 @@ import type {CaseContext} from '../context.js'
 import {CaseFailure} from '../failures.js'
 import {CMD, type ChatMessage, type Frame, type SendMsgReply, type SyncKey, type SyncReply, cmdName} from '../../protocol/index.js'
 
-/** One frame for a failure message: `ERROR seq 0 {"ret":…}`. */
+/** One frame for a failure message: `ERROR seq 0 {"ret":…}`, `NOOP seq 3 (empty)`. */
 export function describeFrame(f: Frame): string {
-  const body = f.body.length === 0 ? '' : ` ${f.body.toString('utf8').slice(0, 160)}`
-  return `${cmdName(f.cmd)} (cmd ${f.cmd}) seq ${f.seq}${body}`
+  const text = f.body.toString('utf8')
+  const body = f.body.length === 0 ? '(empty)' : text.length > 120 ? `${text.slice(0, 120)}… (${f.body.length} bytes)` : text
+  return `${cmdName(f.cmd)} seq ${f.seq} ${body}`
 }
 
 /**
  * Every frame a link received that answered no pending request: pushes, and the replies to frames
- * sent with `sendUnmatched`. Lets a case see exactly what the server sent, seq included.
+ * sent with `sendUnmatched` or `sendFrame`. Lets a case see exactly what the server sent, seq
+ * included, and say so in its failure message.
  */
 export class FrameLog {
   readonly frames: {frame: Frame; at: number}[] = []
+  /** Messages from the server that were not frames at all. */
+  readonly undecodable: string[] = []
 
   constructor(readonly link: LongLink) {
     link.on('push', (frame) => this.frames.push({frame, at: performance.now()}))
+    link.on('bad-frame', (err) => this.undecodable.push(err.message))
   }
 
   count(cmd: number, from = 0): number {
@@ -37,9 +42,19 @@ export class FrameLog {
     }
   }
 
-  /** What arrived from index `from` on, for a failure message. */
+  /** Like find, but fails the case, saying what the server sent instead. */
+  async next(match: (f: Frame) => boolean, timeoutMs: number, what: string): Promise<Frame> {
+    const frame = await this.find(match, timeoutMs)
+    if (frame) return frame
+    throw new CaseFailure(`${what}; ${this.link.closed ? 'the link closed without it' : `none within ${timeoutMs} ms`}. The server sent: ${this.summary()}`)
+  }
+
+  /** What arrived from index `from` on, and how the link ended, for a failure message. */
   summary(from = 0): string {
     const got = this.frames.slice(from).map((e) => describeFrame(e.frame))
+    for (const m of this.undecodable) got.push(`an undecodable message (${m})`)
+    const closed = this.link.closed
+    if (closed) got.push(`close ${closed.code}${closed.reason ? ` "${closed.reason}"` : ''}`)
     return got.length === 0 ? 'nothing' : got.join('; ')
   }
 }
