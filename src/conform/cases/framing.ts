@@ -1,10 +1,10 @@
 import type {LongLink} from '../../client/long-link.js'
-import {CMD, ERRORS, type ErrorCode, type ErrorReply, type Frame, HEAD_LEN, PROTOCOL_VERSION, type ChatMessage, closeCodeFor, cmdName} from '../../protocol/index.js'
+import {CMD, ERRORS, type ErrorCode, HEAD_LEN, PROTOCOL_VERSION, type ChatMessage, closeCodeFor, cmdName} from '../../protocol/index.js'
 import {type CaseContext, waitFor} from '../context.js'
 import {check, checkAlive, checkEqual, checkErrorBody} from '../expect.js'
 import {CaseFailure} from '../failures.js'
 import type {ConformanceCase} from '../types.js'
-import {FrameLog, describeFrame} from './util.js'
+import {FrameLog, describeFrame, sendExpectingError} from './util.js'
 
 interface Header {
   headLen?: number
@@ -71,26 +71,10 @@ async function fatalCase(ctx: CaseContext, bad: (seq: number) => Buffer | string
   await sendAndExpectFatal(ctx, link, rec, bad(link.nextSeq()), code, what)
 }
 
-/** Expects the reply to `seq` to be an ERROR with `code` (a non-fatal content error). */
-async function expectErrorReply(ctx: CaseContext, rec: FrameLog, seq: number, code: ErrorCode, what: string): Promise<ErrorReply> {
-  const f = await rec.next((x) => x.seq === seq, ctx.ms(5000), `${what}: expected an ERROR reply ${code} with seq ${seq}`)
-  check(f.cmd === CMD.ERROR, `${what}: expected an ERROR reply ${code} with seq ${seq}, got ${describeFrame(f)}`)
-  const body = checkErrorBody(f, code, what)
-  checkEqual(body.ret, ERRORS[code].ret, `${what}: ERROR ret`)
-  return body
-}
-
 /** A non-fatal error leaves the link open and serving. */
 async function expectStillOpen(ctx: CaseContext, link: LongLink, rec: FrameLog, what: string): Promise<void> {
   check(!link.closed, `${what}: the link was closed after a non-fatal error. The server sent: ${rec.summary()}`)
   await checkAlive(link, ctx.ms(5000), `${what} (a non-fatal error)`)
-}
-
-/** Sends a frame with its own seq and expects the ERROR reply; returns the body. */
-async function sendExpectingError(ctx: CaseContext, link: LongLink, rec: FrameLog, cmd: number, body: Buffer | string | object | undefined, code: ErrorCode, what: string): Promise<ErrorReply> {
-  const seq = link.nextSeq()
-  link.sendFrame(cmd, seq, body)
-  return expectErrorReply(ctx, rec, seq, code, what)
 }
 
 export const framingCases: ConformanceCase[] = [

@@ -1,32 +1,16 @@
 import type {LongLink} from '../../client/long-link.js'
-import {CMD, type ErrorReply, parseAuthReply, parseJsonBody} from '../../protocol/index.js'
+import {CMD, parseAuthReply, parseJsonBody} from '../../protocol/index.js'
 import {sleep} from '../context.js'
 import {check, checkAlive, checkClosed, checkEqual, checkErrorBody} from '../expect.js'
 import {CaseFailure} from '../failures.js'
 import type {ConformanceCase} from '../types.js'
-import {FrameLog, describeFrame, latencySummary, linkState, quietWait, sendText, sendUnmatched} from './util.js'
+import {FrameLog, describeFrame, sendExpectingError, latencySummary, linkState, quietWait, sendText, sendUnmatched} from './util.js'
 
 /** A token no server issued: visible ASCII, plausible length. */
 const BOGUS_TOKEN = 'imh-conform-token-that-no-server-issued-0000'
 
 /** A server may end a timed-out link this early without being called hasty. */
 const EARLY_FRACTION = 0.8
-
-/**
- * Sends `cmd` as the next frame and expects the first frame back to be an ERROR with the same seq,
- * `code` and `ret`.
- */
-async function expectErrorReply(link: LongLink, log: FrameLog, cmd: number, body: unknown, code: string, ret: number, timeoutMs: number, what: string): Promise<ErrorReply> {
-  const mark = log.frames.length
-  const seq = sendUnmatched(link, cmd, body)
-  const frame = await log.find(() => true, timeoutMs, mark)
-  if (!frame) throw new CaseFailure(`${what}: expected ERROR ${code} with seq ${seq}, got no frame within ${timeoutMs} ms; ${linkState(link)}`)
-  check(frame.cmd === CMD.ERROR, `${what}: expected ERROR ${code} with seq ${seq}, got ${describeFrame(frame)}`)
-  checkEqual(frame.seq, seq, `${what}: seq of the ERROR reply`)
-  const err = checkErrorBody(frame, code, what)
-  checkEqual(err.ret, ret, `${what}: ERROR ret`)
-  return err
-}
 
 /**
  * Waits for the server to end a link on a timer: an ERROR push with `code`, then close 4408, not
@@ -78,7 +62,7 @@ export const sessionCases: ConformanceCase[] = [
     async run(ctx) {
       const link = await ctx.link()
       const log = new FrameLog(link)
-      await expectErrorReply(link, log, CMD.NOOP, undefined, 'IMH_ERR_NOT_AUTHENTICATED', 1100, ctx.ms(5000), 'NOOP before AUTH')
+      await sendExpectingError(ctx, link, log, CMD.NOOP, undefined, 'IMH_ERR_NOT_AUTHENTICATED', 'NOOP before AUTH')
       await checkClosed(link, 4100, ctx.ms(3000), 'after IMH_ERR_NOT_AUTHENTICATED')
     },
   },
@@ -90,7 +74,7 @@ export const sessionCases: ConformanceCase[] = [
     async run(ctx) {
       const link = await ctx.link()
       const log = new FrameLog(link)
-      await expectErrorReply(link, log, CMD.AUTH, {token: BOGUS_TOKEN}, 'IMH_ERR_SESSION_INVALID', 1100, ctx.ms(5000), 'AUTH with an unknown token')
+      await sendExpectingError(ctx, link, log, CMD.AUTH, {token: BOGUS_TOKEN}, 'IMH_ERR_SESSION_INVALID', 'AUTH with an unknown token')
       await checkClosed(link, 4100, ctx.ms(3000), 'after IMH_ERR_SESSION_INVALID')
     },
   },
@@ -105,7 +89,7 @@ export const sessionCases: ConformanceCase[] = [
       await user.short.login({username: user.username, password: user.password})
       const link = await ctx.link()
       const log = new FrameLog(link)
-      await expectErrorReply(link, log, CMD.AUTH, {token: old}, 'IMH_ERR_KICKED', 1101, ctx.ms(5000), 'AUTH with the token of an earlier login')
+      await sendExpectingError(ctx, link, log, CMD.AUTH, {token: old}, 'IMH_ERR_KICKED', 'AUTH with the token of an earlier login')
       await checkClosed(link, 4101, ctx.ms(3000), 'after IMH_ERR_KICKED')
     },
   },
@@ -117,7 +101,7 @@ export const sessionCases: ConformanceCase[] = [
     async run(ctx) {
       const {link, user} = await ctx.authedLink()
       const log = new FrameLog(link)
-      await expectErrorReply(link, log, CMD.AUTH, {token: user.token}, 'IMH_ERR_ALREADY_AUTHENTICATED', 400, ctx.ms(5000), 'AUTH on an authenticated link')
+      await sendExpectingError(ctx, link, log, CMD.AUTH, {token: user.token}, 'IMH_ERR_ALREADY_AUTHENTICATED', 'AUTH on an authenticated link')
       await checkAlive(link, ctx.ms(3000), 'after IMH_ERR_ALREADY_AUTHENTICATED (non-fatal)')
     },
   },

@@ -2,7 +2,8 @@ import {build} from 'hdr-histogram-js'
 import type {LongLink} from '../../client/long-link.js'
 import type {CaseContext} from '../context.js'
 import {CaseFailure} from '../failures.js'
-import {CMD, type ChatMessage, type Frame, type SendMsgReply, type SyncKey, type SyncReply, cmdName} from '../../protocol/index.js'
+import {CMD, type ChatMessage, ERRORS, type ErrorCode, type ErrorReply, type Frame, type SendMsgReply, type SyncKey, type SyncReply, cmdName} from '../../protocol/index.js'
+import {check, checkEqual, checkErrorBody} from '../expect.js'
 
 /** One frame for a failure message: `ERROR seq 0 {"ret":…}`, `NOOP seq 3 (empty)`. */
 export function describeFrame(f: Frame): string {
@@ -131,3 +132,19 @@ export function pick<T extends object, K extends keyof T>(obj: T, keys: readonly
 
 export const MESSAGE_FIELDS = ['seq', 'serverMsgId', 'from', 'to', 'clientMsgId', 'type', 'content', 'sendTime'] as const
 export const SEND_REPLY_FIELDS = ['serverMsgId', 'seq', 'sendTime'] as const
+
+/** Expects the reply to `seq` to be an ERROR with `code` (a non-fatal content error). */
+export async function expectErrorReply(ctx: CaseContext, rec: FrameLog, seq: number, code: ErrorCode, what: string): Promise<ErrorReply> {
+  const f = await rec.next((x) => x.seq === seq, ctx.ms(5000), `${what}: expected an ERROR reply ${code} with seq ${seq}`)
+  check(f.cmd === CMD.ERROR, `${what}: expected an ERROR reply ${code} with seq ${seq}, got ${describeFrame(f)}`)
+  const body = checkErrorBody(f, code, what)
+  checkEqual(body.ret, ERRORS[code].ret, `${what}: ERROR ret`)
+  return body
+}
+
+/** Sends a frame with its own seq and expects the ERROR reply; returns the body. */
+export async function sendExpectingError(ctx: CaseContext, link: LongLink, rec: FrameLog, cmd: number, body: Buffer | string | object | undefined, code: ErrorCode, what: string): Promise<ErrorReply> {
+  const seq = link.nextSeq()
+  link.sendFrame(cmd, seq, body)
+  return expectErrorReply(ctx, rec, seq, code, what)
+}
