@@ -1,0 +1,48 @@
+import {createServer, type Server} from 'node:http'
+import type {AddressInfo} from 'node:net'
+import {afterEach, describe, expect, it} from 'vitest'
+import {ALL_CASES, ConformanceRunner, selectCases, startEmbeddedTarget} from '../src/conform/index.js'
+import {type ReferenceServer, startReferenceServer} from '../reference-server/index.js'
+import {conform, verdicts} from './conform-helpers.js'
+import {AnyTokenStore} from './doubles/any-token-store.js'
+
+const closers: (() => unknown)[] = []
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c()
+})
+
+async function start(make: () => Promise<ReferenceServer>): Promise<ReferenceServer> {
+  const s = await make()
+  closers.push(() => s.close())
+  return s
+}
+
+describe('session cases against broken doubles', () => {
+  it('a server that takes any token for a user fails the token cases, and only those', async () => {
+    const server = await start(() => startEmbeddedTarget({store: new AnyTokenStore()}))
+    const v = verdicts(await conform(server, ['session.*', 'short.*'], ['session.*-keeps-alive']))
+    expect(v['session.bad-token']).toBe('fail')
+    expect(v['session.kicked-token']).toBe('fail')
+    expect(v['short.profile-bad-token']).toBe('fail')
+    expect(v['short.old-token-kicked']).toBe('fail')
+    for (const id of ['session.auth-ok', 'session.auth-first', 'session.heartbeat-echo', 'session.kick-second-login', 'short.login', 'short.register']) expect(v[id], id).toBe('pass')
+  })
+
+  it('a server that announces time-outs it does not enforce fails the handshake and idle cases', async () => {
+    // The real server keeps links for minutes; its scheduler is fronted by one that announces 1 s.
+    const real = await start(() => startReferenceServer({limits: {handshakeTimeoutMs: 600_000, idleTimeoutMs: 600_000}}))
+    const liar: Server = createServer(async (_req, res) => {
+      const answer = (await (await fetch(real.urls.scheduler)).json()) as {limits: object}
+      answer.limits = {...answer.limits, handshakeTimeoutMs: 1000, idleTimeoutMs: 1500}
+      res.writeHead(200, {'content-type': 'application/json'})
+      res.end(JSON.stringify(answer))
+    })
+    await new Promise<void>((r) => liar.listen(0, '127.0.0.1', r))
+    closers.push(() => new Promise((r) => liar.close(r)))
+    const scheduler = `http://127.0.0.1:${(liar.address() as AddressInfo).port}/dns`
+    const report = await new ConformanceRunner({scheduler, cases: selectCases(ALL_CASES, ['session.handshake-timeout', 'session.idle-timeout', 'session.heartbeat-echo'])}).run()
+    const v = verdicts(report)
+    expect(v).toEqual({'session.handshake-timeout': 'fail', 'session.idle-timeout': 'fail', 'session.heartbeat-echo': 'pass'})
+    expect(report.cases.find((c) => c.id === 'session.idle-timeout')!.message).toMatch(/did not close the link/)
+  })
+})
