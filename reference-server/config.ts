@@ -5,6 +5,8 @@ import type {AnnouncedLimits} from '../src/protocol/index.js'
 export interface ServerLimits extends AnnouncedLimits {
   /** Frames queued on one connection before the server stops reading from it. */
   maxQueuedFrames: number
+  /** Bytes of frames queued on one connection before the server stops reading from it. */
+  maxQueuedBytes: number
   /** Bytes waiting to be sent to one client before it is closed as a slow consumer. */
   maxBufferedBytes: number
   /** How many recent clientMsgIds per sender are remembered for de-duplication. */
@@ -16,6 +18,7 @@ export interface ServerLimits extends AnnouncedLimits {
 export const DEFAULT_LIMITS: ServerLimits = {
   ...SPEC_DEFAULT_LIMITS,
   maxQueuedFrames: 4096,
+  maxQueuedBytes: 4 * 1024 * 1024,
   maxBufferedBytes: 8 * 1024 * 1024,
   dedupWindow: 10_000,
   schedulerTtlSeconds: 300,
@@ -30,6 +33,7 @@ const RANGES: Record<keyof ServerLimits, [number, number]> = {
   syncPageDefault: [1, MAX_SYNC_PAGE],
   syncPageMax: [1, MAX_SYNC_PAGE],
   maxQueuedFrames: [16, 1_000_000],
+  maxQueuedBytes: [64 * 1024, 1024 * 1024 * 1024],
   maxBufferedBytes: [64 * 1024, 1024 * 1024 * 1024],
   dedupWindow: [1, 10_000_000],
   schedulerTtlSeconds: [1, 86_400],

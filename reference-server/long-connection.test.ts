@@ -77,6 +77,15 @@ describe('LongConnection inbound queue (PROTOCOL.md §5.6)', () => {
     expect(replies.map((f) => (parseJsonBody(f.body) as {seq: number}).seq)).toEqual(Array.from({length: 200}, (_, i) => i + 1))
   })
 
+  it('also stops reading when the queued frames pass maxQueuedBytes, however few they are', async () => {
+    const {ws, to} = await setup({maxQueuedBytes: 64 * 1024})
+    const content = 'y'.repeat(20 * 1024)
+    for (let i = 0; i < 4; i++) ws.emit('message', encodeFrame(CMD.SEND_MSG, i + 2, {clientMsgId: `b${i}`, to, type: 'text', content}), true)
+    expect(ws.isPaused).toBe(true)
+    await until(() => ws.sent.length === 5)
+    expect(ws.isPaused).toBe(false)
+  })
+
   it('answers a framing error only after the frames queued before it, then closes', async () => {
     const {ws, to} = await setup()
     ws.emit('message', encodeFrame(CMD.SEND_MSG, 2, {clientMsgId: 'ok', to, type: 'text', content: 'x'}), true)

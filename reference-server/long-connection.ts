@@ -15,7 +15,7 @@ export interface LongContext {
   byUser: Map<string, LongConnection>
 }
 
-type Queued = {frame: Frame} | {error: ImhError}
+type Queued = ({frame: Frame} | {error: ImhError}) & {bytes: number}
 
 /** One client's long link: handshake, serial frame processing, timers, notify coalescing. */
 export class LongConnection {
@@ -23,6 +23,7 @@ export class LongConnection {
   userId: string | undefined
   private state: 'handshake' | 'open' | 'closed' = 'handshake'
   private readonly queue: Queued[] = []
+  private queuedBytes = 0
   private running = false
   private notifyPending = false
   private readonly handshakeTimer: NodeJS.Timeout
@@ -51,16 +52,20 @@ export class LongConnection {
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.state === 'closed') return
     this.idleTimer?.refresh()
+    const bytes = data.length
     if (!isBinary) {
-      this.queue.push({error: new ImhError('IMH_ERR_TEXT_MESSAGE')})
+      this.queue.push({error: new ImhError('IMH_ERR_TEXT_MESSAGE'), bytes})
     } else {
       try {
-        this.queue.push({frame: decodeFrame(data, this.ctx.limits.maxBodyBytes)})
+        this.queue.push({frame: decodeFrame(data, this.ctx.limits.maxBodyBytes), bytes})
       } catch (err) {
-        this.queue.push({error: err as ImhError})
+        this.queue.push({error: err as ImhError, bytes})
       }
     }
-    if (this.queue.length >= this.ctx.limits.maxQueuedFrames && !this.ws.isPaused) this.ws.pause()
+    this.queuedBytes += bytes
+    const {maxQueuedFrames, maxQueuedBytes} = this.ctx.limits
+    // Bounded in frames and in bytes: at most one more message arrives after the pause.
+    if ((this.queue.length >= maxQueuedFrames || this.queuedBytes >= maxQueuedBytes) && !this.ws.isPaused) this.ws.pause()
     void this.drain()
   }
 
@@ -70,13 +75,15 @@ export class LongConnection {
     try {
       while (this.queue.length > 0 && this.state !== 'closed') {
         const item = this.queue.shift()!
+        this.queuedBytes -= item.bytes
         if ('error' in item) {
           // Framing errors: the header cannot be trusted, so the answer is a push (§4.5).
           this.fatal(item.error, PUSH_SEQ)
           break
         }
         await this.handle(item.frame)
-        if (this.ws.isPaused && this.queue.length < this.ctx.limits.maxQueuedFrames / 2) this.ws.resume()
+        const {maxQueuedFrames, maxQueuedBytes} = this.ctx.limits
+        if (this.ws.isPaused && this.queue.length < maxQueuedFrames / 2 && this.queuedBytes < maxQueuedBytes / 2) this.ws.resume()
       }
     } finally {
       this.running = false
@@ -173,6 +180,7 @@ export class LongConnection {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(CMD.ERROR, seq, errorBody(err)))
     this.state = 'closed'
     this.queue.length = 0
+    this.queuedBytes = 0
     this.ws.close(closeCodeFor(err.ret), err.code)
     // A peer that never answers the close handshake must not keep the socket.
     setTimeout(() => this.ws.terminate(), 2000).unref()
