@@ -1,9 +1,15 @@
+import {expect} from 'vitest'
 import {ALL_CASES, ConformanceRunner, type ConformanceReport, selectCases} from '../src/conform/index.js'
 import type {ReferenceServer} from '../reference-server/index.js'
 
-/** Runs the cases matching `globs` against a running server; returns the report. */
+/**
+ * Runs the cases matching `globs` against a running server; returns the report. However broken
+ * the server, no case may end in `error`: that verdict blames the harness, not the target.
+ */
 export async function conform(server: ReferenceServer, globs: string[] = [], exclude: string[] = []): Promise<ConformanceReport> {
-  return new ConformanceRunner({scheduler: server.urls.scheduler, cases: selectCases(ALL_CASES, globs, exclude)}).run()
+  const report = await new ConformanceRunner({scheduler: server.urls.scheduler, cases: selectCases(ALL_CASES, globs, exclude)}).run()
+  expect(report.cases.filter((c) => c.verdict === 'error').map((c) => `${c.id}: ${c.message}`)).toEqual([])
+  return report
 }
 
 /** id → verdict, for compact assertions. */

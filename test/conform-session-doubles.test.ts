@@ -44,5 +44,6 @@ describe('session cases against broken doubles', () => {
     const v = verdicts(report)
     expect(v).toEqual({'session.handshake-timeout': 'fail', 'session.idle-timeout': 'fail', 'session.heartbeat-echo': 'pass'})
     expect(report.cases.find((c) => c.id === 'session.idle-timeout')!.message).toMatch(/did not close the link/)
+    expect(report.summary.error).toBe(0)
   })
 })
