@@ -1,8 +1,8 @@
 import {randomUUID} from 'node:crypto'
 import WebSocket from 'ws'
 import {
-  CMD, CLIENT_CMDS, type Frame, ImhError, PUSH_SEQ, type SyncReply, closeCodeFor, cmdName, decodeFrame,
-  encodeFrame, errorBody, isImhError, parseAuth, parseJsonBody, parseSendMsg, parseSync,
+  CMD, type Frame, ImhError, PUSH_SEQ, type SyncReply, closeCodeFor, cmdName, decodeFrame,
+  encodeFrame, errorBody, isImhError, isKnownCmd, parseAuth, parseJsonBody, parseSendMsg, parseSync,
 } from '../src/protocol/index.js'
 import type {ServerLimits} from './config.js'
 import type {Store} from './store/store.js'
@@ -101,7 +101,8 @@ export class LongConnection {
         case CMD.SEND_MSG: return await this.sendMsg(frame)
         case CMD.SYNC: return await this.sync(frame)
         default:
-          throw new ImhError('IMH_ERR_UNKNOWN_CMD', CLIENT_CMDS.has(frame.cmd) || frame.cmd === CMD.SYNC_NOTIFY || frame.cmd === CMD.ERROR
+          // Every command a client may send is handled above: a known cmd here is server-only.
+          throw new ImhError('IMH_ERR_UNKNOWN_CMD', isKnownCmd(frame.cmd)
             ? `cmd ${frame.cmd} (${cmdName(frame.cmd)}) is sent only by the server`
             : `unknown cmd ${frame.cmd}`)
       }

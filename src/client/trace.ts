@@ -1,5 +1,3 @@
-import {cmdName} from '../protocol/index.js'
-
 /** One line of a connection's history, kept for failed conformance cases and debugging. */
 export interface TraceEntry {
   /** ms since the trace began. */
@@ -33,9 +31,5 @@ export class Trace {
   readonly sink: TraceSink = (entry) => {
     if (this.entries.length >= this.limit) return
     this.entries.push({...entry, t: Math.round((performance.now() - this.start) * 10) / 10})
-  }
-
-  frame(dir: 'send' | 'recv', cmd: number, seq: number, body: Buffer, label = ''): void {
-    this.sink({t: 0, dir, cmd, name: cmdName(cmd), seq, bodyLen: body.length, body: previewBody(body), ...(label ? {note: label} : {})})
   }
 }

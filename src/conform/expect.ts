@@ -25,17 +25,6 @@ export async function checkRejects(promise: Promise<unknown>, code: string, what
   throw new CaseFailure(`${what}: expected error ${code}, but the request succeeded`)
 }
 
-/** Waits for an ERROR push (seq 0) and checks its body. */
-export async function checkErrorPush(link: LongLink, code: string, timeoutMs: number, what: string): Promise<ErrorReply> {
-  let frame: Frame
-  try {
-    frame = await link.waitPush((f) => f.cmd === CMD.ERROR, timeoutMs)
-  } catch (err) {
-    throw new CaseFailure(`${what}: expected an ERROR push with ${code}, got none (${(err as Error).message})`)
-  }
-  return checkErrorBody(frame, code, what)
-}
-
 export function checkErrorBody(frame: Frame, code: string, what: string): ErrorReply {
   let body: ErrorReply
   try {
@@ -67,5 +56,3 @@ export async function checkAlive(link: LongLink, timeoutMs: number, what: string
     throw new CaseFailure(`${what}: link no longer answers a heartbeat (${(err as Error).message})`)
   }
 }
-
-export {ImhError}

@@ -24,8 +24,5 @@ export function isKnownCmd(cmd: number): cmd is CmdId {
   return NAMES.has(cmd)
 }
 
-/** Commands a client may send; the others (SYNC_NOTIFY, ERROR) only come from the server. */
-export const CLIENT_CMDS: ReadonlySet<number> = new Set([CMD.AUTH, CMD.SEND_MSG, CMD.SYNC, CMD.NOOP])
-
 /** seq 0 marks a push from the server; client seqs start at 1. */
 export const PUSH_SEQ = 0
