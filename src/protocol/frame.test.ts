@@ -10,6 +10,7 @@ import {
   parseJsonBody,
   PROTOCOL_VERSION,
 } from './frame.js'
+import {thrown} from '../../test/support/thrown.js'
 
 /** Builds a raw header with any field values, for the malformed cases encodeFrame cannot make. */
 function rawHeader(fields: {headLen?: number; version?: number; cmd?: number; seq?: number; bodyLen?: number}): Buffer {
@@ -20,16 +21,6 @@ function rawHeader(fields: {headLen?: number; version?: number; cmd?: number; se
   b.writeUInt32BE(fields.seq ?? 1, 12)
   b.writeUInt32BE(fields.bodyLen ?? 0, 16)
   return b
-}
-
-/** Runs fn and returns the error it throws; fails the test if it does not throw. */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (err) {
-    return err
-  }
-  throw new Error('expected the call to throw')
 }
 
 function expectCode(fn: () => unknown, code: ErrorCode): void {

@@ -12,15 +12,7 @@ import {
 } from './messages.js'
 import {parseSchedulerAnswer} from './scheduler.js'
 import {httpStatusForRet, MAX_PASSWORD_LENGTH, parseCredentials} from './short.js'
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (err) {
-    return err
-  }
-  throw new Error('expected the call to throw')
-}
+import {thrown} from '../../test/support/thrown.js'
 
 /** Asserts fn throws `code`, and when `field` is given, that err.details.field names it. */
 function expectRejects(fn: () => unknown, code: ErrorCode, field?: string): void {

@@ -4,7 +4,7 @@ import {type CaseContext, waitFor} from '../context.js'
 import {check, checkAlive, checkEqual, checkErrorBody} from '../expect.js'
 import {CaseFailure} from '../failures.js'
 import type {ConformanceCase} from '../types.js'
-import {FrameLog, describeFrame, sendExpectingError} from './util.js'
+import {FrameLog, describeFrame, expectNoopEcho, sendExpectingError} from './util.js'
 
 interface Header {
   headLen?: number
@@ -138,9 +138,7 @@ export const framingCases: ConformanceCase[] = [
       const seq = link.nextSeq()
       link.sendRaw(rawFrame({seq, cmd: CMD.NOOP}, jsonOfSize(max)), 'NOOP with a body of maxBodyBytes')
       const what = `a NOOP with a ${max}-byte body (exactly the limit${ctx.limits.announced ? ' announced' : ', spec default'})`
-      const reply = await rec.next((f) => f.seq === seq, ctx.ms(10_000), `${what}: expected the NOOP reply with seq ${seq}`)
-      check(reply.cmd === CMD.NOOP, `${what}: expected the NOOP reply, got ${describeFrame(reply)}`)
-      checkEqual(reply.body.length, 0, `${what}: NOOP reply bodyLen`)
+      await expectNoopEcho(rec, seq, ctx.ms(10_000), what)
     },
   },
   {
@@ -301,9 +299,7 @@ export const framingCases: ConformanceCase[] = [
       const {link, rec} = await recordedLink(ctx)
       const seq = link.nextSeq()
       link.sendRaw(rawFrame({seq, cmd: CMD.NOOP, bodyLen: 0}), 'NOOP bodyLen 0')
-      const reply = await rec.next((f) => f.seq === seq, ctx.ms(5000), `NOOP with bodyLen 0: expected the NOOP reply with seq ${seq}`)
-      check(reply.cmd === CMD.NOOP, `NOOP with bodyLen 0: expected the NOOP reply, got ${describeFrame(reply)}`)
-      checkEqual(reply.body.length, 0, 'NOOP reply bodyLen')
+      await expectNoopEcho(rec, seq, ctx.ms(5000), 'NOOP with bodyLen 0')
       await sendExpectingError(ctx, link, rec, CMD.SYNC, undefined, 'IMH_ERR_BAD_BODY', 'SYNC with an empty body (reads as {}, so syncKey is missing)')
       await expectStillOpen(ctx, link, rec, 'after SYNC with an empty body')
     },
@@ -318,9 +314,7 @@ export const framingCases: ConformanceCase[] = [
       const seq = link.nextSeq()
       link.sendFrame(CMD.NOOP, seq, Buffer.from([0x6e, 0x6f, 0x74, 0x20, 0x6a, 0x73, 0x6f, 0x6e, 0xff]))
       const what = 'NOOP with the body "not json\\xff"'
-      const reply = await rec.next((f) => f.seq === seq, ctx.ms(5000), `${what}: expected the NOOP reply with seq ${seq}`)
-      check(reply.cmd === CMD.NOOP, `${what}: expected the NOOP reply, got ${describeFrame(reply)}`)
-      checkEqual(reply.body.length, 0, `${what}: NOOP reply bodyLen`)
+      await expectNoopEcho(rec, seq, ctx.ms(5000), what)
     },
   },
   {

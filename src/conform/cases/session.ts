@@ -4,7 +4,7 @@ import {sleep} from '../context.js'
 import {check, checkAlive, checkClosed, checkEqual, checkErrorBody} from '../expect.js'
 import {CaseFailure} from '../failures.js'
 import type {ConformanceCase} from '../types.js'
-import {FrameLog, describeFrame, sendExpectingError, latencySummary, linkState, quietWait, sendText, sendUnmatched} from './util.js'
+import {FrameLog, describeFrame, sendExpectingError, sendExpectingFatal, latencySummary, linkState, quietWait, sendText, sendUnmatched} from './util.js'
 
 /** A token no server issued: visible ASCII, plausible length. */
 const BOGUS_TOKEN = 'imh-conform-token-that-no-server-issued-0000'
@@ -62,8 +62,7 @@ export const sessionCases: ConformanceCase[] = [
     async run(ctx) {
       const link = await ctx.link()
       const log = new FrameLog(link)
-      await sendExpectingError(ctx, link, log, CMD.NOOP, undefined, 'IMH_ERR_NOT_AUTHENTICATED', 'NOOP before AUTH')
-      await checkClosed(link, 4100, ctx.ms(3000), 'after IMH_ERR_NOT_AUTHENTICATED')
+      await sendExpectingFatal(ctx, link, log, CMD.NOOP, undefined, 'IMH_ERR_NOT_AUTHENTICATED', 'NOOP before AUTH')
     },
   },
   {
@@ -74,8 +73,7 @@ export const sessionCases: ConformanceCase[] = [
     async run(ctx) {
       const link = await ctx.link()
       const log = new FrameLog(link)
-      await sendExpectingError(ctx, link, log, CMD.AUTH, {token: BOGUS_TOKEN}, 'IMH_ERR_SESSION_INVALID', 'AUTH with an unknown token')
-      await checkClosed(link, 4100, ctx.ms(3000), 'after IMH_ERR_SESSION_INVALID')
+      await sendExpectingFatal(ctx, link, log, CMD.AUTH, {token: BOGUS_TOKEN}, 'IMH_ERR_SESSION_INVALID', 'AUTH with an unknown token')
     },
   },
   {
@@ -89,8 +87,7 @@ export const sessionCases: ConformanceCase[] = [
       await user.short.login({username: user.username, password: user.password})
       const link = await ctx.link()
       const log = new FrameLog(link)
-      await sendExpectingError(ctx, link, log, CMD.AUTH, {token: old}, 'IMH_ERR_KICKED', 'AUTH with the token of an earlier login')
-      await checkClosed(link, 4101, ctx.ms(3000), 'after IMH_ERR_KICKED')
+      await sendExpectingFatal(ctx, link, log, CMD.AUTH, {token: old}, 'IMH_ERR_KICKED', 'AUTH with the token of an earlier login')
     },
   },
   {

@@ -2,8 +2,8 @@ import {build} from 'hdr-histogram-js'
 import type {LongLink} from '../../client/long-link.js'
 import type {CaseContext} from '../context.js'
 import {CaseFailure} from '../failures.js'
-import {CMD, type ChatMessage, ERRORS, type ErrorCode, type ErrorReply, type Frame, type SendMsgReply, type SyncKey, type SyncReply, cmdName} from '../../protocol/index.js'
-import {check, checkEqual, checkErrorBody} from '../expect.js'
+import {CMD, type ChatMessage, ERRORS, type ErrorCode, type ErrorReply, type Frame, type SendMsgReply, type SyncKey, type SyncReply, closeCodeFor, cmdName} from '../../protocol/index.js'
+import {check, checkClosed, checkEqual, checkErrorBody} from '../expect.js'
 
 /** One frame for a failure message: `ERROR seq 0 {"ret":…}`, `NOOP seq 3 (empty)`. */
 export function describeFrame(f: Frame): string {
@@ -147,4 +147,18 @@ export async function sendExpectingError(ctx: CaseContext, link: LongLink, rec: 
   const seq = link.nextSeq()
   link.sendFrame(cmd, seq, body)
   return expectErrorReply(ctx, rec, seq, code, what)
+}
+
+/** A fatal error in answer to a request: the ERROR reply, then the close code §4.5 derives from its ret. */
+export async function sendExpectingFatal(ctx: CaseContext, link: LongLink, rec: FrameLog, cmd: number, body: Buffer | string | object | undefined, code: ErrorCode, what: string): Promise<ErrorReply> {
+  const err = await sendExpectingError(ctx, link, rec, cmd, body, code, what)
+  await checkClosed(link, closeCodeFor(ERRORS[code].ret), ctx.ms(3000), `after ${code}`)
+  return err
+}
+
+/** Expects the NOOP echo of `seq`: cmd 6, empty body (PROTOCOL.md §5.3). */
+export async function expectNoopEcho(rec: FrameLog, seq: number, timeoutMs: number, what: string): Promise<void> {
+  const reply = await rec.next((f) => f.seq === seq, timeoutMs, `${what}: expected the NOOP reply with seq ${seq}`)
+  check(reply.cmd === CMD.NOOP, `${what}: expected the NOOP reply, got ${describeFrame(reply)}`)
+  checkEqual(reply.body.length, 0, `${what}: NOOP reply bodyLen`)
 }
