@@ -1,6 +1,6 @@
 import type {LongLink} from '../../client/long-link.js'
 import {CMD, parseAuthReply, parseJsonBody} from '../../protocol/index.js'
-import {sleep} from '../context.js'
+import {type CaseContext, sleep} from '../context.js'
 import {check, checkAlive, checkClosed, checkEqual, checkErrorBody} from '../expect.js'
 import {CaseFailure} from '../failures.js'
 import type {ConformanceCase} from '../types.js'
@@ -30,6 +30,26 @@ async function expectTimedOut(link: LongLink, log: FrameLog, t0: number, timerMs
   const err = checkErrorBody(push, code, what)
   checkEqual(err.ret, 408, `${what}: ERROR ret`)
   checkEqual(link.closed?.code, 4408, `${what}: close code`)
+}
+
+/**
+ * Beats every idleTimeoutMs/3 for 2 × idleTimeoutMs and expects the link to live through it, then
+ * still to answer a NOOP (PROTOCOL.md §5.4).
+ */
+async function keptAlive(ctx: CaseContext, what: string, beat: (link: LongLink) => Promise<void>): Promise<void> {
+  const idle = ctx.needWait('idleTimeoutMs', ctx.limits.idleTimeoutMs)
+  const {link} = await ctx.authedLink()
+  const every = Math.max(1, Math.floor(idle / 3))
+  const t0 = performance.now()
+  while (performance.now() - t0 < 2 * idle + every / 2) {
+    await sleep(every)
+    try {
+      await beat(link)
+    } catch (err) {
+      throw new CaseFailure(`after ${Math.round(performance.now() - t0)} ms of ${what} every ${every} ms (idle time-out ${idle} ms) the link failed: ${(err as Error).message}; ${linkState(link)}`)
+    }
+  }
+  await checkAlive(link, ctx.ms(3000), `after ${Math.round(performance.now() - t0)} ms of ${what}`)
 }
 
 export const sessionCases: ConformanceCase[] = [
@@ -171,19 +191,7 @@ export const sessionCases: ConformanceCase[] = [
     level: 'MUST',
     requirement: 'a link that sends NOOP every idleTimeoutMs/3 stays open past 2 × idleTimeoutMs',
     async run(ctx) {
-      const idle = ctx.needWait('idleTimeoutMs', ctx.limits.idleTimeoutMs)
-      const {link} = await ctx.authedLink()
-      const every = Math.max(1, Math.floor(idle / 3))
-      const t0 = performance.now()
-      while (performance.now() - t0 < 2 * idle + every / 2) {
-        await sleep(every)
-        try {
-          await link.request(CMD.NOOP, undefined, ctx.ms(3000))
-        } catch (err) {
-          throw new CaseFailure(`after ${Math.round(performance.now() - t0)} ms of NOOPs every ${every} ms (idle time-out ${idle} ms) a heartbeat failed: ${(err as Error).message}; ${linkState(link)}`)
-        }
-      }
-      await checkAlive(link, ctx.ms(3000), `after ${Math.round(performance.now() - t0)} ms of heartbeats`)
+      await keptAlive(ctx, 'NOOPs', (link) => link.request(CMD.NOOP, undefined, ctx.ms(3000)).then(() => {}))
     },
   },
   {
@@ -192,20 +200,10 @@ export const sessionCases: ConformanceCase[] = [
     level: 'SHOULD',
     requirement: 'WebSocket pings every idleTimeoutMs/3, without frames, keep a link open past 2 × idleTimeoutMs',
     async run(ctx) {
-      const idle = ctx.needWait('idleTimeoutMs', ctx.limits.idleTimeoutMs)
-      const {link} = await ctx.authedLink()
-      const every = Math.max(1, Math.floor(idle / 3))
-      const t0 = performance.now()
-      while (performance.now() - t0 < 2 * idle + every / 2) {
-        await sleep(every)
-        try {
-          if (link.closed) throw new Error('closed')
-          link.ws.ping()
-        } catch {
-          throw new CaseFailure(`after ${Math.round(performance.now() - t0)} ms of WebSocket pings every ${every} ms (idle time-out ${idle} ms) ${linkState(link)}`)
-        }
-      }
-      await checkAlive(link, ctx.ms(3000), `after ${Math.round(performance.now() - t0)} ms of WebSocket pings`)
+      await keptAlive(ctx, 'WebSocket pings', async (link) => {
+        if (link.closed) throw new Error('closed')
+        link.ws.ping()
+      })
     },
   },
   {
