@@ -34,6 +34,8 @@ export interface VirtualClientEvents {
   message: [ChatMessage]
   notify: []
   heartbeat: [rttMs: number]
+  /** How long each step of start() / connect() took: the scheduler look-up, login, connect + AUTH. */
+  timing: [phase: 'scheduler' | 'login' | 'connect', ms: number]
   /** The server ended the session: kicked, timed out, or another fatal error. */
   'server-error': [ErrorReply]
   resync: [SyncKey]
@@ -64,7 +66,13 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
   /** Resolves services, logs in and opens the long link; ends with a first SYNC. */
   async start(): Promise<this> {
     const o = this.options
-    this.resolved = o.resolved ?? (await resolveServices(o.resolve ?? {}))
+    if (o.resolved) {
+      this.resolved = o.resolved
+    } else {
+      const t0 = performance.now()
+      this.resolved = await resolveServices(o.resolve ?? {})
+      this.emit('timing', 'scheduler', performance.now() - t0)
+    }
     this.short = new ShortClient(this.resolved.groups.short[0]!, {dispatcher: o.dispatcher, timeoutMs: o.requestTimeoutMs})
     if (o.register) {
       try {
@@ -73,7 +81,9 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
         if (!isImhError(err, 'IMH_ERR_USER_EXISTS')) throw err
       }
     }
+    const t0 = performance.now()
     const login = await this.short.login(o.credentials)
+    this.emit('timing', 'login', performance.now() - t0)
     this.userId = login.userId
     await this.connect()
     return this
@@ -99,6 +109,7 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
     const urls = this.resolved!.groups.long
     let lastError: unknown
     this.link = undefined
+    const t0 = performance.now()
     for (const url of urls) {
       try {
         this.link = await LongLink.connect(url, {requestTimeoutMs: o.requestTimeoutMs, localAddress: o.localAddress, ca: o.ca, rejectUnauthorized: o.rejectUnauthorized, trace: o.trace})
@@ -114,6 +125,7 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
       this.emit('close', info)
     })
     this.auth = await this.link.call<AuthReply>(CMD.AUTH, {token: this.short!.token})
+    this.emit('timing', 'connect', performance.now() - t0)
     const interval = o.heartbeat === false ? 0 : typeof o.heartbeat === 'number' ? o.heartbeat : this.auth.heartbeatIntervalMs
     if (interval > 0) this.startHeartbeat(interval)
     if (o.autoSync !== false) await this.sync()

@@ -44,6 +44,13 @@ export const ERRORS = {
   IMH_ERR_SERVER_ERROR: {ret: 0, fatal: false, text: 'the server answered with an error'},
   IMH_ERR_INVALID_OPTION: {ret: 0, fatal: false, text: 'an option has a value that is not allowed'},
   IMH_ERR_TOO_MANY_PENDING: {ret: 0, fatal: false, text: 'too many requests awaiting an answer on one link'},
+  // Load runs (imh load): profiles, thresholds, workers, non-protocol scenarios.
+  IMH_ERR_PROFILE_NOT_FOUND: {ret: 0, fatal: false, text: 'no built-in profile of that name and no such file'},
+  IMH_ERR_PROFILE_INVALID: {ret: 0, fatal: false, text: 'a load profile field is missing or has a value that is not allowed'},
+  IMH_ERR_THRESHOLD_INVALID: {ret: 0, fatal: false, text: 'a threshold expression does not parse'},
+  IMH_ERR_WORKER_FAILED: {ret: 0, fatal: false, text: 'a load worker process failed or exited early'},
+  IMH_ERR_UNEXPECTED: {ret: 0, fatal: false, text: 'an error without a code of its own (a socket or runtime error); its message tells more'},
+  IMH_ERR_UNEXPECTED_STATUS: {ret: 0, fatal: false, text: 'an HTTP endpoint answered with a status the scenario does not expect'},
 } as const satisfies Record<string, {ret: number; fatal: boolean; text: string}>
 
 export type ErrorCode = keyof typeof ERRORS

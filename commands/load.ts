@@ -1,0 +1,133 @@
+import {readFile} from 'node:fs/promises'
+import {Command, Errors, Flags} from '@oclif/core'
+import {spawnReferenceServer, type EmbeddedServer} from '../src/load/embedded-server.js'
+import {LoadRun} from '../src/load/load-run.js'
+import {validateThresholds} from '../src/load/metrics/thresholds.js'
+import {attachProgress} from '../src/load/outputs/progress.js'
+import {writeResultsJson} from '../src/load/outputs/results-json.js'
+import {formatSummary} from '../src/load/outputs/summary.js'
+import {applyOverrides} from '../src/load/profile/apply-overrides.js'
+import {parseDuration} from '../src/load/profile/duration.js'
+import {loadProfile} from '../src/load/profile/load-profile.js'
+import type {LoadUrls} from '../src/load/scenarios/context.js'
+import {needsScheduler} from '../src/load/scenarios/index.js'
+import type {Profile, ProfileOverrides, RunResult} from '../src/load/types.js'
+import {isImhError} from '../src/protocol/index.js'
+
+/** Exit codes, as k6 has them: documented in the README. */
+export const LOAD_EXIT = {OK: 0, RUN_ERROR: 1, USAGE: 2, THRESHOLDS: 99} as const
+
+const rate = Flags.custom<number>({
+  async parse(input) {
+    const n = Number(input)
+    if (!Number.isFinite(n) || n <= 0 || n > 1_000_000) throw new Errors.CLIError(`--rate must be a number above 0 and at most 1000000, got "${input}"`, {exit: 2})
+    return n
+  },
+})
+
+const duration = Flags.custom<number>({
+  async parse(input) {
+    try {
+      return parseDuration(input, '--duration', 'command line')
+    } catch (err) {
+      throw new Errors.CLIError(`--duration: ${(err as Error).message.replace(/^.*?--duration: /, '')}`, {exit: 2})
+    }
+  },
+})
+
+export default class Load extends Command {
+  static override summary = 'Load-test a server with thousands of virtual clients; report HDR latencies; judge thresholds.'
+  static override description = `Runs a profile (a built-in name such as smoke, chat, heartbeat, login-storm, ws-ping, http, or a YAML file) against --target, or against the reference server started in its own process.
+Exit codes: 0 ok, 1 run error (worker crash, unreachable target, interrupted), 2 usage or profile error, 99 thresholds failed.`
+
+  static override examples = [
+    '<%= config.bin %> load --profile smoke',
+    '<%= config.bin %> load --profile chat --clients 2000 --duration 20s --out r.json',
+    "<%= config.bin %> load --profile chat --threshold 'sync_latency:p(99)<50' --target http://10.0.0.5:8080/dns",
+    '<%= config.bin %> load --profile ws-ping --target ws://127.0.0.1:9000/',
+  ]
+
+  static override flags = {
+    profile: Flags.string({char: 'p', description: 'built-in profile name or path of a YAML profile', required: true}),
+    target: Flags.string({description: 'scheduler URL (http[s]://host:port/dns) for protocol scenarios, ws[s]:// URL for ws-ping, http[s]:// URL for http; default: start the reference server'}),
+    clients: Flags.integer({description: 'virtual clients (peak), overriding the profile', min: 1, max: 1_000_000}),
+    duration: duration({description: "run time, overriding the profile: '20s', '2m', '1m30s'"}),
+    rate: rate({description: 'total per second, overriding the profile: iterations (arrival-rate), messages (chat), heartbeats'}),
+    workers: Flags.integer({description: 'worker processes generating load (default: one per core; 0: inside this process)', min: 0, max: 64}),
+    out: Flags.string({description: 'write the results (documented schema, docs/results-schema.md) to this JSON file'}),
+    threshold: Flags.string({description: "extra threshold 'metric:expression', e.g. 'sync_latency:p(99)<50' (repeatable)", multiple: true}),
+    quiet: Flags.boolean({char: 'q', description: 'no live progress; the summary is still printed'}),
+    ca: Flags.file({description: 'PEM CA certificate to trust for an https/wss target', exists: true}),
+    insecure: Flags.boolean({description: 'do not verify the TLS certificate of the target'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Load)
+    const overrides: ProfileOverrides = {clients: flags.clients, durationMs: flags.duration, rate: flags.rate, workers: flags.workers, thresholds: flags.threshold}
+    let profile: Profile
+    try {
+      profile = applyOverrides(await loadProfile(flags.profile), overrides)
+      validateThresholds(profile.thresholds)
+    } catch (err) {
+      if (isImhError(err)) this.error(`${err.code}: ${err.message}`, {exit: LOAD_EXIT.USAGE})
+      throw err
+    }
+    let server: EmbeddedServer | undefined
+    let urls: LoadUrls
+    let target: string
+    if (flags.target) {
+      urls = urlsForTarget(flags.target, (m) => this.error(m, {exit: LOAD_EXIT.USAGE}))
+      target = flags.target
+      const missing = profile.scenarios.find((s) => needsScheduler(s.scenario) && !urls.scheduler)
+      if (missing) this.error(`scenario ${missing.name} (${missing.scenario}) speaks the protocol and needs a scheduler URL: --target http://HOST:PORT/dns`, {exit: LOAD_EXIT.USAGE})
+    } else {
+      try {
+        server = await spawnReferenceServer()
+      } catch (err) {
+        this.error(`could not start the reference server: ${(err as Error).message}`, {exit: LOAD_EXIT.RUN_ERROR})
+      }
+      urls = server.urls
+      target = server.urls.scheduler
+    }
+    const tls = {ca: flags.ca ? await readFile(flags.ca, 'utf8') : undefined, rejectUnauthorized: flags.insecure ? false : undefined}
+    let result: RunResult
+    try {
+      const run = new LoadRun({profile, urls, target, embeddedServer: !flags.target, overrides, tls})
+      attachProgress(run, {stream: process.stdout, quiet: flags.quiet})
+      const onSignal = (): void => run.interrupt('interrupted by the user')
+      process.once('SIGINT', onSignal)
+      result = await run.run()
+      process.off('SIGINT', onSignal)
+    } finally {
+      await server?.close()
+    }
+    process.stdout.write(`\n${formatSummary(result, {color: Boolean(process.stdout.isTTY)})}\n`)
+    if (flags.out) {
+      await writeResultsJson(flags.out, result)
+      process.stdout.write(`results written to ${flags.out}\n`)
+    }
+    const code = exitCodeFor(result)
+    if (code !== 0) this.exit(code)
+  }
+}
+
+export function exitCodeFor(result: RunResult): number {
+  if (result.runError) return LOAD_EXIT.RUN_ERROR
+  if (result.thresholds.some((t) => !t.ok)) return LOAD_EXIT.THRESHOLDS
+  if (result.aborted) return LOAD_EXIT.RUN_ERROR
+  return LOAD_EXIT.OK
+}
+
+function urlsForTarget(target: string, usage: (m: string) => never): LoadUrls {
+  let url: URL
+  try {
+    url = new URL(target)
+  } catch {
+    return usage(`--target must be a URL (http://HOST:PORT/dns, ws://…, http://…), got "${target}"`)
+  }
+  if (url.protocol === 'ws:' || url.protocol === 'wss:') return {ws: target}
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return usage(`--target: unsupported scheme ${url.protocol}; use http(s):// or ws(s)://`)
+  // A bare host means the scheduler's well-known path, as for imh conform.
+  const scheduler = url.pathname === '/' ? new URL('/dns', url).toString() : target
+  return {scheduler, http: target}
+}

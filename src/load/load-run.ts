@@ -1,0 +1,226 @@
+import {randomBytes} from 'node:crypto'
+import {EventEmitter} from 'node:events'
+import {realClock} from './clock.js'
+import {planFor} from './executors/index.js'
+import {MetricsAggregate} from './metrics/registry.js'
+import {evaluateThresholds, shouldAbort, validateThresholds} from './metrics/thresholds.js'
+import {runMeta} from './run-meta.js'
+import type {LoadUrls} from './scenarios/context.js'
+import {countLost, type LedgerReport} from './scenarios/ledger.js'
+import {TimeSeries} from './time-series.js'
+import type {Clock, MetricsDelta, Profile, ProfileOverrides, RunEvents, RunMeta, RunResult} from './types.js'
+import type {FromWorker, ToWorker} from './worker-protocol.js'
+import {startWorkers, type WorkerHandle, type WorkerPoolEvents} from './worker-pool.js'
+
+export interface LoadRunOptions {
+  profile: Profile
+  urls: LoadUrls
+  /** What the user aimed at, for the report. */
+  target: string
+  embeddedServer: boolean
+  overrides?: ProfileOverrides
+  tls?: {ca?: string; rejectUnauthorized?: boolean}
+  clock?: Clock
+}
+
+const FINAL_TIMEOUT_MS = 30_000
+const START_DELAY_MS = 250
+
+/**
+ * The coordinator: starts workers, gives each its share, adds their encoded histograms and
+ * counters (never averages a percentile), judges thresholds during the run and at the end, and
+ * emits start / tick / note / done.
+ */
+export class LoadRun extends EventEmitter<RunEvents> {
+  private readonly clock: Clock
+  private readonly agg = new MetricsAggregate()
+  private readonly ledgers: LedgerReport[] = []
+  private readonly lagBySecond = new Map<number, Set<number>>()
+  private readonly maxLag = new Map<number, number>()
+  private handles: WorkerHandle[] = []
+  private series: TimeSeries | undefined
+  private meta: RunMeta | undefined
+  private startAtMs = 0
+  private phase: 'init' | 'running' | 'draining' | 'finishing' | 'done' = 'init'
+  private counts = {ready: 0, sendingDone: 0, final: 0}
+  private aborted: RunResult['aborted']
+  private runError: RunResult['runError']
+  private timers: NodeJS.Timeout[] = []
+  private lastSecond = 0
+  private resolveRun: ((r: RunResult) => void) | undefined
+
+  constructor(private readonly o: LoadRunOptions) {
+    super()
+    this.clock = o.clock ?? realClock
+    validateThresholds(o.profile.thresholds)
+  }
+
+  get workerCount(): number {
+    return Math.max(1, this.o.profile.options.workers)
+  }
+
+  run(): Promise<RunResult> {
+    const p = this.o.profile
+    this.meta = runMeta({profile: p, target: this.o.target, embeddedServer: this.o.embeddedServer, workers: p.options.workers, overrides: this.o.overrides ?? {}, startedAt: new Date()})
+    const events = new EventEmitter<WorkerPoolEvents>()
+    events.on('message', (i, m) => this.onMessage(i, m))
+    events.on('lost', (_i, reason) => this.fail('IMH_ERR_WORKER_FAILED', reason))
+    this.handles = startWorkers(p.options.workers, events)
+    const runId = randomBytes(4).toString('hex')
+    for (const h of this.handles) {
+      h.send({type: 'init', worker: h.index, workers: this.workerCount, runId, profile: p, urls: this.o.urls, tls: this.o.tls ?? {}})
+    }
+    return new Promise((resolve) => (this.resolveRun = resolve))
+  }
+
+  /** Ends the schedule early (Ctrl-C); the drain and the report still happen. */
+  interrupt(reason = 'interrupted'): void {
+    if (this.phase === 'running') this.abort(reason)
+    else if (this.phase === 'draining') this.finish()
+    else if (this.phase === 'init') this.fail('IMH_ERR_WORKER_FAILED', reason)
+  }
+
+  private broadcast(m: ToWorker, except?: number): void {
+    for (const h of this.handles) if (h.index !== except) h.send(m)
+  }
+
+  private onMessage(i: number, m: FromWorker): void {
+    if (this.phase === 'done') return
+    switch (m.type) {
+      case 'ready':
+        if (++this.counts.ready === this.handles.length) this.start()
+        break
+      case 'directory':
+        this.broadcast(m, i)
+        break
+      case 'delta':
+        this.addDelta(i, m.atMs, m.delta, m.vus, m.lagP99Ms)
+        break
+      case 'sending-done':
+        if (++this.counts.sendingDone === this.handles.length) this.drain()
+        break
+      case 'final':
+        this.agg.addDelta(m.delta)
+        this.ledgers.push(m.ledger)
+        if (++this.counts.final === this.handles.length) this.complete()
+        break
+      case 'failed':
+        this.fail(m.code, `worker ${i}: ${m.message}`)
+        break
+    }
+  }
+
+  private addDelta(worker: number, atMs: number, delta: MetricsDelta, vus: number, lag: number): void {
+    this.agg.addDelta(delta)
+    if (!this.series) return
+    this.series.add(worker, atMs, delta, vus, lag)
+    this.maxLag.set(worker, Math.max(this.maxLag.get(worker) ?? 0, lag))
+    if (lag > this.o.profile.options.maxEventLoopLagMs) {
+      let set = this.lagBySecond.get(worker)
+      if (!set) this.lagBySecond.set(worker, (set = new Set()))
+      const second = this.series.secondOf(atMs)
+      if (!set.has(second) && set.size === 0) this.emit('note', `worker ${worker} is saturated: event-loop lag p99 ${lag.toFixed(0)} ms`)
+      set.add(second)
+    }
+  }
+
+  private start(): void {
+    this.phase = 'running'
+    this.startAtMs = this.clock.now() + START_DELAY_MS
+    this.series = new TimeSeries(this.startAtMs, this.o.profile.options.maxEventLoopLagMs)
+    this.broadcast({type: 'start', startAtMs: this.startAtMs})
+    this.emit('start', {meta: this.meta!})
+    const timer = setInterval(() => this.onSecond(), 250)
+    this.timers.push(timer)
+    // A schedule that never ends is a bug somewhere; bound it all the same.
+    const longest = Math.max(...this.o.profile.scenarios.map((s) => s.startTimeMs + planFor(s.spec).durationMs + s.spec.gracefulStopMs))
+    this.timers.push(setTimeout(() => this.fail('IMH_ERR_WORKER_FAILED', 'workers did not end their schedules in time'), longest + 60_000))
+  }
+
+  private onSecond(): void {
+    const second = Math.floor((this.clock.now() - this.startAtMs - 300) / 1000)
+    if (second <= this.lastSecond || !this.series) return
+    this.lastSecond = second
+    this.emit('tick', this.series.sample(second))
+    if (this.phase !== 'running') return
+    const elapsed = this.clock.now() - this.startAtMs
+    const outcomes = evaluateThresholds(this.o.profile.thresholds, this.agg, elapsed, {final: false})
+    if (shouldAbort(outcomes, this.o.profile.thresholds, elapsed)) {
+      const failed = outcomes.filter((t) => !t.ok && t.abortOnFail).map((t) => `${t.metric} ${t.expression}`)
+      this.abort(`threshold failed with abortOnFail: ${failed.join(', ')}`)
+    }
+  }
+
+  private abort(reason: string): void {
+    if (this.aborted) return
+    this.aborted = {reason, atMs: this.clock.now() - this.startAtMs}
+    this.emit('note', `aborting: ${reason}`)
+    this.broadcast({type: 'stop'})
+  }
+
+  private drain(): void {
+    if (this.phase !== 'running') return
+    this.phase = 'draining'
+    const deadline = this.clock.now() + this.o.profile.options.drainMs
+    const pending = (): number => this.agg.counter('acked') - this.agg.counter('delivered')
+    if (pending() <= 0) return this.finish()
+    this.emit('note', `draining: waiting up to ${(this.o.profile.options.drainMs / 1000).toFixed(0)} s for ${pending()} acknowledged messages to arrive`)
+    const timer = setInterval(() => {
+      if (this.phase !== 'draining') return clearInterval(timer)
+      if (pending() <= 0 || this.clock.now() >= deadline) {
+        clearInterval(timer)
+        this.finish()
+      }
+    }, 100)
+    this.timers.push(timer)
+  }
+
+  private finish(): void {
+    if (this.phase === 'finishing' || this.phase === 'done') return
+    this.phase = 'finishing'
+    this.broadcast({type: 'finish'})
+    this.timers.push(setTimeout(() => {
+      this.fail('IMH_ERR_WORKER_FAILED', `${this.handles.length - this.counts.final} worker(s) sent no final report within ${FINAL_TIMEOUT_MS / 1000} s`)
+      this.complete()
+    }, FINAL_TIMEOUT_MS))
+  }
+
+  private fail(code: string, message: string): void {
+    if (this.phase === 'done') return
+    this.runError ??= {code, message}
+    this.emit('note', `run error ${code}: ${message}`)
+    if (this.phase === 'init') return this.complete()
+    this.broadcast({type: 'stop'})
+    this.finish()
+  }
+
+  private complete(): void {
+    if (this.phase === 'done') return
+    this.phase = 'done'
+    for (const t of this.timers) clearTimeout(t)
+    for (const h of this.handles) h.kill()
+    const p = this.o.profile
+    if (p.scenarios.some((s) => s.scenario === 'chat')) {
+      this.agg.set('lost', countLost(this.ledgers))
+      for (const c of ['sent', 'acked', 'delivered', 'duplicates']) this.agg.set(c, this.agg.counter(c))
+    }
+    if (p.scenarios.some((s) => s.spec.executor.endsWith('arrival-rate'))) this.agg.set('dropped_iterations', this.agg.counter('dropped_iterations'))
+    this.agg.set('errors', this.agg.counter('errors'))
+    const elapsed = this.startAtMs ? this.clock.now() - this.startAtMs : 0
+    const bound = p.options.maxEventLoopLagMs
+    const workers = [...this.maxLag].map(([worker, max]) => ({worker, maxLagP99Ms: max, saturatedSeconds: this.lagBySecond.get(worker)?.size ?? 0}))
+    const result: RunResult = {
+      meta: {...this.meta!, durationMs: Math.round(elapsed)},
+      metrics: this.agg.summaries(),
+      counters: this.agg.counters(),
+      errors: this.agg.errors(),
+      thresholds: evaluateThresholds(p.thresholds, this.agg, elapsed, {final: true}),
+      saturation: {flagged: workers.some((w) => w.saturatedSeconds > 0), boundMs: bound, maxEventLoopLagMs: Math.max(0, ...workers.map((w) => w.maxLagP99Ms)), workers},
+      timeSeries: this.series?.all() ?? [],
+      ...(this.aborted ? {aborted: this.aborted} : {}),
+      ...(this.runError ? {runError: this.runError} : {}),
+    }
+    this.emit('done', result)
+    this.resolveRun?.(result)
+  }
+}

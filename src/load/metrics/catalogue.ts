@@ -1,0 +1,59 @@
+/** How a metric aggregates: trends keep a latency histogram, counters a running sum. */
+export type MetricKind = 'trend' | 'counter'
+export type MetricUnit = 'ms' | 'count' | 'bytes'
+
+/** One metric `imh load` records; `description` is user-facing (summaries, docs). */
+export interface MetricDefinition {
+  name: string
+  kind: MetricKind
+  unit: MetricUnit
+  description: string
+}
+
+const trend = (name: string, description: string): MetricDefinition => ({name, kind: 'trend', unit: 'ms', description})
+const counter = (name: string, description: string, unit: MetricUnit = 'count'): MetricDefinition => ({name, kind: 'counter', unit, description})
+
+/** Every metric `imh load` knows, in the order summaries list them. */
+export const METRICS: readonly MetricDefinition[] = [
+  trend('heartbeat_rtt', 'heartbeat sent → heartbeat acknowledgement received on the long link'),
+  trend('sync_latency', "sender's intended send time → the receiver holds the message after notify and pull (coordinated-omission corrected in open models)"),
+  trend('sync_latency_uncorrected', 'actual send time → the receiver holds the message after notify and pull (not corrected for coordinated omission)'),
+  trend('send_ack', "sender's intended send time → the server acknowledges the message (coordinated-omission corrected in open models)"),
+  trend('send_ack_uncorrected', 'actual send time → the server acknowledges the message (not corrected for coordinated omission)'),
+  trend('connect', 'opening a connection (TCP, TLS, WebSocket upgrade) until it is usable'),
+  trend('login', 'logging in until the session is authenticated (short-link login and long-link AUTH)'),
+  trend('scheduler', 'asking the scheduler which node serves the user until the answer arrives'),
+  trend('http_req_duration', 'intended request time → response body fully received (http scenario; coordinated-omission corrected in open models)'),
+  trend('http_req_duration_uncorrected', 'actual request time → response body fully received (http scenario; not corrected for coordinated omission)'),
+  trend('iteration_duration', 'one full iteration of a scenario, from its start to its end'),
+  counter('sent', 'messages the clients sent'),
+  counter('acked', 'messages the server acknowledged to their sender'),
+  counter('delivered', 'messages that reached their receiver (first copy only)'),
+  counter('duplicates', 'extra copies of messages a receiver already held'),
+  counter('lost', 'acknowledged by the server but never delivered by the end of the drain'),
+  counter('errors', 'failed operations of any kind; the summary breaks them down by error code'),
+  counter('iterations', 'scenario iterations completed'),
+  counter('dropped_iterations', 'iterations an arrival-rate executor could not start because no VU was free (the target rate was not reached)'),
+  counter('http_reqs', 'HTTP requests completed (http scenario)'),
+  counter('data_sent', 'bytes the clients wrote to the network', 'bytes'),
+  counter('data_received', 'bytes the clients read from the network', 'bytes'),
+]
+
+/**
+ * Counters the coordinator reports even when nothing incremented them, so 0 is a real
+ * observation: a threshold such as `lost: ['count==0']` passes on a clean run instead of failing
+ * for lack of samples.
+ */
+export const ALWAYS_REPORTED_COUNTERS: readonly string[] = ['sent', 'errors', 'lost', 'dropped_iterations', 'duplicates']
+
+const BY_NAME = new Map(METRICS.map((m) => [m.name, m]))
+
+/** The definition of a known metric; undefined for any other name. */
+export function metricDefinition(name: string): MetricDefinition | undefined {
+  return BY_NAME.get(name)
+}
+
+/** The kind of a known metric; undefined for any other name. */
+export function metricKind(name: string): MetricKind | undefined {
+  return BY_NAME.get(name)?.kind
+}

@@ -1,0 +1,116 @@
+import * as hdr from 'hdr-histogram-js'
+import type {MetricSummary} from '../types.js'
+
+const LOWEST_US = 1
+/** One hour: anything slower is clamped, since a sample that late is a failure anyway. */
+const HIGHEST_US = 3_600_000_000
+const SIGNIFICANT_DIGITS = 3
+
+function buildHdr(): hdr.Histogram {
+  // The JS implementation: WebAssembly histograms need an async init and cannot be added to JS ones.
+  return hdr.build({
+    lowestDiscernibleValue: LOWEST_US,
+    highestTrackableValue: HIGHEST_US,
+    numberOfSignificantValueDigits: SIGNIFICANT_DIGITS,
+    bitBucketSize: 32,
+    autoResize: false,
+    useWebAssembly: false,
+  })
+}
+
+function toMs(us: number): number {
+  return us / 1000
+}
+
+/**
+ * Latencies in milliseconds, kept as integer microseconds in an HDR histogram (1 µs to 1 h,
+ * 3 significant digits, so every reported value is within 0.1% of a recorded one).
+ *
+ * Histograms merge exactly: encode on one side, {@link LatencyHistogram.decode} and
+ * {@link LatencyHistogram.add} on the other, and every percentile equals what one histogram that
+ * saw all samples would report. min and max are reported at the same bucket resolution as the
+ * percentiles (lowest / highest equivalent value) so that they too survive a merge unchanged.
+ */
+export class LatencyHistogram {
+  private readonly h: hdr.Histogram = buildHdr()
+
+  /** Records one sample. Sub-microsecond samples count as 1 µs, samples over an hour as an hour; NaN is ignored. */
+  record(ms: number): void {
+    if (Number.isNaN(ms)) return
+    const us = Math.min(HIGHEST_US, Math.max(LOWEST_US, Math.round(ms * 1000)))
+    this.h.recordValue(us)
+  }
+
+  get count(): number {
+    return this.h.totalCount
+  }
+
+  get isEmpty(): boolean {
+    return this.h.totalCount === 0
+  }
+
+  /** Adds every sample of `other` into this histogram (exact; `other` is unchanged). */
+  add(other: LatencyHistogram): void {
+    if (other.isEmpty) return
+    this.h.add(other.h)
+  }
+
+  /** hdr-histogram-js compressed base64 (V2). Empty histograms encode and decode fine too. */
+  encode(): string {
+    return hdr.encodeIntoCompressedBase64(this.h)
+  }
+
+  /** Reads what {@link LatencyHistogram.encode} wrote; throws on anything else. */
+  static decode(encoded: string): LatencyHistogram {
+    let decoded: hdr.Histogram
+    try {
+      decoded = hdr.decodeFromCompressedBase64(encoded, 32, false)
+    } catch (err) {
+      throw new Error(`not an encoded latency histogram: ${(err as Error).message}`, {cause: err})
+    }
+    // Re-home the counts in our own layout so later adds always take the fast same-layout path.
+    const result = new LatencyHistogram()
+    if (decoded.totalCount > 0) result.h.add(decoded)
+    return result
+  }
+
+  reset(): void {
+    this.h.reset()
+  }
+
+  /** The value at percentile `q` (0–100, k6 style: 99.9 is p(99.9)) in ms; 0 when empty. */
+  percentile(q: number): number {
+    if (this.isEmpty) return 0
+    return toMs(this.h.getValueAtPercentile(q))
+  }
+
+  /** Smallest sample in ms (bucket resolution); 0 when empty. */
+  get min(): number {
+    return this.percentile(0)
+  }
+
+  /** Largest sample in ms (bucket resolution); 0 when empty. */
+  get max(): number {
+    return this.percentile(100)
+  }
+
+  /** Mean in ms, rounded to the microsecond; 0 when empty. */
+  get mean(): number {
+    if (this.isEmpty) return 0
+    return toMs(Math.round(this.h.mean))
+  }
+
+  /** All zeros when empty. */
+  summary(): MetricSummary {
+    return {
+      count: this.count,
+      min: this.min,
+      avg: this.mean,
+      p50: this.percentile(50),
+      p90: this.percentile(90),
+      p99: this.percentile(99),
+      p999: this.percentile(99.9),
+      max: this.max,
+    }
+  }
+}

@@ -1,0 +1,129 @@
+import {styleText} from 'node:util'
+import type {RunResult, SaturationReport} from '../types.js'
+import {metricDefinition} from '../metrics/catalogue.js'
+import {correctedOf, formatBytes, formatElapsed, formatNumber, orderCounters, orderMetrics} from './format.js'
+import {isRunOk} from './run-ok.js'
+
+type Style = Parameters<typeof styleText>[0]
+
+const WRAP = 96
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+
+// The caller has already decided about colour (TTY, NO_COLOR, --no-color); styleText must not
+// second-guess it by looking at process.stdout, which may not be where the text goes.
+function paint(text: string, style: Style, color: boolean): string {
+  return color ? styleText(style, text, {validateStream: false}) : text
+}
+
+// In prose "50 ms" reads better than the table's fixed "50.0".
+const prose = (n: number) => (Number.isFinite(n) ? String(Number(formatNumber(n))) : '?')
+
+/** Left column left-aligned, the rest right-aligned, each as wide as its widest cell. */
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd())
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+    } else line = line ? `${line} ${word}` : word
+  }
+  if (line) lines.push(line)
+  return lines
+}
+
+// Indented with a mark on every line so the block stands out even without colour (CI logs).
+function loud(title: string, text: string, color: boolean): string[] {
+  return wrap(`${title}: ${text}`, WRAP - 4).map((l, i) => paint(`${i === 0 ? '!!' : '  '}  ${l}`, i === 0 ? ['bold', 'red'] : 'red', color))
+}
+
+function saturationText(s: SaturationReport): string {
+  const worst = [...s.workers].sort((a, b) => b.maxLagP99Ms - a.maxLagP99Ms)[0]
+  const others = s.workers.filter((w) => w !== worst && w.saturatedSeconds > 0).length
+  const where = worst ? ` on worker ${worst.worker}${others ? ` (and ${plural(others, 'other worker')})` : ''}` : ''
+  return `event-loop lag p99 reached ${prose(s.maxEventLoopLagMs)} ms (bound ${prose(s.boundMs)} ms)${where};`
+    + ' latencies above reflect the harness, not the server. Use more --workers or fewer clients.'
+}
+
+function header(r: RunResult, color: boolean): string[] {
+  const m = r.meta
+  // reduce, not Math.max(...): a day-long run has more seconds than a call may take arguments.
+  const peak = r.timeSeries.reduce((max, t) => Math.max(max, t.vus), 0)
+  return [
+    paint(`imh load — ${m.profile} → ${m.target}${m.embeddedServer ? ' (embedded reference server)' : ''}`, 'bold', color),
+    `duration ${(m.durationMs / 1000).toFixed(1)} s · workers ${m.workers} · clients peak ${peak} · seed ${m.seed} · started ${m.startedAt}`,
+  ]
+}
+
+function metricsTable(r: RunResult): string[] {
+  const names = orderMetrics(Object.keys(r.metrics))
+  if (names.length === 0) return []
+  const rows = [['latency (ms)', 'count', 'min', 'p50', 'p90', 'p99', 'p99.9', 'max']]
+  for (const name of names) {
+    const s = r.metrics[name]!
+    const base = correctedOf(name)
+    // Right under its corrected twin, so the coordinated-omission gap reads off at a glance.
+    const label = base !== undefined && r.metrics[base] ? '  └ uncorrected' : name
+    const figures = s.count > 0 ? [s.min, s.p50, s.p90, s.p99, s.p999, s.max].map(formatNumber) : ['-', '-', '-', '-', '-', '-']
+    rows.push([`  ${label}`, String(s.count), ...figures])
+  }
+  return table(rows)
+}
+
+function countersTable(r: RunResult): string[] {
+  const names = orderCounters(Object.keys(r.counters))
+  if (names.length === 0) return []
+  const seconds = r.meta.durationMs / 1000
+  const rows = [['counters', 'total', ...(seconds > 0 ? ['per s'] : [])]]
+  for (const n of names) {
+    const v = r.counters[n]!
+    const bytes = metricDefinition(n)?.unit === 'bytes'
+    rows.push([`  ${n}`, bytes ? formatBytes(v) : String(v), ...(seconds > 0 ? [bytes ? formatBytes(v / seconds) : formatNumber(v / seconds)] : [])])
+  }
+  return table(rows)
+}
+
+function errorsTable(r: RunResult): string[] {
+  const codes = Object.entries(r.errors).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+  return codes.length === 0 ? [] : table([['errors by code', 'count'], ...codes.map(([c, n]) => [`  ${c}`, String(n)])])
+}
+
+function thresholdLines(r: RunResult, color: boolean): string[] {
+  if (r.thresholds.length === 0) return []
+  return ['thresholds', ...r.thresholds.map((t) => {
+    // A failure's reason only restates the expression and the actual value, so it is not shown.
+    const got = t.actual === null ? (t.reason ?? 'no samples') : `actual ${Number.isInteger(t.actual) ? t.actual : t.actual.toFixed(2)}`
+    return `  ${t.ok ? paint('✓', 'green', color) : paint('✗', 'red', color)} ${t.metric} ${t.expression} (${got})`
+  })]
+}
+
+function verdict(r: RunResult, color: boolean): string {
+  if (isRunOk(r)) return paint(`✓ run passed${r.thresholds.length ? `: ${plural(r.thresholds.length, 'threshold')} held` : ''}`, 'green', color)
+  const failed = r.thresholds.filter((t) => !t.ok).length
+  const why = [r.runError && 'the run failed', r.aborted && 'the run was aborted', failed > 0 && `${failed} of ${plural(r.thresholds.length, 'threshold')} failed`]
+  return paint(`✗ run failed: ${why.filter(Boolean).join(', ')}`, 'red', color)
+}
+
+/**
+ * The end-of-run summary in the manner of k6's: header, latency table (ms), counters, errors by
+ * code, thresholds with ✓/✗, then loud warnings (saturated load generator, abort, run error) and
+ * the verdict. Returns the text; the caller prints it.
+ */
+export function formatSummary(result: RunResult, o: {color?: boolean} = {}): string {
+  const color = o.color ?? false
+  const sections = [header(result, color), metricsTable(result), countersTable(result), errorsTable(result), thresholdLines(result, color)]
+  const warnings: string[] = []
+  if (result.saturation.flagged) warnings.push(...loud('WARNING: the load generator was saturated', saturationText(result.saturation), color))
+  if (result.aborted) {
+    warnings.push(...loud(`RUN ABORTED at ${formatElapsed(result.aborted.atMs)}`, `${result.aborted.reason.replace(/\.$/, '')}. The figures above cover only the part that ran.`, color))
+  }
+  if (result.runError) warnings.push(...loud(`RUN FAILED (${result.runError.code})`, result.runError.message, color))
+  sections.push(warnings, [verdict(result, color)])
+  return `${sections.filter((s) => s.length > 0).map((s) => s.join('\n')).join('\n\n')}\n`
+}

@@ -1,0 +1,25 @@
+import type {VuFactory} from '../executors/virtual-user.js'
+import type {ScenarioKind} from '../types.js'
+import {chatFactory} from './chat.js'
+import type {ScenarioContext} from './context.js'
+import {heartbeatFactory} from './heartbeat.js'
+import {httpFactory} from './http.js'
+import {loginStormFactory} from './login-storm.js'
+import {wsPingFactory} from './ws-ping.js'
+
+const FACTORIES: Record<ScenarioKind, (ctx: ScenarioContext) => VuFactory> = {
+  'chat': chatFactory,
+  'heartbeat': heartbeatFactory,
+  'login-storm': loginStormFactory,
+  'ws-ping': wsPingFactory,
+  'http': httpFactory,
+}
+
+export function factoryFor(ctx: ScenarioContext): VuFactory {
+  return FACTORIES[ctx.spec.scenario](ctx)
+}
+
+/** Whether a scenario speaks our protocol (and so needs a scheduler URL). */
+export function needsScheduler(kind: ScenarioKind): boolean {
+  return kind === 'chat' || kind === 'heartbeat' || kind === 'login-storm'
+}

@@ -1,0 +1,74 @@
+import {VirtualClient} from '../../client/virtual-client.js'
+import {ImhError, isErrorCode} from '../../protocol/index.js'
+import {type ScenarioContext, errorCode} from './context.js'
+
+export const LOAD_PASSWORD = 'imh-load-password'
+
+/** The username of global client `index` in this run; a run id keeps runs apart on one server. */
+export function usernameFor(ctx: ScenarioContext, index: number, suffix = ''): string {
+  return `imh-${ctx.runId}-${ctx.spec.name}-${index}${suffix}`
+}
+
+/**
+ * A protocol client wired to the run's metrics: scheduler, login and connect timings, heartbeat
+ * round trips, server errors by code. `closed` settles when the session ends for any reason, so a
+ * VU's loop can end (and the executor reconnect it) when the server drops it.
+ */
+export interface LoadClient {
+  client: VirtualClient
+  closed: Promise<ImhError>
+  close(): Promise<void>
+}
+
+export async function startLoadClient(ctx: ScenarioContext, index: number, o: {username: string; heartbeat: boolean | number}): Promise<LoadClient> {
+  const scheduler = ctx.urls.scheduler
+  if (!scheduler) throw new ImhError('IMH_ERR_INVALID_OPTION', `scenario ${ctx.spec.name} needs a scheduler URL (--target)`)
+  const {recorder} = ctx
+  const client = new VirtualClient({
+    resolve: {scheduler, clientId: o.username, dispatcher: ctx.addresses.dispatcherFor(index, scheduler)},
+    credentials: {username: o.username, password: LOAD_PASSWORD},
+    register: true,
+    heartbeat: o.heartbeat,
+    requestTimeoutMs: ctx.spec.options.requestTimeoutMs,
+    localAddress: ctx.addresses.addressFor(index, scheduler),
+    dispatcher: ctx.addresses.dispatcherFor(index, scheduler),
+    ca: ctx.tls.ca,
+    rejectUnauthorized: ctx.tls.rejectUnauthorized,
+  })
+  client.on('timing', (phase, ms) => recorder.trend(phase, ms))
+  client.on('heartbeat', (ms) => recorder.trend('heartbeat_rtt', ms))
+  client.on('error', (err) => recorder.error(errorCode(err)))
+  let lastServerError: ImhError | undefined
+  client.on('server-error', (e) => {
+    recorder.error(e.code)
+    lastServerError = new ImhError(isErrorCode(e.code) ? e.code : 'IMH_ERR_SERVER_ERROR', e.errMsg)
+  })
+  let closing = false
+  let connected = false
+  const closed = new Promise<ImhError>((resolve) => {
+    client.on('close', (info) => {
+      if (connected) ctx.gauges.connected--
+      connected = false
+      if (closing) return
+      const err = lastServerError ?? new ImhError('IMH_ERR_CONNECTION_CLOSED', `the server closed the long link (${info.code} ${info.reason})`)
+      if (!lastServerError) recorder.error(err.code)
+      resolve(err)
+    })
+  })
+  try {
+    await client.start()
+  } catch (err) {
+    await client.close().catch(() => undefined)
+    throw err
+  }
+  connected = true
+  ctx.gauges.connected++
+  return {
+    client,
+    closed,
+    async close() {
+      closing = true
+      await client.close().catch(() => undefined)
+    },
+  }
+}

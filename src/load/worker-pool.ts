@@ -1,0 +1,56 @@
+import {fork} from 'node:child_process'
+import {EventEmitter} from 'node:events'
+import {ImhError} from '../protocol/index.js'
+import {compiledModule} from './package-root.js'
+import {LoadWorker} from './worker.js'
+import type {FromWorker, ToWorker} from './worker-protocol.js'
+
+/** The coordinator's view of one worker: messages in both directions, and its end. */
+export interface WorkerHandle {
+  readonly index: number
+  send(m: ToWorker): void
+  kill(): void
+}
+
+export interface WorkerPoolEvents {
+  message: [index: number, m: FromWorker]
+  /** A worker ended before sending its final report. */
+  lost: [index: number, reason: string]
+}
+
+/**
+ * Starts `count` worker processes (child_process.fork of the compiled worker-main.js), or with
+ * count 0 one worker inside this process (tests and debugging: no IPC, same event loop).
+ */
+export function startWorkers(count: number, events: EventEmitter<WorkerPoolEvents>): WorkerHandle[] {
+  if (count === 0) {
+    const worker = new LoadWorker((m) => setImmediate(() => events.emit('message', 0, m)))
+    return [{index: 0, send: (m) => setImmediate(() => void worker.handle(m)), kill: () => {}}]
+  }
+  const entry = compiledModule('src/load/worker-main.js')
+  return Array.from({length: count}, (_, index) => {
+    const child = fork(entry, [], {serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc']})
+    let finished = false
+    child.on('message', (m: FromWorker) => {
+      if (m.type === 'final') finished = true
+      events.emit('message', index, m)
+    })
+    child.on('exit', (code, signal) => {
+      if (!finished) events.emit('lost', index, `worker ${index} exited (${signal ?? code}) before its final report`)
+    })
+    child.on('error', (err) => events.emit('lost', index, `worker ${index}: ${err.message}`))
+    return {
+      index,
+      send: (m: ToWorker) => {
+        if (child.connected) child.send(m)
+      },
+      kill: () => {
+        if (child.exitCode === null) child.kill('SIGKILL')
+      },
+    }
+  })
+}
+
+export function workerFailed(reason: string): ImhError {
+  return new ImhError('IMH_ERR_WORKER_FAILED', reason)
+}

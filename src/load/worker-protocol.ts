@@ -1,0 +1,25 @@
+import type {LoadUrls} from './scenarios/context.js'
+import type {LedgerReport} from './scenarios/ledger.js'
+import type {MetricsDelta, Profile} from './types.js'
+
+/** What the coordinator tells a worker, in this order: init, (directory…), start, stop?, finish. */
+export type ToWorker =
+  | {type: 'init'; worker: number; workers: number; runId: string; profile: Profile; urls: LoadUrls; tls: {ca?: string; rejectUnauthorized?: boolean}}
+  /** Begin at this shared-clock time (every worker starts its schedule at the same moment). */
+  | {type: 'start'; startAtMs: number}
+  | {type: 'directory'; entries: Array<[number, string]>}
+  /** End the schedule now (a threshold with abortOnFail failed, or the user interrupted). */
+  | {type: 'stop'}
+  /** The drain is over: close every client and send the final report. */
+  | {type: 'finish'}
+
+export type FromWorker =
+  /** Pools of open-model scenarios are connected; ready to start. */
+  | {type: 'ready'}
+  | {type: 'directory'; entries: Array<[number, string]>}
+  /** Metrics since the previous delta; `atMs` on the shared clock. */
+  | {type: 'delta'; atMs: number; delta: MetricsDelta; vus: number; lagP99Ms: number}
+  /** Every scenario's schedule ended; clients stay connected for the drain. */
+  | {type: 'sending-done'}
+  | {type: 'final'; delta: MetricsDelta; ledger: LedgerReport; lagP99Ms: number}
+  | {type: 'failed'; code: string; message: string}
