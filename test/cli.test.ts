@@ -2,31 +2,10 @@ import {type ChildProcess, spawn} from 'node:child_process'
 import {mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
+import {BIN, children, runCli} from './support/run-cli.js'
 
-// Runs the built CLI (npm test builds first), as a user would.
-const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
-const children: ChildProcess[] = []
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL')
-})
-
-function run(args: string[], timeoutMs = 60_000): Promise<{code: number | null; stdout: string; stderr: string}> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {env: {...process.env, NO_COLOR: '1'}})
-    children.push(child)
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => reject(new Error(`imh ${args.join(' ')} did not exit in ${timeoutMs} ms`)), timeoutMs)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      resolve({code, stdout, stderr})
-    })
-  })
-}
+const run = runCli
 
 /** Starts `imh serve` and resolves with its ready line. */
 function serve(args: string[] = []): Promise<{child: ChildProcess; ready: Record<string, unknown>; lines: string[]}> {

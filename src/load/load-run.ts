@@ -94,7 +94,7 @@ export class LoadRun extends EventEmitter<RunEvents> {
         this.broadcast(m, i)
         break
       case 'delta':
-        this.addDelta(i, m.atMs, m.delta, m.vus, m.lagP99Ms)
+        this.addDelta(i, m.atMs, m.delta, m.vus, m.lagMs)
         break
       case 'sending-done':
         if (++this.counts.sendingDone === this.handles.length) this.drain()
@@ -119,7 +119,7 @@ export class LoadRun extends EventEmitter<RunEvents> {
       let set = this.lagBySecond.get(worker)
       if (!set) this.lagBySecond.set(worker, (set = new Set()))
       const second = this.series.secondOf(atMs)
-      if (!set.has(second) && set.size === 0) this.emit('note', `worker ${worker} is saturated: event-loop lag p99 ${lag.toFixed(0)} ms`)
+      if (!set.has(second) && set.size === 0) this.emit('note', `worker ${worker} is saturated: event-loop lag ${lag.toFixed(0)} ms`)
       set.add(second)
     }
   }
@@ -208,14 +208,14 @@ export class LoadRun extends EventEmitter<RunEvents> {
     this.agg.set('errors', this.agg.counter('errors'))
     const elapsed = this.startAtMs ? this.clock.now() - this.startAtMs : 0
     const bound = p.options.maxEventLoopLagMs
-    const workers = [...this.maxLag].map(([worker, max]) => ({worker, maxLagP99Ms: max, saturatedSeconds: this.lagBySecond.get(worker)?.size ?? 0}))
+    const workers = [...this.maxLag].map(([worker, max]) => ({worker, maxLagMs: max, saturatedSeconds: this.lagBySecond.get(worker)?.size ?? 0}))
     const result: RunResult = {
       meta: {...this.meta!, durationMs: Math.round(elapsed)},
       metrics: this.agg.summaries(),
       counters: this.agg.counters(),
       errors: this.agg.errors(),
       thresholds: evaluateThresholds(p.thresholds, this.agg, elapsed, {final: true}),
-      saturation: {flagged: workers.some((w) => w.saturatedSeconds > 0), boundMs: bound, maxEventLoopLagMs: Math.max(0, ...workers.map((w) => w.maxLagP99Ms)), workers},
+      saturation: {flagged: workers.some((w) => w.saturatedSeconds > 0), boundMs: bound, maxEventLoopLagMs: Math.max(0, ...workers.map((w) => w.maxLagMs)), workers},
       timeSeries: this.series?.all() ?? [],
       ...(this.aborted ? {aborted: this.aborted} : {}),
       ...(this.runError ? {runError: this.runError} : {}),

@@ -22,7 +22,7 @@ export class TimeSeries {
     return Math.max(0, Math.ceil((atMs - this.startAtMs - 100) / 1000))
   }
 
-  add(worker: number, atMs: number, delta: MetricsDelta, vus: number, lagP99Ms: number): void {
+  add(worker: number, atMs: number, delta: MetricsDelta, vus: number, lagMs: number): void {
     const second = this.secondOf(atMs)
     let bin = this.bins.get(second)
     if (!bin) this.bins.set(second, (bin = {counters: {}, histograms: new Map(), vus: new Map(), lag: 0}))
@@ -35,7 +35,7 @@ export class TimeSeries {
     }
     bin.vus.set(worker, vus)
     this.lastVus.set(worker, vus)
-    bin.lag = Math.max(bin.lag, lagP99Ms)
+    bin.lag = Math.max(bin.lag, lagMs)
   }
 
   /** The sample of one second, merged over workers; a worker silent in it counts with its last vus. */

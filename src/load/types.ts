@@ -144,7 +144,7 @@ export interface TickSample {
   counters: Record<string, number>
   /** Per latency metric, this second's samples only. */
   metrics: Record<string, {count: number; p50: number; p99: number}>
-  /** Worst event-loop lag p99 of any worker during this second. */
+  /** Longest event-loop stall of any worker during this second. */
   maxEventLoopLagMs: number
   saturated: boolean
 }
@@ -163,7 +163,7 @@ export interface SaturationReport {
   flagged: boolean
   boundMs: number
   maxEventLoopLagMs: number
-  workers: Array<{worker: number; maxLagP99Ms: number; saturatedSeconds: number}>
+  workers: Array<{worker: number; maxLagMs: number; saturatedSeconds: number}>
 }
 
 export interface RunMeta {

@@ -18,8 +18,8 @@ export type FromWorker =
   | {type: 'ready'}
   | {type: 'directory'; entries: Array<[number, string]>}
   /** Metrics since the previous delta; `atMs` on the shared clock. */
-  | {type: 'delta'; atMs: number; delta: MetricsDelta; vus: number; lagP99Ms: number}
+  | {type: 'delta'; atMs: number; delta: MetricsDelta; vus: number; lagMs: number}
   /** Every scenario's schedule ended; clients stay connected for the drain. */
   | {type: 'sending-done'}
-  | {type: 'final'; delta: MetricsDelta; ledger: LedgerReport; lagP99Ms: number}
+  | {type: 'final'; delta: MetricsDelta; ledger: LedgerReport; lagMs: number}
   | {type: 'failed'; code: string; message: string}

@@ -125,7 +125,7 @@ export class LoadWorker {
     await Promise.race([closing, this.clock.sleep(CLOSE_DEADLINE_MS)])
     await this.addresses.close()
     this.lag.stop()
-    this.send({type: 'final', delta: this.recorder.takeDelta(), ledger: this.ledger.report(), lagP99Ms: this.lag.takeP99Ms()})
+    this.send({type: 'final', delta: this.recorder.takeDelta(), ledger: this.ledger.report(), lagMs: this.lag.takeMaxMs()})
   }
 
   private flushDirectory(): void {
@@ -151,6 +151,6 @@ export class LoadWorker {
   }
 
   private tick(): void {
-    this.send({type: 'delta', atMs: this.clock.now(), delta: this.recorder.takeDelta(), vus: this.gauges.connected, lagP99Ms: this.lag.takeP99Ms()})
+    this.send({type: 'delta', atMs: this.clock.now(), delta: this.recorder.takeDelta(), vus: this.gauges.connected, lagMs: this.lag.takeMaxMs()})
   }
 }

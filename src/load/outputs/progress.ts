@@ -39,7 +39,7 @@ function optionalRates(counters: Record<string, number>, perS: (n: number) => st
 function ttyBlock(tick: TickSample, totalErrors: number, color: boolean): string[] {
   const head = `${formatElapsed(tick.elapsedMs)}  clients ${tick.vus}  sent/s ${count(tick, 'sent')}  delivered/s ${count(tick, 'delivered')}`
     + `${optionalRates(tick.counters, String, ' ')}  errors/s ${count(tick, 'errors')}  errors ${totalErrors}`
-    + `  loop lag p99 ${formatNumber(tick.maxEventLoopLagMs)}ms${tick.saturated ? `  ${color ? red('SATURATED') : 'SATURATED'}` : ''}`
+    + `  loop lag ${formatNumber(tick.maxEventLoopLagMs)}ms${tick.saturated ? `  ${color ? red('SATURATED') : 'SATURATED'}` : ''}`
   const cells = metricCells(tick)
   const width = Math.max(0, ...cells.map(([n]) => n.length))
   return [head, ...cells.map(([n, p50, p99]) => `  ${n.padEnd(width)}  p50 ${p50.padStart(9)}  p99 ${p99.padStart(9)}`)]

@@ -58,7 +58,7 @@ export function toResultsJson(result: RunResult): ResultsJson {
     thresholds: result.thresholds.map((t) => ({...t})),
     saturation: {
       flagged: s.flagged, boundMs: ms(s.boundMs), maxEventLoopLagMs: ms(s.maxEventLoopLagMs),
-      workers: s.workers.map((w) => ({...w, maxLagP99Ms: ms(w.maxLagP99Ms)})),
+      workers: s.workers.map((w) => ({...w, maxLagMs: ms(w.maxLagMs)})),
     },
     ...(result.aborted ? {aborted: {reason: result.aborted.reason, atMs: ms(result.aborted.atMs)}} : {}),
     ...(result.runError ? {runError: {...result.runError}} : {}),

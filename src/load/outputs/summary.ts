@@ -43,12 +43,26 @@ function loud(title: string, text: string, color: boolean): string[] {
   return wrap(`${title}: ${text}`, WRAP - 4).map((l, i) => paint(`${i === 0 ? '!!' : '  '}  ${l}`, i === 0 ? ['bold', 'red'] : 'red', color))
 }
 
-function saturationText(s: SaturationReport): string {
-  const worst = [...s.workers].sort((a, b) => b.maxLagP99Ms - a.maxLagP99Ms)[0]
+/** [1,2,3,7] → '1–3, 7' */
+export function secondRanges(seconds: number[]): string {
+  const parts: string[] = []
+  for (let i = 0; i < seconds.length; i++) {
+    let j = i
+    while (j + 1 < seconds.length && seconds[j + 1] === seconds[j]! + 1) j++
+    parts.push(i === j ? `${seconds[i]}` : `${seconds[i]}–${seconds[j]}`)
+    i = j
+  }
+  return parts.join(', ')
+}
+
+function saturationText(s: SaturationReport, series: RunResult['timeSeries']): string {
+  const seconds = series.filter((t) => t.saturated).map((t) => t.second)
+  const when = seconds.length > 0 ? `, in second${seconds.length > 1 ? 's' : ''} ${secondRanges(seconds)} of ${series.length}` : ''
+  const worst = [...s.workers].sort((a, b) => b.maxLagMs - a.maxLagMs)[0]
   const others = s.workers.filter((w) => w !== worst && w.saturatedSeconds > 0).length
   const where = worst ? ` on worker ${worst.worker}${others ? ` (and ${plural(others, 'other worker')})` : ''}` : ''
-  return `event-loop lag p99 reached ${prose(s.maxEventLoopLagMs)} ms (bound ${prose(s.boundMs)} ms)${where};`
-    + ' latencies above reflect the harness, not the server. Use more --workers or fewer clients.'
+  return `the longest event-loop stall reached ${prose(s.maxEventLoopLagMs)} ms (bound ${prose(s.boundMs)} ms)${where}${when};`
+    + ' latencies measured then reflect the harness, not the server. Use more --workers, fewer clients or a slower ramp.'
 }
 
 function header(r: RunResult, color: boolean): string[] {
@@ -119,7 +133,7 @@ export function formatSummary(result: RunResult, o: {color?: boolean} = {}): str
   const color = o.color ?? false
   const sections = [header(result, color), metricsTable(result), countersTable(result), errorsTable(result), thresholdLines(result, color)]
   const warnings: string[] = []
-  if (result.saturation.flagged) warnings.push(...loud('WARNING: the load generator was saturated', saturationText(result.saturation), color))
+  if (result.saturation.flagged) warnings.push(...loud('WARNING: the load generator was saturated', saturationText(result.saturation, result.timeSeries), color))
   if (result.aborted) {
     warnings.push(...loud(`RUN ABORTED at ${formatElapsed(result.aborted.atMs)}`, `${result.aborted.reason.replace(/\.$/, '')}. The figures above cover only the part that ran.`, color))
   }

@@ -114,7 +114,7 @@ function parseRunOptions(value: unknown, file: string): RunOptions {
     workers: r.optional('workers', workers, auto),
     sourceAddresses: r.optional('sourceAddresses', integer(0, 250), 16),
     rampConcurrency: r.optional('rampConcurrency', integer(1, 10_000), 100),
-    maxEventLoopLagMs: r.optional('maxEventLoopLag', positiveDuration, 50),
+    maxEventLoopLagMs: r.optional('maxEventLoopLag', positiveDuration, 100),
     seed: r.optional('seed', integer(0, 2 ** 32 - 1), 1),
   }
 }
