@@ -38,10 +38,13 @@ export class TimeSeries {
     bin.lag = Math.max(bin.lag, lagMs)
   }
 
-  /** The sample of one second, merged over workers; a worker silent in it counts with its last vus. */
-  sample(second: number): TickSample {
+  /**
+   * The sample of one second, merged over workers. A worker silent in that second counts with
+   * the vus it reported last before it (`carried`), or, live, with its latest report.
+   */
+  sample(second: number, carried: Map<number, number> = this.lastVus): TickSample {
     const bin = this.bins.get(second)
-    const vusBy = new Map(this.lastVus)
+    const vusBy = new Map(carried)
     for (const [w, v] of bin?.vus ?? []) vusBy.set(w, v)
     const metrics: TickSample['metrics'] = {}
     for (const [k, h] of bin?.histograms ?? []) {
@@ -55,9 +58,15 @@ export class TimeSeries {
     }
   }
 
-  /** Every second from 1 to the last one with data. */
+  /** Every second from 1 to the last one with data, each worker's vus carried forward in order. */
   all(): TickSample[] {
     const last = Math.max(0, ...this.bins.keys())
-    return Array.from({length: last}, (_, i) => this.sample(i + 1))
+    const carried = new Map(this.bins.get(0)?.vus)
+    const out: TickSample[] = []
+    for (let second = 1; second <= last; second++) {
+      out.push(this.sample(second, carried))
+      for (const [w, v] of this.bins.get(second)?.vus ?? []) carried.set(w, v)
+    }
+    return out
   }
 }
