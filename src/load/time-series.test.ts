@@ -1,11 +1,13 @@
 import {describe, expect, it} from 'vitest'
 import {LatencyHistogram} from './metrics/histogram.js'
 import {TimeSeries} from './time-series.js'
+import type {MetricsDelta} from './types.js'
 
-const delta = (counters: Record<string, number> = {}, samples: number[] = []) => {
+const delta = (counters: Record<string, number> = {}, samples: number[] = []): MetricsDelta => {
   const h = new LatencyHistogram()
   for (const s of samples) h.record(s)
-  return {histograms: samples.length ? {sync_latency: h.encode()} : {}, counters, errors: {}}
+  const histograms: Record<string, string> = samples.length ? {sync_latency: h.encode()} : {}
+  return {histograms, counters, errors: {}}
 }
 
 describe('TimeSeries', () => {
