@@ -59,7 +59,7 @@ thresholds:
     expect(p.name).toBe('my-chat')
     expect(p.description).toBe('Pairs of clients chatting')
     expect(p.file).toBe('dir/my-chat.yml')
-    expect(p.options).toEqual({drainMs: 10_000, workers: 2, sourceAddresses: 16, rampConcurrency: 100, maxEventLoopLagMs: 100, seed: 7})
+    expect(p.options).toEqual({drainMs: 10_000, workers: 2, sourceAddresses: 16, rampConcurrency: 20, maxEventLoopLagMs: 100, seed: 7})
     expect(p.scenarios).toEqual([
       {
         name: 'pairs', scenario: 'chat', startTimeMs: 2000,

@@ -113,7 +113,7 @@ function parseRunOptions(value: unknown, file: string): RunOptions {
     drainMs: r.optional('drain', anyDuration, 10_000),
     workers: r.optional('workers', workers, auto),
     sourceAddresses: r.optional('sourceAddresses', integer(0, 250), 16),
-    rampConcurrency: r.optional('rampConcurrency', integer(1, 10_000), 100),
+    rampConcurrency: r.optional('rampConcurrency', integer(1, 10_000), 20),
     maxEventLoopLagMs: r.optional('maxEventLoopLag', positiveDuration, 100),
     seed: r.optional('seed', integer(0, 2 ** 32 - 1), 1),
   }
