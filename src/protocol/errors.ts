@@ -35,6 +35,16 @@ export const ERRORS = {
   IMH_ERR_BODY_TOO_LARGE: {ret: 413, fatal: false, text: 'request body over the limit'},
   IMH_ERR_UNSUPPORTED_MEDIA_TYPE: {ret: 415, fatal: false, text: 'request body must be application/json'},
   IMH_ERR_INTERNAL: {ret: 500, fatal: false, text: 'internal server error'},
+  // QR-code web login (§10).
+  IMH_ERR_QR_UNKNOWN: {ret: 404, fatal: false, text: 'no such QR login uuid'},
+  IMH_ERR_QR_BAD_CODE: {ret: 400, fatal: false, text: 'the scanned text is not a login code of this service'},
+  IMH_ERR_QR_EXPIRED: {ret: 410, fatal: false, text: 'the QR login expired or was never issued'},
+  IMH_ERR_QR_STATE: {ret: 409, fatal: false, text: 'the QR login is not in a state that allows this'},
+  IMH_ERR_QR_NOT_SCANNED: {ret: 409, fatal: false, text: 'confirm or cancel before the code was scanned'},
+  IMH_ERR_QR_WRONG_USER: {ret: 403, fatal: false, text: 'the code was scanned by another user'},
+  IMH_ERR_QR_TICKET_INVALID: {ret: 403, fatal: false, text: 'unknown login ticket'},
+  IMH_ERR_QR_TICKET_USED: {ret: 409, fatal: false, text: 'the login ticket was already used'},
+  IMH_ERR_BAD_CALLBACK: {ret: 400, fatal: false, text: 'the JSONP callback name is not allowed'},
   // Harness side: never on the wire.
   IMH_ERR_TIMEOUT: {ret: 0, fatal: false, text: 'no answer within the time limit'},
   IMH_ERR_CONNECTION_CLOSED: {ret: 0, fatal: false, text: 'the connection closed before the answer came'},
