@@ -1,4 +1,4 @@
-import {DEFAULT_MAX_BODY_BYTES, ImhError, MAX_SYNC_PAGE, SPEC_DEFAULT_LIMITS} from '../src/protocol/index.js'
+import {DEFAULT_MAX_BODY_BYTES, ImhError, MAX_SYNC_PAGE, QR_DEFAULT_HOLD_MS, QR_DEFAULT_TTL_SECONDS, SPEC_DEFAULT_LIMITS} from '../src/protocol/index.js'
 import type {AnnouncedLimits} from '../src/protocol/index.js'
 
 /** Tunables of the reference server; every one is bounded so a typo cannot exhaust the machine. */
@@ -13,6 +13,12 @@ export interface ServerLimits extends AnnouncedLimits {
   dedupWindow: number
   /** Seconds clients may keep the scheduler's answer. */
   schedulerTtlSeconds: number
+  /** Lifetime of a QR login uuid, seconds (PROTOCOL.md §10.1). */
+  qrTtlSeconds: number
+  /** How long a QR check poll is held before it answers 408, ms (§10.3). */
+  qrHoldMs: number
+  /** QR logins alive at once; /qr/new is refused beyond it so a flood cannot exhaust memory. */
+  qrMaxLogins: number
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -22,6 +28,9 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxBufferedBytes: 8 * 1024 * 1024,
   dedupWindow: 10_000,
   schedulerTtlSeconds: 300,
+  qrTtlSeconds: QR_DEFAULT_TTL_SECONDS,
+  qrHoldMs: QR_DEFAULT_HOLD_MS,
+  qrMaxLogins: 100_000,
 }
 
 const RANGES: Record<keyof ServerLimits, [number, number]> = {
@@ -37,6 +46,9 @@ const RANGES: Record<keyof ServerLimits, [number, number]> = {
   maxBufferedBytes: [64 * 1024, 1024 * 1024 * 1024],
   dedupWindow: [1, 10_000_000],
   schedulerTtlSeconds: [1, 86_400],
+  qrTtlSeconds: [1, 86_400],
+  qrHoldMs: [100, 120_000],
+  qrMaxLogins: [1, 10_000_000],
 }
 
 /** Merges user limits over the defaults, naming the option in any error. */

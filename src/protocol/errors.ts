@@ -44,6 +44,7 @@ export const ERRORS = {
   IMH_ERR_QR_WRONG_USER: {ret: 403, fatal: false, text: 'the code was scanned by another user'},
   IMH_ERR_QR_TICKET_INVALID: {ret: 403, fatal: false, text: 'unknown login ticket'},
   IMH_ERR_QR_TICKET_USED: {ret: 409, fatal: false, text: 'the login ticket was already used'},
+  IMH_ERR_QR_BUSY: {ret: 503, fatal: false, text: 'too many QR logins in flight; retry later'},
   IMH_ERR_BAD_CALLBACK: {ret: 400, fatal: false, text: 'the JSONP callback name is not allowed'},
   // Harness side: never on the wire.
   IMH_ERR_TIMEOUT: {ret: 0, fatal: false, text: 'no answer within the time limit'},
