@@ -49,6 +49,17 @@ describe('imh load against the embedded reference server', () => {
     expect(r.stdout).toContain('✓ run passed')
   }, 150_000)
 
+  it('qr-login: browsers hold polls while phones scan and confirm; the three QR metrics are reported', async () => {
+    const out = join(dir, 'qr.json')
+    const r = await runCli(['load', '--profile', 'qr-login', '--clients', '20', '--duration', '4s', '--rate', '10', '--out', out, '--quiet'], 90_000)
+    expect(r.code).toBe(0)
+    const j = results(out)
+    for (const m of ['qr_scan_notify', 'qr_confirm_login', 'qr_login_total']) expect(j.metrics[m]?.count, m).toBeGreaterThan(0)
+    expect(j.counters.qr_logins).toBe(j.metrics.qr_login_total!.count)
+    expect(j.counters.qr_polls).toBeGreaterThanOrEqual(j.counters.qr_logins! * 2)
+    expect(j.errors).toEqual({})
+  }, 100_000)
+
   it('exits 99 when a threshold cannot hold, and says which', async () => {
     const out = join(dir, 'impossible.json')
     const r = await runCli(['load', '--profile', 'smoke', '--clients', '4', '--duration', '2s', '--threshold', 'sync_latency:max<0.001', '--out', out, '--quiet'], 90_000)

@@ -1,4 +1,7 @@
+export * from './http-json.js'
 export * from './long-link.js'
+export * from './qr-browser.js'
+export * from './qr-phone.js'
 export * from './resolve.js'
 export * from './server-error.js'
 export * from './short-client.js'

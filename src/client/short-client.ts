@@ -1,22 +1,16 @@
-import {request, type Dispatcher} from 'undici'
+import type {Dispatcher} from 'undici'
 import {
-  type Credentials, type HeartbeatReply, ImhError, type LoginReply, type ProfileReply, type RegisterReply, SHORT_ROUTES,
+  type Credentials, type HeartbeatReply, type LoginReply, type ProfileReply, type RegisterReply, SHORT_ROUTES,
   parseHeartbeatReply, parseLoginReply, parseProfileReply, parseRegisterReply,
 } from '../protocol/index.js'
-import {serverError} from './server-error.js'
+import {type RawRequestInit, type RawResponse, envelopeBody, rawRequest} from './http-json.js'
+
+export type {RawResponse} from './http-json.js'
 
 export interface ShortClientOptions {
   dispatcher?: Dispatcher
   timeoutMs?: number
   token?: string
-}
-
-export interface RawResponse {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  text: string
-  /** The parsed body, or undefined when it is not JSON. */
-  json: unknown
 }
 
 /** The short link (PROTOCOL.md §3): HTTP request/response with the `{ret, …}` envelope. */
@@ -48,23 +42,8 @@ export class ShortClient {
   }
 
   /** One request as given, no envelope handling: what conformance cases need. */
-  async raw(method: string, path: string, init: {body?: string | Buffer; headers?: Record<string, string>} = {}): Promise<RawResponse> {
-    const signal = AbortSignal.timeout(this.timeoutMs)
-    let res: Dispatcher.ResponseData
-    try {
-      res = await request(new URL(path, this.baseUrl), {method: method as Dispatcher.HttpMethod, body: init.body, headers: init.headers, signal, dispatcher: this.options.dispatcher})
-    } catch (err) {
-      if (signal.aborted) throw new ImhError('IMH_ERR_TIMEOUT', `${method} ${path}: no answer within ${this.timeoutMs} ms`)
-      throw new ImhError('IMH_ERR_CONNECT_FAILED', `${method} ${path}: ${(err as Error).message}`)
-    }
-    const text = await res.body.text()
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      json = undefined
-    }
-    return {status: res.statusCode, headers: res.headers, text, json}
+  raw(method: string, path: string, init: RawRequestInit = {}): Promise<RawResponse> {
+    return rawRequest(method, new URL(path, this.baseUrl), init, {dispatcher: this.options.dispatcher, timeoutMs: this.timeoutMs})
   }
 
   private async call<T>(route: keyof typeof SHORT_ROUTES, body: unknown, parse: (v: unknown) => T, query = ''): Promise<T> {
@@ -73,11 +52,6 @@ export class ShortClient {
     if (body !== undefined) headers['content-type'] = 'application/json'
     if (auth && this.token) headers.authorization = `Bearer ${this.token}`
     const res = await this.raw(method, path + query, {body: body === undefined ? undefined : JSON.stringify(body), headers})
-    const env = res.json as {ret?: unknown} | undefined
-    if (typeof env !== 'object' || env === null || typeof env.ret !== 'number') {
-      throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `${method} ${path}: answer is not a {ret, …} envelope (HTTP ${res.status})`, {status: res.status, body: res.text.slice(0, 200)})
-    }
-    if (env.ret !== 0) throw serverError(env, {status: res.status, route})
-    return parse(env)
+    return parse(envelopeBody(res, `${method} ${path}`, {route}))
   }
 }

@@ -1,6 +1,8 @@
 import {randomBytes} from 'node:crypto'
 import type {Dispatcher} from 'undici'
 import {LongLink, type LongLinkOptions} from '../client/long-link.js'
+import {QrBrowser} from '../client/qr-browser.js'
+import {QrPhone} from '../client/qr-phone.js'
 import type {Resolved} from '../client/resolve.js'
 import {ShortClient} from '../client/short-client.js'
 import {Trace} from '../client/trace.js'
@@ -72,12 +74,29 @@ export class CaseContext {
     return url
   }
 
+  /** The qr group's first address; a target that lists none lacks QR login (PROTOCOL.md §10). */
+  get qrUrl(): string {
+    const url = this.answer.groups.qr[0]
+    if (!url) throw new NotApplicable('the scheduler lists no qr address: the target offers no QR-code web login (PROTOCOL.md §10)')
+    return url
+  }
+
   uniqueName(tag = 'u'): string {
     return `${this.prefix}-${tag}${++this.counter}`
   }
 
   short(baseUrl = this.shortUrl): ShortClient {
     return new ShortClient(baseUrl, {dispatcher: this.target.dispatcher, timeoutMs: this.ms(10_000)})
+  }
+
+  /** A traced QR login browser on the qr group. */
+  qrBrowser(): QrBrowser {
+    return new QrBrowser(this.qrUrl, {dispatcher: this.target.dispatcher, timeoutMs: this.ms(10_000), trace: this.trace.sink})
+  }
+
+  /** A traced phone scanning with `user`'s short-link token; undefined sends none. */
+  qrPhone(user: TestUser | {token: string | undefined}): QrPhone {
+    return new QrPhone(this.qrUrl, user.token, {dispatcher: this.target.dispatcher, timeoutMs: this.ms(10_000), trace: this.trace.sink})
   }
 
   /** Registers and logs in a fresh user. */

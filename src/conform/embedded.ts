@@ -2,13 +2,16 @@ import {type ReferenceServer, type ReferenceServerOptions, type ServerLimits, st
 
 /**
  * Limits for the embedded target of `imh conform`: short time-outs so the timer cases run in
- * seconds. The server announces them (PROTOCOL.md §2.3), so the cases read them from there.
+ * seconds. The server announces them (PROTOCOL.md §2.3; the qr group's with every new login,
+ * §10.2), so the cases read them from there.
  */
 export const CONFORM_LIMITS: Partial<ServerLimits> = {
   handshakeTimeoutMs: 1000,
   idleTimeoutMs: 1500,
   heartbeatIntervalMs: 500,
   syncPageDefault: 100,
+  qrHoldMs: 1000,
+  qrTtlSeconds: 3,
 }
 
 export function startEmbeddedTarget(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {

@@ -47,11 +47,13 @@ export class LoadRun extends EventEmitter<RunEvents> {
   private runError: RunResult['runError']
   private timers: NodeJS.Timeout[] = []
   private lastSecond = 0
+  private readonly scheduleEndSecond: number
   private resolveRun: ((r: RunResult) => void) | undefined
 
   constructor(private readonly o: LoadRunOptions) {
     super()
     this.clock = o.clock ?? realClock
+    this.scheduleEndSecond = Math.ceil(Math.max(...o.profile.scenarios.map((s) => s.startTimeMs + planFor(s.spec).durationMs)) / 1000)
     validateThresholds(o.profile.thresholds)
   }
 
@@ -114,11 +116,14 @@ export class LoadRun extends EventEmitter<RunEvents> {
     this.agg.addDelta(delta)
     if (!this.series) return
     this.series.add(worker, atMs, delta, vus, lag)
+    const second = this.series.secondOf(atMs)
+    // Stalls after the schedule (thousands of clients stopping at once) delay no measurement
+    // of the run; the time series still shows them.
+    if (second > this.scheduleEndSecond) return
     this.maxLag.set(worker, Math.max(this.maxLag.get(worker) ?? 0, lag))
     if (lag > this.o.profile.options.maxEventLoopLagMs) {
       let set = this.lagBySecond.get(worker)
       if (!set) this.lagBySecond.set(worker, (set = new Set()))
-      const second = this.series.secondOf(atMs)
       if (!set.has(second) && set.size === 0) this.emit('note', `worker ${worker} is saturated: event-loop lag ${lag.toFixed(0)} ms`)
       set.add(second)
     }
@@ -215,7 +220,7 @@ export class LoadRun extends EventEmitter<RunEvents> {
       counters: this.agg.counters(),
       errors: this.agg.errors(),
       thresholds: evaluateThresholds(p.thresholds, this.agg, elapsed, {final: true}),
-      saturation: {flagged: workers.some((w) => w.saturatedSeconds > 0), boundMs: bound, maxEventLoopLagMs: Math.max(0, ...workers.map((w) => w.maxLagMs)), workers},
+      saturation: {flagged: workers.some((w) => w.saturatedSeconds > 0), boundMs: bound, judgedSeconds: this.scheduleEndSecond, maxEventLoopLagMs: Math.max(0, ...workers.map((w) => w.maxLagMs)), workers},
       timeSeries: this.series?.all() ?? [],
       ...(this.aborted ? {aborted: this.aborted} : {}),
       ...(this.runError ? {runError: this.runError} : {}),

@@ -15,7 +15,7 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>
 }
 
-export const SCENARIO_KINDS = ['chat', 'heartbeat', 'login-storm', 'ws-ping', 'http'] as const
+export const SCENARIO_KINDS = ['chat', 'heartbeat', 'login-storm', 'ws-ping', 'http', 'qr-login'] as const
 export type ScenarioKind = (typeof SCENARIO_KINDS)[number]
 
 export const EXECUTOR_KINDS = ['constant-vus', 'ramping-vus', 'constant-arrival-rate', 'ramping-arrival-rate'] as const
@@ -50,6 +50,10 @@ export interface ScenarioOptions {
   expectStatus?: number[]
   /** ws-ping: ping payload bytes. */
   payloadSize?: number
+  /** qr-login: QR logins per second each browser goes through (its phone scans and confirms). */
+  loginRate?: number
+  /** qr-login: time between the phone's scan and its confirm (the user reading the prompt). */
+  confirmDelayMs?: number
   /** Per-request time limit. */
   requestTimeoutMs?: number
 }
@@ -163,6 +167,8 @@ export interface SaturationReport {
   flagged: boolean
   boundMs: number
   maxEventLoopLagMs: number
+  /** Seconds 1…judgedSeconds (the schedule) are judged; stalls while clients stop are not. */
+  judgedSeconds: number
   workers: Array<{worker: number; maxLagMs: number; saturatedSeconds: number}>
 }
 

@@ -1,9 +1,10 @@
 import type {ConformanceCase} from '../types.js'
 import {framingCases} from './framing.js'
+import {qrCases} from './qr.js'
 import {schedulerCases} from './scheduler.js'
 import {sessionCases} from './session.js'
 import {shortCases} from './short.js'
 import {syncCases} from './sync.js'
 
 /** Every conformance case, in the order of PROTOCOL.md's sections. */
-export const ALL_CASES: readonly ConformanceCase[] = [...schedulerCases, ...shortCases, ...framingCases, ...sessionCases, ...syncCases]
+export const ALL_CASES: readonly ConformanceCase[] = [...schedulerCases, ...shortCases, ...framingCases, ...sessionCases, ...syncCases, ...qrCases]

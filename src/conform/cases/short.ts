@@ -1,61 +1,20 @@
 import {connect as netConnect, type Socket} from 'node:net'
 import {connect as tlsConnect} from 'node:tls'
 import type {RawResponse, ShortClient} from '../../client/short-client.js'
-import {ERRORS, type ErrorCode, SHORT_ROUTES, httpStatusForRet} from '../../protocol/index.js'
+import {SHORT_ROUTES} from '../../protocol/index.js'
 import type {CaseContext} from '../context.js'
 import {check, checkEqual} from '../expect.js'
 import {CaseFailure} from '../failures.js'
 import type {ConformanceCase} from '../types.js'
+import {type Json, bearer, checkFail, checkOk, isObject} from './http-expect.js'
 
 const JSON_TYPE = 'application/json'
 const R = SHORT_ROUTES
-
-type Json = Record<string, unknown>
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
-function contentType(res: RawResponse): string {
-  const t = res.headers['content-type']
-  return Array.isArray(t) ? t.join(', ') : (t ?? '')
-}
-
-/** What the server answered, for failure messages. */
-function show(res: RawResponse): string {
-  const text = res.text.length > 200 ? `${res.text.slice(0, 200)}… (${res.text.length} bytes)` : res.text
-  return `HTTP ${res.status} ${text === '' ? '(empty body)' : text}`
-}
-
-function bearer(token: string): Record<string, string> {
-  return {authorization: `Bearer ${token}`}
-}
 
 /** POST with a JSON content type; `body` is sent as given when it is a string or bytes. */
 function post(short: ShortClient, path: string, body: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
   const bytes = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body)
   return short.raw('POST', path, {body: bytes, headers: {'content-type': JSON_TYPE, ...headers}})
-}
-
-/** A success answer: HTTP 200, JSON, `ret` 0. Returns the body. */
-function checkOk(res: RawResponse, what: string): Json {
-  const body = res.json
-  check(isObject(body) && body.ret === 0 && res.status === 200, `${what}: expected HTTP 200 with {ret: 0, …}, got ${show(res)}`)
-  check(/^application\/json\b/i.test(contentType(res)), `${what}: answer content-type must be application/json, got "${contentType(res)}"`)
-  return body
-}
-
-/** A failure answer: the envelope {ret, code, errMsg} of `code` with the HTTP status §3.2 gives its ret. */
-function checkFail(res: RawResponse, code: ErrorCode, what: string): {ret: number; code: string; errMsg: string} {
-  const ret = ERRORS[code].ret
-  const status = httpStatusForRet(ret)
-  const body = res.json
-  check(isObject(body), `${what}: expected HTTP ${status} {ret: ${ret}, code: "${code}", errMsg}, got ${show(res)}, which is not a JSON object`)
-  check(body.ret === ret && body.code === code, `${what}: expected ret ${ret} ${code}, got ${show(res)}`)
-  check(typeof body.errMsg === 'string', `${what}: the failure envelope must be {ret, code, errMsg} with a string errMsg, got ${show(res)}`)
-  check(res.status === status, `${what}: ret ${ret} must travel with HTTP ${status}, got HTTP ${res.status}`)
-  check(/^application\/json\b/i.test(contentType(res)), `${what}: answer content-type must be application/json, got "${contentType(res)}"`)
-  return body as {ret: number; code: string; errMsg: string}
 }
 
 /** Registers `username` and checks the answer; returns the userId. */

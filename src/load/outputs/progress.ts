@@ -31,13 +31,13 @@ function metricCells(tick: TickSample): Array<[string, string, string]> {
 
 // Only counters a scenario actually reports, so an http run does not show sent/s=0 twice.
 function optionalRates(counters: Record<string, number>, perS: (n: number) => string, sep: string): string {
-  return (['iterations', 'http_reqs'] as const)
+  return (['sent', 'delivered', 'iterations', 'http_reqs', 'qr_logins'] as const)
     .filter((k) => counters[k] !== undefined)
     .map((k) => ` ${k}/s${sep}${perS(counters[k]!)}`).join('')
 }
 
 function ttyBlock(tick: TickSample, totalErrors: number, color: boolean): string[] {
-  const head = `${formatElapsed(tick.elapsedMs)}  clients ${tick.vus}  sent/s ${count(tick, 'sent')}  delivered/s ${count(tick, 'delivered')}`
+  const head = `${formatElapsed(tick.elapsedMs)}  clients ${tick.vus}`
     + `${optionalRates(tick.counters, String, ' ')}  errors/s ${count(tick, 'errors')}  errors ${totalErrors}`
     + `  loop lag ${formatNumber(tick.maxEventLoopLagMs)}ms${tick.saturated ? `  ${color ? red('SATURATED') : 'SATURATED'}` : ''}`
   const cells = metricCells(tick)
@@ -86,7 +86,7 @@ export function attachProgress(engine: EventEmitter<RunEvents>, o: ProgressOptio
     const perS = (n: number) => String(Math.round(n / seconds))
     const c = span.counters
     const metrics = metricCells(tick).map(([n, p50, p99]) => ` ${n} p50=${p50} p99=${p99}`).join('')
-    write(`[${formatElapsed(tick.elapsedMs)}] clients=${tick.vus} sent/s=${perS(c['sent'] ?? 0)} delivered/s=${perS(c['delivered'] ?? 0)}`
+    write(`[${formatElapsed(tick.elapsedMs)}] clients=${tick.vus}`
       + `${optionalRates(c, perS, '=')} errors=${totalErrors}${metrics}${span.saturated ? ' saturated' : ''}\n`)
     span = {fromSecond: tick.second, counters: {}, saturated: false, ticks: 0}
   }

@@ -33,7 +33,7 @@ function result(over: Partial<RunResult> = {}): RunResult {
     counters: {sent: 10, delivered: 10},
     errors: {IMH_ERR_TIMEOUT: 1},
     thresholds: [{metric: 'sync_latency', expression: 'p(99)<50', ok: true, actual: 3.999, abortOnFail: false}],
-    saturation: {flagged: false, boundMs: 50, maxEventLoopLagMs: 4.56789, workers: [{worker: 0, maxLagMs: 4.56789, saturatedSeconds: 0}]},
+    saturation: {flagged: false, boundMs: 50, maxEventLoopLagMs: 4.56789, judgedSeconds: 3, workers: [{worker: 0, maxLagMs: 4.56789, saturatedSeconds: 0}]},
     timeSeries: [{second: 1, elapsedMs: 1000.4, vus: 100, counters: {sent: 10}, metrics: {sync_latency: {count: 3, p50: 2.0004999, p99: 3.99912}}, maxEventLoopLagMs: 1.23456, saturated: false}],
     ...over,
   }
@@ -54,7 +54,7 @@ describe('toResultsJson', () => {
     expect(doc.metrics.sync_latency).toMatchObject({count: 3, min: 1, p50: 2.0, max: 4.001, avg: 2.333})
     expect(doc.metrics.login).toMatchObject({count: 0, min: 0, avg: 0, max: 0})
     expect(doc.meta.durationMs).toBe(60_000.123)
-    expect(doc.saturation).toEqual({flagged: false, boundMs: 50, maxEventLoopLagMs: 4.568, workers: [{worker: 0, maxLagMs: 4.568, saturatedSeconds: 0}]})
+    expect(doc.saturation).toEqual({flagged: false, boundMs: 50, maxEventLoopLagMs: 4.568, judgedSeconds: 3, workers: [{worker: 0, maxLagMs: 4.568, saturatedSeconds: 0}]})
     expect(doc.timeSeries[0]).toMatchObject({second: 1, elapsedMs: 1000.4, maxEventLoopLagMs: 1.235, metrics: {sync_latency: {count: 3, p50: 2, p99: 3.999}}})
     expect(doc.thresholds[0]).toEqual({metric: 'sync_latency', expression: 'p(99)<50', ok: true, actual: 3.999, abortOnFail: false})
   })

@@ -57,7 +57,7 @@ export function toResultsJson(result: RunResult): ResultsJson {
     // `actual` is left alone: for rate thresholds it is a fraction, where 3 decimals would lose it.
     thresholds: result.thresholds.map((t) => ({...t})),
     saturation: {
-      flagged: s.flagged, boundMs: ms(s.boundMs), maxEventLoopLagMs: ms(s.maxEventLoopLagMs),
+      flagged: s.flagged, boundMs: ms(s.boundMs), maxEventLoopLagMs: ms(s.maxEventLoopLagMs), judgedSeconds: s.judgedSeconds,
       workers: s.workers.map((w) => ({...w, maxLagMs: ms(w.maxLagMs)})),
     },
     ...(result.aborted ? {aborted: {reason: result.aborted.reason, atMs: ms(result.aborted.atMs)}} : {}),

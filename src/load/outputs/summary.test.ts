@@ -19,7 +19,7 @@ function result(over: Partial<RunResult> = {}): RunResult {
       {metric: 'sync_latency', expression: 'p(99)<50', ok: true, actual: 12.3, abortOnFail: false},
       {metric: 'login', expression: 'p(95)<100', ok: false, actual: null, abortOnFail: false},
     ],
-    saturation: {flagged: false, boundMs: 50, maxEventLoopLagMs: 4, workers: [{worker: 0, maxLagMs: 4, saturatedSeconds: 0}, {worker: 1, maxLagMs: 3, saturatedSeconds: 0}]},
+    saturation: {flagged: false, boundMs: 50, maxEventLoopLagMs: 4, judgedSeconds: 3, workers: [{worker: 0, maxLagMs: 4, saturatedSeconds: 0}, {worker: 1, maxLagMs: 3, saturatedSeconds: 0}]},
     timeSeries: [1, 2, 3].map((s) => ({second: s, elapsedMs: s * 1000, vus: s * 700, counters: {}, metrics: {}, maxEventLoopLagMs: 1, saturated: false})),
     ...over,
   }
@@ -61,7 +61,7 @@ describe('formatSummary', () => {
 
   it('warns loudly about a saturated load generator only when flagged', () => {
     expect(formatSummary(result())).not.toContain('saturated')
-    const saturation = {flagged: true, boundMs: 50, maxEventLoopLagMs: 212, workers: [{worker: 0, maxLagMs: 80, saturatedSeconds: 2}, {worker: 1, maxLagMs: 212, saturatedSeconds: 9}]}
+    const saturation = {flagged: true, boundMs: 50, maxEventLoopLagMs: 212, judgedSeconds: 3, workers: [{worker: 0, maxLagMs: 80, saturatedSeconds: 2}, {worker: 1, maxLagMs: 212, saturatedSeconds: 9}]}
     const text = flat(formatSummary(result({saturation})))
     expect(text).toContain('the load generator was saturated: the longest event-loop stall reached 212 ms (bound 50 ms) on worker 1 (and 1 other worker)')
     expect(text).toContain('latencies measured then reflect the harness, not the server.')
@@ -69,7 +69,7 @@ describe('formatSummary', () => {
 
   it('says in which seconds the generator was saturated', () => {
     expect(secondRanges([1, 2, 3, 7, 9, 10])).toBe('1–3, 7, 9–10')
-    const saturation = {flagged: true, boundMs: 50, maxEventLoopLagMs: 212, workers: [{worker: 0, maxLagMs: 212, saturatedSeconds: 2}]}
+    const saturation = {flagged: true, boundMs: 50, maxEventLoopLagMs: 212, judgedSeconds: 3, workers: [{worker: 0, maxLagMs: 212, saturatedSeconds: 2}]}
     const base = result()
     const timeSeries = [1, 2, 3].map((second) => ({...base.timeSeries[0]!, second, saturated: second > 1}))
     expect(flat(formatSummary(result({saturation, timeSeries})))).toContain('in seconds 2–3 of 3;')

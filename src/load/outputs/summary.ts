@@ -56,7 +56,7 @@ export function secondRanges(seconds: number[]): string {
 }
 
 function saturationText(s: SaturationReport, series: RunResult['timeSeries']): string {
-  const seconds = series.filter((t) => t.saturated).map((t) => t.second)
+  const seconds = series.filter((t) => t.saturated && t.second <= s.judgedSeconds).map((t) => t.second)
   const when = seconds.length > 0 ? `, in second${seconds.length > 1 ? 's' : ''} ${secondRanges(seconds)} of ${series.length}` : ''
   const worst = [...s.workers].sort((a, b) => b.maxLagMs - a.maxLagMs)[0]
   const others = s.workers.filter((w) => w !== worst && w.saturatedSeconds > 0).length

@@ -109,7 +109,7 @@ function setDuration(spec: ExecutorSpec, durationMs: number): void {
 
 function takesRate(s: ScenarioSpec): boolean {
   if (s.spec.executor === 'constant-arrival-rate' || s.spec.executor === 'ramping-arrival-rate') return true
-  return s.scenario === 'chat' || s.scenario === 'heartbeat' || s.scenario === 'ws-ping'
+  return s.scenario === 'chat' || s.scenario === 'heartbeat' || s.scenario === 'ws-ping' || s.scenario === 'qr-login'
 }
 
 /** `perSecond`: iterations, messages or heartbeats per second over the whole scenario. */
@@ -131,6 +131,7 @@ function setRate(s: ScenarioSpec, perSecond: number): void {
     default: {
       const vus = peakClients(spec)
       if (s.scenario === 'chat') s.options.messageRate = perSecond / vus
+      else if (s.scenario === 'qr-login') s.options.loginRate = perSecond / vus
       else s.options.heartbeatIntervalMs = Math.max(1, Math.round(1000 * vus / perSecond))
     }
   }

@@ -21,6 +21,7 @@ const OPTION_FIELDS: Record<ScenarioKind, readonly string[]> = {
   'login-storm': ['hold', 'requestTimeout'],
   'ws-ping': ['url', 'heartbeatInterval', 'payloadSize', 'requestTimeout'],
   http: ['url', 'method', 'headers', 'body', 'expectStatus', 'requestTimeout'],
+  'qr-login': ['loginRate', 'confirmDelay', 'requestTimeout'],
 }
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH'] as const
@@ -125,6 +126,11 @@ function scenarioOptions(r: MapReader, kind: ScenarioKind): ScenarioOptions {
       expectStatus: r.optional('expectStatus', statusList),
       requestTimeoutMs,
     })
+    case 'qr-login': return {
+      loginRate: r.optional('loginRate', number({above: 0}), 0.1),
+      confirmDelayMs: r.optional('confirmDelay', anyDuration, 500),
+      requestTimeoutMs,
+    }
   }
 }
 

@@ -5,6 +5,7 @@ import type {ScenarioContext} from './context.js'
 import {heartbeatFactory} from './heartbeat.js'
 import {httpFactory} from './http.js'
 import {loginStormFactory} from './login-storm.js'
+import {qrLoginFactory} from './qr-login.js'
 import {wsPingFactory} from './ws-ping.js'
 
 const FACTORIES: Record<ScenarioKind, (ctx: ScenarioContext) => VuFactory> = {
@@ -13,6 +14,7 @@ const FACTORIES: Record<ScenarioKind, (ctx: ScenarioContext) => VuFactory> = {
   'login-storm': loginStormFactory,
   'ws-ping': wsPingFactory,
   'http': httpFactory,
+  'qr-login': qrLoginFactory,
 }
 
 export function factoryFor(ctx: ScenarioContext): VuFactory {
@@ -21,5 +23,5 @@ export function factoryFor(ctx: ScenarioContext): VuFactory {
 
 /** Whether a scenario speaks our protocol (and so needs a scheduler URL). */
 export function needsScheduler(kind: ScenarioKind): boolean {
-  return kind === 'chat' || kind === 'heartbeat' || kind === 'login-storm'
+  return kind === 'chat' || kind === 'heartbeat' || kind === 'login-storm' || kind === 'qr-login'
 }

@@ -1,0 +1,77 @@
+import {request, type Dispatcher} from 'undici'
+import {ImhError} from '../protocol/index.js'
+import {serverError} from './server-error.js'
+import {previewBody, type TraceSink} from './trace.js'
+
+export interface RawResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  text: string
+  /** The body as received, for answers that are not text (images). */
+  bytes: Buffer
+  /** The parsed body, or undefined when it is not JSON. */
+  json: unknown
+}
+
+export interface RawRequestInit {
+  body?: string | Buffer
+  headers?: Record<string, string>
+  /** Gives up at once when aborted, rejecting with the signal's reason (not a coded error). */
+  signal?: AbortSignal
+}
+
+export interface RawRequestOptions {
+  dispatcher?: Dispatcher
+  timeoutMs: number
+  trace?: TraceSink
+}
+
+/** One HTTP request as given, no envelope handling: time-outs and refused connections become coded errors. */
+export async function rawRequest(method: string, url: URL, init: RawRequestInit, options: RawRequestOptions): Promise<RawResponse> {
+  const what = `${method} ${url.pathname}${url.search}`
+  const timeout = AbortSignal.timeout(options.timeoutMs)
+  const signal = init.signal ? AbortSignal.any([timeout, init.signal]) : timeout
+  options.trace?.({t: 0, dir: 'send', note: what, body: init.body === undefined ? undefined : previewBody(Buffer.from(init.body))})
+  let res: Dispatcher.ResponseData
+  try {
+    res = await request(url, {method: method as Dispatcher.HttpMethod, body: init.body, headers: init.headers, signal, dispatcher: options.dispatcher})
+  } catch (err) {
+    if (init.signal?.aborted) throw init.signal.reason
+    const timedOut = timeout.aborted
+    options.trace?.({t: 0, dir: 'event', note: `${what}: ${timedOut ? 'time-out' : (err as Error).message}`})
+    if (timedOut) throw new ImhError('IMH_ERR_TIMEOUT', `${what}: no answer within ${options.timeoutMs} ms`)
+    throw new ImhError('IMH_ERR_CONNECT_FAILED', `${what}: ${(err as Error).message}`)
+  }
+  const bytes = Buffer.from(await res.body.arrayBuffer())
+  const text = bytes.toString('utf8')
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
+  options.trace?.({t: 0, dir: 'recv', note: `${what}: HTTP ${res.statusCode}`, body: previewBody(bytes)})
+  return {status: res.statusCode, headers: res.headers, text, bytes, json}
+}
+
+/**
+ * The body of a `{ret: 0, …}` answer (PROTOCOL.md §3.2); a failure envelope becomes an ImhError
+ * with the server's code, and anything else a protocol violation.
+ */
+export function envelopeBody(res: RawResponse, what: string, details: Record<string, unknown> = {}): Record<string, unknown> {
+  const env = res.json as {ret?: unknown} | undefined
+  if (typeof env !== 'object' || env === null || Array.isArray(env) || typeof env.ret !== 'number') {
+    throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `${what}: answer is not a {ret, …} envelope (HTTP ${res.status})`, {status: res.status, body: res.text.slice(0, 200)})
+  }
+  if (env.ret !== 0) throw serverError(env, {status: res.status, ...details}, what)
+  return env as Record<string, unknown>
+}
+
+/** `path` appended to the base URL's path, as PROTOCOL.md §2.2 says group bases are used. */
+export function joinUrl(base: string, path: string): URL {
+  const url = new URL(base)
+  const q = path.indexOf('?')
+  url.pathname = url.pathname.replace(/\/+$/, '') + (q < 0 ? path : path.slice(0, q))
+  url.search = q < 0 ? '' : path.slice(q)
+  return url
+}
