@@ -56,7 +56,7 @@ export class CaseContext {
 
   /** Refuses a case whose wait would exceed the suite's budget. */
   needWait(name: keyof AnnouncedLimits, valueMs: number): number {
-    if (this.ms(valueMs) > this.ms(this.maxWaitMs)) {
+    if (valueMs > this.ms(this.maxWaitMs)) {
       throw new NotApplicable(`${name} is ${valueMs} ms${this.limits.announced ? '' : ' (spec default; the target announces no limits)'}, longer than this suite waits (${this.maxWaitMs} ms × timeout factor); run the target with a shorter ${name} or raise --timeout-factor`)
     }
     return valueMs
