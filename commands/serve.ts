@@ -4,16 +4,16 @@ import {type ReferenceServer, type ServerLimits, startReferenceServer} from '../
 import {isImhError} from '../src/protocol/index.js'
 
 export default class Serve extends Command {
-  static override summary = 'Run the reference server: scheduler, short link, long link and QR login in one process.'
+  static override summary = 'Run the reference server: scheduler, short link, long link, QR login and STUN on the relay group in one process.'
   static override description = `When every group listens it prints one JSON line on stdout:
-{"event":"ready","scheduler":"http://HOST:PORT/dns","short":…,"long":…,"qr":…,"groups":{…}}
+{"event":"ready","scheduler":"http://HOST:PORT/dns","short":…,"long":…,"qr":…,"relay":["udp://HOST:PORT",…],"groups":{…}}
 and runs until SIGINT or SIGTERM, then closes every connection and exits 0.`
 
   static override examples = ['<%= config.bin %> serve', '<%= config.bin %> serve --port 8080', '<%= config.bin %> serve --idle-timeout 1500 --handshake-timeout 1000']
 
   static override flags = {
     host: Flags.string({description: 'address to bind', default: '127.0.0.1'}),
-    port: Flags.integer({description: 'scheduler port; short, long and qr take the next three. 0: ephemeral ports', default: 0, min: 0, max: 65532}),
+    port: Flags.integer({description: 'scheduler port; short, long and qr take the next three, STUN the --stun-ports after. 0: ephemeral ports', default: 0, min: 0, max: 65532}),
     'public-host': Flags.string({description: 'host name the scheduler hands out (default: the bound host; 127.0.0.1 for a wildcard)'}),
     'tls-cert': Flags.file({description: 'PEM certificate: serve HTTPS and WSS', exists: true, dependsOn: ['tls-key']}),
     'tls-key': Flags.file({description: 'PEM private key for --tls-cert', exists: true, dependsOn: ['tls-cert']}),
@@ -24,6 +24,7 @@ and runs until SIGINT or SIGTERM, then closes every connection and exits 0.`
     'sync-page': Flags.integer({description: 'default SYNC page size', min: 1, max: 1000}),
     'qr-ttl': Flags.integer({description: 'seconds a QR login code stays valid', min: 1, max: 86_400}),
     'qr-hold': Flags.integer({description: 'ms a QR check poll is held before it answers 408', min: 100, max: 120_000}),
+    'stun-ports': Flags.integer({description: 'UDP ports of the relay group answering STUN Binding requests', min: 1, max: 16}),
   }
 
   private server: ReferenceServer | undefined
@@ -38,6 +39,7 @@ and runs until SIGINT or SIGTERM, then closes every connection and exits 0.`
       syncPageDefault: flags['sync-page'],
       qrTtlSeconds: flags['qr-ttl'],
       qrHoldMs: flags['qr-hold'],
+      stunPorts: flags['stun-ports'],
     }
     const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readFile(flags['tls-cert']), key: await readFile(flags['tls-key'])} : undefined
     try {
@@ -47,7 +49,7 @@ and runs until SIGINT or SIGTERM, then closes every connection and exits 0.`
       this.error(`could not start: ${(err as Error).message}`, {exit: 1})
     }
     const s = this.server
-    process.stdout.write(`${JSON.stringify({event: 'ready', scheduler: s.urls.scheduler, short: s.urls.short, long: s.urls.long, qr: s.urls.qr, groups: s.groups, pid: process.pid})}\n`)
+    process.stdout.write(`${JSON.stringify({event: 'ready', scheduler: s.urls.scheduler, short: s.urls.short, long: s.urls.long, qr: s.urls.qr, relay: s.groups.relay, groups: s.groups, pid: process.pid})}\n`)
     const signal = await new Promise<string>((resolve) => {
       process.once('SIGINT', () => resolve('SIGINT'))
       process.once('SIGTERM', () => resolve('SIGTERM'))

@@ -19,6 +19,10 @@ export interface ServerLimits extends AnnouncedLimits {
   qrHoldMs: number
   /** QR logins alive at once; /qr/new is refused beyond it so a flood cannot exhaust memory. */
   qrMaxLogins: number
+  /** How long a call rings before it ends with reason 'timeout', ms (PROTOCOL.md §11.2). */
+  talkRingTimeoutMs: number
+  /** UDP ports of the relay group answering STUN Binding requests (PROTOCOL.md §11.1). */
+  stunPorts: number
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -31,6 +35,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   qrTtlSeconds: QR_DEFAULT_TTL_SECONDS,
   qrHoldMs: QR_DEFAULT_HOLD_MS,
   qrMaxLogins: 100_000,
+  talkRingTimeoutMs: 30_000,
+  stunPorts: 4,
 }
 
 const RANGES: Record<keyof ServerLimits, [number, number]> = {
@@ -49,6 +55,8 @@ const RANGES: Record<keyof ServerLimits, [number, number]> = {
   qrTtlSeconds: [1, 86_400],
   qrHoldMs: [100, 120_000],
   qrMaxLogins: [1, 10_000_000],
+  talkRingTimeoutMs: [100, 300_000],
+  stunPorts: [1, 16],
 }
 
 /** Merges user limits over the defaults, naming the option in any error. */

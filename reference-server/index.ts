@@ -6,11 +6,13 @@ import {createLongNode} from './long.js'
 import {createQrServer} from './qr.js'
 import {createScheduler} from './scheduler.js'
 import {createShortServer} from './short.js'
+import {type StunPorts, type StunStats, createStunPorts} from './stun-server.js'
 import {MemoryStore} from './store/memory-store.js'
 import type {Store} from './store/store.js'
 
 export {DEFAULT_LIMITS, resolveLimits, type ServerLimits} from './config.js'
 export {MemoryStore} from './store/memory-store.js'
+export {createStunPorts, answerStun, type StunPorts, type StunPortsOptions, type StunStats} from './stun-server.js'
 export {QrLogins, type QrLoginsOptions, type QrView, type QrWebSession} from './qr-state.js'
 export type {Store, StoreEvent, StoredUser, TokenCheck, NewMessage, InboxPage} from './store/store.js'
 
@@ -19,7 +21,10 @@ export interface ReferenceServerOptions {
   host?: string
   /** Host name put in the scheduler's URLs; default the bound host (127.0.0.1 for a wildcard). */
   publicHost?: string
-  /** Scheduler port; short, long and qr take the next three. 0 (default): every group on an ephemeral port. */
+  /**
+   * Scheduler port; short, long and qr take the next three, the relay group's STUN ports the
+   * `limits.stunPorts` after those (N+4 …). 0 (default): every group on ephemeral ports.
+   */
   port?: number
   tls?: TlsOptions
   limits?: Partial<ServerLimits>
@@ -44,32 +49,36 @@ export interface ReferenceServer {
   readonly connections: number
   /** QR check polls held by the qr group. */
   readonly qrPolls: number
+  /** The relay group's UDP ports answering STUN (PROTOCOL.md §11.1), and what they did. */
+  stun: {ports: number[]; stats: StunStats}
   close(): Promise<void>
 }
 
-function checkPort(port: number): number {
-  if (!Number.isInteger(port) || port < 0 || port > 65532) {
-    throw new ImhError('IMH_ERR_INVALID_OPTION', `option port must be an integer from 0 to 65532 (it and the next three are used), got ${port}`, {option: 'port'})
+function checkPort(port: number, stunPorts: number): number {
+  const max = 65535 - 3 - stunPorts
+  if (!Number.isInteger(port) || port < 0 || (port > max && port !== 0)) {
+    throw new ImhError('IMH_ERR_INVALID_OPTION', `option port must be an integer from 0 to ${max} (it, the next three and ${stunPorts} STUN ports are used), got ${port}`, {option: 'port'})
   }
   return port
 }
 
-/** Starts every server group of PROTOCOL.md §2–§6 and the qr group of §10 in this process. */
+/** Starts every server group of PROTOCOL.md §2–§6, the qr group of §10 and the relay group's STUN ports of §11.1 in this process. */
 export async function startReferenceServer(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {
   const host = options.host ?? '127.0.0.1'
   const publicHost = options.publicHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
-  const port = checkPort(options.port ?? 0)
   const limits = resolveLimits(options.limits)
+  const port = checkPort(options.port ?? 0, limits.stunPorts)
   const store = options.store ?? new MemoryStore({dedupWindow: limits.dedupWindow})
   const tls = options.tls
   const http = tls ? 'https' : 'http'
   const groups = emptyGroups()
 
   const short = createShortServer({store, limits, tls})
-  const long = createLongNode({store, limits, tls})
+  const long = createLongNode({store, limits, tls, relays: () => groups.relay})
   const qr = createQrServer({store, limits, tls, publicBase: () => groups.qr[0]!})
   const scheduler = createScheduler({groups: () => groups, fallback: () => ({long: groups.long, short: groups.short}), limits, tls})
   const servers: Server[] = []
+  let stun: StunPorts | undefined
   try {
     const shortPort = await listen(short, host, port && port + 1)
     servers.push(short)
@@ -82,6 +91,9 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     groups.short.push(`${http}://${hostPort(publicHost, shortPort)}`)
     groups.long.push(`${tls ? 'wss' : 'ws'}://${hostPort(publicHost, longPort)}/long`)
     groups.qr.push(`${http}://${hostPort(publicHost, qrPort)}`)
+    stun = await createStunPorts({host, ports: Array.from({length: limits.stunPorts}, (_, i) => (port ? port + 4 + i : 0))})
+    for (const p of stun.ports) groups.relay.push(`udp://${hostPort(publicHost, p)}`)
+    const stunPorts = stun
     return {
       urls: {scheduler: `${http}://${hostPort(publicHost, schedulerPort)}${SCHEDULER_PATH}`, short: groups.short[0]!, long: groups.long[0]!, qr: groups.qr[0]!},
       groups,
@@ -93,8 +105,10 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       get qrPolls() {
         return qr.logins.pendingPolls
       },
+      stun: {ports: stunPorts.ports, stats: stunPorts.stats},
       async close() {
         qr.close()
+        await stunPorts.close()
         await long.close()
         await Promise.all(servers.map(closeServer))
         if (!options.store) await store.close()
@@ -102,6 +116,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     }
   } catch (err) {
     qr.close()
+    await stun?.close()
     await long.close()
     await Promise.all(servers.map(closeServer))
     throw err

@@ -6,6 +6,7 @@ import {
 } from '../src/protocol/index.js'
 import type {ServerLimits} from './config.js'
 import type {Store} from './store/store.js'
+import {TALK_REQUEST_CMDS, type TalkService} from './talk.js'
 
 /** What all connections of one long-link node share. */
 export interface LongContext {
@@ -13,6 +14,8 @@ export interface LongContext {
   limits: ServerLimits
   /** The node's authenticated connections, one per user (PROTOCOL.md §5.5). */
   byUser: Map<string, LongConnection>
+  /** Call signalling (PROTOCOL.md §11.2); without it talk commands are unknown. */
+  talk?: TalkService
 }
 
 type Queued = ({frame: Frame} | {error: ImhError}) & {bytes: number}
@@ -47,6 +50,11 @@ export class LongConnection {
     if (this.state !== 'open' || this.notifyPending) return
     this.notifyPending = true
     this.send(encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ))
+  }
+
+  /** Sends a push (seq 0) if the link is open and authenticated. */
+  push(cmd: number, body: unknown): void {
+    if (this.state === 'open') this.send(encodeFrame(cmd, PUSH_SEQ, body))
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
@@ -101,6 +109,9 @@ export class LongConnection {
         case CMD.SEND_MSG: return await this.sendMsg(frame)
         case CMD.SYNC: return await this.sync(frame)
         default:
+          if (this.ctx.talk && TALK_REQUEST_CMDS.has(frame.cmd)) {
+            return await this.ctx.talk.handle(this, frame, (body) => this.send(encodeFrame(frame.cmd, frame.seq, body)))
+          }
           // Every command a client may send is handled above: a known cmd here is server-only.
           throw new ImhError('IMH_ERR_UNKNOWN_CMD', isKnownCmd(frame.cmd)
             ? `cmd ${frame.cmd} (${cmdName(frame.cmd)}) is sent only by the server`
@@ -182,6 +193,7 @@ export class LongConnection {
     this.state = 'closed'
     this.queue.length = 0
     this.queuedBytes = 0
+    this.ctx.talk?.linkGone(this)
     this.ws.close(closeCodeFor(err.ret), err.code)
     // A peer that never answers the close handshake must not keep the socket.
     setTimeout(() => this.ws.terminate(), 2000).unref()
@@ -192,6 +204,7 @@ export class LongConnection {
     this.queue.length = 0
     clearTimeout(this.handshakeTimer)
     clearTimeout(this.idleTimer)
+    this.ctx.talk?.linkGone(this)
     if (this.userId !== undefined && this.ctx.byUser.get(this.userId) === this) this.ctx.byUser.delete(this.userId)
   }
 }

@@ -5,11 +5,14 @@ import type {ServerLimits} from './config.js'
 import {type TlsOptions, createJsonServer, sendJson} from './http-util.js'
 import {type LongContext, LongConnection} from './long-connection.js'
 import type {Store} from './store/store.js'
+import {TalkService} from './talk.js'
 
 export interface LongOptions {
   store: Store
   limits: ServerLimits
   tls?: TlsOptions
+  /** The relay group handed out with calls (PROTOCOL.md §11.2); default none. */
+  relays?: () => string[]
 }
 
 export interface LongNode {
@@ -21,7 +24,9 @@ export interface LongNode {
 
 /** The long-connection group: WebSocket, one binary message per frame (PROTOCOL.md §4.2). */
 export function createLongNode(options: LongOptions): LongNode {
-  const ctx: LongContext = {store: options.store, limits: options.limits, byUser: new Map()}
+  const byUser = new Map<string, LongConnection>()
+  const talk = new TalkService({store: options.store, ringTimeoutMs: options.limits.talkRingTimeoutMs, relays: options.relays ?? (() => []), lookup: (userId) => byUser.get(userId)})
+  const ctx: LongContext = {store: options.store, limits: options.limits, byUser, talk}
   const server = createJsonServer(async (_req, res) => {
     sendJson(res, 426, {ret: 400, code: 'IMH_ERR_BAD_REQUEST', errMsg: 'this port speaks WebSocket: upgrade (PROTOCOL.md §4.2)'})
   }, options.tls)
@@ -42,6 +47,7 @@ export function createLongNode(options: LongOptions): LongNode {
     },
     async close() {
       unsubscribe()
+      talk.close()
       for (const ws of wss.clients) ws.terminate()
       await new Promise<void>((resolve) => wss.close(() => resolve()))
     },

@@ -9,6 +9,13 @@ export const CMD = {
   SYNC_NOTIFY: 4,
   ERROR: 5,
   NOOP: 6,
+  // Real-time talk call signalling (PROTOCOL.md §11.2).
+  TALK_INVITE: 100,
+  TALK_RING: 101,
+  TALK_JOIN: 102,
+  TALK_JOINED: 103,
+  TALK_HANGUP: 104,
+  TALK_ENDED: 105,
 } as const
 
 export type CmdName = keyof typeof CMD

@@ -46,6 +46,13 @@ export const ERRORS = {
   IMH_ERR_QR_TICKET_USED: {ret: 409, fatal: false, text: 'the login ticket was already used'},
   IMH_ERR_QR_BUSY: {ret: 503, fatal: false, text: 'too many QR logins in flight; retry later'},
   IMH_ERR_BAD_CALLBACK: {ret: 400, fatal: false, text: 'the JSONP callback name is not allowed'},
+  // Real-time talk call signalling (§11.2).
+  IMH_ERR_TALK_OFFLINE: {ret: 480, fatal: false, text: 'the callee has no live long link'},
+  IMH_ERR_TALK_BUSY: {ret: 486, fatal: false, text: 'the caller or the callee is already in a call'},
+  IMH_ERR_TALK_UNKNOWN_CALL: {ret: 404, fatal: false, text: 'no such call, or the call has ended'},
+  IMH_ERR_TALK_NOT_PARTY: {ret: 403, fatal: false, text: 'not a party to this call, or not the party allowed to do this'},
+  // Real-time talk, STUN on the relay group (§11.1). Never answered: the server drops and counts it.
+  IMH_ERR_STUN_MALFORMED: {ret: 400, fatal: false, text: 'a UDP datagram on a relay port is not a well-formed STUN message'},
   // Harness side: never on the wire.
   IMH_ERR_TIMEOUT: {ret: 0, fatal: false, text: 'no answer within the time limit'},
   IMH_ERR_CONNECTION_CLOSED: {ret: 0, fatal: false, text: 'the connection closed before the answer came'},

@@ -1,6 +1,7 @@
 import {CMD} from './commands.js'
 import {type ErrorCode, ImhError} from './errors.js'
 import {checkShape, type Shape} from './shape.js'
+import {parseTalkHangupReply, parseTalkInviteReply, parseTalkJoinReply} from './talk.js'
 
 /** Long-link bodies (PROTOCOL.md §5–§6). */
 export interface SyncKey {
@@ -98,4 +99,7 @@ export const REPLY_PARSERS: Partial<Record<number, (v: unknown) => unknown>> = {
   [CMD.AUTH]: parseAuthReply,
   [CMD.SEND_MSG]: parseSendMsgReply,
   [CMD.SYNC]: parseSyncReply,
+  [CMD.TALK_INVITE]: parseTalkInviteReply,
+  [CMD.TALK_JOIN]: parseTalkJoinReply,
+  [CMD.TALK_HANGUP]: parseTalkHangupReply,
 }
