@@ -3,8 +3,9 @@ import {framingCases} from './framing.js'
 import {qrCases} from './qr.js'
 import {schedulerCases} from './scheduler.js'
 import {sessionCases} from './session.js'
+import {stunCases} from './stun.js'
 import {shortCases} from './short.js'
 import {syncCases} from './sync.js'
 
 /** Every conformance case, in the order of PROTOCOL.md's sections. */
-export const ALL_CASES: readonly ConformanceCase[] = [...schedulerCases, ...shortCases, ...framingCases, ...sessionCases, ...syncCases, ...qrCases]
+export const ALL_CASES: readonly ConformanceCase[] = [...schedulerCases, ...shortCases, ...framingCases, ...sessionCases, ...syncCases, ...qrCases, ...stunCases]
