@@ -13,6 +13,8 @@ describe('resolveLimits', () => {
     ['maxBodyBytes', 2 * 1024 * 1024],
     ['handshakeTimeoutMs', 1.5],
     ['syncPageMax', 0],
+    ['relayRatePps', 0],
+    ['relayBurst', 1.5],
   ])('names the option in the error: %s = %s', (key, value) => {
     try {
       resolveLimits({[key]: value})

@@ -23,6 +23,10 @@ export interface ServerLimits extends AnnouncedLimits {
   talkRingTimeoutMs: number
   /** UDP ports of the relay group answering STUN Binding requests (PROTOCOL.md §11.1). */
   stunPorts: number
+  /** Relay datagrams per second one role of one call may send (token bucket refill, PROTOCOL.md §11.3). */
+  relayRatePps: number
+  /** Token bucket size of that limit: datagrams a role may send at once. */
+  relayBurst: number
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -37,6 +41,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   qrMaxLogins: 100_000,
   talkRingTimeoutMs: 30_000,
   stunPorts: 4,
+  relayRatePps: 200,
+  relayBurst: 50,
 }
 
 const RANGES: Record<keyof ServerLimits, [number, number]> = {
@@ -57,6 +63,8 @@ const RANGES: Record<keyof ServerLimits, [number, number]> = {
   qrMaxLogins: [1, 10_000_000],
   talkRingTimeoutMs: [100, 300_000],
   stunPorts: [1, 16],
+  relayRatePps: [1, 100_000],
+  relayBurst: [1, 100_000],
 }
 
 /** Merges user limits over the defaults, naming the option in any error. */

@@ -5,6 +5,7 @@ import {type TlsOptions, closeServer, hostPort, listen} from './http-util.js'
 import {createLongNode} from './long.js'
 import {createQrServer} from './qr.js'
 import {createScheduler} from './scheduler.js'
+import {type RelayStats, RelayService} from './relay.js'
 import {createShortServer} from './short.js'
 import {type StunPorts, type StunStats, createStunPorts} from './stun-server.js'
 import {MemoryStore} from './store/memory-store.js'
@@ -12,6 +13,7 @@ import type {Store} from './store/store.js'
 
 export {DEFAULT_LIMITS, resolveLimits, type ServerLimits} from './config.js'
 export {MemoryStore} from './store/memory-store.js'
+export {RelayService, type RelayOptions, type RelayStats} from './relay.js'
 export {createStunPorts, answerStun, type StunPorts, type StunPortsOptions, type StunStats} from './stun-server.js'
 export {QrLogins, type QrLoginsOptions, type QrView, type QrWebSession} from './qr-state.js'
 export type {Store, StoreEvent, StoredUser, TokenCheck, NewMessage, InboxPage} from './store/store.js'
@@ -51,6 +53,8 @@ export interface ReferenceServer {
   readonly qrPolls: number
   /** The relay group's UDP ports answering STUN (PROTOCOL.md §11.1), and what they did. */
   stun: {ports: number[]; stats: StunStats}
+  /** The UDP relay on the same ports (PROTOCOL.md §11.3): what it did, and the sessions it holds. */
+  relay: {stats: RelayStats; readonly sessions: number}
   close(): Promise<void>
 }
 
@@ -62,7 +66,7 @@ function checkPort(port: number, stunPorts: number): number {
   return port
 }
 
-/** Starts every server group of PROTOCOL.md §2–§6, the qr group of §10 and the relay group's STUN ports of §11.1 in this process. */
+/** Starts every server group of PROTOCOL.md §2–§6, the qr group of §10 and the relay group of §11 (STUN §11.1 and relay §11.3 on the same UDP ports) in this process. */
 export async function startReferenceServer(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {
   const host = options.host ?? '127.0.0.1'
   const publicHost = options.publicHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
@@ -79,6 +83,8 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const scheduler = createScheduler({groups: () => groups, fallback: () => ({long: groups.long, short: groups.short}), limits, tls})
   const servers: Server[] = []
   let stun: StunPorts | undefined
+  const relay = new RelayService({tokenInfo: (token) => long.talk.tokenInfo(token), ratePps: limits.relayRatePps, burst: limits.relayBurst})
+  const unsubscribeRelay = long.talk.onCallEnded((call) => relay.forget(call.relayToken))
   try {
     const shortPort = await listen(short, host, port && port + 1)
     servers.push(short)
@@ -91,7 +97,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     groups.short.push(`${http}://${hostPort(publicHost, shortPort)}`)
     groups.long.push(`${tls ? 'wss' : 'ws'}://${hostPort(publicHost, longPort)}/long`)
     groups.qr.push(`${http}://${hostPort(publicHost, qrPort)}`)
-    stun = await createStunPorts({host, ports: Array.from({length: limits.stunPorts}, (_, i) => (port ? port + 4 + i : 0))})
+    stun = await createStunPorts({host, ports: Array.from({length: limits.stunPorts}, (_, i) => (port ? port + 4 + i : 0)), relay: (msg, from, socket) => relay.handle(msg, from, socket)})
     for (const p of stun.ports) groups.relay.push(`udp://${hostPort(publicHost, p)}`)
     const stunPorts = stun
     return {
@@ -106,7 +112,14 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
         return qr.logins.pendingPolls
       },
       stun: {ports: stunPorts.ports, stats: stunPorts.stats},
+      relay: {
+        stats: relay.stats,
+        get sessions() {
+          return relay.size
+        },
+      },
       async close() {
+        unsubscribeRelay()
         qr.close()
         await stunPorts.close()
         await long.close()
@@ -115,6 +128,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       },
     }
   } catch (err) {
+    unsubscribeRelay()
     qr.close()
     await stun?.close()
     await long.close()

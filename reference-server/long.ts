@@ -19,6 +19,8 @@ export interface LongNode {
   server: Server
   /** Authenticated connections on this node. */
   readonly connections: number
+  /** Call signalling of this node (PROTOCOL.md §11.2); the relay asks it about relay tokens. */
+  talk: TalkService
   close(): Promise<void>
 }
 
@@ -42,6 +44,7 @@ export function createLongNode(options: LongOptions): LongNode {
   })
   return {
     server,
+    talk,
     get connections() {
       return ctx.byUser.size
     },

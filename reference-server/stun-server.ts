@@ -1,7 +1,7 @@
 import {type RemoteInfo, type Socket, createSocket} from 'node:dgram'
 import {isIPv6} from 'node:net'
 import {
-  ImhError, STUN_ATTR, STUN_BINDING_ERROR, STUN_BINDING_REQUEST, STUN_BINDING_SUCCESS, type StunAttribute, decodeStun, encodeErrorCode,
+  ImhError, STUN_ATTR, isRelayDatagram, STUN_BINDING_ERROR, STUN_BINDING_REQUEST, STUN_BINDING_SUCCESS, type StunAttribute, decodeStun, encodeErrorCode,
   encodeSoftware, encodeStun, encodeUnknownAttributes, encodeXorMappedAddress, getStunAttribute, isComprehensionRequired, unmapIPv4,
 } from '../src/protocol/index.js'
 
@@ -23,6 +23,11 @@ export interface StunPortsOptions {
   ports?: number[] | number
   /** SOFTWARE attribute of answers; empty string: none. */
   software?: string
+  /**
+   * Handler of relay datagrams (first byte's top bits 01, PROTOCOL.md §11.3) arriving on these
+   * sockets; `socket` is the one it came in on. Without it every datagram goes to STUN.
+   */
+  relay?: (datagram: Buffer, from: RemoteInfo, socket: Socket) => void
 }
 
 export interface StunStats {
@@ -93,6 +98,7 @@ export async function createStunPorts(options: StunPortsOptions = {}): Promise<S
     throw new ImhError('IMH_ERR_INVALID_OPTION', `STUN ports must be one or more integers from 0 to 65535, got ${JSON.stringify(options.ports)}`, {option: 'ports'})
   }
   const software = options.software ?? STUN_SOFTWARE
+  const relay = options.relay
   const stats: StunStats = {answered: 0, rejected: 0, dropped: 0}
   const sockets: Socket[] = []
   const close = () =>
@@ -115,6 +121,8 @@ export async function createStunPorts(options: StunPortsOptions = {}): Promise<S
       sockets.push(socket)
       ports.push(await bind(socket, host, port))
       socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
+        // One dispatcher per socket: relay by the first byte (RFC 7983 style), STUN otherwise.
+        if (relay && isRelayDatagram(msg)) return relay(msg, rinfo, socket)
         const answer = answerStun(msg, rinfo, stats, software)
         if (answer) socket.send(answer, rinfo.port, rinfo.address)
       })

@@ -41,6 +41,8 @@ export interface CallRegistry {
   ofUser(userId: string): Call | undefined
   /** Calls bound to one link of a user. */
   ofLink(userId: string, key: string): Call[]
+  /** The live call (ringing or joined) whose relayToken this is (PROTOCOL.md §11.3). */
+  byToken(relayToken: string): Call | undefined
   add(call: Call): void
   update(call: Call): void
   remove(callId: string): Call | undefined
@@ -50,6 +52,7 @@ export interface CallRegistry {
 export class MemoryCallRegistry implements CallRegistry {
   private readonly calls = new Map<string, Call>()
   private readonly byUser = new Map<string, string>()
+  private readonly tokens = new Map<string, string>()
 
   get(callId: string): Call | undefined {
     return this.calls.get(callId)
@@ -67,8 +70,14 @@ export class MemoryCallRegistry implements CallRegistry {
     return bound === key ? [call] : []
   }
 
+  byToken(relayToken: string): Call | undefined {
+    const id = this.tokens.get(relayToken)
+    return id === undefined ? undefined : this.calls.get(id)
+  }
+
   add(call: Call): void {
     this.calls.set(call.callId, call)
+    this.tokens.set(call.relayToken, call.callId)
     this.byUser.set(call.caller, call.callId)
     this.byUser.set(call.callee, call.callId)
   }
@@ -81,6 +90,7 @@ export class MemoryCallRegistry implements CallRegistry {
     const call = this.calls.get(callId)
     if (!call) return undefined
     this.calls.delete(callId)
+    if (this.tokens.get(call.relayToken) === callId) this.tokens.delete(call.relayToken)
     if (this.byUser.get(call.caller) === callId) this.byUser.delete(call.caller)
     if (this.byUser.get(call.callee) === callId) this.byUser.delete(call.callee)
     return call
@@ -106,6 +116,7 @@ export const TALK_REQUEST_CMDS: ReadonlySet<number> = new Set([CMD.TALK_INVITE, 
 export class TalkService {
   readonly registry: CallRegistry
   private readonly timers = new Map<string, NodeJS.Timeout>()
+  private readonly endedListeners = new Set<(call: Call) => void>()
 
   constructor(private readonly options: TalkOptions) {
     this.registry = options.registry ?? new MemoryCallRegistry()
@@ -132,6 +143,18 @@ export class TalkService {
     for (const call of this.registry.ofLink(peer.userId, peer.key)) {
       this.end(call, 'offline', peer.userId === call.caller ? 'callee' : 'caller')
     }
+  }
+
+  /** What the relay needs of a relayToken: the call it belongs to while that call lives (ringing or joined). */
+  tokenInfo(relayToken: string): {callId: string} | undefined {
+    const call = this.registry.byToken(relayToken)
+    return call ? {callId: call.callId} : undefined
+  }
+
+  /** Calls `listener` with every call that ends (any reason); returns the unsubscribe function. */
+  onCallEnded(listener: (call: Call) => void): () => void {
+    this.endedListeners.add(listener)
+    return () => this.endedListeners.delete(listener)
   }
 
   close(): void {
@@ -212,6 +235,7 @@ export class TalkService {
   }
 
   private notifyEnded(call: Call, reason: TalkEndReason, tell: 'caller' | 'callee' | 'both'): void {
+    for (const listener of this.endedListeners) listener(call)
     const body: TalkEndedPush = {callId: call.callId, reason}
     if (tell !== 'callee') this.pushTo(call.caller, call.callerKey, CMD.TALK_ENDED, body)
     if (tell !== 'caller') this.pushTo(call.callee, call.calleeKey, CMD.TALK_ENDED, body)

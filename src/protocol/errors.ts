@@ -53,6 +53,8 @@ export const ERRORS = {
   IMH_ERR_TALK_NOT_PARTY: {ret: 403, fatal: false, text: 'not a party to this call, or not the party allowed to do this'},
   // Real-time talk, STUN on the relay group (§11.1). Never answered: the server drops and counts it.
   IMH_ERR_STUN_MALFORMED: {ret: 400, fatal: false, text: 'a UDP datagram on a relay port is not a well-formed STUN message'},
+  // Real-time talk, the UDP relay (§11.3). Never answered: the relay drops and counts it.
+  IMH_ERR_RELAY_MALFORMED: {ret: 400, fatal: false, text: 'a UDP datagram on a relay port is not a well-formed relay datagram'},
   // Harness side: never on the wire.
   IMH_ERR_TIMEOUT: {ret: 0, fatal: false, text: 'no answer within the time limit'},
   IMH_ERR_CONNECTION_CLOSED: {ret: 0, fatal: false, text: 'the connection closed before the answer came'},
