@@ -25,6 +25,9 @@ and runs until SIGINT or SIGTERM, then closes every connection and exits 0.`
     'qr-ttl': Flags.integer({description: 'seconds a QR login code stays valid', min: 1, max: 86_400}),
     'qr-hold': Flags.integer({description: 'ms a QR check poll is held before it answers 408', min: 100, max: 120_000}),
     'stun-ports': Flags.integer({description: 'UDP ports of the relay group answering STUN Binding requests', min: 1, max: 16}),
+    'relay-rate-pps': Flags.integer({description: 'relay datagrams per second one role of one call may send (token bucket refill)', min: 1, max: 100_000}),
+    'relay-burst': Flags.integer({description: 'relay token bucket size: datagrams one role of one call may send at once', min: 1, max: 100_000}),
+    'ring-timeout': Flags.integer({description: 'ms a call rings before it ends with reason "timeout"', min: 100, max: 300_000}),
   }
 
   private server: ReferenceServer | undefined
@@ -40,6 +43,9 @@ and runs until SIGINT or SIGTERM, then closes every connection and exits 0.`
       qrTtlSeconds: flags['qr-ttl'],
       qrHoldMs: flags['qr-hold'],
       stunPorts: flags['stun-ports'],
+      relayRatePps: flags['relay-rate-pps'],
+      relayBurst: flags['relay-burst'],
+      talkRingTimeoutMs: flags['ring-timeout'],
     }
     const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readFile(flags['tls-cert']), key: await readFile(flags['tls-key'])} : undefined
     try {

@@ -5,7 +5,8 @@ import {type TlsOptions, closeServer, hostPort, listen} from './http-util.js'
 import {createLongNode} from './long.js'
 import {createQrServer} from './qr.js'
 import {createScheduler} from './scheduler.js'
-import {type RelayStats, RelayService} from './relay.js'
+import {type RelayOptions, type RelayStats, RelayService} from './relay.js'
+import type {TalkOptions, TalkService} from './talk.js'
 import {createShortServer} from './short.js'
 import {type StunPorts, type StunStats, createStunPorts} from './stun-server.js'
 import {MemoryStore} from './store/memory-store.js'
@@ -14,6 +15,7 @@ import type {Store} from './store/store.js'
 export {DEFAULT_LIMITS, resolveLimits, type ServerLimits} from './config.js'
 export {MemoryStore} from './store/memory-store.js'
 export {RelayService, type RelayOptions, type RelayStats} from './relay.js'
+export {TalkService, type TalkOptions, type TalkPeer} from './talk.js'
 export {createStunPorts, answerStun, type StunPorts, type StunPortsOptions, type StunStats} from './stun-server.js'
 export {QrLogins, type QrLoginsOptions, type QrView, type QrWebSession} from './qr-state.js'
 export type {Store, StoreEvent, StoredUser, TokenCheck, NewMessage, InboxPage} from './store/store.js'
@@ -32,6 +34,15 @@ export interface ReferenceServerOptions {
   limits?: Partial<ServerLimits>
   /** Shared state; default a fresh MemoryStore. */
   store?: Store
+  /**
+   * Replaces the call signalling (PROTOCOL.md §11.2) or the UDP relay (§11.3) with another
+   * implementation built from the same options; the default builds the reference ones. For test
+   * doubles that plant a bug.
+   */
+  services?: {
+    talk?: (options: TalkOptions) => TalkService
+    relay?: (options: RelayOptions) => RelayService
+  }
 }
 
 export interface ReferenceServerUrls {
@@ -78,12 +89,13 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const groups = emptyGroups()
 
   const short = createShortServer({store, limits, tls})
-  const long = createLongNode({store, limits, tls, relays: () => groups.relay})
+  const long = createLongNode({store, limits, tls, relays: () => groups.relay, talkService: options.services?.talk})
   const qr = createQrServer({store, limits, tls, publicBase: () => groups.qr[0]!})
   const scheduler = createScheduler({groups: () => groups, fallback: () => ({long: groups.long, short: groups.short}), limits, tls})
   const servers: Server[] = []
   let stun: StunPorts | undefined
-  const relay = new RelayService({tokenInfo: (token) => long.talk.tokenInfo(token), ratePps: limits.relayRatePps, burst: limits.relayBurst})
+  const relayOptions: RelayOptions = {tokenInfo: (token) => long.talk.tokenInfo(token), ratePps: limits.relayRatePps, burst: limits.relayBurst}
+  const relay = options.services?.relay ? options.services.relay(relayOptions) : new RelayService(relayOptions)
   const unsubscribeRelay = long.talk.onCallEnded((call) => relay.forget(call.relayToken))
   try {
     const shortPort = await listen(short, host, port && port + 1)

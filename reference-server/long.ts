@@ -5,7 +5,7 @@ import type {ServerLimits} from './config.js'
 import {type TlsOptions, createJsonServer, sendJson} from './http-util.js'
 import {type LongContext, LongConnection} from './long-connection.js'
 import type {Store} from './store/store.js'
-import {TalkService} from './talk.js'
+import {type TalkOptions, TalkService} from './talk.js'
 
 export interface LongOptions {
   store: Store
@@ -13,6 +13,8 @@ export interface LongOptions {
   tls?: TlsOptions
   /** The relay group handed out with calls (PROTOCOL.md §11.2); default none. */
   relays?: () => string[]
+  /** Builds the call signalling service; default `new TalkService(options)` (test doubles plant bugs here). */
+  talkService?: (options: TalkOptions) => TalkService
 }
 
 export interface LongNode {
@@ -27,7 +29,8 @@ export interface LongNode {
 /** The long-connection group: WebSocket, one binary message per frame (PROTOCOL.md §4.2). */
 export function createLongNode(options: LongOptions): LongNode {
   const byUser = new Map<string, LongConnection>()
-  const talk = new TalkService({store: options.store, ringTimeoutMs: options.limits.talkRingTimeoutMs, relays: options.relays ?? (() => []), lookup: (userId) => byUser.get(userId)})
+  const talkOptions: TalkOptions = {store: options.store, ringTimeoutMs: options.limits.talkRingTimeoutMs, relays: options.relays ?? (() => []), lookup: (userId) => byUser.get(userId)}
+  const talk = options.talkService ? options.talkService(talkOptions) : new TalkService(talkOptions)
   const ctx: LongContext = {store: options.store, limits: options.limits, byUser, talk}
   const server = createJsonServer(async (_req, res) => {
     sendJson(res, 426, {ret: 400, code: 'IMH_ERR_BAD_REQUEST', errMsg: 'this port speaks WebSocket: upgrade (PROTOCOL.md §4.2)'})

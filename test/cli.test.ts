@@ -49,11 +49,19 @@ describe('imh serve', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('idle-timeout')
   })
+
+  it('refuses out-of-range relay and ring flags with exit 2', async () => {
+    for (const [flag, value] of [['--relay-rate-pps', '0'], ['--relay-burst', '100001'], ['--ring-timeout', '99']]) {
+      const r = await run(['serve', flag!, value!])
+      expect(r.code, flag).toBe(2)
+      expect(r.stderr).toContain(flag!.slice(2))
+    }
+  })
 })
 
 describe('imh conform', () => {
   it('passes every MUST case against imh serve, with --json and --junit', async () => {
-    const {child, ready} = await serve(['--handshake-timeout', '1000', '--idle-timeout', '1500', '--heartbeat-interval', '500'])
+    const {child, ready} = await serve(['--handshake-timeout', '1000', '--idle-timeout', '1500', '--heartbeat-interval', '500', '--ring-timeout', '1000', '--relay-rate-pps', '1000', '--relay-burst', '200'])
     const dir = mkdtempSync(join(tmpdir(), 'imh-'))
     const junit = join(dir, 'conform.xml')
     const r = await run(['conform', '--target', ready.scheduler as string, '--json', '--junit', junit])
@@ -62,6 +70,8 @@ describe('imh conform', () => {
     const report = JSON.parse(r.stdout)
     expect(report.summary.ok).toBe(true)
     expect(report.summary.fail).toBe(0)
+    // --ring-timeout 1000 is short enough for the suite to wait it out.
+    expect(report.cases.find((c: {id: string}) => c.id === 'talk.ring-timeout').verdict).toBe('pass')
     expect(report.cases.length).toBeGreaterThanOrEqual(30)
     for (const c of report.cases) expect(Object.keys(c)).toEqual(expect.arrayContaining(['id', 'section', 'level', 'verdict', 'durationMs', 'message']))
     const xml = readFileSync(junit, 'utf8')

@@ -12,6 +12,7 @@ export const CONFORM_LIMITS: Partial<ServerLimits> = {
   syncPageDefault: 100,
   qrHoldMs: 1000,
   qrTtlSeconds: 3,
+  talkRingTimeoutMs: 1000,
 }
 
 export function startEmbeddedTarget(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {

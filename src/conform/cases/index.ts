@@ -6,6 +6,7 @@ import {sessionCases} from './session.js'
 import {stunCases} from './stun.js'
 import {shortCases} from './short.js'
 import {syncCases} from './sync.js'
+import {talkCases} from './talk.js'
 
 /** Every conformance case, in the order of PROTOCOL.md's sections. */
-export const ALL_CASES: readonly ConformanceCase[] = [...schedulerCases, ...shortCases, ...framingCases, ...sessionCases, ...syncCases, ...qrCases, ...stunCases]
+export const ALL_CASES: readonly ConformanceCase[] = [...schedulerCases, ...shortCases, ...framingCases, ...sessionCases, ...syncCases, ...qrCases, ...stunCases, ...talkCases]

@@ -1,4 +1,4 @@
-import {type RemoteInfo, type Socket, createSocket} from 'node:dgram'
+import type {RemoteInfo, Socket} from 'node:dgram'
 import {isIPv6} from 'node:net'
 import {networkInterfaces} from 'node:os'
 import {type StunProbeResult, type StunServer, parseStunServer, probeStun} from '../../client/stun-client.js'
@@ -11,6 +11,7 @@ import type {CaseContext} from '../context.js'
 import {check} from '../expect.js'
 import {CaseFailure, NotApplicable} from '../failures.js'
 import type {ConformanceCase} from '../types.js'
+import {bindAddressFor, caseSocket, isLoopback} from './udp-util.js'
 
 /** The relay group as servers; a target listing none offers no real-time talk (PROTOCOL.md §11). */
 function relayServers(ctx: CaseContext): StunServer[] {
@@ -19,19 +20,7 @@ function relayServers(ctx: CaseContext): StunServer[] {
   return relay.map((url) => parseStunServer(url))
 }
 
-function isLoopback(host: string): boolean {
-  return /^127\./.test(host) || host === '::1' || host === 'localhost'
-}
 
-/**
- * Where to bind the probing socket so that its own address is the source the target sees: the
- * loopback address itself for a loopback target, otherwise the wildcard of the target's family.
- */
-function bindAddressFor(server: StunServer): string {
-  if (server.host === 'localhost') return '127.0.0.1'
-  if (isLoopback(server.host)) return server.host
-  return isIPv6(server.host) ? '::' : '0.0.0.0'
-}
 
 function fmt(a: {address: string; port: number}): string {
   return isIPv6(a.address) ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`
@@ -67,17 +56,7 @@ class StunPeer {
   }
 
   static async open(ctx: CaseContext, server: StunServer): Promise<StunPeer> {
-    const address = bindAddressFor(server)
-    const socket = createSocket({type: isIPv6(address) ? 'udp6' : 'udp4'})
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject)
-      socket.bind({address, port: 0}, () => {
-        socket.off('error', reject)
-        resolve()
-      })
-    })
-    ctx.onCleanup(() => new Promise<void>((r) => socket.close(() => r())))
-    return new StunPeer(socket, server)
+    return new StunPeer(await caseSocket(ctx, server), server)
   }
 
   get local(): {address: string; port: number} {
