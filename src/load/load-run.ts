@@ -209,6 +209,9 @@ export class LoadRun extends EventEmitter<RunEvents> {
       this.agg.set('lost', countLost(this.ledgers))
       for (const c of ['sent', 'acked', 'delivered', 'duplicates']) this.agg.set(c, this.agg.counter(c))
     }
+    if (p.scenarios.some((s) => s.scenario === 'talk')) {
+      for (const c of ['calls', 'relay_sent', 'relay_received', 'relay_lost', 'relay_reordered']) this.agg.set(c, this.agg.counter(c))
+    }
     if (p.scenarios.some((s) => s.spec.executor.endsWith('arrival-rate'))) this.agg.set('dropped_iterations', this.agg.counter('dropped_iterations'))
     this.agg.set('errors', this.agg.counter('errors'))
     const elapsed = this.startAtMs ? this.clock.now() - this.startAtMs : 0

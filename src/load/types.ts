@@ -15,7 +15,7 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>
 }
 
-export const SCENARIO_KINDS = ['chat', 'heartbeat', 'login-storm', 'ws-ping', 'http', 'qr-login'] as const
+export const SCENARIO_KINDS = ['chat', 'heartbeat', 'login-storm', 'ws-ping', 'http', 'qr-login', 'talk'] as const
 export type ScenarioKind = (typeof SCENARIO_KINDS)[number]
 
 export const EXECUTOR_KINDS = ['constant-vus', 'ramping-vus', 'constant-arrival-rate', 'ramping-arrival-rate'] as const
@@ -54,6 +54,14 @@ export interface ScenarioOptions {
   loginRate?: number
   /** qr-login: time between the phone's scan and its confirm (the user reading the prompt). */
   confirmDelayMs?: number
+  /** talk: how long each party talks (sends relay datagrams) per call. */
+  talkDurationMs?: number
+  /** talk: relay datagrams per second each party sends while talking. */
+  pps?: number
+  /** talk: payload bytes per relay datagram. */
+  packetSize?: number
+  /** talk: send with the echo flag (the relay returns each datagram to its sender: relay_rtt). */
+  echo?: boolean
   /** Per-request time limit. */
   requestTimeoutMs?: number
 }

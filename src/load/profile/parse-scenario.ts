@@ -3,7 +3,7 @@ import {
   type ScenarioSpec, type Stage,
 } from '../types.js'
 import {durationField} from './duration.js'
-import {type Check, MapReader, check, integer, invalid, join, number, oneOf, show} from './fields.js'
+import {type Check, MapReader, bool, check, integer, invalid, join, number, oneOf, show} from './fields.js'
 
 const COMMON_FIELDS = ['scenario', 'executor', 'startTime', 'gracefulStop']
 
@@ -22,6 +22,7 @@ const OPTION_FIELDS: Record<ScenarioKind, readonly string[]> = {
   'ws-ping': ['url', 'heartbeatInterval', 'payloadSize', 'requestTimeout'],
   http: ['url', 'method', 'headers', 'body', 'expectStatus', 'requestTimeout'],
   'qr-login': ['loginRate', 'confirmDelay', 'requestTimeout'],
+  talk: ['talkDuration', 'pps', 'packetSize', 'echo', 'requestTimeout'],
 }
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH'] as const
@@ -29,6 +30,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 const anyDuration = durationField()
 const positiveDuration = durationField({positive: true})
+const ppsField = check('a number from 1 to 10000', (v) => typeof v === 'number' && v >= 1 && v <= 10_000 ? v : undefined)
 const string = check('a string', (v) => typeof v === 'string' ? v : undefined)
 
 /** Parses `scenarios.<name>` of a profile. */
@@ -129,6 +131,13 @@ function scenarioOptions(r: MapReader, kind: ScenarioKind): ScenarioOptions {
     case 'qr-login': return {
       loginRate: r.optional('loginRate', number({above: 0}), 0.1),
       confirmDelayMs: r.optional('confirmDelay', anyDuration, 500),
+      requestTimeoutMs,
+    }
+    case 'talk': return {
+      talkDurationMs: r.optional('talkDuration', positiveDuration, 5000),
+      pps: r.optional('pps', ppsField, 50),
+      packetSize: r.optional('packetSize', integer(0, 1200), 160),
+      echo: r.optional('echo', bool, false),
       requestTimeoutMs,
     }
   }

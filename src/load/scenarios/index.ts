@@ -6,6 +6,7 @@ import {heartbeatFactory} from './heartbeat.js'
 import {httpFactory} from './http.js'
 import {loginStormFactory} from './login-storm.js'
 import {qrLoginFactory} from './qr-login.js'
+import {talkFactory} from './talk.js'
 import {wsPingFactory} from './ws-ping.js'
 
 const FACTORIES: Record<ScenarioKind, (ctx: ScenarioContext) => VuFactory> = {
@@ -15,6 +16,7 @@ const FACTORIES: Record<ScenarioKind, (ctx: ScenarioContext) => VuFactory> = {
   'ws-ping': wsPingFactory,
   'http': httpFactory,
   'qr-login': qrLoginFactory,
+  'talk': talkFactory,
 }
 
 export function factoryFor(ctx: ScenarioContext): VuFactory {
@@ -23,5 +25,5 @@ export function factoryFor(ctx: ScenarioContext): VuFactory {
 
 /** Whether a scenario speaks our protocol (and so needs a scheduler URL). */
 export function needsScheduler(kind: ScenarioKind): boolean {
-  return kind === 'chat' || kind === 'heartbeat' || kind === 'login-storm' || kind === 'qr-login'
+  return kind === 'chat' || kind === 'heartbeat' || kind === 'login-storm' || kind === 'qr-login' || kind === 'talk'
 }
