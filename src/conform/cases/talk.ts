@@ -183,12 +183,18 @@ async function relayedCall(ctx: CaseContext) {
   return {caller, callee, ...call, a, b}
 }
 
-/** One party hangs up a ringing call: the other gets TALK_ENDED with `reason`, the hanger none. */
-async function hangUpWhileRinging(ctx: CaseContext, by: 'caller' | 'callee', reason: 'cancelled' | 'declined') {
+/** Two fresh parties; the caller has invited and the callee's phone rings. */
+async function ringingCall(ctx: CaseContext) {
   const caller = await party(ctx)
   const callee = await party(ctx)
   const inv = await invite(ctx, caller, callee)
   await waitRing(ctx, callee, inv.callId)
+  return {caller, callee, inv}
+}
+
+/** One party hangs up a ringing call: the other gets TALK_ENDED with `reason`, the hanger none. */
+async function hangUpWhileRinging(ctx: CaseContext, by: 'caller' | 'callee', reason: 'cancelled' | 'declined') {
+  const {caller, callee, inv} = await ringingCall(ctx)
   const [hanger, other, otherRole] = by === 'caller' ? [caller, callee, 'callee' as const] : [callee, caller, 'caller' as const]
   await must(hanger.talk.hangup(inv.callId, ctx.ms(5000)), `TALK_HANGUP by the ${by} while ringing`)
   await expectEnded(ctx, other, otherRole, inv.callId, reason)
@@ -262,11 +268,8 @@ export const talkCases: ConformanceCase[] = [
     level: 'MUST',
     requirement: 'TALK_INVITE to a user in a call, or by a caller in a call, is refused with IMH_ERR_TALK_BUSY',
     async run(ctx) {
-      const caller = await party(ctx)
-      const callee = await party(ctx)
+      const {caller, callee, inv} = await ringingCall(ctx)
       const third = await party(ctx)
-      const inv = await invite(ctx, caller, callee)
-      await waitRing(ctx, callee, inv.callId)
       await checkRejects(third.talk.invite(callee.id, ctx.ms(5000)), 'IMH_ERR_TALK_BUSY', 'TALK_INVITE to a user whose phone rings')
       await checkRejects(caller.talk.invite(third.id, ctx.ms(5000)), 'IMH_ERR_TALK_BUSY', 'TALK_INVITE by a caller already in a ringing call')
       await must(callee.talk.join(inv.callId, ctx.ms(5000)), 'TALK_JOIN by the callee')
@@ -313,11 +316,8 @@ export const talkCases: ConformanceCase[] = [
     level: 'MUST',
     requirement: 'a user who is not a party cannot join or hang up a call (IMH_ERR_TALK_NOT_PARTY), nor can the caller join; the call goes on',
     async run(ctx) {
-      const caller = await party(ctx)
-      const callee = await party(ctx)
+      const {caller, callee, inv} = await ringingCall(ctx)
       const third = await party(ctx)
-      const inv = await invite(ctx, caller, callee)
-      await waitRing(ctx, callee, inv.callId)
       await checkRejects(third.talk.join(inv.callId, ctx.ms(5000)), 'IMH_ERR_TALK_NOT_PARTY', 'TALK_JOIN by a third user')
       await checkRejects(third.talk.hangup(inv.callId, ctx.ms(5000)), 'IMH_ERR_TALK_NOT_PARTY', 'TALK_HANGUP by a third user')
       await checkRejects(caller.talk.join(inv.callId, ctx.ms(5000)), 'IMH_ERR_TALK_NOT_PARTY', 'TALK_JOIN by the caller')
