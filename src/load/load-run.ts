@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 import {EventEmitter} from 'node:events'
 import {realClock} from './clock.js'
 import {planFor} from './executors/index.js'
-import {MetricsAggregate} from './metrics/registry.js'
+import {MetricsAggregate, decodeDelta} from './metrics/registry.js'
 import {evaluateThresholds, shouldAbort, validateThresholds} from './metrics/thresholds.js'
 import {runMeta} from './run-meta.js'
 import type {LoadUrls} from './scenarios/context.js'
@@ -113,9 +113,10 @@ export class LoadRun extends EventEmitter<RunEvents> {
   }
 
   private addDelta(worker: number, atMs: number, delta: MetricsDelta, vus: number, lag: number): void {
-    this.agg.addDelta(delta)
+    const decoded = decodeDelta(delta)
+    this.agg.addDecoded(decoded)
     if (!this.series) return
-    this.series.add(worker, atMs, delta, vus, lag)
+    this.series.add(worker, atMs, decoded, vus, lag)
     const second = this.series.secondOf(atMs)
     // Stalls after the schedule (thousands of clients stopping at once) delay no measurement
     // of the run; the time series still shows them.

@@ -1,12 +1,12 @@
 import {describe, expect, it} from 'vitest'
 import {LatencyHistogram} from './metrics/histogram.js'
 import {TimeSeries} from './time-series.js'
-import type {MetricsDelta} from './types.js'
+import type {DecodedDelta} from './metrics/registry.js'
 
-const delta = (counters: Record<string, number> = {}, samples: number[] = []): MetricsDelta => {
+const delta = (counters: Record<string, number> = {}, samples: number[] = []): DecodedDelta => {
   const h = new LatencyHistogram()
   for (const s of samples) h.record(s)
-  const histograms: Record<string, string> = samples.length ? {sync_latency: h.encode()} : {}
+  const histograms = new Map(samples.length ? [['sync_latency', h] as const] : [])
   return {histograms, counters, errors: {}}
 }
 

@@ -1,5 +1,6 @@
 import {LatencyHistogram} from './metrics/histogram.js'
-import type {MetricsDelta, TickSample} from './types.js'
+import type {DecodedDelta} from './metrics/registry.js'
+import type {TickSample} from './types.js'
 
 interface Bin {
   counters: Record<string, number>
@@ -22,16 +23,15 @@ export class TimeSeries {
     return Math.max(0, Math.ceil((atMs - this.startAtMs - 100) / 1000))
   }
 
-  add(worker: number, atMs: number, delta: MetricsDelta, vus: number, lagMs: number): void {
+  add(worker: number, atMs: number, delta: DecodedDelta, vus: number, lagMs: number): void {
     const second = this.secondOf(atMs)
     let bin = this.bins.get(second)
     if (!bin) this.bins.set(second, (bin = {counters: {}, histograms: new Map(), vus: new Map(), lag: 0}))
     for (const [k, v] of Object.entries(delta.counters)) bin.counters[k] = (bin.counters[k] ?? 0) + v
-    for (const [k, encoded] of Object.entries(delta.histograms)) {
-      const h = LatencyHistogram.decode(encoded)
-      const into = bin.histograms.get(k)
-      if (into) into.add(h)
-      else bin.histograms.set(k, h)
+    for (const [k, h] of delta.histograms) {
+      let into = bin.histograms.get(k)
+      if (!into) bin.histograms.set(k, (into = new LatencyHistogram()))
+      into.add(h)
     }
     bin.vus.set(worker, vus)
     this.lastVus.set(worker, vus)

@@ -1,6 +1,5 @@
 import {fork} from 'node:child_process'
 import {EventEmitter} from 'node:events'
-import {ImhError} from '../protocol/index.js'
 import {compiledModule} from './package-root.js'
 import {LoadWorker} from './worker.js'
 import type {FromWorker, ToWorker} from './worker-protocol.js'
@@ -49,8 +48,4 @@ export function startWorkers(count: number, events: EventEmitter<WorkerPoolEvent
       },
     }
   })
-}
-
-export function workerFailed(reason: string): ImhError {
-  return new ImhError('IMH_ERR_WORKER_FAILED', reason)
 }

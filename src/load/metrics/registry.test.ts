@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {LatencyHistogram} from './histogram.js'
-import {MetricsAggregate, MetricsRecorder} from './registry.js'
+import {decodeDelta, MetricsAggregate, MetricsRecorder} from './registry.js'
 
 describe('MetricsRecorder', () => {
   it('ships the samples and increments of one interval, then starts over', () => {
@@ -82,20 +82,17 @@ describe('MetricsAggregate', () => {
     expect(agg.hasCounter('http_reqs')).toBe(true)
   })
 
-  it('merges aggregates without changing them (per-second into run total)', () => {
-    const second1 = new MetricsAggregate()
-    second1.addDelta(workerDelta([1, 2], 2))
-    const second2 = new MetricsAggregate()
-    second2.addDelta(workerDelta([30], 1))
-
-    const total = MetricsAggregate.merge(second1, second2)
+  it('adds one decoded delta to two aggregates without either sharing or changing it', () => {
+    const decoded = decodeDelta(workerDelta([1, 2], 2))
+    const total = new MetricsAggregate()
+    const second = new MetricsAggregate()
+    total.addDecoded(decoded)
+    second.addDecoded(decoded)
+    total.addDelta(workerDelta([30], 1))
     expect(total.histogram('send_ack')!.count).toBe(3)
+    expect(second.histogram('send_ack')!.count).toBe(2)
+    expect(decoded.histograms.get('send_ack')!.count).toBe(2)
     expect(total.counter('sent')).toBe(3)
     expect(total.errors()).toEqual({IMH_ERR_TIMEOUT: 2})
-    expect(second1.histogram('send_ack')!.count).toBe(2)
-
-    total.addAggregate(second2)
-    expect(total.histogram('send_ack')!.count).toBe(4)
-    expect(second2.histogram('send_ack')!.count).toBe(1)
   })
 })

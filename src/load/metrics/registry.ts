@@ -59,6 +59,20 @@ export class MetricsRecorder {
   }
 }
 
+/** A worker's delta with its histograms decoded. */
+export interface DecodedDelta {
+  histograms: Map<string, LatencyHistogram>
+  counters: Record<string, number>
+  errors: Record<string, number>
+}
+
+/** Decodes a delta's histograms (the costly part of merging: inflate and parse). */
+export function decodeDelta(delta: MetricsDelta): DecodedDelta {
+  const histograms = new Map<string, LatencyHistogram>()
+  for (const [name, encoded] of Object.entries(delta.histograms)) histograms.set(name, LatencyHistogram.decode(encoded))
+  return {histograms, counters: delta.counters, errors: delta.errors}
+}
+
 /**
  * Coordinator side: the sum of every worker's deltas. Latency percentiles come only from the
  * merged histograms; per-worker percentiles are never averaged (that gives wrong tails).
@@ -70,32 +84,22 @@ export class MetricsAggregate {
 
   /** Adds one worker's delta; throws when a histogram does not decode. */
   addDelta(delta: MetricsDelta): void {
-    for (const [name, encoded] of Object.entries(delta.histograms)) {
-      this.addHistogram(name, LatencyHistogram.decode(encoded), true)
-    }
+    this.addDecoded(decodeDelta(delta))
+  }
+
+  /**
+   * Adds a delta decoded once by the caller, who may add the same one elsewhere too (the
+   * coordinator's per-second bins): the histograms are copied, never adopted.
+   */
+  addDecoded(delta: DecodedDelta): void {
+    for (const [name, h] of delta.histograms) this.addHistogram(name, h)
     for (const [name, n] of Object.entries(delta.counters)) bump(this.counterTotals, name, n)
     for (const [code, n] of Object.entries(delta.errors)) bump(this.errorTotals, code, n)
   }
 
-  /** Adds everything another aggregate holds (e.g. one second's aggregate into the run's total). */
-  addAggregate(other: MetricsAggregate): void {
-    for (const [name, h] of other.histograms) this.addHistogram(name, h)
-    for (const [name, n] of other.counterTotals) bump(this.counterTotals, name, n)
-    for (const [code, n] of other.errorTotals) bump(this.errorTotals, code, n)
-  }
-
-  /** A new aggregate holding the sum of `aggregates`; they are left unchanged. */
-  static merge(...aggregates: MetricsAggregate[]): MetricsAggregate {
-    const result = new MetricsAggregate()
-    for (const a of aggregates) result.addAggregate(a)
-    return result
-  }
-
-  // `owned`: `h` is ours to keep, so the first one for a name is adopted instead of copied.
-  private addHistogram(name: string, h: LatencyHistogram, owned = false): void {
+  private addHistogram(name: string, h: LatencyHistogram): void {
     const mine = this.histograms.get(name)
     if (mine !== undefined) mine.add(h)
-    else if (owned) this.histograms.set(name, h)
     else {
       const copy = new LatencyHistogram()
       copy.add(h)

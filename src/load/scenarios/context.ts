@@ -47,8 +47,3 @@ export function errorCode(err: unknown): ErrorCode {
   }
   return 'IMH_ERR_UNEXPECTED'
 }
-
-/** Shared-clock milliseconds (performance.timeOrigin + performance.now() in real runs). */
-export function now(ctx: ScenarioContext): number {
-  return ctx.clock.now()
-}
