@@ -28,6 +28,10 @@ and runs until SIGINT or SIGTERM, then closes every connection and exits 0.`
     'relay-rate-pps': Flags.integer({description: 'relay datagrams per second one role of one call may send (token bucket refill)', min: 1, max: 100_000}),
     'relay-burst': Flags.integer({description: 'relay token bucket size: datagrams one role of one call may send at once', min: 1, max: 100_000}),
     'ring-timeout': Flags.integer({description: 'ms a call rings before it ends with reason "timeout"', min: 100, max: 300_000}),
+    'position-ttl': Flags.integer({description: 'ms a reported position stays live for nearby and shake (default 600000)', min: 100, max: 86_400_000}),
+    'shake-window': Flags.integer({description: 'ms after a window\'s first shake during which shakes are matched together (default 3000)', min: 100, max: 60_000}),
+    'media-max-upload': Flags.integer({description: 'largest upload the media group accepts, bytes (default 2097152)', min: 1024, max: 64 * 1024 * 1024}),
+    'download-size': Flags.integer({description: 'size of the media group\'s game download object, bytes (default 33554432)', min: 1, max: 1024 * 1024 * 1024}),
   }
 
   private server: ReferenceServer | undefined
@@ -46,6 +50,10 @@ and runs until SIGINT or SIGTERM, then closes every connection and exits 0.`
       relayRatePps: flags['relay-rate-pps'],
       relayBurst: flags['relay-burst'],
       talkRingTimeoutMs: flags['ring-timeout'],
+      positionTtlMs: flags['position-ttl'],
+      shakeWindowMs: flags['shake-window'],
+      mediaMaxUploadBytes: flags['media-max-upload'],
+      downloadBytes: flags['download-size'],
     }
     const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readFile(flags['tls-cert']), key: await readFile(flags['tls-key'])} : undefined
     try {

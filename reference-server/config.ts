@@ -27,6 +27,8 @@ export interface ServerLimits extends AnnouncedLimits {
   relayRatePps: number
   /** Token bucket size of that limit: datagrams a role may send at once. */
   relayBurst: number
+  /** Size of the "game download" object of the media group, bytes (PROTOCOL.md §16). */
+  downloadBytes: number
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -43,6 +45,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   stunPorts: 4,
   relayRatePps: 200,
   relayBurst: 50,
+  downloadBytes: 32 * 1024 * 1024,
 }
 
 const RANGES: Record<keyof ServerLimits, [number, number]> = {
@@ -65,6 +68,10 @@ const RANGES: Record<keyof ServerLimits, [number, number]> = {
   stunPorts: [1, 16],
   relayRatePps: [1, 100_000],
   relayBurst: [1, 100_000],
+  positionTtlMs: [100, 86_400_000],
+  shakeWindowMs: [100, 60_000],
+  mediaMaxUploadBytes: [1024, 64 * 1024 * 1024],
+  downloadBytes: [1, 1024 * 1024 * 1024],
 }
 
 /** Merges user limits over the defaults, naming the option in any error. */
@@ -95,5 +102,8 @@ export function announcedLimits(l: ServerLimits): AnnouncedLimits {
     shortMaxBodyBytes: l.shortMaxBodyBytes,
     syncPageDefault: l.syncPageDefault,
     syncPageMax: l.syncPageMax,
+    positionTtlMs: l.positionTtlMs,
+    shakeWindowMs: l.shakeWindowMs,
+    mediaMaxUploadBytes: l.mediaMaxUploadBytes,
   }
 }

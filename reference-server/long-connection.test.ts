@@ -51,7 +51,7 @@ async function setup(limits = {}) {
   const a = (await store.createUser('a', 'h'))!
   const b = (await store.createUser('b', 'h'))!
   const token = await store.issueToken(a.userId)
-  const ctx: LongContext = {store, limits: resolveLimits({handshakeTimeoutMs: 60_000, idleTimeoutMs: 60_000, maxQueuedFrames: 16, ...limits}), byUser: new Map()}
+  const ctx: LongContext = {store, limits: resolveLimits({handshakeTimeoutMs: 60_000, idleTimeoutMs: 60_000, maxQueuedFrames: 16, ...limits}), byUser: new Map(), services: new Map(), serviceList: []}
   const ws = new FakeSocket()
   sockets.push(ws)
   new LongConnection(ws as unknown as WebSocket, ctx)

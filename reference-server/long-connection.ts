@@ -6,7 +6,20 @@ import {
 } from '../src/protocol/index.js'
 import type {ServerLimits} from './config.js'
 import type {Store} from './store/store.js'
-import {TALK_REQUEST_CMDS, type TalkService} from './talk.js'
+import type {TalkPeer} from './talk.js'
+
+/**
+ * A flow served on the long link beside chat (talk §11.2, nearby §12, shake §13, bottle §14):
+ * it owns a set of request cmds and hears when a link goes. Registered in long.ts.
+ */
+export interface LongService {
+  readonly cmds: ReadonlySet<number>
+  /** Handles one request frame; `reply` answers it (same cmd and seq). Throw an ImhError to refuse. */
+  handle(from: LongConnection, frame: Frame, reply: (body: unknown) => void): Promise<void>
+  /** The link closed or was closed: forget what was bound to it. */
+  linkGone?(peer: TalkPeer): void
+  close?(): void
+}
 
 /** What all connections of one long-link node share. */
 export interface LongContext {
@@ -14,8 +27,10 @@ export interface LongContext {
   limits: ServerLimits
   /** The node's authenticated connections, one per user (PROTOCOL.md §5.5). */
   byUser: Map<string, LongConnection>
-  /** Call signalling (PROTOCOL.md §11.2); without it talk commands are unknown. */
-  talk?: TalkService
+  /** Flows beyond chat, by request cmd; a cmd no service owns is unknown. */
+  services: Map<number, LongService>
+  /** Every service once, to tell them a link went. */
+  serviceList: LongService[]
 }
 
 type Queued = ({frame: Frame} | {error: ImhError}) & {bytes: number}
@@ -109,8 +124,9 @@ export class LongConnection {
         case CMD.SEND_MSG: return await this.sendMsg(frame)
         case CMD.SYNC: return await this.sync(frame)
         default:
-          if (this.ctx.talk && TALK_REQUEST_CMDS.has(frame.cmd)) {
-            return await this.ctx.talk.handle(this, frame, (body) => this.send(encodeFrame(frame.cmd, frame.seq, body)))
+          {
+            const service = this.ctx.services.get(frame.cmd)
+            if (service) return await service.handle(this, frame, (body) => this.send(encodeFrame(frame.cmd, frame.seq, body)))
           }
           // Every command a client may send is handled above: a known cmd here is server-only.
           throw new ImhError('IMH_ERR_UNKNOWN_CMD', isKnownCmd(frame.cmd)
@@ -193,10 +209,14 @@ export class LongConnection {
     this.state = 'closed'
     this.queue.length = 0
     this.queuedBytes = 0
-    this.ctx.talk?.linkGone(this)
+    this.linkGone()
     this.ws.close(closeCodeFor(err.ret), err.code)
     // A peer that never answers the close handshake must not keep the socket.
     setTimeout(() => this.ws.terminate(), 2000).unref()
+  }
+
+  private linkGone(): void {
+    for (const service of this.ctx.serviceList) service.linkGone?.(this)
   }
 
   private onClose(): void {
@@ -204,7 +224,7 @@ export class LongConnection {
     this.queue.length = 0
     clearTimeout(this.handshakeTimer)
     clearTimeout(this.idleTimer)
-    this.ctx.talk?.linkGone(this)
+    this.linkGone()
     if (this.userId !== undefined && this.ctx.byUser.get(this.userId) === this) this.ctx.byUser.delete(this.userId)
   }
 }

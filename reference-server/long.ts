@@ -3,7 +3,7 @@ import {WebSocketServer} from 'ws'
 import {HEAD_LEN} from '../src/protocol/index.js'
 import type {ServerLimits} from './config.js'
 import {type TlsOptions, createJsonServer, sendJson} from './http-util.js'
-import {type LongContext, LongConnection} from './long-connection.js'
+import {type LongContext, LongConnection, type LongService} from './long-connection.js'
 import type {Store} from './store/store.js'
 import {type TalkOptions, TalkService} from './talk.js'
 
@@ -31,7 +31,11 @@ export function createLongNode(options: LongOptions): LongNode {
   const byUser = new Map<string, LongConnection>()
   const talkOptions: TalkOptions = {store: options.store, ringTimeoutMs: options.limits.talkRingTimeoutMs, relays: options.relays ?? (() => []), lookup: (userId) => byUser.get(userId)}
   const talk = options.talkService ? options.talkService(talkOptions) : new TalkService(talkOptions)
-  const ctx: LongContext = {store: options.store, limits: options.limits, byUser, talk}
+  // Each flow beyond chat registers here (PROTOCOL.md §11.2–§14).
+  const serviceList: LongService[] = [talk]
+  const services = new Map<number, LongService>()
+  for (const service of serviceList) for (const cmd of service.cmds) services.set(cmd, service)
+  const ctx: LongContext = {store: options.store, limits: options.limits, byUser, services, serviceList}
   const server = createJsonServer(async (_req, res) => {
     sendJson(res, 426, {ret: 400, code: 'IMH_ERR_BAD_REQUEST', errMsg: 'this port speaks WebSocket: upgrade (PROTOCOL.md §4.2)'})
   }, options.tls)
@@ -53,7 +57,7 @@ export function createLongNode(options: LongOptions): LongNode {
     },
     async close() {
       unsubscribe()
-      talk.close()
+      for (const service of serviceList) service.close?.()
       for (const ws of wss.clients) ws.terminate()
       await new Promise<void>((resolve) => wss.close(() => resolve()))
     },

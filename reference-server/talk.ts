@@ -3,6 +3,7 @@ import {
   CMD, type Frame, ImhError, type TalkEndReason, type TalkEndedPush, type TalkInviteReply, type TalkJoinReply,
   type TalkRingPush, parseJsonBody, parseTalkHangup, parseTalkInvite, parseTalkJoin,
 } from '../src/protocol/index.js'
+import type {LongService} from './long-connection.js'
 import type {Store} from './store/store.js'
 
 /**
@@ -113,7 +114,8 @@ export interface TalkOptions {
 
 export const TALK_REQUEST_CMDS: ReadonlySet<number> = new Set([CMD.TALK_INVITE, CMD.TALK_JOIN, CMD.TALK_HANGUP])
 
-export class TalkService {
+export class TalkService implements LongService {
+  readonly cmds = TALK_REQUEST_CMDS
   readonly registry: CallRegistry
   private readonly timers = new Map<string, NodeJS.Timeout>()
   private readonly endedListeners = new Set<(call: Call) => void>()

@@ -13,6 +13,9 @@ export const CONFORM_LIMITS: Partial<ServerLimits> = {
   qrHoldMs: 1000,
   qrTtlSeconds: 3,
   talkRingTimeoutMs: 1000,
+  positionTtlMs: 2000,
+  shakeWindowMs: 500,
+  downloadBytes: 1024 * 1024,
 }
 
 export function startEmbeddedTarget(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {

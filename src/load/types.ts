@@ -15,7 +15,7 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>
 }
 
-export const SCENARIO_KINDS = ['chat', 'heartbeat', 'login-storm', 'ws-ping', 'http', 'qr-login', 'talk'] as const
+export const SCENARIO_KINDS = ['chat', 'heartbeat', 'login-storm', 'ws-ping', 'http', 'qr-login', 'talk', 'nearby', 'shake', 'bottle', 'moments', 'download'] as const
 export type ScenarioKind = (typeof SCENARIO_KINDS)[number]
 
 export const EXECUTOR_KINDS = ['constant-vus', 'ramping-vus', 'constant-arrival-rate', 'ramping-arrival-rate'] as const
@@ -64,6 +64,11 @@ export interface ScenarioOptions {
   echo?: boolean
   /** Per-request time limit. */
   requestTimeoutMs?: number
+  // nearby (PROTOCOL.md §12): fields added by the nearby scenario.
+  // shake (§13): fields added by the shake scenario.
+  // bottle (§14): fields added by the bottle scenario.
+  // moments (§15): fields added by the moments scenario.
+  // download (§16): fields added by the download scenario.
 }
 
 export interface ScenarioSpec {

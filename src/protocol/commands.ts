@@ -16,6 +16,16 @@ export const CMD = {
   TALK_JOINED: 103,
   TALK_HANGUP: 104,
   TALK_ENDED: 105,
+  // Nearby people (PROTOCOL.md §12).
+  LBS_REPORT: 200,
+  NEARBY: 201,
+  // Shake (§13): SHAKE is answered at once, SHAKE_MATCH is pushed when the window closes.
+  SHAKE: 210,
+  SHAKE_MATCH: 211,
+  // Drift bottle (§14).
+  BOTTLE_THROW: 220,
+  BOTTLE_PICK: 221,
+  BOTTLE_REPLY: 222,
 } as const
 
 export type CmdName = keyof typeof CMD

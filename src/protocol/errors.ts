@@ -55,6 +55,19 @@ export const ERRORS = {
   IMH_ERR_STUN_MALFORMED: {ret: 400, fatal: false, text: 'a UDP datagram on a relay port is not a well-formed STUN message'},
   // Real-time talk, the UDP relay (§11.3). Never answered: the relay drops and counts it.
   IMH_ERR_RELAY_MALFORMED: {ret: 400, fatal: false, text: 'a UDP datagram on a relay port is not a well-formed relay datagram'},
+  // Nearby people (§12).
+  IMH_ERR_BAD_LOCATION: {ret: 400, fatal: false, text: 'latitude must be a finite number from -90 to 90 and longitude from -180 to 180'},
+  IMH_ERR_NO_POSITION: {ret: 409, fatal: false, text: 'no live position for this user: report one (LBS_REPORT) first, or give one'},
+  // Drift bottle (§14).
+  IMH_ERR_BOTTLE_UNKNOWN: {ret: 404, fatal: false, text: 'no such bottle, or it was not picked by you'},
+  // Moments (§15).
+  IMH_ERR_MOMENT_NOT_FOUND: {ret: 404, fatal: false, text: 'no such moment, or it is not visible to you (only the author and the author\'s friends see a moment)'},
+  IMH_ERR_NOT_FRIEND: {ret: 403, fatal: false, text: 'the action needs the two users to be friends'},
+  // Media / CDN group (§16).
+  IMH_ERR_MEDIA_NOT_FOUND: {ret: 404, fatal: false, text: 'no such media object'},
+  IMH_ERR_MEDIA_TOO_LARGE: {ret: 413, fatal: false, text: 'upload over the media size limit'},
+  IMH_ERR_MEDIA_TYPE: {ret: 415, fatal: false, text: 'upload content type is not an accepted image type'},
+  IMH_ERR_RANGE_NOT_SATISFIABLE: {ret: 416, fatal: false, text: 'the Range header selects no byte of the object'},
   // Harness side: never on the wire.
   IMH_ERR_TIMEOUT: {ret: 0, fatal: false, text: 'no answer within the time limit'},
   IMH_ERR_CONNECTION_CLOSED: {ret: 0, fatal: false, text: 'the connection closed before the answer came'},

@@ -21,6 +21,12 @@ export interface AnnouncedLimits {
   shortMaxBodyBytes: number
   syncPageDefault: number
   syncPageMax: number
+  /** How long a reported position stays live for nearby and shake (§12). */
+  positionTtlMs: number
+  /** Shakes within this window of the window's first shake are matched together (§13). */
+  shakeWindowMs: number
+  /** Largest upload the media group accepts, bytes (§16). */
+  mediaMaxUploadBytes: number
 }
 
 /** The spec's defaults (PROTOCOL.md §2.3, §5): what a server that announces nothing is held to. */
@@ -32,6 +38,9 @@ export const SPEC_DEFAULT_LIMITS: AnnouncedLimits = {
   shortMaxBodyBytes: DEFAULT_SHORT_MAX_BODY_BYTES,
   syncPageDefault: DEFAULT_SYNC_PAGE,
   syncPageMax: MAX_SYNC_PAGE,
+  positionTtlMs: 600_000,
+  shakeWindowMs: 3000,
+  mediaMaxUploadBytes: 2 * 1024 * 1024,
 }
 
 export interface SchedulerAnswer {

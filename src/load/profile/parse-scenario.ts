@@ -23,6 +23,11 @@ const OPTION_FIELDS: Record<ScenarioKind, readonly string[]> = {
   http: ['url', 'method', 'headers', 'body', 'expectStatus', 'requestTimeout'],
   'qr-login': ['loginRate', 'confirmDelay', 'requestTimeout'],
   talk: ['talkDuration', 'pps', 'packetSize', 'echo', 'requestTimeout'],
+  nearby: ['requestTimeout'],
+  shake: ['requestTimeout'],
+  bottle: ['requestTimeout'],
+  moments: ['requestTimeout'],
+  download: ['requestTimeout'],
 }
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH'] as const
@@ -140,6 +145,11 @@ function scenarioOptions(r: MapReader, kind: ScenarioKind): ScenarioOptions {
       echo: r.optional('echo', bool, false),
       requestTimeoutMs,
     }
+    case 'nearby': return {requestTimeoutMs}
+    case 'shake': return {requestTimeoutMs}
+    case 'bottle': return {requestTimeoutMs}
+    case 'moments': return {requestTimeoutMs}
+    case 'download': return {requestTimeoutMs}
   }
 }
 

@@ -8,6 +8,11 @@ import {loginStormFactory} from './login-storm.js'
 import {qrLoginFactory} from './qr-login.js'
 import {talkFactory} from './talk.js'
 import {wsPingFactory} from './ws-ping.js'
+import {nearbyFactory} from './nearby.js'
+import {shakeFactory} from './shake.js'
+import {bottleFactory} from './bottle.js'
+import {momentsFactory} from './moments.js'
+import {downloadFactory} from './download.js'
 
 const FACTORIES: Record<ScenarioKind, (ctx: ScenarioContext) => VuFactory> = {
   'chat': chatFactory,
@@ -17,6 +22,11 @@ const FACTORIES: Record<ScenarioKind, (ctx: ScenarioContext) => VuFactory> = {
   'http': httpFactory,
   'qr-login': qrLoginFactory,
   'talk': talkFactory,
+  'nearby': nearbyFactory,
+  'shake': shakeFactory,
+  'bottle': bottleFactory,
+  'moments': momentsFactory,
+  'download': downloadFactory,
 }
 
 export function factoryFor(ctx: ScenarioContext): VuFactory {
@@ -25,5 +35,5 @@ export function factoryFor(ctx: ScenarioContext): VuFactory {
 
 /** Whether a scenario speaks our protocol (and so needs a scheduler URL). */
 export function needsScheduler(kind: ScenarioKind): boolean {
-  return kind === 'chat' || kind === 'heartbeat' || kind === 'login-storm' || kind === 'qr-login' || kind === 'talk'
+  return kind !== 'ws-ping' && kind !== 'http'
 }

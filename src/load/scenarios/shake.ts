@@ -1,0 +1,12 @@
+import {ImhError} from '../../protocol/index.js'
+import type {VuFactory} from '../executors/virtual-user.js'
+import type {ScenarioContext} from './context.js'
+
+// Placeholder: the shake scenario is being written.
+export function shakeFactory(_ctx: ScenarioContext): VuFactory {
+  return {
+    async create() {
+      throw new ImhError('IMH_ERR_INVALID_OPTION', 'the shake scenario is not written yet')
+    },
+  }
+}
