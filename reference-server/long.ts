@@ -32,7 +32,9 @@ export function createLongNode(options: LongOptions): LongNode {
   const talkOptions: TalkOptions = {store: options.store, ringTimeoutMs: options.limits.talkRingTimeoutMs, relays: options.relays ?? (() => []), lookup: (userId) => byUser.get(userId)}
   const talk = options.talkService ? options.talkService(talkOptions) : new TalkService(talkOptions)
   // Each flow beyond chat registers here (PROTOCOL.md §11.2–§14).
-  const serviceList: LongService[] = [talk]
+  const serviceList: LongService[] = [
+    talk,
+  ]
   const services = new Map<number, LongService>()
   for (const service of serviceList) for (const cmd of service.cmds) services.set(cmd, service)
   const ctx: LongContext = {store: options.store, limits: options.limits, byUser, services, serviceList}
