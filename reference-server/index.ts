@@ -11,6 +11,7 @@ import {createShortServer} from './short.js'
 import {type StunPorts, type StunStats, createStunPorts} from './stun-server.js'
 import {MemoryStore} from './store/memory-store.js'
 import type {Store} from './store/store.js'
+import {type MediaStore, MemoryMediaStore} from './store/media-store.js'
 
 export {DEFAULT_LIMITS, resolveLimits, type ServerLimits} from './config.js'
 export {MemoryStore} from './store/memory-store.js'
@@ -88,7 +89,9 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const http = tls ? 'https' : 'http'
   const groups = emptyGroups()
 
-  const short = createShortServer({store, limits, tls})
+  // Uploads (PROTOCOL.md §16): the media group serves them, the moments flow (§15) refers to them.
+  const media: MediaStore = new MemoryMediaStore()
+  const short = createShortServer({store, limits, tls, media, mediaBase: () => groups.media[0] ?? ''})
   const long = createLongNode({store, limits, tls, relays: () => groups.relay, talkService: options.services?.talk})
   const qr = createQrServer({store, limits, tls, publicBase: () => groups.qr[0]!})
   const scheduler = createScheduler({groups: () => groups, fallback: () => ({long: groups.long, short: groups.short}), limits, tls})

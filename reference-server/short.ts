@@ -3,6 +3,7 @@ import {ImhError, SHORT_ROUTES, type UserProfile, parseCredentials} from '../src
 import type {ServerLimits} from './config.js'
 import {type TlsOptions, createJsonServer, readJsonBody, sendJson} from './http-util.js'
 import {hashPassword, verifyPassword} from './passwords.js'
+import type {MediaStore} from './store/media-store.js'
 import type {Store, StoredUser} from './store/store.js'
 
 export interface ShortOptions {
@@ -11,6 +12,8 @@ export interface ShortOptions {
   tls?: TlsOptions
   /** Base URL of the media group for avatar URLs; empty when the server has none. */
   mediaBase?: () => string
+  /** Uploads of the media group, which moments refer to by id (PROTOCOL.md §15, §16). */
+  media?: MediaStore
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or IMH_ERR_SESSION_INVALID. */
