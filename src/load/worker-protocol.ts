@@ -7,7 +7,7 @@ export type ToWorker =
   | {type: 'init'; worker: number; workers: number; runId: string; profile: Profile; urls: LoadUrls; tls: {ca?: string; rejectUnauthorized?: boolean}}
   /** Begin at this shared-clock time (every worker starts its schedule at the same moment). */
   | {type: 'start'; startAtMs: number}
-  | {type: 'directory'; entries: Array<[number, string]>}
+  | {type: 'directory'; entries: Array<[string, string]>}
   /** End the schedule now (a threshold with abortOnFail failed, or the user interrupted). */
   | {type: 'stop'}
   /** The drain is over: close every client and send the final report. */
@@ -16,7 +16,7 @@ export type ToWorker =
 export type FromWorker =
   /** Pools of open-model scenarios are connected; ready to start. */
   | {type: 'ready'}
-  | {type: 'directory'; entries: Array<[number, string]>}
+  | {type: 'directory'; entries: Array<[string, string]>}
   /** Metrics since the previous delta; `atMs` on the shared clock. */
   | {type: 'delta'; atMs: number; delta: MetricsDelta; vus: number; lagMs: number}
   /** Every scenario's schedule ended; clients stay connected for the drain. */

@@ -36,7 +36,7 @@ export class LoadWorker {
   private readonly stop = new AbortController()
   private readonly gauges = {connected: 0}
   private readonly directory: Directory
-  private readonly pendingEntries: Array<[number, string]> = []
+  private readonly pendingEntries: Array<[string, string]> = []
   private readonly prepared: Prepared[] = []
   private readonly open: VirtualUser[] = []
   private addresses = new SourceAddresses(0)
@@ -74,7 +74,7 @@ export class LoadWorker {
       const plan = planFor(spec.spec)
       const ctx: ScenarioContext = {
         spec, plan, runId: m.runId, urls: m.urls, recorder: this.recorder, clock: this.clock, addresses: this.addresses,
-        ledger: this.ledger, directory: this.directory, gauges: this.gauges, tls: m.tls, random, startedAt: 0,
+        ledger: this.ledger, directory: this.directory.scope(spec.name), gauges: this.gauges, tls: m.tls, random, startedAt: 0,
       }
       this.prepared.push({ctx, plan, factory: factoryFor(ctx)})
     }
@@ -122,7 +122,11 @@ export class LoadWorker {
     this.stopTick()
     const limit = pLimit(this.profile?.options.rampConcurrency ?? 100)
     const closing = Promise.all(this.open.map((vu) => limit(() => vu.close(2000).catch(() => undefined))))
-    await Promise.race([closing, this.clock.sleep(CLOSE_DEADLINE_MS)])
+    // The deadline is cancelled once every VU closed: a pending timer would keep an in-process
+    // worker (--workers 0) alive for the whole deadline after the run.
+    const deadline = new AbortController()
+    await Promise.race([closing, this.clock.sleep(CLOSE_DEADLINE_MS, deadline.signal).catch(() => undefined)])
+    deadline.abort()
     await this.addresses.close()
     this.lag.stop()
     this.send({type: 'final', delta: this.recorder.takeDelta(), ledger: this.ledger.report(), lagMs: this.lag.takeMaxMs()})
