@@ -4,16 +4,16 @@ import {type ReferenceServer, type ServerLimits, startReferenceServer} from '../
 import {isImhError} from '../src/protocol/index.js'
 
 export default class Serve extends Command {
-  static override summary = 'Run the reference server: scheduler, short link, long link, QR login and STUN on the relay group in one process.'
+  static override summary = 'Run the reference server: scheduler, short link, long link, QR login, the media group and STUN on the relay group in one process.'
   static override description = `When every group listens it prints one JSON line on stdout:
-{"event":"ready","scheduler":"http://HOST:PORT/dns","short":…,"long":…,"qr":…,"relay":["udp://HOST:PORT",…],"groups":{…}}
+{"event":"ready","scheduler":"http://HOST:PORT/dns","short":…,"long":…,"qr":…,"media":…,"relay":["udp://HOST:PORT",…],"groups":{…}}
 and runs until SIGINT or SIGTERM, then closes every connection and exits 0.`
 
   static override examples = ['<%= config.bin %> serve', '<%= config.bin %> serve --port 8080', '<%= config.bin %> serve --idle-timeout 1500 --handshake-timeout 1000']
 
   static override flags = {
     host: Flags.string({description: 'address to bind', default: '127.0.0.1'}),
-    port: Flags.integer({description: 'scheduler port; short, long and qr take the next three, STUN the --stun-ports after. 0: ephemeral ports', default: 0, min: 0, max: 65532}),
+    port: Flags.integer({description: 'scheduler port; short, long, qr and media take the next four, STUN the --stun-ports after. 0: ephemeral ports', default: 0, min: 0, max: 65531}),
     'public-host': Flags.string({description: 'host name the scheduler hands out (default: the bound host; 127.0.0.1 for a wildcard)'}),
     'tls-cert': Flags.file({description: 'PEM certificate: serve HTTPS and WSS', exists: true, dependsOn: ['tls-key']}),
     'tls-key': Flags.file({description: 'PEM private key for --tls-cert', exists: true, dependsOn: ['tls-cert']}),
@@ -63,7 +63,7 @@ and runs until SIGINT or SIGTERM, then closes every connection and exits 0.`
       this.error(`could not start: ${(err as Error).message}`, {exit: 1})
     }
     const s = this.server
-    process.stdout.write(`${JSON.stringify({event: 'ready', scheduler: s.urls.scheduler, short: s.urls.short, long: s.urls.long, qr: s.urls.qr, relay: s.groups.relay, groups: s.groups, pid: process.pid})}\n`)
+    process.stdout.write(`${JSON.stringify({event: 'ready', scheduler: s.urls.scheduler, short: s.urls.short, long: s.urls.long, qr: s.urls.qr, media: s.urls.media, relay: s.groups.relay, groups: s.groups, pid: process.pid})}\n`)
     const signal = await new Promise<string>((resolve) => {
       process.once('SIGINT', () => resolve('SIGINT'))
       process.once('SIGTERM', () => resolve('SIGTERM'))

@@ -3,11 +3,17 @@ import {type GroupAddresses, ImhError, SCHEDULER_PATH, emptyGroups} from '../src
 import {type ServerLimits, resolveLimits} from './config.js'
 import {type TlsOptions, closeServer, hostPort, listen} from './http-util.js'
 import {createLongNode} from './long.js'
+import {createMediaServer} from './media.js'
 import {createQrServer} from './qr.js'
 import {createScheduler} from './scheduler.js'
 import {type RelayOptions, type RelayStats, RelayService} from './relay.js'
 import type {TalkOptions, TalkService} from './talk.js'
+import type {NearbyOptions} from './nearby.js'
+import type {ShakeOptions} from './shake.js'
+import type {LongService} from './long-connection.js'
+import type {BottleOptions, BottleService} from './bottle.js'
 import {createShortServer} from './short.js'
+import type {MomentsOptions, MomentsService} from './moments.js'
 import {type StunPorts, type StunStats, createStunPorts} from './stun-server.js'
 import {MemoryStore} from './store/memory-store.js'
 import type {Store} from './store/store.js'
@@ -17,6 +23,14 @@ export {DEFAULT_LIMITS, resolveLimits, type ServerLimits} from './config.js'
 export {MemoryStore} from './store/memory-store.js'
 export {RelayService, type RelayOptions, type RelayStats} from './relay.js'
 export {TalkService, type TalkOptions, type TalkPeer} from './talk.js'
+export {MomentsService, type MomentsOptions} from './moments.js'
+export {MemoryMomentsStore, type MomentsStore, type StoredMoment} from './store/moments-store.js'
+export {NearbyService, type NearbyOptions} from './nearby.js'
+export {ShakeService, type ShakeOptions, type Shaker, type ShakeWindow} from './shake.js'
+export {MemoryGeoStore, type GeoStore} from './store/geo-store.js'
+export type {LongService} from './long-connection.js'
+export {BottleService, type BottleOptions, type BottlePeer} from './bottle.js'
+export {MemoryBottleStore, type BottleStore, type StoredBottle, type PickRecord} from './store/bottle-store.js'
 export {createStunPorts, answerStun, type StunPorts, type StunPortsOptions, type StunStats} from './stun-server.js'
 export {QrLogins, type QrLoginsOptions, type QrView, type QrWebSession} from './qr-state.js'
 export type {Store, StoreEvent, StoredUser, TokenCheck, NewMessage, InboxPage} from './store/store.js'
@@ -27,8 +41,8 @@ export interface ReferenceServerOptions {
   /** Host name put in the scheduler's URLs; default the bound host (127.0.0.1 for a wildcard). */
   publicHost?: string
   /**
-   * Scheduler port; short, long and qr take the next three, the relay group's STUN ports the
-   * `limits.stunPorts` after those (N+4 …). 0 (default): every group on ephemeral ports.
+   * Scheduler port; short, long, qr and media take the next four, the relay group's STUN ports
+   * the `limits.stunPorts` after those (N+5 …). 0 (default): every group on ephemeral ports.
    */
   port?: number
   tls?: TlsOptions
@@ -36,13 +50,20 @@ export interface ReferenceServerOptions {
   /** Shared state; default a fresh MemoryStore. */
   store?: Store
   /**
-   * Replaces the call signalling (PROTOCOL.md §11.2) or the UDP relay (§11.3) with another
-   * implementation built from the same options; the default builds the reference ones. For test
-   * doubles that plant a bug.
+   * Replaces the call signalling (PROTOCOL.md §11.2), the UDP relay (§11.3) or the drift bottle
+   * (§14) with another implementation built from the same options; the default builds the
+   * reference ones. For test doubles that plant a bug.
    */
   services?: {
     talk?: (options: TalkOptions) => TalkService
     relay?: (options: RelayOptions) => RelayService
+    bottle?: (options: BottleOptions) => BottleService
+    /** Nearby people (§12). */
+    nearby?: (options: NearbyOptions) => LongService
+    /** Shake (§13). */
+    shake?: (options: ShakeOptions) => LongService
+    /** Friends and moments on the short link (§15). */
+    moments?: (options: MomentsOptions) => MomentsService
   }
 }
 
@@ -52,6 +73,8 @@ export interface ReferenceServerUrls {
   long: string
   /** Base URL of the qr group (PROTOCOL.md §10), without a path. */
   qr: string
+  /** Base URL of the media group (PROTOCOL.md §16), without a path. */
+  media: string
 }
 
 export interface ReferenceServer {
@@ -71,14 +94,14 @@ export interface ReferenceServer {
 }
 
 function checkPort(port: number, stunPorts: number): number {
-  const max = 65535 - 3 - stunPorts
+  const max = 65535 - 4 - stunPorts
   if (!Number.isInteger(port) || port < 0 || (port > max && port !== 0)) {
-    throw new ImhError('IMH_ERR_INVALID_OPTION', `option port must be an integer from 0 to ${max} (it, the next three and ${stunPorts} STUN ports are used), got ${port}`, {option: 'port'})
+    throw new ImhError('IMH_ERR_INVALID_OPTION', `option port must be an integer from 0 to ${max} (it, the next four and ${stunPorts} STUN ports are used), got ${port}`, {option: 'port'})
   }
   return port
 }
 
-/** Starts every server group of PROTOCOL.md §2–§6, the qr group of §10 and the relay group of §11 (STUN §11.1 and relay §11.3 on the same UDP ports) in this process. */
+/** Starts every server group of PROTOCOL.md §2–§6, the qr group of §10, the media group of §16 and the relay group of §11 (STUN §11.1 and relay §11.3 on the same UDP ports) in this process. */
 export async function startReferenceServer(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {
   const host = options.host ?? '127.0.0.1'
   const publicHost = options.publicHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
@@ -91,9 +114,10 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
 
   // Uploads (PROTOCOL.md §16): the media group serves them, the moments flow (§15) refers to them.
   const media: MediaStore = new MemoryMediaStore()
-  const short = createShortServer({store, limits, tls, media, mediaBase: () => groups.media[0] ?? ''})
-  const long = createLongNode({store, limits, tls, relays: () => groups.relay, talkService: options.services?.talk})
-  const qr = createQrServer({store, limits, tls, publicBase: () => groups.qr[0]!})
+  const short = createShortServer({store, limits, tls, media, mediaBase: () => groups.media[0] ?? '', momentsService: options.services?.moments})
+  const long = createLongNode({store, limits, tls, relays: () => groups.relay, talkService: options.services?.talk, bottleService: options.services?.bottle, mediaBase: () => groups.media[0] ?? '', nearbyService: options.services?.nearby, shakeService: options.services?.shake})
+  const qr = createQrServer({store, limits, tls, publicBase: () => groups.qr[0]!, mediaBase: () => groups.media[0] ?? ''})
+  const mediaServer = createMediaServer({store, media, limits, tls, publicBase: () => groups.media[0]!})
   const scheduler = createScheduler({groups: () => groups, fallback: () => ({long: groups.long, short: groups.short}), limits, tls})
   const servers: Server[] = []
   let stun: StunPorts | undefined
@@ -107,16 +131,19 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     servers.push(long.server)
     const qrPort = await listen(qr.server, host, port && port + 3)
     servers.push(qr.server)
+    const mediaPort = await listen(mediaServer, host, port && port + 4)
+    servers.push(mediaServer)
     const schedulerPort = await listen(scheduler, host, port)
     servers.push(scheduler)
     groups.short.push(`${http}://${hostPort(publicHost, shortPort)}`)
     groups.long.push(`${tls ? 'wss' : 'ws'}://${hostPort(publicHost, longPort)}/long`)
     groups.qr.push(`${http}://${hostPort(publicHost, qrPort)}`)
-    stun = await createStunPorts({host, ports: Array.from({length: limits.stunPorts}, (_, i) => (port ? port + 4 + i : 0)), relay: (msg, from, socket) => relay.handle(msg, from, socket)})
+    groups.media.push(`${http}://${hostPort(publicHost, mediaPort)}`)
+    stun = await createStunPorts({host, ports: Array.from({length: limits.stunPorts}, (_, i) => (port ? port + 5 + i : 0)), relay: (msg, from, socket) => relay.handle(msg, from, socket)})
     for (const p of stun.ports) groups.relay.push(`udp://${hostPort(publicHost, p)}`)
     const stunPorts = stun
     return {
-      urls: {scheduler: `${http}://${hostPort(publicHost, schedulerPort)}${SCHEDULER_PATH}`, short: groups.short[0]!, long: groups.long[0]!, qr: groups.qr[0]!},
+      urls: {scheduler: `${http}://${hostPort(publicHost, schedulerPort)}${SCHEDULER_PATH}`, short: groups.short[0]!, long: groups.long[0]!, qr: groups.qr[0]!, media: groups.media[0]!},
       groups,
       store,
       limits,

@@ -1,7 +1,7 @@
 import {randomUUID} from 'node:crypto'
 import WebSocket from 'ws'
 import {
-  CMD, type Frame, ImhError, PUSH_SEQ, type SyncReply, closeCodeFor, cmdName, decodeFrame,
+  CMD, type Frame, ImhError, type NoticeSyncReply, PUSH_SEQ, type SyncCategory, type SyncReply, closeCodeFor, cmdName, decodeFrame,
   encodeFrame, errorBody, isImhError, isKnownCmd, parseAuth, parseJsonBody, parseSendMsg, parseSync,
 } from '../src/protocol/index.js'
 import type {ServerLimits} from './config.js'
@@ -43,7 +43,8 @@ export class LongConnection {
   private readonly queue: Queued[] = []
   private queuedBytes = 0
   private running = false
-  private notifyPending = false
+  /** Categories notified and not SYNCed since: at most one outstanding notify per category (§6.3). */
+  private readonly notifyPending = new Set<SyncCategory>()
   private readonly handshakeTimer: NodeJS.Timeout
   private idleTimer: NodeJS.Timeout | undefined
 
@@ -61,10 +62,11 @@ export class LongConnection {
   }
 
   /** Tells the client there is something to pull; at most one outstanding (PROTOCOL.md §6.3). */
-  notify(): void {
-    if (this.state !== 'open' || this.notifyPending) return
-    this.notifyPending = true
-    this.send(encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ))
+  notify(category: SyncCategory = 'chat'): void {
+    if (this.state !== 'open' || this.notifyPending.has(category)) return
+    this.notifyPending.add(category)
+    // Chat's notify keeps its empty body, so clients that know no categories work unchanged.
+    this.send(category === 'chat' ? encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ) : encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ, {category}))
   }
 
   /** Sends a push (seq 0) if the link is open and authenticated. */
@@ -172,22 +174,28 @@ export class LongConnection {
     if (req.limit === 0) throw new ImhError('IMH_ERR_BAD_BODY', 'SYNC: field "limit" must be at least 1', {field: 'limit'})
     const limit = Math.min(req.limit ?? limits.syncPageDefault, limits.syncPageMax)
     const userId = this.userId!
+    const category = req.category ?? 'chat'
     // Cleared before reading: a message stored after this point gets a notify of its own.
-    this.notifyPending = false
-    const epoch = await store.inboxEpoch(userId)
+    this.notifyPending.delete(category)
+    const epoch = await store.inboxEpoch(userId, category)
     let resync = req.syncKey.epoch !== 0 && req.syncKey.epoch !== epoch
     let after = req.syncKey.epoch === epoch ? req.syncKey.seq : 0
-    let page = await store.readInbox(userId, after, limit)
+    let page = await store.readInbox(userId, after, limit, category)
     if (after > page.lastSeq) {
       // The client holds more than this inbox ever assigned: its key is from a lost state.
       resync = true
       after = 0
-      page = await store.readInbox(userId, 0, limit)
+      page = await store.readInbox(userId, 0, limit, category)
     }
     // Acknowledged only once the key is known to be genuine (PROTOCOL.md §6.5).
-    if (after > 0) await store.ack(userId, after)
-    const last = page.messages.at(-1)
-    const reply: SyncReply = {syncKey: {epoch: page.epoch, seq: last ? last.seq : page.lastSeq}, messages: page.messages, continue: page.more}
+    if (after > 0) await store.ack(userId, after, category)
+    const entries = category === 'chat' ? page.messages : page.notices ?? []
+    const last = entries.at(-1)
+    const syncKey = {epoch: page.epoch, seq: last ? last.seq : page.lastSeq}
+    // A moments page carries notices in place of messages (PROTOCOL.md §15.6); chat's reply is unchanged.
+    const reply: SyncReply | NoticeSyncReply = category === 'chat'
+      ? {syncKey, messages: page.messages, continue: page.more}
+      : {syncKey, notices: entries as NoticeSyncReply['notices'], continue: page.more}
     if (resync) reply.resync = true
     this.send(encodeFrame(CMD.SYNC, frame.seq, reply))
   }

@@ -6,6 +6,10 @@ import {type TlsOptions, createJsonServer, sendJson} from './http-util.js'
 import {type LongContext, LongConnection, type LongService} from './long-connection.js'
 import type {Store} from './store/store.js'
 import {type TalkOptions, TalkService} from './talk.js'
+import {type BottleOptions, BottleService} from './bottle.js'
+import {type NearbyOptions, NearbyService} from './nearby.js'
+import {type ShakeOptions, ShakeService} from './shake.js'
+import {type GeoStore, MemoryGeoStore} from './store/geo-store.js'
 
 export interface LongOptions {
   store: Store
@@ -15,6 +19,16 @@ export interface LongOptions {
   relays?: () => string[]
   /** Builds the call signalling service; default `new TalkService(options)` (test doubles plant bugs here). */
   talkService?: (options: TalkOptions) => TalkService
+  /** Builds the drift-bottle service (§14); default `new BottleService(options)`. */
+  bottleService?: (options: BottleOptions) => BottleService
+  /** Base URL of the media group, for avatar URLs in nearby and shake (§12, §13); default none. */
+  mediaBase?: () => string
+  /** Reported positions (§12); default a fresh MemoryGeoStore. */
+  geo?: GeoStore
+  /** Builds the nearby service (§12); default `new NearbyService(options)`. */
+  nearbyService?: (options: NearbyOptions) => LongService
+  /** Builds the shake service (§13); default `new ShakeService(options)`. */
+  shakeService?: (options: ShakeOptions) => LongService
 }
 
 export interface LongNode {
@@ -34,6 +48,9 @@ export function createLongNode(options: LongOptions): LongNode {
   // Each flow beyond chat registers here (PROTOCOL.md §11.2–§14).
   const serviceList: LongService[] = [
     talk,
+    options.bottleService ? options.bottleService({store: options.store}) : new BottleService({store: options.store}),
+    nearbyOf(options),
+    shakeOf(options),
   ]
   const services = new Map<number, LongService>()
   for (const service of serviceList) for (const cmd of service.cmds) services.set(cmd, service)
@@ -48,7 +65,7 @@ export function createLongNode(options: LongOptions): LongNode {
   const unsubscribe = options.store.subscribe((event) => {
     const conn = ctx.byUser.get(event.userId)
     if (!conn) return
-    if (event.type === 'notify') conn.notify()
+    if (event.type === 'notify') conn.notify(event.category)
     else if (event.type === 'kick' && conn.key !== event.keep) conn.kick()
   })
   return {
@@ -64,4 +81,14 @@ export function createLongNode(options: LongOptions): LongNode {
       await new Promise<void>((resolve) => wss.close(() => resolve()))
     },
   }
+}
+
+function nearbyOf(options: LongOptions): LongService {
+  const o: NearbyOptions = {store: options.store, geo: options.geo ?? new MemoryGeoStore(), positionTtlMs: options.limits.positionTtlMs, mediaBase: options.mediaBase ?? (() => '')}
+  return options.nearbyService ? options.nearbyService(o) : new NearbyService(o)
+}
+
+function shakeOf(options: LongOptions): LongService {
+  const o: ShakeOptions = {store: options.store, windowMs: options.limits.shakeWindowMs, mediaBase: options.mediaBase ?? (() => '')}
+  return options.shakeService ? options.shakeService(o) : new ShakeService(o)
 }

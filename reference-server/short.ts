@@ -2,8 +2,10 @@ import type {IncomingMessage, Server} from 'node:http'
 import {ImhError, SHORT_ROUTES, type UserProfile, parseCredentials} from '../src/protocol/index.js'
 import type {ServerLimits} from './config.js'
 import {type TlsOptions, createJsonServer, readJsonBody, sendJson} from './http-util.js'
+import {type MomentsOptions, MomentsService} from './moments.js'
 import {hashPassword, verifyPassword} from './passwords.js'
 import type {MediaStore} from './store/media-store.js'
+import {type MomentsStore, MemoryMomentsStore} from './store/moments-store.js'
 import type {Store, StoredUser} from './store/store.js'
 
 export interface ShortOptions {
@@ -14,6 +16,10 @@ export interface ShortOptions {
   mediaBase?: () => string
   /** Uploads of the media group, which moments refer to by id (PROTOCOL.md §15, §16). */
   media?: MediaStore
+  /** Friends and moments (PROTOCOL.md §15); default a fresh MemoryMomentsStore. */
+  moments?: MomentsStore
+  /** Builds the moments routes; default `new MomentsService(options)` (test doubles plant bugs here). */
+  momentsService?: (options: MomentsOptions) => MomentsService
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or IMH_ERR_SESSION_INVALID. */
@@ -63,6 +69,11 @@ export function createShortServer(options: ShortOptions): Server {
       return {serverTime: Date.now(), nextIntervalMs: limits.heartbeatIntervalMs}
     }],
   ])
+  const momentsOptions: MomentsOptions = {
+    store, limits, media: options.media, moments: options.moments ?? new MemoryMomentsStore(), mediaBase: options.mediaBase ?? (() => ''),
+    authenticate: (req) => authenticate(store, req), avatarUrl: (user) => profileOf(user, options.mediaBase?.() ?? '').avatarUrl,
+  }
+  for (const [path, handler] of (options.momentsService?.(momentsOptions) ?? new MomentsService(momentsOptions)).routes()) routes.set(path, handler)
   const methods = new Map<string, string>(Object.values(SHORT_ROUTES).map((r) => [r.path, r.method as string]))
 
   return createJsonServer(async (req, res) => {

@@ -35,6 +35,8 @@ describe('imh serve', () => {
     expect(ready.scheduler).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/dns$/)
     expect(ready.short).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     expect(ready.long).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/long$/)
+    expect(ready.media).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect((ready.groups as {media: string[]}).media).toEqual([ready.media])
     expect(Object.keys(ready.groups as object).sort()).toEqual(['long', 'media', 'qr', 'relay', 'short'])
     const res = await fetch(ready.scheduler as string)
     expect(((await res.json()) as {ret: number}).ret).toBe(0)
@@ -61,7 +63,7 @@ describe('imh serve', () => {
 
 describe('imh conform', () => {
   it('passes every MUST case against imh serve, with --json and --junit', async () => {
-    const {child, ready} = await serve(['--handshake-timeout', '1000', '--idle-timeout', '1500', '--heartbeat-interval', '500', '--ring-timeout', '1000', '--relay-rate-pps', '1000', '--relay-burst', '200'])
+    const {child, ready} = await serve(['--handshake-timeout', '1000', '--idle-timeout', '1500', '--heartbeat-interval', '500', '--ring-timeout', '1000', '--relay-rate-pps', '1000', '--relay-burst', '200', '--shake-window', '500', '--position-ttl', '2000', '--download-size', '1048576'])
     const dir = mkdtempSync(join(tmpdir(), 'imh-'))
     const junit = join(dir, 'conform.xml')
     const r = await run(['conform', '--target', ready.scheduler as string, '--json', '--junit', junit])
@@ -72,6 +74,8 @@ describe('imh conform', () => {
     expect(report.summary.fail).toBe(0)
     // --ring-timeout 1000 is short enough for the suite to wait it out.
     expect(report.cases.find((c: {id: string}) => c.id === 'talk.ring-timeout').verdict).toBe('pass')
+    // So are --position-ttl 2000 and --shake-window 500: every nearby and shake case runs.
+    for (const id of ['nearby.expiry', 'shake.pair', 'shake.windows']) expect(report.cases.find((c: {id: string}) => c.id === id).verdict).toBe('pass')
     expect(report.cases.length).toBeGreaterThanOrEqual(30)
     for (const c of report.cases) expect(Object.keys(c)).toEqual(expect.arrayContaining(['id', 'section', 'level', 'verdict', 'durationMs', 'message']))
     const xml = readFileSync(junit, 'utf8')

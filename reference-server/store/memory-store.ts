@@ -1,12 +1,12 @@
 import {randomBytes, randomInt} from 'node:crypto'
 import {EventEmitter} from 'node:events'
-import {type ChatMessage, ImhError, type SendMsgReply} from '../../src/protocol/index.js'
+import {type ChatMessage, ImhError, type MomentNotice, type SendMsgReply, type SyncCategory} from '../../src/protocol/index.js'
 import type {InboxPage, NewMessage, Store, StoreEvent, StoredUser, TokenCheck} from './store.js'
 
 interface Inbox {
   epoch: number
-  /** Retained messages, ascending; messages[i].seq === firstSeq + i. */
-  messages: ChatMessage[]
+  /** Retained entries, ascending; messages[i].seq === firstSeq + i. Notices in a moments inbox. */
+  messages: Array<ChatMessage | MomentNotice>
   nextSeq: number
 }
 
@@ -25,6 +25,8 @@ export class MemoryStore implements Store {
   private readonly currentToken = new Map<string, string>()
   private readonly superseded = new Map<string, string>()
   private readonly inboxes = new Map<string, Inbox>()
+  /** The `moments` inbox of each user (PROTOCOL.md §15.6), with an epoch of its own. */
+  private readonly noticeInboxes = new Map<string, Inbox>()
   private readonly dedup = new Map<string, Map<string, SendMsgReply>>()
   private readonly events = new EventEmitter()
   private nextUser = 1
@@ -44,6 +46,7 @@ export class MemoryStore implements Store {
     this.users.set(user.userId, user)
     this.byName.set(username, user.userId)
     this.inboxes.set(user.userId, {epoch: randomInt(1, 2 ** 31 - 1), messages: [], nextSeq: 1})
+    this.noticeInboxes.set(user.userId, {epoch: randomInt(1, 2 ** 31 - 1), messages: [], nextSeq: 1})
     return user
   }
 
@@ -100,23 +103,31 @@ export class MemoryStore implements Store {
     return {reply, duplicate: false}
   }
 
-  async readInbox(userId: string, afterSeq: number, limit: number): Promise<InboxPage> {
-    const inbox = this.inboxOf(userId)
+  async readInbox(userId: string, afterSeq: number, limit: number, category: SyncCategory = 'chat'): Promise<InboxPage> {
+    const inbox = this.inboxOf(userId, category)
     const firstSeq = inbox.messages[0]?.seq ?? inbox.nextSeq
     const start = Math.max(0, afterSeq + 1 - firstSeq)
-    const messages = inbox.messages.slice(start, start + limit)
-    return {epoch: inbox.epoch, messages, more: start + limit < inbox.messages.length, lastSeq: inbox.nextSeq - 1}
+    const entries = inbox.messages.slice(start, start + limit)
+    const page = {epoch: inbox.epoch, more: start + limit < inbox.messages.length, lastSeq: inbox.nextSeq - 1}
+    return category === 'chat' ? {...page, messages: entries as ChatMessage[]} : {...page, messages: [], notices: entries as MomentNotice[]}
   }
 
-  async ack(userId: string, seq: number): Promise<void> {
-    const inbox = this.inboxOf(userId)
+  async appendNotice(userId: string, notice: Omit<MomentNotice, 'seq'>): Promise<MomentNotice> {
+    const inbox = this.inboxOf(userId, 'moments')
+    const stored: MomentNotice = {seq: inbox.nextSeq++, ...notice}
+    inbox.messages.push(stored)
+    return stored
+  }
+
+  async ack(userId: string, seq: number, category: SyncCategory = 'chat'): Promise<void> {
+    const inbox = this.inboxOf(userId, category)
     const firstSeq = inbox.messages[0]?.seq
     if (firstSeq === undefined || seq < firstSeq) return
     inbox.messages.splice(0, Math.min(inbox.messages.length, seq - firstSeq + 1))
   }
 
-  async inboxEpoch(userId: string): Promise<number> {
-    return this.inboxOf(userId).epoch
+  async inboxEpoch(userId: string, category: SyncCategory = 'chat'): Promise<number> {
+    return this.inboxOf(userId, category).epoch
   }
 
   async publish(event: StoreEvent): Promise<void> {
@@ -132,8 +143,8 @@ export class MemoryStore implements Store {
     this.events.removeAllListeners()
   }
 
-  private inboxOf(userId: string): Inbox {
-    const inbox = this.inboxes.get(userId)
+  private inboxOf(userId: string, category: SyncCategory = 'chat'): Inbox {
+    const inbox = (category === 'moments' ? this.noticeInboxes : this.inboxes).get(userId)
     if (!inbox) throw new ImhError('IMH_ERR_UNKNOWN_USER', `no user "${userId}"`)
     return inbox
   }

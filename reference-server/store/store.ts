@@ -1,4 +1,4 @@
-import type {ChatMessage, MessageType, SendMsgReply} from '../../src/protocol/index.js'
+import type {ChatMessage, MessageType, MomentNotice, SendMsgReply, SyncCategory} from '../../src/protocol/index.js'
 
 export interface StoredUser {
   userId: string
@@ -23,6 +23,8 @@ export interface NewMessage {
 export interface InboxPage {
   epoch: number
   messages: ChatMessage[]
+  /** The page of a `moments` inbox (PROTOCOL.md §15.6); `messages` is then empty. */
+  notices?: MomentNotice[]
   /** True when messages after the page remain. */
   more: boolean
   /** The highest seq the inbox has assigned; 0 for a new inbox. */
@@ -31,7 +33,7 @@ export interface InboxPage {
 
 /** Events every server node sees, so that a user's notify and kick reach whichever node holds its link. */
 export type StoreEvent =
-  | {type: 'notify'; userId: string}
+  | {type: 'notify'; userId: string; category?: SyncCategory}
   | {type: 'kick'; userId: string; keep: string}
 
 /**
@@ -51,11 +53,13 @@ export interface Store {
    * (from, clientMsgId). Throws IMH_ERR_UNKNOWN_USER for an unknown receiver.
    */
   appendMessage(message: NewMessage): Promise<{reply: SendMsgReply; duplicate: boolean}>
-  /** Messages with seq > afterSeq, ascending, at most limit. */
-  readInbox(userId: string, afterSeq: number, limit: number): Promise<InboxPage>
-  /** Acknowledges everything up to seq; the store may discard those messages. */
-  ack(userId: string, seq: number): Promise<void>
-  inboxEpoch(userId: string): Promise<number>
+  /** Entries with seq > afterSeq, ascending, at most limit; each category is an inbox of its own (default chat). */
+  readInbox(userId: string, afterSeq: number, limit: number, category?: SyncCategory): Promise<InboxPage>
+  /** Acknowledges everything up to seq; the store may discard those entries. */
+  ack(userId: string, seq: number, category?: SyncCategory): Promise<void>
+  inboxEpoch(userId: string, category?: SyncCategory): Promise<number>
+  /** Stores a notice in the user's `moments` inbox under its next seq (PROTOCOL.md §15.6). */
+  appendNotice(userId: string, notice: Omit<MomentNotice, 'seq'>): Promise<MomentNotice>
   publish(event: StoreEvent): Promise<void>
   /** Returns the unsubscribe function. */
   subscribe(handler: (event: StoreEvent) => void): () => void

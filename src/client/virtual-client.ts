@@ -1,8 +1,8 @@
 import {EventEmitter} from 'node:events'
 import type {Dispatcher} from 'undici'
 import {
-  type AuthReply, CMD, type ChatMessage, type Credentials, type ErrorReply, type Frame, ImhError, type SendMsgReply,
-  type SyncKey, type SyncReply, isImhError, parseErrorReply, parseJsonBody,
+  type AuthReply, CMD, type ChatMessage, type Credentials, type ErrorReply, type Frame, ImhError, type MomentNotice, type SendMsgReply,
+  type SyncKey, type SyncReply, isImhError, parseErrorReply, parseJsonBody, parseNoticeSyncReply, parseSyncCategory,
 } from '../protocol/index.js'
 import {LongLink, type CloseInfo} from './long-link.js'
 import {type Resolved, type ResolveOptions, resolveServices} from './resolve.js'
@@ -33,6 +33,9 @@ export interface VirtualClientEvents {
   /** A message pulled by SYNC, in the order the server gave it. */
   message: [ChatMessage]
   notify: []
+  /** A like or comment notice pulled by SYNC category moments (PROTOCOL.md §15.6). */
+  notice: [MomentNotice]
+  'moments-notify': []
   heartbeat: [rttMs: number]
   /** How long each step of start() / connect() took: the scheduler look-up, login, connect + AUTH. */
   timing: [phase: 'scheduler' | 'login' | 'connect', ms: number]
@@ -54,6 +57,10 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
   auth: AuthReply | undefined
   resolved: Resolved | undefined
   syncKey: SyncKey = {epoch: 0, seq: 0}
+  /** The key of the `moments` inbox (PROTOCOL.md §15.6), apart from chat's. */
+  momentsKey: SyncKey = {epoch: 0, seq: 0}
+  private momentsPull: Promise<void> | undefined
+  private momentsAgain = false
   private syncing = false
   private syncAgain = false
   private syncDone: Promise<void> = Promise.resolve()
@@ -173,8 +180,33 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
     }
   }
 
+  /** Pulls the moments inbox until nothing remains; a call during a pull adds one more round. */
+  syncMoments(): Promise<void> {
+    if (this.momentsPull) {
+      this.momentsAgain = true
+      return this.momentsPull
+    }
+    this.momentsPull = (async () => {
+      let more = true
+      while (more) {
+        this.momentsAgain = false
+        const frame = await this.link!.request(CMD.SYNC, {syncKey: this.momentsKey, category: 'moments'})
+        const reply = parseNoticeSyncReply(parseJsonBody(frame.body))
+        this.momentsKey = reply.syncKey
+        for (const n of reply.notices) this.emit('notice', n)
+        more = reply.continue || this.momentsAgain
+      }
+    })().finally(() => {
+      this.momentsPull = undefined
+    })
+    return this.momentsPull
+  }
+
   private onPush(frame: Frame): void {
-    if (frame.cmd === CMD.SYNC_NOTIFY) {
+    if (frame.cmd === CMD.SYNC_NOTIFY && frame.body.length > 0 && this.notifyCategory(frame) === 'moments') {
+      this.emit('moments-notify')
+      if (this.options.autoSync !== false) this.syncMoments().catch((err) => this.emit('error', err))
+    } else if (frame.cmd === CMD.SYNC_NOTIFY) {
       this.emit('notify')
       if (this.options.autoSync !== false) this.sync().catch((err) => this.emit('error', err))
     } else if (frame.cmd === CMD.ERROR) {
@@ -185,6 +217,16 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
       }
     }
     // Pushes of commands this client does not know are ignored (PROTOCOL.md §4.3).
+  }
+
+  /** The category a SYNC_NOTIFY names; an empty or unreadable body is chat's (PROTOCOL.md §6.3). */
+  private notifyCategory(frame: Frame): string {
+    try {
+      const body = parseJsonBody(frame.body) as {category?: unknown}
+      return parseSyncCategory(body?.category, 'IMH_ERR_PROTOCOL_VIOLATION', 'SYNC_NOTIFY')
+    } catch {
+      return 'chat'
+    }
   }
 
   private startHeartbeat(intervalMs: number): void {

@@ -81,6 +81,13 @@ export class CaseContext {
     return url
   }
 
+  /** The media group's first address; a target that lists none has no media group (PROTOCOL.md §16). */
+  get mediaUrl(): string {
+    const url = this.answer.groups.media[0]
+    if (!url) throw new NotApplicable('the scheduler lists no media address: the target has no media / CDN group (PROTOCOL.md §16)')
+    return url
+  }
+
   uniqueName(tag = 'u'): string {
     return `${this.prefix}-${tag}${++this.counter}`
   }

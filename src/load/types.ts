@@ -64,11 +64,42 @@ export interface ScenarioOptions {
   echo?: boolean
   /** Per-request time limit. */
   requestTimeoutMs?: number
-  // nearby (PROTOCOL.md §12): fields added by the nearby scenario.
-  // shake (§13): fields added by the shake scenario.
-  // bottle (§14): fields added by the bottle scenario.
-  // moments (§15): fields added by the moments scenario.
-  // download (§16): fields added by the download scenario.
+  /** nearby, shake: VUs are placed at random within this many metres of the scenario's centre. */
+  spreadM?: number
+  /** nearby: each VU moves, reports and queries one page this often. */
+  queryIntervalMs?: number
+  /** nearby: NEARBY radiusM, metres. */
+  radiusM?: number
+  /** nearby: NEARBY limit (people per page). */
+  pageSize?: number
+  /** shake: VUs shake at the scenario's start + multiples of this, so many shake in one window. */
+  shakeIntervalMs?: number
+  /** shake: each shake is late by a random 0 to this, so a window sees a spread of arrivals. */
+  shakeJitterMs?: number
+  /** bottle (§14): time between a VU's throws. */
+  throwIntervalMs?: number
+  /** bottle: time between a VU's picks. */
+  pickIntervalMs?: number
+  /** bottle: share (0–1) of picked bottles the picker replies to. */
+  replyRatio?: number
+  /** bottle: UTF-8 bytes of each bottle's and reply's content (1–1024). */
+  bottleSize?: number
+  /** moments (§15): ring neighbours each VU befriends (it adds the next ⌈friends/2⌉; adding is mutual). */
+  friends?: number
+  /** moments: time between a VU's posts. */
+  postIntervalMs?: number
+  /** moments: time between timeline pages a VU reads. */
+  timelineIntervalMs?: number
+  /** moments: share (0–1) of friends' moments a VU likes or comments on (half of those comments). */
+  likeRatio?: number
+  /** moments: bytes of the image each VU uploads once and attaches to its posts; 0 = text only. */
+  imageSize?: number
+  /** download (PROTOCOL.md §16): bytes per Range request; 0 = the whole object in one GET. */
+  chunkSize?: number
+  /** download: after each full download, GET again with If-None-Match and expect 304. */
+  revalidate?: boolean
+  /** download: path on the media group (default /download/game.bin, whose bytes are checked). */
+  path?: string
 }
 
 export interface ScenarioSpec {

@@ -62,7 +62,6 @@ export const ERRORS = {
   IMH_ERR_BOTTLE_UNKNOWN: {ret: 404, fatal: false, text: 'no such bottle, or it was not picked by you'},
   // Moments (§15).
   IMH_ERR_MOMENT_NOT_FOUND: {ret: 404, fatal: false, text: 'no such moment, or it is not visible to you (only the author and the author\'s friends see a moment)'},
-  IMH_ERR_NOT_FRIEND: {ret: 403, fatal: false, text: 'the action needs the two users to be friends'},
   // Media / CDN group (§16).
   IMH_ERR_MEDIA_NOT_FOUND: {ret: 404, fatal: false, text: 'no such media object'},
   IMH_ERR_MEDIA_TOO_LARGE: {ret: 413, fatal: false, text: 'upload over the media size limit'},

@@ -2,6 +2,10 @@ import {CMD} from './commands.js'
 import {type ErrorCode, ImhError} from './errors.js'
 import {checkShape, type Shape} from './shape.js'
 import {parseTalkHangupReply, parseTalkInviteReply, parseTalkJoinReply} from './talk.js'
+import {parseLbsReportReply, parseNearbyReply} from './nearby.js'
+import {parseShakeReply} from './shake.js'
+import {parseBottlePickReply, parseBottleReplyReply, parseBottleThrowReply} from './bottle.js'
+import {type MomentNotice, type SyncCategory, checkNotice, parseSyncCategory} from './moments.js'
 
 /** Long-link bodies (PROTOCOL.md §5–§6). */
 export interface SyncKey {
@@ -14,13 +18,17 @@ export interface SyncKey {
 export interface AuthRequest { token: string }
 export interface AuthReply { userId: string; serverTime: number; heartbeatIntervalMs: number; idleTimeoutMs: number }
 
-export const MESSAGE_TYPES = ['text'] as const
+/** Types a message in an inbox may have; 'bottle' is a reply to a drift bottle (§14). */
+export const MESSAGE_TYPES = ['text', 'bottle'] as const
 export type MessageType = (typeof MESSAGE_TYPES)[number]
+/** Types SEND_MSG may use: a 'bottle' message comes only from BOTTLE_REPLY, so its receiver can trust it answers its bottle. */
+export const SEND_MSG_TYPES = ['text'] as const
 
-export interface SendMsgRequest { clientMsgId: string; to: string; type: MessageType; content: string }
+export interface SendMsgRequest { clientMsgId: string; to: string; type: (typeof SEND_MSG_TYPES)[number]; content: string }
 export interface SendMsgReply { serverMsgId: string; seq: number; sendTime: number }
 
-export interface SyncRequest { syncKey: SyncKey; limit?: number }
+/** `category` picks the inbox (§6, §15.6); absent means chat. */
+export interface SyncRequest { syncKey: SyncKey; limit?: number; category?: SyncCategory }
 export interface ChatMessage {
   seq: number
   serverMsgId: string
@@ -44,7 +52,7 @@ const SHAPES = {
   authReply: {userId: 'string', serverTime: 'number', heartbeatIntervalMs: 'uint', idleTimeoutMs: 'uint'},
   sendMsg: {clientMsgId: 'string', to: 'string', type: 'string', content: 'string'},
   sendMsgReply: {serverMsgId: 'string', seq: 'uint', sendTime: 'number'},
-  sync: {syncKey: 'object', limit: 'uint?'},
+  sync: {syncKey: 'object', limit: 'uint?', category: 'string?'},
   syncKey: {epoch: 'uint', seq: 'uint'},
   syncReply: {syncKey: 'object', messages: 'array', continue: 'boolean', resync: 'boolean?'},
   message: {seq: 'uint', serverMsgId: 'string', from: 'string', to: 'string', clientMsgId: 'string', type: 'string', content: 'string', sendTime: 'number'},
@@ -67,14 +75,15 @@ export function parseSendMsg(v: unknown): SendMsgRequest {
   if (m.clientMsgId.length === 0 || m.clientMsgId.length > MAX_CLIENT_MSG_ID_LENGTH) {
     throw new ImhError(BAD, `SEND_MSG: field "clientMsgId" must be 1 to ${MAX_CLIENT_MSG_ID_LENGTH} characters`, {field: 'clientMsgId'})
   }
-  if (!(MESSAGE_TYPES as readonly string[]).includes(m.type)) {
-    throw new ImhError(BAD, `SEND_MSG: field "type" must be one of ${MESSAGE_TYPES.join(', ')}`, {field: 'type'})
+  if (!(SEND_MSG_TYPES as readonly string[]).includes(m.type)) {
+    throw new ImhError(BAD, `SEND_MSG: field "type" must be one of ${SEND_MSG_TYPES.join(', ')}`, {field: 'type'})
   }
   return m
 }
 
 export function parseSync(v: unknown): SyncRequest {
   const s = checkShape<SyncRequest>(v, SHAPES.sync, BAD, 'SYNC')
+  parseSyncCategory(s.category, BAD, 'SYNC')
   checkShape(s.syncKey, SHAPES.syncKey, BAD, 'SYNC syncKey')
   return s
 }
@@ -94,12 +103,32 @@ export function parseSyncReply(v: unknown): SyncReply {
   return r
 }
 
+/** The SYNC reply of category `moments` (§15.6): notices instead of messages. */
+export interface NoticeSyncReply { syncKey: SyncKey; notices: MomentNotice[]; continue: boolean; resync?: boolean }
+
+function isNoticeReply(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && 'notices' in v && !('messages' in v)
+}
+
+export function parseNoticeSyncReply(v: unknown): NoticeSyncReply {
+  const r = checkShape<NoticeSyncReply>(v, {syncKey: 'object', notices: 'array', continue: 'boolean', resync: 'boolean?'}, OFF, 'SYNC reply')
+  checkShape(r.syncKey, SHAPES.syncKey, OFF, 'SYNC reply syncKey')
+  for (const n of r.notices) checkNotice(n)
+  return r
+}
+
 /** Which reply parser goes with which request cmd. */
 export const REPLY_PARSERS: Partial<Record<number, (v: unknown) => unknown>> = {
   [CMD.AUTH]: parseAuthReply,
   [CMD.SEND_MSG]: parseSendMsgReply,
-  [CMD.SYNC]: parseSyncReply,
+  [CMD.SYNC]: (v) => (isNoticeReply(v) ? parseNoticeSyncReply(v) : parseSyncReply(v)),
   [CMD.TALK_INVITE]: parseTalkInviteReply,
   [CMD.TALK_JOIN]: parseTalkJoinReply,
   [CMD.TALK_HANGUP]: parseTalkHangupReply,
+  [CMD.LBS_REPORT]: parseLbsReportReply,
+  [CMD.NEARBY]: parseNearbyReply,
+  [CMD.SHAKE]: parseShakeReply,
+  [CMD.BOTTLE_THROW]: parseBottleThrowReply,
+  [CMD.BOTTLE_PICK]: parseBottlePickReply,
+  [CMD.BOTTLE_REPLY]: parseBottleReplyReply,
 }

@@ -7,6 +7,14 @@ export const SHORT_ROUTES = {
   login: {method: 'POST', path: '/login', auth: false},
   profile: {method: 'GET', path: '/profile', auth: true},
   heartbeat: {method: 'POST', path: '/heartbeat', auth: true},
+  // Friends and moments (PROTOCOL.md §15).
+  friendsAdd: {method: 'POST', path: '/friends/add', auth: true},
+  friends: {method: 'GET', path: '/friends', auth: true},
+  momentsPost: {method: 'POST', path: '/moments/post', auth: true},
+  momentsTimeline: {method: 'GET', path: '/moments/timeline', auth: true},
+  momentsGet: {method: 'GET', path: '/moments/get', auth: true},
+  momentsLike: {method: 'POST', path: '/moments/like', auth: true},
+  momentsComment: {method: 'POST', path: '/moments/comment', auth: true},
 } as const
 
 export type ShortRoute = keyof typeof SHORT_ROUTES

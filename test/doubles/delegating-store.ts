@@ -1,6 +1,6 @@
 import {MemoryStore} from '../../reference-server/index.js'
 import type {InboxPage, NewMessage, Store, StoreEvent, StoredUser, TokenCheck} from '../../reference-server/index.js'
-import type {SendMsgReply} from '../../src/protocol/index.js'
+import type {MomentNotice, SendMsgReply, SyncCategory} from '../../src/protocol/index.js'
 
 /**
  * A Store that hands every call to an inner MemoryStore. Broken-server doubles extend it and
@@ -27,14 +27,17 @@ export class DelegatingStore implements Store {
   appendMessage(message: NewMessage): Promise<{reply: SendMsgReply; duplicate: boolean}> {
     return this.inner.appendMessage(message)
   }
-  readInbox(userId: string, afterSeq: number, limit: number): Promise<InboxPage> {
-    return this.inner.readInbox(userId, afterSeq, limit)
+  readInbox(userId: string, afterSeq: number, limit: number, category?: SyncCategory): Promise<InboxPage> {
+    return this.inner.readInbox(userId, afterSeq, limit, category)
   }
-  ack(userId: string, seq: number): Promise<void> {
-    return this.inner.ack(userId, seq)
+  ack(userId: string, seq: number, category?: SyncCategory): Promise<void> {
+    return this.inner.ack(userId, seq, category)
   }
-  inboxEpoch(userId: string): Promise<number> {
-    return this.inner.inboxEpoch(userId)
+  inboxEpoch(userId: string, category?: SyncCategory): Promise<number> {
+    return this.inner.inboxEpoch(userId, category)
+  }
+  appendNotice(userId: string, notice: Omit<MomentNotice, 'seq'>): Promise<MomentNotice> {
+    return this.inner.appendNotice(userId, notice)
   }
   publish(event: StoreEvent): Promise<void> {
     return this.inner.publish(event)

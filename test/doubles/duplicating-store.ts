@@ -1,5 +1,5 @@
 import type {InboxPage, NewMessage} from '../../reference-server/index.js'
-import type {SendMsgReply} from '../../src/protocol/index.js'
+import type {SendMsgReply, SyncCategory} from '../../src/protocol/index.js'
 import {DelegatingStore} from './delegating-store.js'
 
 /** Marks the stored copy of a repeat; stripped again on read. */
@@ -22,8 +22,8 @@ export class DuplicatingStore extends DelegatingStore {
     return result
   }
 
-  override async readInbox(userId: string, afterSeq: number, limit: number): Promise<InboxPage> {
-    const page = await this.inner.readInbox(userId, afterSeq, limit)
+  override async readInbox(userId: string, afterSeq: number, limit: number, category?: SyncCategory): Promise<InboxPage> {
+    const page = await this.inner.readInbox(userId, afterSeq, limit, category)
     return {...page, messages: page.messages.map((msg) => {
       const at = msg.clientMsgId.indexOf(TAG)
       return at < 0 ? msg : {...msg, clientMsgId: msg.clientMsgId.slice(0, at)}

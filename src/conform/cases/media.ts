@@ -1,4 +1,7 @@
 import type {ConformanceCase} from '../types.js'
+import {mediaCacheCases} from './media-cache.js'
+import {mediaRangeCases} from './media-range.js'
+import {mediaUploadCases} from './media-upload.js'
 
-// Placeholder: the media cases are being written.
-export const mediaCases: readonly ConformanceCase[] = []
+/** The media / CDN group (PROTOCOL.md §16): ranges, conditional requests, caching headers, uploads. */
+export const mediaCases: readonly ConformanceCase[] = [...mediaRangeCases, ...mediaCacheCases, ...mediaUploadCases]

@@ -11,6 +11,7 @@ import {check, checkEqual, checkRejects} from '../expect.js'
 import {CaseFailure, NotApplicable} from '../failures.js'
 import type {ConformanceCase} from '../types.js'
 import {caseSocket} from './udp-util.js'
+import {must} from './util.js'
 
 /** The longest ring timeout the timeout case waits out, before --timeout-factor. */
 export const TALK_RING_BUDGET_MS = 10_000
@@ -32,16 +33,6 @@ async function party(ctx: CaseContext): Promise<Party> {
   const talk = TalkClient.of(client)
   talk.on('error', () => {})
   return {client, talk, id: client.userId!}
-}
-
-/** Runs a request; a refusal or a timeout fails the case, saying what was asked. */
-async function must<T>(p: Promise<T>, what: string): Promise<T> {
-  try {
-    return await p
-  } catch (err) {
-    if (isImhError(err)) throw new CaseFailure(`${what}: ${err.code}${err.details?.serverCode ? ` (${String(err.details.serverCode)})` : ''}: ${err.message}`)
-    throw err
-  }
 }
 
 /** A reply checked against §11.2's shape. */

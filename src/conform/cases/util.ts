@@ -2,7 +2,7 @@ import {build} from 'hdr-histogram-js'
 import type {LongLink} from '../../client/long-link.js'
 import type {CaseContext} from '../context.js'
 import {CaseFailure} from '../failures.js'
-import {CMD, type ChatMessage, ERRORS, type ErrorCode, type ErrorReply, type Frame, type SendMsgReply, type SyncKey, type SyncReply, closeCodeFor, cmdName} from '../../protocol/index.js'
+import {CMD, type ChatMessage, ERRORS, type ErrorCode, type ErrorReply, type Frame, type SendMsgReply, type SyncKey, type SyncReply, closeCodeFor, cmdName, isImhError} from '../../protocol/index.js'
 import {check, checkClosed, checkEqual, checkErrorBody} from '../expect.js'
 
 /** One frame for a failure message: `ERROR seq 0 {"ret":…}`, `NOOP seq 3 (empty)`. */
@@ -161,4 +161,14 @@ export async function expectNoopEcho(rec: FrameLog, seq: number, timeoutMs: numb
   const reply = await rec.next((f) => f.seq === seq, timeoutMs, `${what}: expected the NOOP reply with seq ${seq}`)
   check(reply.cmd === CMD.NOOP, `${what}: expected the NOOP reply, got ${describeFrame(reply)}`)
   checkEqual(reply.body.length, 0, `${what}: NOOP reply bodyLen`)
+}
+
+/** Runs a request; a refusal or a timeout fails the case, saying what was asked. */
+export async function must<T>(p: Promise<T>, what: string): Promise<T> {
+  try {
+    return await p
+  } catch (err) {
+    if (isImhError(err)) throw new CaseFailure(`${what}: ${err.code}${err.details?.serverCode ? ` (${String(err.details.serverCode)})` : ''}: ${err.message}`)
+    throw err
+  }
 }

@@ -1,6 +1,10 @@
 /** How a metric aggregates: trends keep a latency histogram, counters a running sum. */
 export type MetricKind = 'trend' | 'counter'
-export type MetricUnit = 'ms' | 'count' | 'bytes'
+/**
+ * `kB/s`: a rate in units of 1000 bytes per second. The histogram keeps integer millionths of the
+ * recorded value, so a rate recorded in kB/s is kept to the byte per second (up to 3.6 GB/s).
+ */
+export type MetricUnit = 'ms' | 'count' | 'bytes' | 'kB/s'
 
 /** One metric `imh load` records; `description` is user-facing (summaries, docs). */
 export interface MetricDefinition {
@@ -38,6 +42,7 @@ export const METRICS: readonly MetricDefinition[] = [
   trend('moment_post', 'moments: the short-link post request → its answer (the moment id)'),
   trend('timeline_page', "moments: one page of the friends' timeline, request → answer"),
   trend('media_get', 'media: GET of an avatar or image from the media group, request → body fully received'),
+  {name: 'download_throughput', kind: 'trend', unit: 'kB/s', description: 'download: body bytes of one whole download ÷ its time (first request sent → last byte received), in kB/s (1000 bytes per second)'},
   trend('relay_jitter', 'talk: RFC 3550 interarrival jitter at the end of each call, per receiving party'),
   trend('iteration_duration', 'login-storm: one whole login (scheduler, login, long link + AUTH, hold, close), from its intended start'),
   counter('sent', 'messages the clients sent'),
@@ -64,6 +69,7 @@ export const METRICS: readonly MetricDefinition[] = [
   counter('iterations', 'scenario iterations completed'),
   counter('dropped_iterations', 'iterations an arrival-rate executor could not start because no VU was free (the target rate was not reached)'),
   counter('http_reqs', 'HTTP requests completed (http scenario)'),
+  counter('download_bytes_verified', 'download: body bytes received and found equal to the content PROTOCOL.md §16.6 defines', 'bytes'),
   counter('data_sent', 'bytes the clients wrote to the network', 'bytes'),
   counter('data_received', 'bytes the clients read from the network', 'bytes'),
 ]

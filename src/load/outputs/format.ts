@@ -32,6 +32,11 @@ export function formatBytes(n: number): string {
   return `${i === 0 ? String(Math.round(n)) : formatNumber(n)} ${units[i]}`
 }
 
+/** A trend value as its unit says: a `kB/s` rate as `12.3 MB/s`, anything else as {@link formatNumber}. */
+export function formatTrendValue(name: string, v: number, msSuffix = ''): string {
+  return METRICS.find((m) => m.name === name)?.unit === 'kB/s' ? `${formatBytes(v * 1000)}/s` : `${formatNumber(v)}${msSuffix}`
+}
+
 /** Elapsed time as mm:ss; minutes keep counting past 59 so long runs stay sortable. */
 export function formatElapsed(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000))

@@ -1,6 +1,6 @@
 import type {EventEmitter} from 'node:events'
 import type {RunEvents, TickSample} from '../types.js'
-import {formatElapsed, formatNumber, orderMetrics} from './format.js'
+import {formatElapsed, formatNumber, formatTrendValue, orderMetrics} from './format.js'
 
 // Plain ANSI escapes instead of a terminal library: we only move up, clear and colour one word,
 // which is not worth a dependency.
@@ -25,7 +25,7 @@ function count(tick: TickSample, name: string): number {
 function metricCells(tick: TickSample): Array<[string, string, string]> {
   return orderMetrics(Object.keys(tick.metrics)).map((name) => {
     const m = tick.metrics[name]!
-    return m.count > 0 ? [name, `${formatNumber(m.p50)}ms`, `${formatNumber(m.p99)}ms`] : [name, '-', '-']
+    return m.count > 0 ? [name, formatTrendValue(name, m.p50, 'ms'), formatTrendValue(name, m.p99, 'ms')] : [name, '-', '-']
   })
 }
 

@@ -1,7 +1,7 @@
 import {styleText} from 'node:util'
 import type {RunResult, SaturationReport} from '../types.js'
 import {metricDefinition} from '../metrics/catalogue.js'
-import {correctedOf, formatBytes, formatElapsed, formatNumber, orderCounters, orderMetrics} from './format.js'
+import {correctedOf, formatBytes, formatElapsed, formatNumber, formatTrendValue, orderCounters, orderMetrics} from './format.js'
 import {isRunOk} from './run-ok.js'
 
 type Style = Parameters<typeof styleText>[0]
@@ -84,7 +84,7 @@ function metricsTable(r: RunResult): string[] {
     const base = correctedOf(name)
     // Right under its corrected twin, so the coordinated-omission gap reads off at a glance.
     const label = base !== undefined && r.metrics[base] ? '  └ uncorrected' : name
-    const figures = s.count > 0 ? [s.min, s.p50, s.p90, s.p99, s.p999, s.max].map(formatNumber) : ['-', '-', '-', '-', '-', '-']
+    const figures = s.count > 0 ? [s.min, s.p50, s.p90, s.p99, s.p999, s.max].map((v) => formatTrendValue(name, v)) : ['-', '-', '-', '-', '-', '-']
     rows.push([`  ${label}`, String(s.count), ...figures])
   }
   return table(rows)

@@ -175,7 +175,7 @@ thresholds:
 describe('built-in profiles', () => {
   it('lists them from the package root', () => {
     expect(BUILTIN_PROFILES_DIR).toMatch(/profiles$/)
-    expect(listBuiltinProfiles()).toEqual(['chat', 'heartbeat', 'http', 'login-storm', 'qr-login', 'smoke', 'talk', 'ws-ping'])
+    expect(listBuiltinProfiles()).toEqual(['bottle', 'chat', 'download', 'heartbeat', 'http', 'login-storm', 'mixed', 'moments', 'nearby', 'qr-login', 'shake', 'smoke', 'talk', 'ws-ping'])
   })
 
   it.each(listBuiltinProfiles())('%s loads, has a description and names itself', async (name) => {
@@ -209,7 +209,7 @@ describe('loadProfile', () => {
       const err = await loadProfile(name).catch((e: unknown) => e)
       expect(isImhError(err, 'IMH_ERR_PROFILE_NOT_FOUND')).toBe(true)
       expect((err as Error).message).toContain(text)
-      expect((err as Error).message).toContain('built-in profiles: chat, heartbeat, http, login-storm, qr-login, smoke, talk, ws-ping')
+      expect((err as Error).message).toContain('built-in profiles: bottle, chat, download, heartbeat, http, login-storm, mixed, moments, nearby, qr-login, shake, smoke, talk, ws-ping')
     })
 
   it('refuses a directory', async () => {

@@ -23,11 +23,11 @@ const OPTION_FIELDS: Record<ScenarioKind, readonly string[]> = {
   http: ['url', 'method', 'headers', 'body', 'expectStatus', 'requestTimeout'],
   'qr-login': ['loginRate', 'confirmDelay', 'requestTimeout'],
   talk: ['talkDuration', 'pps', 'packetSize', 'echo', 'requestTimeout'],
-  nearby: ['requestTimeout'],
-  shake: ['requestTimeout'],
-  bottle: ['requestTimeout'],
-  moments: ['requestTimeout'],
-  download: ['requestTimeout'],
+  nearby: ['spread', 'queryInterval', 'radius', 'pageSize', 'requestTimeout'],
+  shake: ['spread', 'shakeInterval', 'jitter', 'requestTimeout'],
+  bottle: ['throwInterval', 'pickInterval', 'replyRatio', 'bottleSize', 'requestTimeout'],
+  moments: ['friends', 'postInterval', 'timelineInterval', 'likeRatio', 'imageSize', 'heartbeatInterval', 'requestTimeout'],
+  download: ['chunkSize', 'revalidate', 'path', 'requestTimeout'],
 }
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH'] as const
@@ -36,7 +36,9 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const anyDuration = durationField()
 const positiveDuration = durationField({positive: true})
 const ppsField = check('a number from 1 to 10000', (v) => typeof v === 'number' && v >= 1 && v <= 10_000 ? v : undefined)
+const ratioField = check('a number from 0 to 1', (v) => typeof v === 'number' && v >= 0 && v <= 1 ? v : undefined)
 const string = check('a string', (v) => typeof v === 'string' ? v : undefined)
+const mediaPath = check('a path starting with /', (v) => typeof v === 'string' && v.startsWith('/') ? v : undefined)
 
 /** Parses `scenarios.<name>` of a profile. */
 export function parseScenario(name: string, value: unknown, file: string): ScenarioSpec {
@@ -145,11 +147,41 @@ function scenarioOptions(r: MapReader, kind: ScenarioKind): ScenarioOptions {
       echo: r.optional('echo', bool, false),
       requestTimeoutMs,
     }
-    case 'nearby': return {requestTimeoutMs}
-    case 'shake': return {requestTimeoutMs}
-    case 'bottle': return {requestTimeoutMs}
-    case 'moments': return {requestTimeoutMs}
-    case 'download': return {requestTimeoutMs}
+    case 'nearby': return {
+      spreadM: r.optional('spread', number({min: 0}), 2000),
+      queryIntervalMs: r.optional('queryInterval', positiveDuration, 2000),
+      radiusM: r.optional('radius', number({above: 0}), 1000),
+      pageSize: r.optional('pageSize', integer(1, 100), 20),
+      requestTimeoutMs,
+    }
+    case 'shake': return {
+      spreadM: r.optional('spread', number({min: 0}), 5000),
+      shakeIntervalMs: r.optional('shakeInterval', positiveDuration, 5000),
+      shakeJitterMs: r.optional('jitter', anyDuration, 200),
+      requestTimeoutMs,
+    }
+    case 'bottle': return {
+      throwIntervalMs: r.optional('throwInterval', positiveDuration, 2000),
+      pickIntervalMs: r.optional('pickInterval', positiveDuration, 1000),
+      replyRatio: r.optional('replyRatio', ratioField, 0.5),
+      bottleSize: r.optional('bottleSize', integer(1, 1024), 64),
+      requestTimeoutMs,
+    }
+    case 'moments': return {
+      friends: r.optional('friends', integer(0, 100), 4),
+      postIntervalMs: r.optional('postInterval', positiveDuration, 5000),
+      timelineIntervalMs: r.optional('timelineInterval', positiveDuration, 2000),
+      likeRatio: r.optional('likeRatio', ratioField, 0.3),
+      imageSize: r.optional('imageSize', integer(0, 2 * 1024 * 1024), 4096),
+      heartbeatIntervalMs: r.optional('heartbeatInterval', heartbeatInterval, 'server'),
+      requestTimeoutMs,
+    }
+    case 'download': return {
+      chunkSize: r.optional('chunkSize', integer(0, 1024 * 1024 * 1024), 1024 * 1024),
+      revalidate: r.optional('revalidate', bool, false),
+      path: r.optional('path', mediaPath, '/download/game.bin'),
+      requestTimeoutMs,
+    }
   }
 }
 

@@ -1,0 +1,60 @@
+import {request} from 'undici'
+import {AvatarCache} from '../../client/avatar-cache.js'
+import {serverError} from '../../client/server-error.js'
+import {ImhError} from '../../protocol/index.js'
+import {type ScenarioContext, errorCode} from './context.js'
+
+/**
+ * An avatar cache for one virtual user whose misses GET the avatar from the media group through
+ * undici, from the VU's source address. Records `media_get` per fetch, `avatar_cache_hit` /
+ * `avatar_cache_miss` per avatar shown, and failed fetches under their error code (the failure is
+ * rethrown to the caller as well, so `show()` rejects).
+ *
+ * @param index the VU's global index, which picks its source address (default 0)
+ */
+export function createAvatarCache(ctx: ScenarioContext, capacity?: number, index = 0): AvatarCache {
+  const {recorder, clock} = ctx
+  const timeout = ctx.spec.options.requestTimeoutMs ?? 10_000
+  const cache = new AvatarCache({
+    capacity,
+    fetch: async (url) => {
+      const started = clock.now()
+      try {
+        const res = await request(url, {method: 'GET', dispatcher: ctx.addresses.dispatcherFor(index, url), headersTimeout: timeout, bodyTimeout: timeout})
+        const body = Buffer.from(await res.body.arrayBuffer())
+        recorder.add('data_received', body.length)
+        if (res.statusCode !== 200) {
+          let parsed: Record<string, unknown> = {}
+          try {
+            parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>
+          } catch {
+            // not an envelope: fall through to the status error
+          }
+          if (typeof parsed.code === 'string') throw serverError(parsed, {status: res.statusCode}, `GET ${url}`)
+          throw new ImhError('IMH_ERR_UNEXPECTED_STATUS', `GET ${url} answered ${res.statusCode}`)
+        }
+        recorder.trend('media_get', clock.now() - started)
+        const etag = res.headers.etag
+        return typeof etag === 'string' ? etag : ''
+      } catch (err) {
+        recorder.error(errorCode(err))
+        throw err
+      }
+    },
+  })
+  // Counted from the cache's own tallies, so a show that rejects still reports what it saw.
+  const show = cache.show.bind(cache)
+  let reportedHits = 0
+  let reportedMisses = 0
+  cache.show = async (urls) => {
+    try {
+      return await show(urls)
+    } finally {
+      recorder.add('avatar_cache_hit', cache.hits - reportedHits)
+      recorder.add('avatar_cache_miss', cache.misses - reportedMisses)
+      reportedHits = cache.hits
+      reportedMisses = cache.misses
+    }
+  }
+  return cache
+}

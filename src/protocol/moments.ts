@@ -1,0 +1,154 @@
+import {ImhError} from './errors.js'
+import {checkShape} from './shape.js'
+
+/** Friends and moments (PROTOCOL.md §15): bodies of the short-link routes and the SYNC notices. */
+
+export const MAX_MOMENT_TEXT = 2000
+export const MAX_MOMENT_MEDIA = 9
+export const MAX_COMMENT_TEXT = 500
+export const DEFAULT_TIMELINE_LIMIT = 10
+export const MAX_TIMELINE_LIMIT = 50
+
+/** Inbox categories of SYNC (§6, §15.6); `chat` when a request or notify names none. */
+export const SYNC_CATEGORIES = ['chat', 'moments'] as const
+export type SyncCategory = (typeof SYNC_CATEGORIES)[number]
+
+export interface FriendView { userId: string; nickname: string; avatarUrl: string }
+export interface MomentMedia { mediaId: string; url: string }
+export interface MomentComment { commentId: string; from: string; text: string; createTime: number }
+export interface MomentView {
+  momentId: string
+  author: FriendView
+  text: string
+  media: MomentMedia[]
+  createTime: number
+  likes: string[]
+  comments: MomentComment[]
+}
+
+/** One entry of a user's `moments` inbox: someone liked or commented on the user's moment. */
+export interface MomentNotice {
+  seq: number
+  kind: 'like' | 'comment'
+  momentId: string
+  from: string
+  /** The comment's text; absent for a like. */
+  text?: string
+  sendTime: number
+}
+
+export interface FriendAddRequest { userId: string }
+export interface MomentPostRequest { text: string; mediaIds: string[] }
+export interface MomentRefRequest { momentId: string }
+export interface MomentCommentRequest { momentId: string; text: string }
+export interface TimelineQuery { cursor?: string; limit: number }
+
+export interface FriendsReply { ret: 0; friends: FriendView[] }
+export interface MomentPostReply { ret: 0; momentId: string; createTime: number }
+export interface TimelineReply { ret: 0; moments: MomentView[]; next?: string }
+export interface MomentReply { ret: 0; moment: MomentView }
+export interface MomentCommentReply { ret: 0; commentId: string; createTime: number }
+export interface OkReply { ret: 0 }
+
+// Requests are checked by the server: short-link bad requests name the field (§3.7).
+const BAD = 'IMH_ERR_BAD_REQUEST'
+const OFF = 'IMH_ERR_PROTOCOL_VIOLATION'
+
+function bad(what: string, field: string, rule: string): ImhError {
+  return new ImhError(BAD, `${what}: field "${field}" ${rule}`, {field})
+}
+
+function nonEmpty(value: string, what: string, field: string): void {
+  if (value.length === 0) throw bad(what, field, 'must not be empty')
+}
+
+export function parseFriendAdd(v: unknown): FriendAddRequest {
+  const r = checkShape<FriendAddRequest>(v, {userId: 'string'}, BAD, 'friends/add')
+  nonEmpty(r.userId, 'friends/add', 'userId')
+  return r
+}
+
+export function parseMomentPost(v: unknown): MomentPostRequest {
+  const r = checkShape<MomentPostRequest>(v, {text: 'string', mediaIds: 'array'}, BAD, 'moments/post')
+  if (r.text.length > MAX_MOMENT_TEXT) throw bad('moments/post', 'text', `must be at most ${MAX_MOMENT_TEXT} characters`)
+  if (r.mediaIds.length > MAX_MOMENT_MEDIA) throw bad('moments/post', 'mediaIds', `must hold at most ${MAX_MOMENT_MEDIA} ids`)
+  if (!r.mediaIds.every((id) => typeof id === 'string' && id.length > 0)) throw bad('moments/post', 'mediaIds', 'must be a list of non-empty strings')
+  if (new Set(r.mediaIds).size !== r.mediaIds.length) throw bad('moments/post', 'mediaIds', 'must not repeat an id')
+  if (r.text.length === 0 && r.mediaIds.length === 0) throw bad('moments/post', 'text', 'must not be empty when there is no media')
+  return {text: r.text, mediaIds: r.mediaIds}
+}
+
+export function parseMomentRef(v: unknown, what: string): MomentRefRequest {
+  const r = checkShape<MomentRefRequest>(v, {momentId: 'string'}, BAD, what)
+  nonEmpty(r.momentId, what, 'momentId')
+  return r
+}
+
+export function parseMomentComment(v: unknown): MomentCommentRequest {
+  const r = checkShape<MomentCommentRequest>(v, {momentId: 'string', text: 'string'}, BAD, 'moments/comment')
+  nonEmpty(r.momentId, 'moments/comment', 'momentId')
+  if (r.text.length === 0 || r.text.length > MAX_COMMENT_TEXT) throw bad('moments/comment', 'text', `must be 1 to ${MAX_COMMENT_TEXT} characters`)
+  return r
+}
+
+/** `?cursor=&limit=` of GET /moments/timeline; an empty cursor is the first page. */
+export function parseTimelineQuery(params: URLSearchParams): TimelineQuery {
+  const rawLimit = params.get('limit')
+  let limit = DEFAULT_TIMELINE_LIMIT
+  if (rawLimit !== null && rawLimit !== '') {
+    limit = /^\d{1,6}$/.test(rawLimit) ? Number(rawLimit) : NaN
+    if (!(limit >= 1 && limit <= MAX_TIMELINE_LIMIT)) throw bad('moments/timeline', 'limit', `must be an integer from 1 to ${MAX_TIMELINE_LIMIT}`)
+  }
+  const cursor = params.get('cursor') || undefined
+  return cursor === undefined ? {limit} : {cursor, limit}
+}
+
+export function parseSyncCategory(v: unknown, code: 'IMH_ERR_BAD_BODY' | 'IMH_ERR_PROTOCOL_VIOLATION', what: string): SyncCategory {
+  if (v === undefined) return 'chat'
+  if (typeof v !== 'string' || !(SYNC_CATEGORIES as readonly string[]).includes(v)) {
+    throw new ImhError(code, `${what}: field "category" must be one of ${SYNC_CATEGORIES.join(', ')}`, {field: 'category'})
+  }
+  return v as SyncCategory
+}
+
+// Replies are checked by the client.
+function checkFriend(v: unknown, what: string): FriendView {
+  return checkShape<FriendView>(v, {userId: 'string', nickname: 'string', avatarUrl: 'string'}, OFF, what)
+}
+
+export function checkMomentView(v: unknown, what = 'moment'): MomentView {
+  const m = checkShape<MomentView>(v, {momentId: 'string', author: 'object', text: 'string', media: 'array', createTime: 'number', likes: 'array', comments: 'array'}, OFF, what)
+  checkFriend(m.author, `${what} author`)
+  for (const x of m.media) checkShape(x, {mediaId: 'string', url: 'string'}, OFF, `${what} media`)
+  if (!m.likes.every((x) => typeof x === 'string')) throw new ImhError(OFF, `${what}: field "likes" must be a list of user ids`, {field: 'likes'})
+  for (const c of m.comments) checkShape(c, {commentId: 'string', from: 'string', text: 'string', createTime: 'number'}, OFF, `${what} comment`)
+  return m
+}
+
+export function parseFriendsReply(v: unknown): FriendsReply {
+  const r = checkShape<FriendsReply>(v, {ret: 'int', friends: 'array'}, OFF, 'friends reply')
+  for (const f of r.friends) checkFriend(f, 'friends reply friend')
+  return r
+}
+
+export const parseOkReply = (v: unknown) => checkShape<OkReply>(v, {ret: 'int'}, OFF, 'reply')
+export const parseMomentPostReply = (v: unknown) => checkShape<MomentPostReply>(v, {ret: 'int', momentId: 'string', createTime: 'number'}, OFF, 'moments/post reply')
+export const parseMomentCommentReply = (v: unknown) => checkShape<MomentCommentReply>(v, {ret: 'int', commentId: 'string', createTime: 'number'}, OFF, 'moments/comment reply')
+
+export function parseTimelineReply(v: unknown): TimelineReply {
+  const r = checkShape<TimelineReply>(v, {ret: 'int', moments: 'array', next: 'string?'}, OFF, 'moments/timeline reply')
+  for (const m of r.moments) checkMomentView(m, 'timeline moment')
+  return r
+}
+
+export function parseMomentReply(v: unknown): MomentReply {
+  const r = checkShape<MomentReply>(v, {ret: 'int', moment: 'object'}, OFF, 'moments/get reply')
+  checkMomentView(r.moment, 'moments/get moment')
+  return r
+}
+
+export function checkNotice(v: unknown, what = 'SYNC reply notice'): MomentNotice {
+  const n = checkShape<MomentNotice>(v, {seq: 'uint', kind: 'string', momentId: 'string', from: 'string', text: 'string?', sendTime: 'number'}, OFF, what)
+  if (n.kind !== 'like' && n.kind !== 'comment') throw new ImhError(OFF, `${what}: field "kind" must be like or comment`, {field: 'kind'})
+  return n
+}
