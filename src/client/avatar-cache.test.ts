@@ -65,3 +65,23 @@ describe('AvatarCache', () => {
     expect(() => new AvatarCache({capacity: 0, fetch: async () => ''})).toThrow(RangeError)
   })
 })
+
+describe('AvatarCache concurrency', () => {
+  it('fetches at most maxConcurrent avatars at once, and every one in the end', async () => {
+    let inFlight = 0
+    let peak = 0
+    const cache = new AvatarCache({
+      maxConcurrent: 3,
+      fetch: async () => {
+        peak = Math.max(peak, ++inFlight)
+        await new Promise((r) => setTimeout(r, 5))
+        inFlight--
+        return '"e"'
+      },
+    })
+    const shown = await cache.show(Array.from({length: 10}, (_, i) => `http://m/avatar/${i}`))
+    expect(shown.filter((s) => !s.hit)).toHaveLength(10)
+    expect(peak).toBe(3)
+    expect(() => new AvatarCache({maxConcurrent: 0, fetch: async () => ''})).toThrow(/maxConcurrent/)
+  })
+})

@@ -1,3 +1,5 @@
+import pLimit, {type LimitFunction} from 'p-limit'
+
 /**
  * The client-side avatar cache of flows.md §3 ("for people on screen whose avatar is not cached,
  * the client fetches it from the image group"). Least recently used, bounded in entries; the
@@ -8,6 +10,11 @@ export interface AvatarCacheOptions {
   capacity?: number
   /** Fetches one avatar and resolves with its ETag (or '' without one); throws on failure. */
   fetch: (url: string) => Promise<string>
+  /**
+   * Fetches in flight at once (default 6, a browser's per-host limit): a screen of 20 new faces
+   * is loaded a few at a time, as real clients do, rather than as 20 simultaneous requests.
+   */
+  maxConcurrent?: number
 }
 
 export interface AvatarShown {
@@ -20,12 +27,16 @@ export class AvatarCache {
   private readonly entries = new Map<string, string>()
   private readonly capacity: number
   private readonly inflight = new Map<string, Promise<string>>()
+  private readonly limit: LimitFunction
   hits = 0
   misses = 0
 
   constructor(private readonly options: AvatarCacheOptions) {
     this.capacity = options.capacity ?? 500
     if (!Number.isInteger(this.capacity) || this.capacity < 1) throw new RangeError(`option capacity must be an integer >= 1, got ${options.capacity}`)
+    const concurrency = options.maxConcurrent ?? 6
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`option maxConcurrent must be an integer >= 1, got ${options.maxConcurrent}`)
+    this.limit = pLimit(concurrency)
   }
 
   get size(): number {
@@ -53,7 +64,7 @@ export class AvatarCache {
     this.misses++
     let pending = this.inflight.get(url)
     if (!pending) {
-      pending = this.options.fetch(url).finally(() => this.inflight.delete(url))
+      pending = this.limit(() => this.options.fetch(url)).finally(() => this.inflight.delete(url))
       this.inflight.set(url, pending)
     }
     const got = await pending

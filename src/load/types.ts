@@ -100,6 +100,8 @@ export interface ScenarioOptions {
   revalidate?: boolean
   /** download: path on the media group (default /download/game.bin, whose bytes are checked). */
   path?: string
+  /** download: VU models wait this long after each download before the next (think time). */
+  pauseMs?: number
 }
 
 export interface ScenarioSpec {

@@ -27,7 +27,7 @@ const OPTION_FIELDS: Record<ScenarioKind, readonly string[]> = {
   shake: ['spread', 'shakeInterval', 'jitter', 'requestTimeout'],
   bottle: ['throwInterval', 'pickInterval', 'replyRatio', 'bottleSize', 'requestTimeout'],
   moments: ['friends', 'postInterval', 'timelineInterval', 'likeRatio', 'imageSize', 'heartbeatInterval', 'requestTimeout'],
-  download: ['chunkSize', 'revalidate', 'path', 'requestTimeout'],
+  download: ['chunkSize', 'revalidate', 'path', 'pause', 'requestTimeout'],
 }
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH'] as const
@@ -180,6 +180,7 @@ function scenarioOptions(r: MapReader, kind: ScenarioKind): ScenarioOptions {
       chunkSize: r.optional('chunkSize', integer(0, 1024 * 1024 * 1024), 1024 * 1024),
       revalidate: r.optional('revalidate', bool, false),
       path: r.optional('path', mediaPath, '/download/game.bin'),
+      pauseMs: r.optional('pause', anyDuration, 0),
       requestTimeoutMs,
     }
   }

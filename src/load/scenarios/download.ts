@@ -18,6 +18,7 @@ export function downloadFactory(ctx: ScenarioContext): VuFactory {
   const path = o.path ?? MEDIA_ROUTES.download
   const verify = path === MEDIA_ROUTES.download
   const chunkBytes = o.chunkSize ?? 1024 * 1024
+  const pauseMs = o.pauseMs ?? 0
   const timeoutMs = o.requestTimeoutMs ?? 10_000
 
   return {
@@ -64,7 +65,11 @@ export function downloadFactory(ctx: ScenarioContext): VuFactory {
       }
       const vu: VirtualUser = {
         async loop(signal) {
-          while (!signal.aborted) await once()
+          while (!signal.aborted) {
+            await once()
+            // Think time: a player does not start the next download the moment one ends.
+            if (pauseMs > 0) await ctx.clock.sleep(pauseMs, signal).catch(() => undefined)
+          }
         },
         iterate: () => once(),
         close: async () => {
