@@ -13,3 +13,17 @@ describe('CaseContext.needWait', () => {
     expect(patient.needWait('idleTimeoutMs', 25_000)).toBe(25_000)
   })
 })
+
+describe('CaseContext.cleanup', () => {
+  it('also runs clean-ups registered by a clean-up (a sweeper client closing itself), newest first', async () => {
+    const ctx = new CaseContext(target, 1, 20_000)
+    const ran: string[] = []
+    ctx.onCleanup(() => ran.push('first'))
+    ctx.onCleanup(() => {
+      ran.push('sweeper opens a client')
+      ctx.onCleanup(() => ran.push('sweeper client closed'))
+    })
+    await ctx.cleanup()
+    expect(ran).toEqual(['sweeper opens a client', 'first', 'sweeper client closed'])
+  })
+})

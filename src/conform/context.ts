@@ -152,11 +152,14 @@ export class CaseContext {
   }
 
   async cleanup(): Promise<void> {
-    for (const fn of this.cleanups.splice(0).reverse()) {
-      try {
-        await fn()
-      } catch {
-        // Cleanup of a broken connection may fail; the verdict is already made.
+    // Until none is left: a clean-up may open a client of its own (a sweeper), whose close it registers.
+    while (this.cleanups.length > 0) {
+      for (const fn of this.cleanups.splice(0).reverse()) {
+        try {
+          await fn()
+        } catch {
+          // Cleanup of a broken connection may fail; the verdict is already made.
+        }
       }
     }
   }
