@@ -20,16 +20,14 @@
 //   node bench/relay.mjs --seconds 5 --size 160 --rate 90000 --latency-rate 2000 --rounds 1
 //
 // Writes bench/results/relay.json.
-import {spawn} from 'node:child_process'
 import {createSocket} from 'node:dgram'
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {cpus} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
-import {createInterface} from 'node:readline'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
 import {RelayPeer, TalkClient, VirtualClient} from '../dist/src/client/index.js'
-import {parseArgs, round} from './lib/proc.mjs'
+import {parseArgs, round, startReadyChild} from './lib/proc.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const args = parseArgs(process.argv.slice(2), {seconds: 'number', size: 'number', rate: 'number', 'latency-rate': 'number', rounds: 'number', out: 'string'})
@@ -46,35 +44,6 @@ if (!(LATENCY_RATE >= 1 && LATENCY_RATE <= 10_000)) throw new Error('--latency-r
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || ROUNDS > 5) throw new Error('--rounds must be an integer from 1 to 5')
 
 /** Spawns a child that prints a JSON ready line; resolves with it. */
-async function startChild(argv, what) {
-  const child = spawn(process.execPath, argv, {cwd: root, stdio: ['ignore', 'pipe', 'inherit']})
-  const lines = createInterface({input: child.stdout})
-  const ready = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start within 15 s`)), 15_000)
-    lines.on('line', (line) => {
-      try {
-        const m = JSON.parse(line)
-        if (m.event === 'ready') {
-          clearTimeout(timer)
-          resolve(m)
-        }
-      } catch {
-        // not ours
-      }
-    })
-    child.once('exit', (code) => reject(new Error(`${what} exited (${code}) before ready`)))
-  })
-  return {
-    ready,
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r))
-      child.kill('SIGTERM')
-      await Promise.race([exited, sleep(5000)])
-      if (child.exitCode === null) child.kill('SIGKILL')
-    },
-  }
-}
-
 async function udpSocket() {
   const s = createSocket('udp4')
   await new Promise((r) => s.bind(0, '127.0.0.1', r))
@@ -151,7 +120,7 @@ async function measure(open, pps, seconds) {
 }
 
 async function startRelayTarget() {
-  const server = await startChild([join(root, 'bin/run.js'), 'serve', '--port', '0', '--stun-ports', '1', '--relay-rate-pps', '100000', '--relay-burst', '100000'], 'imh serve')
+  const server = await startReadyChild([join(root, 'bin/run.js'), 'serve', '--port', '0', '--stun-ports', '1', '--relay-rate-pps', '100000', '--relay-burst', '100000'], 'imh serve', root)
   const clients = []
   const user = async (name) => {
     const c = new VirtualClient({resolve: {scheduler: server.ready.scheduler}, credentials: {username: `${name}-${process.pid}-${Date.now()}`, password: 'pw'}, register: true, heartbeat: false})
@@ -184,7 +153,7 @@ async function startRelayTarget() {
 }
 
 async function startRawTarget() {
-  const fwd = await startChild([join(root, 'bench/lib/udp-forward.mjs')], 'udp forwarder')
+  const fwd = await startReadyChild([join(root, 'bench/lib/udp-forward.mjs')], 'udp forwarder', root)
   const relay = `udp://127.0.0.1:${fwd.ready.port}`
   // The raw forwarder learns one pair per run: restart it per measurement for the same fresh start.
   return {relay, stop: () => fwd.stop()}

@@ -1,6 +1,8 @@
 // Helpers shared by the benchmarks: reading /proc (Linux only), spawning `imh load`, arguments.
 import {spawn} from 'node:child_process'
 import {readFileSync, readdirSync} from 'node:fs'
+import {createInterface} from 'node:readline'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 const CLK_TCK = 100
 
@@ -131,3 +133,33 @@ export function runImhLoad(args, {cwd, timeoutMs, onSpawn}) {
 }
 
 export const round = (x, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? x : Math.round(x * 10 ** d) / 10 ** d)
+
+/** Starts a node child that prints a JSON `{event: 'ready', …}` line; resolves with that line and a stop(). */
+export async function startReadyChild(argv, what, cwd) {
+  const child = spawn(process.execPath, argv, {cwd, stdio: ['ignore', 'pipe', 'inherit']})
+  const lines = createInterface({input: child.stdout})
+  const ready = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within 15 s`)), 15_000)
+    lines.on('line', (line) => {
+      try {
+        const m = JSON.parse(line)
+        if (m.event === 'ready') {
+          clearTimeout(timer)
+          resolve(m)
+        }
+      } catch {
+        // not ours
+      }
+    })
+    child.once('exit', (code) => reject(new Error(`${what} exited (${code}) before ready`)))
+  })
+  return {
+    ready,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      await Promise.race([exited, sleep(5000)])
+      if (child.exitCode === null) child.kill('SIGKILL')
+    },
+  }
+}
