@@ -37,7 +37,7 @@ const duration = Flags.custom<number>({
 
 export default class Load extends Command {
   static override summary = 'Load-test a server with thousands of virtual clients; report HDR latencies; judge thresholds.'
-  static override description = `Runs a profile (a built-in name such as smoke, chat, heartbeat, login-storm, ws-ping, http, or a YAML file) against --target, or against the reference server started in its own process.
+  static override description = `Runs a profile (a built-in name such as smoke, chat, mixed, nearby, moments, download, ws-ping, http, or a YAML file) against --target, or against the reference server started in its own process.
 Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not start, interrupted), 2 usage or profile error, 99 thresholds failed. Errors against an unreachable target are counted by code (errors, IMH_ERR_…) and fail thresholds on them.`
 
   static override examples = [
