@@ -2,6 +2,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {BottleClient, VirtualClient} from '../src/client/index.js'
 import {CMD, type ChatMessage, type ErrorCode, ImhError, isImhError} from '../src/protocol/index.js'
 import {type ReferenceServer, startReferenceServer} from '../reference-server/index.js'
+import {until} from './support/until.js'
 
 let server: ReferenceServer
 const clients: VirtualClient[] = []
@@ -32,14 +33,6 @@ async function refused(p: Promise<unknown>, code: ErrorCode): Promise<ImhError> 
   return err as ImhError
 }
 
-async function eventually(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
-
 describe('drift bottle on the reference server (PROTOCOL.md §14)', () => {
   it('throw → another user picks it (thrower hidden) → reply reaches the thrower via SYNC as type "bottle"', async () => {
     const alice = await user('alice')
@@ -53,7 +46,7 @@ describe('drift bottle on the reference server (PROTOCOL.md §14)', () => {
 
     const reply = await bob.bottle.reply(thrown.bottleId, 'hi back', 'r1')
     expect(reply.to).toBe(alice.id)
-    await eventually(() => alice.messages.length > 0)
+    await until(() => alice.messages.length > 0)
     expect(alice.messages[0]).toMatchObject({from: bob.id, to: alice.id, type: 'bottle', content: 'hi back', clientMsgId: 'r1', seq: reply.seq, serverMsgId: reply.serverMsgId})
 
     // A retry is answered with the first reply and stores nothing; a second reply is allowed.
@@ -62,8 +55,8 @@ describe('drift bottle on the reference server (PROTOCOL.md §14)', () => {
     expect(second.seq).toBe(reply.seq + 1)
     // From here on they chat.
     await alice.client.sendText(bob.id, 'who are you?', 'a1')
-    await eventually(() => bob.messages.some((m) => m.clientMsgId === 'a1'))
-    await eventually(() => alice.messages.length === 2)
+    await until(() => bob.messages.some((m) => m.clientMsgId === 'a1'))
+    await until(() => alice.messages.length === 2)
     expect(alice.messages.map((m) => m.clientMsgId)).toEqual(['r1', 'r2'])
   })
 

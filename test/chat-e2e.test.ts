@@ -2,6 +2,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {VirtualClient} from '../src/client/index.js'
 import type {ChatMessage} from '../src/protocol/index.js'
 import {type ReferenceServer, startReferenceServer} from '../reference-server/index.js'
+import {until} from './support/until.js'
 
 let server: ReferenceServer
 const clients: VirtualClient[] = []
@@ -24,14 +25,6 @@ function collect(c: VirtualClient): ChatMessage[] {
   const got: ChatMessage[] = []
   c.on('message', (m) => got.push(m))
   return got
-}
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 5))
-  }
 }
 
 describe('text chat end to end (flows.md §3, notify-then-pull)', () => {

@@ -2,6 +2,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {LongLink, MediaClient, MomentsClient, ShortClient, VirtualClient} from '../src/client/index.js'
 import {CMD, type MomentNotice, type NoticeSyncReply, SHORT_ROUTES, isImhError, parseJsonBody} from '../src/protocol/index.js'
 import {type ReferenceServer, startReferenceServer} from '../reference-server/index.js'
+import {until} from './support/until.js'
 
 let server: ReferenceServer
 const clients: VirtualClient[] = []
@@ -38,14 +39,6 @@ async function code(p: Promise<unknown>): Promise<string> {
     throw err
   }
   return 'none'
-}
-
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 5))
-  }
 }
 
 describe('friends (PROTOCOL.md §15.1)', () => {

@@ -7,6 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {QR_PATHS, SHORT_ROUTES, type QrNewReply, isImhError} from '../src/protocol/index.js'
 import {packageRoot} from '../src/load/package-root.js'
 import {type ReferenceServer, startReferenceServer} from '../reference-server/index.js'
+import {until} from './support/until.js'
 
 const HOLD = 300
 let server: ReferenceServer
@@ -33,10 +34,6 @@ const get = (path: string, o?: Parameters<typeof call>[2]) => call('GET', qr + p
 const post = (path: string, token: string, body: unknown) => call('POST', qr + path, {token, body})
 const newLogin = async () => (await get(QR_PATHS.new)).json as unknown as QrNewReply
 const check = async (uuid: string, last: number) => (await get(`${QR_PATHS.check}?uuid=${uuid}&last=${last}`)).json
-const waitUntil = async (cond: () => boolean, ms = 2000) => {
-  for (const end = Date.now() + ms; !cond(); await new Promise((r) => setTimeout(r, 5))) if (Date.now() > end) throw new Error('condition not met in time')
-}
-
 async function phone(name: string): Promise<{userId: string; token: string}> {
   const creds = {username: name, password: 'pw'}
   await call('POST', server.urls.short + SHORT_ROUTES.register.path, {body: creds})
@@ -132,10 +129,10 @@ describe('GET /qr/check (§10.3)', () => {
       const {uuid} = (await call('GET', long.urls.qr + QR_PATHS.new)).json as unknown as QrNewReply
       const aborts = Array.from({length: 50}, () => new AbortController())
       const polls = aborts.map((ac) => call('GET', `${long.urls.qr}${QR_PATHS.check}?uuid=${uuid}&last=0`, {signal: ac.signal}).catch(() => 'aborted'))
-      await waitUntil(() => long.qrPolls === 50)
+      await until(() => long.qrPolls === 50)
       for (const ac of aborts) ac.abort()
       expect(new Set(await Promise.all(polls))).toEqual(new Set(['aborted']))
-      await waitUntil(() => long.qrPolls === 0)
+      await until(() => long.qrPolls === 0)
     } finally {
       await long.close()
     }
@@ -146,7 +143,7 @@ describe('the phone: scan, confirm, cancel (§10.4) and the ticket (§10.5)', ()
   it('walks new → scan → confirm → ticket → web session; polls are answered at once', async () => {
     const {uuid, qrText} = await newLogin()
     const scanned = get(`${QR_PATHS.check}?uuid=${uuid}&last=0`)
-    await waitUntil(() => server.qrPolls === 1)
+    await until(() => server.qrPolls === 1)
     const t0 = Date.now()
     const s = await post(QR_PATHS.scan, alice.token, {qrText})
     expect(s.json).toMatchObject({ret: 0, uuid})
@@ -157,7 +154,7 @@ describe('the phone: scan, confirm, cancel (§10.4) and the ticket (§10.5)', ()
     expect(Date.now() - t0).toBeLessThan(HOLD)
 
     const confirmed = get(`${QR_PATHS.check}?uuid=${uuid}&last=201`)
-    await waitUntil(() => server.qrPolls === 1)
+    await until(() => server.qrPolls === 1)
     expect((await post(QR_PATHS.confirm, alice.token, {uuid})).json).toEqual({ret: 0})
     const done = (await confirmed).json as {code: number; redirectUrl: string}
     expect(done.code).toBe(200)
