@@ -19,6 +19,22 @@ export async function untilAbortOrClosed(signal: AbortSignal, closed: Promise<Im
   if (outcome !== 'aborted') throw outcome
 }
 
+/**
+ * Runs `body` (a VU's own paced loop) while the link lives: resolves when the signal aborts, throws
+ * the session's error when the server ends it first, and in both cases waits for `body` to stop.
+ * `alive()` tells `body` whether to go on.
+ */
+export async function whileLinked(signal: AbortSignal, closed: Promise<ImhError>, body: (alive: () => boolean) => Promise<void>): Promise<void> {
+  let dead = false
+  void closed.then(() => (dead = true))
+  const running = body(() => !signal.aborted && !dead)
+  try {
+    await untilAbortOrClosed(signal, closed)
+  } finally {
+    await running
+  }
+}
+
 /** Clients that hold an authenticated long link and heartbeat (flows.md §2 "long connection"). */
 export function heartbeatFactory(ctx: ScenarioContext): VuFactory {
   return {

@@ -3,7 +3,7 @@ import {type LatLon, haversineM, offsetBy} from '../../protocol/index.js'
 import type {VirtualUser, VuFactory} from '../executors/virtual-user.js'
 import {createAvatarCache} from './avatars.js'
 import {type ScenarioContext, errorCode} from './context.js'
-import {heartbeatOption, untilAbortOrClosed} from './heartbeat.js'
+import {heartbeatOption, whileLinked} from './heartbeat.js'
 import {startLoadClient, usernameFor} from './protocol-client.js'
 
 /** Where the nearby and shake crowds stand (Shenzhen): one fixed centre, so VUs of every worker meet. */
@@ -65,24 +65,15 @@ export function nearbyFactory(ctx: ScenarioContext): VuFactory {
       }
 
       const vu: VirtualUser = {
-        async loop(signal) {
-          let dead = false
-          void lc.closed.then(() => (dead = true))
-          const running = (async () => {
-            // Spread the first queries over one interval so VUs do not ask in lockstep.
-            await clock.sleep(ctx.random() * intervalMs, signal).catch(() => undefined)
-            while (!signal.aborted && !dead) {
-              const next = clock.now() + intervalMs
-              await round()
-              await clock.sleep(Math.max(0, next - clock.now()), signal).catch(() => undefined)
-            }
-          })()
-          try {
-            await untilAbortOrClosed(signal, lc.closed)
-          } finally {
-            await running
+        loop: (signal) => whileLinked(signal, lc.closed, async (alive) => {
+          // Spread the first queries over one interval so VUs do not ask in lockstep.
+          await clock.sleep(ctx.random() * intervalMs, signal).catch(() => undefined)
+          while (alive()) {
+            const next = clock.now() + intervalMs
+            await round()
+            await clock.sleep(Math.max(0, next - clock.now()), signal).catch(() => undefined)
           }
-        },
+        }),
         // Open model: measured from the intended start, so a late start counts (coordinated omission).
         iterate: (intendedMs) => round(intendedMs),
         close: () => lc.close(),

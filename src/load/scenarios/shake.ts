@@ -2,7 +2,7 @@ import {NearbyClient} from '../../client/nearby-client.js'
 import type {VirtualUser, VuFactory} from '../executors/virtual-user.js'
 import {createAvatarCache} from './avatars.js'
 import {type ScenarioContext, errorCode} from './context.js'
-import {heartbeatOption, untilAbortOrClosed} from './heartbeat.js'
+import {heartbeatOption, whileLinked} from './heartbeat.js'
 import {randomSpot} from './nearby.js'
 import {startLoadClient, usernameFor} from './protocol-client.js'
 
@@ -42,25 +42,16 @@ export function shakeFactory(ctx: ScenarioContext): VuFactory {
       }
 
       const vu: VirtualUser = {
-        async loop(signal) {
-          let dead = false
-          void lc.closed.then(() => (dead = true))
-          const running = (async () => {
-            while (!signal.aborted && !dead) {
-              // The next slot on the shared grid of shake times, then this VU's own lateness.
-              const since = clock.now() - ctx.startedAt
-              const slot = ctx.startedAt + Math.ceil(since / intervalMs) * intervalMs
-              await clock.sleep(slot - clock.now() + ctx.random() * jitterMs, signal).catch(() => undefined)
-              if (signal.aborted || dead) break
-              await shakeOnce()
-            }
-          })()
-          try {
-            await untilAbortOrClosed(signal, lc.closed)
-          } finally {
-            await running
+        loop: (signal) => whileLinked(signal, lc.closed, async (alive) => {
+          while (alive()) {
+            // The next slot on the shared grid of shake times, then this VU's own lateness.
+            const since = clock.now() - ctx.startedAt
+            const slot = ctx.startedAt + Math.ceil(since / intervalMs) * intervalMs
+            await clock.sleep(slot - clock.now() + ctx.random() * jitterMs, signal).catch(() => undefined)
+            if (!alive()) break
+            await shakeOnce()
           }
-        },
+        }),
         // Open model: measured from the intended start, so a late start counts (coordinated omission).
         iterate: (intendedMs) => shakeOnce(intendedMs),
         close: () => lc.close(),
