@@ -18,7 +18,7 @@ import {createInterface} from 'node:readline'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
 import WebSocket from 'ws'
-import {LatencyHistogram} from '../dist/src/load/metrics/histogram.js'
+import {LatencyHistogram} from '../dist/src/common/histogram.js'
 import {parseArgs, processInfo, processTree, round, runImhLoad} from './lib/proc.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')

@@ -1,87 +1,45 @@
-import {DEFAULT_MAX_BODY_BYTES, ImhError, MAX_SYNC_PAGE, QR_DEFAULT_HOLD_MS, QR_DEFAULT_TTL_SECONDS, SPEC_DEFAULT_LIMITS} from '../src/protocol/index.js'
-import type {AnnouncedLimits} from '../src/protocol/index.js'
+import {
+  ANNOUNCED_LIMIT_SPECS, type AnnouncedLimits, ImhError, type LimitKeys, type LimitSpec, QR_DEFAULT_HOLD_MS, QR_DEFAULT_TTL_SECONDS, SPEC_DEFAULT_LIMITS,
+  defineLimits, limitDefaults,
+} from '../src/protocol/index.js'
 
-/** Tunables of the reference server; every one is bounded so a typo cannot exhaust the machine. */
-export interface ServerLimits extends AnnouncedLimits {
-  /** Frames queued on one connection before the server stops reading from it. */
-  maxQueuedFrames: number
-  /** Bytes of frames queued on one connection before the server stops reading from it. */
-  maxQueuedBytes: number
-  /** Bytes waiting to be sent to one client before it is closed as a slow consumer. */
-  maxBufferedBytes: number
-  /** How many recent clientMsgIds per sender are remembered for de-duplication. */
-  dedupWindow: number
-  /** Seconds clients may keep the scheduler's answer. */
-  schedulerTtlSeconds: number
-  /** Lifetime of a QR login uuid, seconds (PROTOCOL.md §10.1). */
-  qrTtlSeconds: number
-  /** How long a QR check poll is held before it answers 408, ms (§10.3). */
-  qrHoldMs: number
-  /** QR logins alive at once; /qr/new is refused beyond it so a flood cannot exhaust memory. */
-  qrMaxLogins: number
-  /** How long a call rings before it ends with reason 'timeout', ms (PROTOCOL.md §11.2). */
-  talkRingTimeoutMs: number
-  /** UDP ports of the relay group answering STUN Binding requests (PROTOCOL.md §11.1). */
-  stunPorts: number
-  /** Relay datagrams per second one role of one call may send (token bucket refill, PROTOCOL.md §11.3). */
-  relayRatePps: number
-  /** Token bucket size of that limit: datagrams a role may send at once. */
-  relayBurst: number
-  /** Size of the "game download" object of the media group, bytes (PROTOCOL.md §16). */
-  downloadBytes: number
-}
+/**
+ * Tunables of the reference server beyond what it announces; every one is bounded so a typo
+ * cannot exhaust the machine.
+ */
+export const SERVER_LIMIT_SPECS = defineLimits([
+  {key: 'maxQueuedFrames', default: 4096, min: 16, max: 1_000_000, unit: 'count', section: '5.6', description: 'frames queued on one connection before the server stops reading from it'},
+  {key: 'maxQueuedBytes', default: 4 * 1024 * 1024, min: 64 * 1024, max: 1024 * 1024 * 1024, unit: 'bytes', section: '5.6', description: 'bytes of frames queued on one connection before the server stops reading from it'},
+  {key: 'maxBufferedBytes', default: 8 * 1024 * 1024, min: 64 * 1024, max: 1024 * 1024 * 1024, unit: 'bytes', section: '5.6', description: 'bytes waiting to be sent to one client before it is closed as a slow consumer'},
+  {key: 'dedupWindow', default: 10_000, min: 1, max: 10_000_000, unit: 'count', section: '6.2', description: 'recent clientMsgIds per sender remembered for de-duplication'},
+  {key: 'schedulerTtlSeconds', default: 300, min: 1, max: 86_400, unit: 's', section: '2.3', description: "seconds clients may keep the scheduler's answer"},
+  {key: 'qrTtlSeconds', default: QR_DEFAULT_TTL_SECONDS, min: 1, max: 86_400, unit: 's', section: '10.1', description: 'seconds a QR login code stays valid', flag: 'qr-ttl', conformValue: 3},
+  {key: 'qrHoldMs', default: QR_DEFAULT_HOLD_MS, min: 100, max: 120_000, unit: 'ms', section: '10.3', description: 'ms a QR check poll is held before it answers 408', flag: 'qr-hold', conformValue: 1000},
+  {key: 'qrMaxLogins', default: 100_000, min: 1, max: 10_000_000, unit: 'count', section: '10.2', description: 'QR logins alive at once; /qr/new is refused beyond it'},
+  {key: 'talkRingTimeoutMs', default: 30_000, min: 100, max: 300_000, unit: 'ms', section: '11.2', description: 'ms a call rings before it ends with reason "timeout"', flag: 'ring-timeout', conformValue: 1000},
+  {key: 'stunPorts', default: 4, min: 1, max: 16, unit: 'ports', section: '11.1', description: 'UDP ports of the relay group answering STUN Binding requests', flag: 'stun-ports'},
+  {key: 'relayRatePps', default: 200, min: 1, max: 100_000, unit: 'datagrams/s', section: '11.3', description: 'relay datagrams per second one role of one call may send (token bucket refill)', flag: 'relay-rate-pps'},
+  {key: 'relayBurst', default: 50, min: 1, max: 100_000, unit: 'datagrams', section: '11.3', description: 'relay token bucket size: datagrams one role of one call may send at once', flag: 'relay-burst'},
+  {key: 'downloadBytes', default: 32 * 1024 * 1024, min: 1, max: 1024 * 1024 * 1024, unit: 'bytes', section: '16.6', description: "size of the media group's game download object, bytes", flag: 'download-size', conformValue: 1024 * 1024},
+] as const)
 
-export const DEFAULT_LIMITS: ServerLimits = {
-  ...SPEC_DEFAULT_LIMITS,
-  maxQueuedFrames: 4096,
-  maxQueuedBytes: 4 * 1024 * 1024,
-  maxBufferedBytes: 8 * 1024 * 1024,
-  dedupWindow: 10_000,
-  schedulerTtlSeconds: 300,
-  qrTtlSeconds: QR_DEFAULT_TTL_SECONDS,
-  qrHoldMs: QR_DEFAULT_HOLD_MS,
-  qrMaxLogins: 100_000,
-  talkRingTimeoutMs: 30_000,
-  stunPorts: 4,
-  relayRatePps: 200,
-  relayBurst: 50,
-  downloadBytes: 32 * 1024 * 1024,
-}
+/** Every limit of the reference server: what it announces and its own tunables. */
+export const ALL_LIMIT_SPECS: readonly LimitSpec[] = [...ANNOUNCED_LIMIT_SPECS, ...SERVER_LIMIT_SPECS]
 
-const RANGES: Record<keyof ServerLimits, [number, number]> = {
-  handshakeTimeoutMs: [50, 600_000],
-  idleTimeoutMs: [100, 3_600_000],
-  heartbeatIntervalMs: [50, 3_600_000],
-  maxBodyBytes: [1024, DEFAULT_MAX_BODY_BYTES],
-  shortMaxBodyBytes: [1024, 16 * 1024 * 1024],
-  syncPageDefault: [1, MAX_SYNC_PAGE],
-  syncPageMax: [1, MAX_SYNC_PAGE],
-  maxQueuedFrames: [16, 1_000_000],
-  maxQueuedBytes: [64 * 1024, 1024 * 1024 * 1024],
-  maxBufferedBytes: [64 * 1024, 1024 * 1024 * 1024],
-  dedupWindow: [1, 10_000_000],
-  schedulerTtlSeconds: [1, 86_400],
-  qrTtlSeconds: [1, 86_400],
-  qrHoldMs: [100, 120_000],
-  qrMaxLogins: [1, 10_000_000],
-  talkRingTimeoutMs: [100, 300_000],
-  stunPorts: [1, 16],
-  relayRatePps: [1, 100_000],
-  relayBurst: [1, 100_000],
-  positionTtlMs: [100, 86_400_000],
-  shakeWindowMs: [100, 60_000],
-  mediaMaxUploadBytes: [1024, 64 * 1024 * 1024],
-  downloadBytes: [1, 1024 * 1024 * 1024],
-}
+export type ServerLimits = AnnouncedLimits & Record<LimitKeys<typeof SERVER_LIMIT_SPECS>, number>
+
+export const DEFAULT_LIMITS: ServerLimits = {...SPEC_DEFAULT_LIMITS, ...limitDefaults(SERVER_LIMIT_SPECS)}
+
+const SPECS = new Map(ALL_LIMIT_SPECS.map((s) => [s.key, s]))
 
 /** Merges user limits over the defaults, naming the option in any error. */
 export function resolveLimits(partial: Partial<ServerLimits> = {}): ServerLimits {
   const limits = {...DEFAULT_LIMITS}
   for (const [key, value] of Object.entries(partial)) {
     if (value === undefined) continue
-    const range = RANGES[key as keyof ServerLimits]
-    if (!range) throw new ImhError('IMH_ERR_INVALID_OPTION', `unknown server limit "${key}"; known: ${Object.keys(RANGES).join(', ')}`)
-    const [min, max] = range
+    const spec = SPECS.get(key)
+    if (!spec) throw new ImhError('IMH_ERR_INVALID_OPTION', `unknown server limit "${key}"; known: ${[...SPECS.keys()].join(', ')}`)
+    const {min, max} = spec
     if (!Number.isInteger(value) || value < min || value > max) {
       throw new ImhError('IMH_ERR_INVALID_OPTION', `option ${key} must be an integer from ${min} to ${max}, got ${value}`, {option: key})
     }
@@ -94,16 +52,5 @@ export function resolveLimits(partial: Partial<ServerLimits> = {}): ServerLimits
 }
 
 export function announcedLimits(l: ServerLimits): AnnouncedLimits {
-  return {
-    handshakeTimeoutMs: l.handshakeTimeoutMs,
-    idleTimeoutMs: l.idleTimeoutMs,
-    heartbeatIntervalMs: l.heartbeatIntervalMs,
-    maxBodyBytes: l.maxBodyBytes,
-    shortMaxBodyBytes: l.shortMaxBodyBytes,
-    syncPageDefault: l.syncPageDefault,
-    syncPageMax: l.syncPageMax,
-    positionTtlMs: l.positionTtlMs,
-    shakeWindowMs: l.shakeWindowMs,
-    mediaMaxUploadBytes: l.mediaMaxUploadBytes,
-  }
+  return Object.fromEntries(ANNOUNCED_LIMIT_SPECS.map((spec) => [spec.key, l[spec.key]])) as AnnouncedLimits
 }

@@ -6,7 +6,7 @@ import {
   ImhError, QR_PATHS, QR_UUID_PATTERN, type QrCheckReply, type QrNewReply, type QrScanReply, type QrSessionReply, type QrTicketReply,
   checkShape, isImhError, isValidCallback, qrTextFor, uuidFromQrText,
 } from '../src/protocol/index.js'
-import {packageRoot} from '../src/load/package-root.js'
+import {packageRoot} from '../src/common/package-root.js'
 import type {ServerLimits} from './config.js'
 import {type TlsOptions, createJsonServer, readJsonBody, sendJson} from './http-util.js'
 import {QrLogins, type QrView} from './qr-state.js'

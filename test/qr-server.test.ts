@@ -5,7 +5,7 @@ import {PNG} from 'pngjs'
 import {request} from 'undici'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {QR_PATHS, SHORT_ROUTES, type QrNewReply, isImhError} from '../src/protocol/index.js'
-import {packageRoot} from '../src/load/package-root.js'
+import {packageRoot} from '../src/common/package-root.js'
 import {type ReferenceServer, startReferenceServer} from '../reference-server/index.js'
 import {until} from './support/until.js'
 

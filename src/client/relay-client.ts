@@ -1,6 +1,5 @@
 import type {RemoteInfo, Socket} from 'node:dgram'
-import {LatencyHistogram} from '../load/metrics/histogram.js'
-import type {MetricSummary} from '../load/types.js'
+import {LatencyHistogram, type MetricSummary} from '../common/histogram.js'
 import {
   ImhError, RELAY_MAX_PAYLOAD_BYTES, RELAY_TOKEN_PATTERN, type DecodedRelayDatagram, type RelayRole, decodeRelay, encodeRelay, isRelayDatagram,
   unmapIPv4,

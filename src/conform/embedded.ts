@@ -1,3 +1,4 @@
+import {ALL_LIMIT_SPECS} from '../../reference-server/config.js'
 import {type ReferenceServer, type ReferenceServerOptions, type ServerLimits, startReferenceServer} from '../../reference-server/index.js'
 
 /**
@@ -5,18 +6,9 @@ import {type ReferenceServer, type ReferenceServerOptions, type ServerLimits, st
  * seconds. The server announces them (PROTOCOL.md §2.3; the qr group's with every new login,
  * §10.2), so the cases read them from there.
  */
-export const CONFORM_LIMITS: Partial<ServerLimits> = {
-  handshakeTimeoutMs: 1000,
-  idleTimeoutMs: 1500,
-  heartbeatIntervalMs: 500,
-  syncPageDefault: 100,
-  qrHoldMs: 1000,
-  qrTtlSeconds: 3,
-  talkRingTimeoutMs: 1000,
-  positionTtlMs: 2000,
-  shakeWindowMs: 500,
-  downloadBytes: 1024 * 1024,
-}
+export const CONFORM_LIMITS: Partial<ServerLimits> = Object.fromEntries(
+  ALL_LIMIT_SPECS.filter((s) => s.conformValue !== undefined).map((s) => [s.key, s.conformValue]),
+)
 
 export function startEmbeddedTarget(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {
   return startReferenceServer({...options, limits: {...CONFORM_LIMITS, ...options.limits}})

@@ -1,5 +1,5 @@
 import {arch, cpus, hostname, platform, release, totalmem} from 'node:os'
-import {packageVersion} from './package-root.js'
+import {packageVersion} from '../common/package-root.js'
 import type {Profile, ProfileOverrides, RunMeta} from './types.js'
 
 export function runMeta(o: {profile: Profile; target: string; embeddedServer: boolean; workers: number; overrides: ProfileOverrides; startedAt: Date}): RunMeta {

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {LatencyHistogram} from './metrics/histogram.js'
+import {LatencyHistogram} from '../common/histogram.js'
 import {TimeSeries} from './time-series.js'
 import type {DecodedDelta} from './metrics/registry.js'
 

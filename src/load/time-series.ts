@@ -1,4 +1,4 @@
-import {LatencyHistogram} from './metrics/histogram.js'
+import {LatencyHistogram} from '../common/histogram.js'
 import type {DecodedDelta} from './metrics/registry.js'
 import type {TickSample} from './types.js'
 

@@ -161,16 +161,8 @@ export interface ProfileOverrides {
 }
 
 /** Summary of one latency metric, all in milliseconds. */
-export interface MetricSummary {
-  count: number
-  min: number
-  avg: number
-  p50: number
-  p90: number
-  p99: number
-  p999: number
-  max: number
-}
+import type {MetricSummary} from '../common/histogram.js'
+export type {MetricSummary}
 
 /**
  * What a worker ships per tick: histograms encoded (hdr-histogram-js compressed base64) and

@@ -1,6 +1,6 @@
 import {fork} from 'node:child_process'
 import {EventEmitter} from 'node:events'
-import {compiledModule} from './package-root.js'
+import {compiledModule} from '../common/package-root.js'
 import {LoadWorker} from './worker.js'
 import type {FromWorker, ToWorker} from './worker-protocol.js'
 

@@ -1,4 +1,4 @@
-export {LatencyHistogram} from './histogram.js'
+export {LatencyHistogram} from '../../common/histogram.js'
 export {ALWAYS_REPORTED_COUNTERS, METRICS, metricDefinition, metricKind, type MetricDefinition, type MetricKind, type MetricUnit} from './catalogue.js'
 export {MetricsAggregate, MetricsRecorder} from './registry.js'
 export {

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {LatencyHistogram} from './histogram.js'
+import {LatencyHistogram} from '../../common/histogram.js'
 import {decodeDelta, MetricsAggregate, MetricsRecorder} from './registry.js'
 
 describe('MetricsRecorder', () => {

@@ -1,6 +1,6 @@
 import type {MetricSummary, MetricsDelta} from '../types.js'
 import {ALWAYS_REPORTED_COUNTERS} from './catalogue.js'
-import {LatencyHistogram} from './histogram.js'
+import {LatencyHistogram} from '../../common/histogram.js'
 
 function bump(target: Map<string, number>, key: string, n: number): void {
   target.set(key, (target.get(key) ?? 0) + n)

@@ -6,7 +6,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import type {RunResult} from '../types.js'
 import {RESULTS_SCHEMA, toResultsJson, writeResultsJson} from './results-json.js'
 
-// The layout workers use (src/load/metrics/histogram.ts): microseconds, 1 µs to 1 h, 3 digits.
+// The layout workers use (src/common/histogram.ts): microseconds, 1 µs to 1 h, 3 digits.
 const LAYOUT = {lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, bitBucketSize: 32, useWebAssembly: false} as const
 
 function histogram(valuesUs: number[]): string {

@@ -8,7 +8,7 @@ import type {Profile, RunOptions, ThresholdExpression, ThresholdSpec} from '../t
 import {durationField} from './duration.js'
 import {MapReader, bool, check, didYouMean, integer, invalid, join as joinField, show, text} from './fields.js'
 import {parseScenario} from './parse-scenario.js'
-import {packageRoot} from '../package-root.js'
+import {packageRoot} from '../../common/package-root.js'
 
 /** Where the built-in profiles live: `profiles/` at the root of the imharness package. */
 export const BUILTIN_PROFILES_DIR: string = join(packageRoot(), 'profiles')

@@ -1,5 +1,16 @@
 import * as hdr from 'hdr-histogram-js'
-import type {MetricSummary} from '../types.js'
+
+/** Percentiles and extremes of one histogram, in the unit it was recorded in. */
+export interface MetricSummary {
+  count: number
+  min: number
+  avg: number
+  p50: number
+  p90: number
+  p99: number
+  p999: number
+  max: number
+}
 
 const LOWEST_US = 1
 /** One hour: anything slower is clamped, since a sample that late is a failure anyway. */

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {seededRandom} from '../random.js'
+import {seededRandom} from './random.js'
 import {LatencyHistogram} from './histogram.js'
 
 const prng = seededRandom
