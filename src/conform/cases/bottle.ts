@@ -164,4 +164,9 @@ const cases: readonly CaseDefinition[] = [
 ]
 
 /** Drift bottle (PROTOCOL.md §14). */
-export const bottleCaseModule = defineCaseModule({flow: 'bottle', title: 'Drift bottle: throw, pick once, reply', sections: ['14'], cases})
+export const bottleCaseModule = defineCaseModule({
+  flow: 'bottle',
+  title: 'Drift bottle: throw, pick once, reply',
+  sections: ['14'],
+  cases,
+})

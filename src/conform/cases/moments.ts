@@ -192,4 +192,9 @@ const cases: readonly CaseDefinition[] = [
 ]
 
 /** Friends and moments (PROTOCOL.md §15). */
-export const momentsCaseModule = defineCaseModule({flow: 'moments', title: 'Friends and moments: timelines, likes and comments, notices', sections: ['15'], cases})
+export const momentsCaseModule = defineCaseModule({
+  flow: 'moments',
+  title: 'Friends and moments: timelines, likes and comments, notices',
+  sections: ['15'],
+  cases,
+})

@@ -160,4 +160,9 @@ const cases: readonly CaseDefinition[] = [
 ]
 
 /** Nearby people (PROTOCOL.md §12). */
-export const nearbyCaseModule = defineCaseModule({flow: 'nearby', title: 'Nearby people: position reports, nearest first, expiry', sections: ['12'], cases})
+export const nearbyCaseModule = defineCaseModule({
+  flow: 'nearby',
+  title: 'Nearby people: position reports, nearest first, expiry',
+  sections: ['12'],
+  cases,
+})

@@ -136,4 +136,9 @@ const cases: readonly CaseDefinition[] = [
 ]
 
 /** Shake (PROTOCOL.md §13). */
-export const shakeCaseModule = defineCaseModule({flow: 'shake', title: 'Shake: pairing within a window, nearest first', sections: ['13'], cases})
+export const shakeCaseModule = defineCaseModule({
+  flow: 'shake',
+  title: 'Shake: pairing within a window, nearest first',
+  sections: ['13'],
+  cases,
+})

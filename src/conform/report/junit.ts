@@ -18,13 +18,13 @@ function tally(counts: VerdictCounts, total: number, strict: boolean): string {
 
 function testcase(c: CaseResult, strict: boolean): string[] {
   const group = c.id.split('.')[0] ?? c.id
-  const lines = [`      <testcase classname="${esc(group)}" name="${esc(c.id)} [${c.level} §${c.section}]" time="${seconds(c.durationMs)}">`]
+  const lines = [`    <testcase classname="${esc(group)}" name="${esc(c.id)} [${c.level} §${c.section}]" time="${seconds(c.durationMs)}">`]
   const detail = esc(`${c.requirement}\n${c.message}${c.trace ? `\n\ntrace:\n${c.trace.map((t) => JSON.stringify(t)).join('\n')}` : ''}`)
-  if (c.verdict === 'fail' || (c.verdict === 'non-strict' && strict)) lines.push(`        <failure message="${esc(c.message)}" type="${c.level}">${detail}</failure>`)
-  else if (c.verdict === 'error') lines.push(`        <error message="${esc(c.message.split('\n')[0] ?? '')}">${detail}</error>`)
-  else if (c.verdict === 'not-applicable') lines.push(`        <skipped message="${esc(c.message)}"/>`)
-  else if (c.message) lines.push(`        <system-out>${esc(`${c.verdict}: ${c.message}`)}</system-out>`)
-  lines.push('      </testcase>')
+  if (c.verdict === 'fail' || (c.verdict === 'non-strict' && strict)) lines.push(`      <failure message="${esc(c.message)}" type="${c.level}">${detail}</failure>`)
+  else if (c.verdict === 'error') lines.push(`      <error message="${esc(c.message.split('\n')[0] ?? '')}">${detail}</error>`)
+  else if (c.verdict === 'not-applicable') lines.push(`      <skipped message="${esc(c.message)}"/>`)
+  else if (c.message) lines.push(`      <system-out>${esc(`${c.verdict}: ${c.message}`)}</system-out>`)
+  lines.push('    </testcase>')
   return lines
 }
 
