@@ -2,14 +2,16 @@ import {readFile, writeFile} from 'node:fs/promises'
 import {Command, Errors, Flags} from '@oclif/core'
 import {Agent} from 'undici'
 import {fetchSchedulerAnswer} from '../src/client/resolve.js'
+import {EXIT} from '../src/common/exit-codes.js'
 import {ALL_CASES, ConformanceRunner, formatCaseTable, formatJunit, formatReport, selectCases, startEmbeddedTarget} from '../src/conform/index.js'
+import {CASE_FLOWS, filterCases} from '../src/conform/index.js'
 import {type ConformanceCase} from '../src/conform/types.js'
 import {SCHEDULER_PATH, isImhError} from '../src/protocol/index.js'
 
 const timeoutFactor = Flags.custom<number>({
   parse: async (input) => {
     const n = Number(input)
-    if (!Number.isFinite(n) || n < 0.1 || n > 100) throw new Errors.CLIError(`--timeout-factor must be a number from 0.1 to 100, got "${input}"`, {exit: 2})
+    if (!Number.isFinite(n) || n < 0.1 || n > 100) throw new Errors.CLIError(`--timeout-factor must be a number from 0.1 to 100, got "${input}"`, {exit: EXIT.USAGE})
     return n
   },
 })
@@ -18,12 +20,13 @@ export default class Conform extends Command {
   static override summary = 'Check a server against PROTOCOL.md: every case cites the section it checks.'
   static override description = `Without --target it starts the embedded reference server (with short time-outs) and checks that.
 Verdicts: pass, non-strict (a SHOULD broken), fail (a MUST broken), info, not-applicable, error (harness fault).
-Exit codes: 0 no MUST case failed; 1 a MUST case failed or the harness faulted (or a SHOULD under --strict); 2 usage or configuration error.`
+Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed or the harness faulted (or a SHOULD under --strict); ${EXIT.USAGE} usage or configuration error.`
 
   static override examples = [
     '<%= config.bin %> conform',
     '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --junit conform.xml',
     "<%= config.bin %> conform --case 'sync.*' --exclude sync.latency --json",
+    '<%= config.bin %> conform --flow qr --flow media',
     '<%= config.bin %> conform --list',
   ]
 
@@ -31,8 +34,10 @@ Exit codes: 0 no MUST case failed; 1 a MUST case failed or the harness faulted (
     target: Flags.url({description: "the target's scheduler URL (GET /dns); default: start the embedded reference server"}),
     case: Flags.string({description: 'run only cases whose id matches this glob (repeatable)', multiple: true}),
     exclude: Flags.string({description: 'skip cases whose id matches this glob (repeatable)', multiple: true}),
-    list: Flags.boolean({description: 'list the cases (id, section, level, requirement) and exit'}),
-    markdown: Flags.boolean({description: 'with --list: print the list as a Markdown table', dependsOn: ['list']}),
+    flow: Flags.string({description: 'run only the cases of this flow (repeatable)', multiple: true, options: [...CASE_FLOWS]}),
+    section: Flags.string({description: 'run only the cases citing this PROTOCOL.md section, e.g. 6 or 10.2 (repeatable)', multiple: true}),
+    list: Flags.boolean({description: 'list the cases (id, flow, section, level, requirement) and exit'}),
+    markdown: Flags.boolean({description: 'with --list: print the list as Markdown tables, one per flow', dependsOn: ['list']}),
     json: Flags.boolean({description: 'print the whole run as JSON on stdout instead of the text report'}),
     junit: Flags.string({description: 'also write a JUnit XML report to this file'}),
     strict: Flags.boolean({description: 'count non-strict verdicts (broken SHOULDs) as failures'}),
@@ -46,12 +51,12 @@ Exit codes: 0 no MUST case failed; 1 a MUST case failed or the harness faulted (
     const {flags} = await this.parse(Conform)
     let cases: ConformanceCase[]
     try {
-      cases = selectCases(ALL_CASES, flags.case ?? [], flags.exclude ?? [])
+      cases = selectCases(filterCases(ALL_CASES, {flows: flags.flow, sections: flags.section}), flags.case ?? [], flags.exclude ?? [])
     } catch (err) {
-      this.error((err as Error).message, {exit: 2})
+      this.error((err as Error).message, {exit: EXIT.USAGE})
     }
     if (flags.list) return this.list(cases, flags.json, flags.markdown)
-    if (cases.length === 0) this.error('no case left to run after --case/--exclude', {exit: 2})
+    if (cases.length === 0) this.error('no case left to run after --flow/--section/--case/--exclude', {exit: EXIT.USAGE})
 
     const ca = flags.ca ? await readFile(flags.ca) : undefined
     const rejectUnauthorized = !flags.insecure
@@ -75,9 +80,9 @@ Exit codes: 0 no MUST case failed; 1 a MUST case failed or the harness faulted (
       if (flags.junit) await writeFile(flags.junit, formatJunit(report))
       if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
       else this.log(formatReport(report, process.stdout.isTTY && !process.env.NO_COLOR))
-      if (!report.summary.ok) this.exit(1)
+      if (!report.summary.ok) this.exit(EXIT.FAILED)
     } catch (err) {
-      if (isImhError(err, 'IMH_ERR_INVALID_OPTION')) this.error(err.message, {exit: 2})
+      if (isImhError(err, 'IMH_ERR_INVALID_OPTION')) this.error(err.message, {exit: EXIT.USAGE})
       throw err
     } finally {
       await embedded?.close()
@@ -85,13 +90,13 @@ Exit codes: 0 no MUST case failed; 1 a MUST case failed or the harness faulted (
     }
   }
 
-  /** A target that does not answer at all is a setup problem, not 81 failed cases. */
+  /** A target that does not answer at all is a setup problem, not a run of failed cases. */
   private async checkReachable(scheduler: string, factor: number, dispatcher: Agent | undefined): Promise<void> {
     try {
       await fetchSchedulerAnswer(scheduler, {timeoutMs: 2000 * factor, dispatcher})
     } catch (err) {
       if (isImhError(err, 'IMH_ERR_CONNECT_FAILED') || isImhError(err, 'IMH_ERR_TIMEOUT')) {
-        this.error(`cannot reach the target's scheduler: ${err.message}`, {exit: 1})
+        this.error(`cannot reach the target's scheduler: ${err.message}`, {exit: EXIT.FAILED})
       }
       // It answers, but off-spec: the scheduler cases will say how.
     }
@@ -103,7 +108,7 @@ Exit codes: 0 no MUST case failed; 1 a MUST case failed or the harness faulted (
       return
     }
     if (json) {
-      process.stdout.write(`${JSON.stringify(cases.map(({id, section, level, requirement}) => ({id, section, level, requirement})), null, 2)}\n`)
+      process.stdout.write(`${JSON.stringify(cases.map(({id, flow, section, level, requirement}) => ({id, flow, section, level, requirement})), null, 2)}\n`)
       return
     }
     for (const c of cases) this.log(`${c.id.padEnd(36)} §${c.section.padEnd(5)} ${c.level.padEnd(6)} ${c.requirement}`)

@@ -1,11 +1,12 @@
 import {describe, expect, it} from 'vitest'
 import {ImhError} from '../protocol/index.js'
 import {CaseFailure, NotApplicable} from './failures.js'
-import {countVerdicts, runOk, verdictFor} from './runner.js'
-import {selectCases} from './select.js'
+import {runOk, verdictFor} from './runner.js'
+import {filterCases, selectCases} from './select.js'
+import {countVerdicts} from './verdicts.js'
 import type {ConformanceCase, Level} from './types.js'
 
-const mk = (id: string, level: Level = 'MUST'): ConformanceCase => ({id, section: '1', level, requirement: 'r', run: async () => {}})
+const mk = (id: string, level: Level = 'MUST', flow = id.split('.')[0]!, section = '1'): ConformanceCase => ({id, flow, section, level, requirement: 'r', run: async () => {}})
 
 describe('verdictFor', () => {
   it.each([
@@ -47,5 +48,19 @@ describe('selectCases', () => {
   })
   it('refuses an include glob that matches nothing', () => {
     expect(() => selectCases(all, ['qr.*'])).toThrow(/--case "qr\.\*" matches no case/)
+  })
+})
+
+describe('filterCases', () => {
+  const all = [mk('scheduler.ttl', 'MUST', 'core', '2.2'), mk('sync.ack', 'MUST', 'core', '6.2'), mk('qr.new', 'MUST', 'qr', '10.1'), mk('qr.poll', 'MUST', 'qr', '10.2')]
+  it('keeps the cases of the given flows and sections, in suite order', () => {
+    expect(filterCases(all, {}).length).toBe(4)
+    expect(filterCases(all, {flows: ['qr']}).map((c) => c.id)).toEqual(['qr.new', 'qr.poll'])
+    expect(filterCases(all, {sections: ['6', '10.2']}).map((c) => c.id)).toEqual(['sync.ack', 'qr.poll'])
+    expect(filterCases(all, {flows: ['core'], sections: ['10']})).toEqual([])
+  })
+  it('refuses a flow or a section that no case has, naming the option', () => {
+    expect(() => filterCases(all, {flows: ['shop']})).toThrow(/--flow "shop" has no case; the flows are core, qr/)
+    expect(() => filterCases(all, {sections: ['1']})).toThrow(/--section "1" has no case/)
   })
 })

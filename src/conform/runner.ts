@@ -5,7 +5,8 @@ import {fetchSchedulerAnswer} from '../client/resolve.js'
 import {PROTOCOL_VERSION, isImhError} from '../protocol/index.js'
 import {CaseContext, type Target} from './context.js'
 import {CaseFailure, NotApplicable} from './failures.js'
-import {type CaseResult, type ConformanceCase, type ConformanceReport, VERDICTS, type Verdict, type VerdictCounts} from './types.js'
+import {type CaseResult, type ConformanceCase, type ConformanceReport, type Verdict, type VerdictCounts} from './types.js'
+import {countVerdicts} from './verdicts.js'
 
 export interface RunOptions {
   scheduler: string
@@ -42,12 +43,6 @@ export function verdictFor(c: ConformanceCase, outcome: {ok: true; info?: string
     return {verdict: c.level === 'MUST' ? 'fail' : 'non-strict', message}
   }
   return {verdict: 'error', message: `harness fault: ${(err as Error)?.stack ?? String(err)}`}
-}
-
-export function countVerdicts(results: CaseResult[]): VerdictCounts {
-  const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as VerdictCounts
-  for (const r of results) counts[r.verdict]++
-  return counts
 }
 
 /** The run passes when no MUST case failed and the harness did not fault; --strict adds SHOULDs. */
@@ -110,7 +105,7 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
       await ctx.cleanup()
     }
     const {verdict, message} = verdictFor(c, outcome)
-    const result: CaseResult = {id: c.id, section: c.section, level: c.level, requirement: c.requirement, verdict, durationMs: Math.round(performance.now() - t0), message}
+    const result: CaseResult = {id: c.id, flow: c.flow, section: c.section, level: c.level, requirement: c.requirement, verdict, durationMs: Math.round(performance.now() - t0), message}
     if (verdict === 'fail' || verdict === 'non-strict' || verdict === 'error') result.trace = ctx.trace.entries
     this.emit('case-end', result)
     return result

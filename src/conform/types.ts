@@ -1,13 +1,15 @@
 import type {TraceEntry} from '../client/trace.js'
 import type {CaseContext} from './context.js'
 
-/** How much a requirement weighs (PROTOCOL.md §8). */
-export type Level = 'MUST' | 'SHOULD' | 'INFO'
+/** How much a requirement weighs (PROTOCOL.md §8), strongest first. */
+export const LEVELS = ['MUST', 'SHOULD', 'INFO'] as const
+export type Level = (typeof LEVELS)[number]
 
 export const VERDICTS = ['pass', 'non-strict', 'fail', 'info', 'not-applicable', 'error'] as const
 export type Verdict = (typeof VERDICTS)[number]
 
-export interface ConformanceCase {
+/** One case as its flow's module declares it; `defineCaseModule` adds the flow. */
+export interface CaseDefinition {
   /** Stable `group.name`; never a list position. */
   id: string
   /** PROTOCOL.md section checked, e.g. "6.4". */
@@ -19,8 +21,15 @@ export interface ConformanceCase {
   run(ctx: CaseContext): Promise<void | string>
 }
 
+/** A case of the catalogue: its definition and the flow whose module declares it. */
+export interface ConformanceCase extends CaseDefinition {
+  /** The flow id (`core`, `qr`, `talk` …), the same in every layer. */
+  flow: string
+}
+
 export interface CaseResult {
   id: string
+  flow: string
   section: string
   level: Level
   requirement: string

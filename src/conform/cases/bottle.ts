@@ -1,12 +1,13 @@
 import {randomUUID} from 'node:crypto'
 import {CMD, MAX_BOTTLE_CONTENT_BYTES} from '../../protocol/index.js'
+import {defineCaseModule} from '../case-module.js'
 import {waitFor} from '../context.js'
 import {check, checkAlive, checkEqual, checkRejects} from '../expect.js'
 import {CaseFailure, NotApplicable} from '../failures.js'
-import type {ConformanceCase} from '../types.js'
+import type {CaseDefinition} from '../types.js'
 import {DRAIN_BOUND, drainAfter, expectBadBody, expectUnknown, must, party, throwAndFind, throwOne, unique} from './bottle-util.js'
 
-export const bottleCases: readonly ConformanceCase[] = [
+const cases: readonly CaseDefinition[] = [
   {
     id: 'bottle.throw-pick',
     section: '14.2',
@@ -161,3 +162,11 @@ export const bottleCases: readonly ConformanceCase[] = [
     },
   },
 ]
+
+/** Drift bottle (PROTOCOL.md §14). */
+export const bottleCaseModule = defineCaseModule({
+  flow: 'bottle',
+  title: 'Drift bottle: throw, pick once, reply',
+  sections: ['14'],
+  cases,
+})

@@ -3,7 +3,7 @@ import {CMD, ERRORS, type ErrorCode, HEAD_LEN, PROTOCOL_VERSION, type ChatMessag
 import {type CaseContext, waitFor} from '../context.js'
 import {check, checkAlive, checkEqual, checkErrorBody} from '../expect.js'
 import {CaseFailure} from '../failures.js'
-import type {ConformanceCase} from '../types.js'
+import type {CaseDefinition} from '../types.js'
 import {FrameLog, describeFrame, expectNoopEcho, sendExpectingError} from './util.js'
 
 interface Header {
@@ -77,7 +77,7 @@ async function expectStillOpen(ctx: CaseContext, link: LongLink, rec: FrameLog, 
   await checkAlive(link, ctx.ms(5000), `${what} (a non-fatal error)`)
 }
 
-export const framingCases: ConformanceCase[] = [
+export const framingCases: readonly CaseDefinition[] = [
   {
     id: 'frame.too-short',
     section: '4.1',

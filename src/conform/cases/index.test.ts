@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
-import {formatCaseTable} from '../report/text.js'
-import {ALL_CASES} from './index.js'
+import {inSections} from '../case-module.js'
+import {ALL_CASES, CASE_FLOWS, CASE_MODULES} from './index.js'
 
 const spec = readFileSync(new URL('../../../PROTOCOL.md', import.meta.url), 'utf8')
 
@@ -26,9 +26,37 @@ describe('the case catalogue', () => {
     ]) expect(ids, id).toContain(id)
     expect(ALL_CASES.length).toBeGreaterThanOrEqual(30)
   })
+})
 
-  it('is documented in docs/conformance-cases.md, and the document is current (npm run docs:cases)', () => {
-    const doc = readFileSync(new URL('../../../docs/conformance-cases.md', import.meta.url), 'utf8')
-    expect(doc).toBe(formatCaseTable(ALL_CASES))
+describe('the case modules', () => {
+  it('declare each flow once, each with cases, in the order of their PROTOCOL.md sections', () => {
+    expect(new Set(CASE_FLOWS).size).toBe(CASE_FLOWS.length)
+    for (const m of CASE_MODULES) expect(m.cases.length, m.flow).toBeGreaterThan(0)
+    const firsts = CASE_MODULES.map((m) => Number(m.sections[0]))
+    expect(firsts).toEqual([...firsts].sort((a, b) => a - b))
+  })
+
+  it('declare top-level sections that exist and that no other flow claims', () => {
+    const all = CASE_MODULES.flatMap((m) => m.sections)
+    expect(new Set(all).size).toBe(all.length)
+    for (const s of all) expect(spec, `§${s}`).toContain(`<a id="s${s}"></a>`)
+    for (const s of all) expect(s).toMatch(/^\d+$/)
+  })
+
+  it('hold only cases that cite sections of their own flow, stamped with it', () => {
+    for (const m of CASE_MODULES) {
+      const astray = m.cases.filter((c) => !inSections(c.section, m.sections)).map((c) => `${c.id} → §${c.section}`)
+      expect(astray, `${m.flow} declares ${m.sections.map((s) => `§${s}`).join(', ')}`).toEqual([])
+      for (const c of m.cases) expect(c.flow, c.id).toBe(m.flow)
+    }
+  })
+
+  it('keep every id group in one flow, so a --case glob never straddles two', () => {
+    const flowOf = new Map<string, string>()
+    for (const c of ALL_CASES) {
+      const group = c.id.split('.')[0]!
+      expect(flowOf.get(group) ?? c.flow, c.id).toBe(c.flow)
+      flowOf.set(group, c.flow)
+    }
   })
 })

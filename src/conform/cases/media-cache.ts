@@ -1,12 +1,12 @@
 import {CACHE_CONTROL_DAY, CACHE_CONTROL_IMMUTABLE, MEDIA_ROUTES} from '../../protocol/index.js'
 import {check, checkEqual} from '../expect.js'
-import type {ConformanceCase} from '../types.js'
+import type {CaseDefinition} from '../types.js'
 import {checkCacheable, checkNotModified, fullDownload, header, mediaRaw} from './media-util.js'
 import {avatarPath, uploadImage} from './media-upload.js'
 
 const D = MEDIA_ROUTES.download
 
-export const mediaCacheCases: ConformanceCase[] = [
+export const mediaCacheCases: readonly CaseDefinition[] = [
   {
     id: 'media.if-none-match',
     section: '16.3',

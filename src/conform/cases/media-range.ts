@@ -1,13 +1,13 @@
 import {MEDIA_ROUTES} from '../../protocol/index.js'
 import {check, checkEqual} from '../expect.js'
-import type {ConformanceCase} from '../types.js'
+import type {CaseDefinition} from '../types.js'
 import {checkFail} from './http-expect.js'
 import {checkPartial, fullDownload, header, mediaRaw} from './media-util.js'
 
 const D = MEDIA_ROUTES.download
 
 /** A Range case: `range` builds the header from the object's size, `[first, last]` what it must select. */
-function rangeCase(id: string, requirement: string, range: (size: number) => string, selects: (size: number) => [number, number]): ConformanceCase {
+function rangeCase(id: string, requirement: string, range: (size: number) => string, selects: (size: number) => [number, number]): CaseDefinition {
   return {
     id,
     section: '16.2',
@@ -22,7 +22,7 @@ function rangeCase(id: string, requirement: string, range: (size: number) => str
   }
 }
 
-export const mediaRangeCases: ConformanceCase[] = [
+export const mediaRangeCases: readonly CaseDefinition[] = [
   rangeCase('media.range', 'Range: bytes=a-b answers 206 with Content-Range bytes a-b/size and exactly those bytes of the full body',
     (size) => `bytes=${Math.floor(size / 3)}-${Math.floor(size / 3) + Math.min(999, size - Math.floor(size / 3) - 1)}`,
     (size) => [Math.floor(size / 3), Math.floor(size / 3) + Math.min(999, size - Math.floor(size / 3) - 1)]),

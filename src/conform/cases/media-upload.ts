@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 import {MEDIA_ROUTES, type MediaUploadReply, SHORT_ROUTES, parseMediaUploadReply} from '../../protocol/index.js'
 import type {CaseContext} from '../context.js'
 import {check, checkEqual} from '../expect.js'
-import type {ConformanceCase} from '../types.js'
+import type {CaseDefinition} from '../types.js'
 import {bearer, checkFail, checkOk, contentType} from './http-expect.js'
 import {header, mediaRaw} from './media-util.js'
 
@@ -17,7 +17,7 @@ export async function uploadImage(ctx: CaseContext, token: string, bytes = Buffe
   return {...parseMediaUploadReply(body), bytes}
 }
 
-export const mediaUploadCases: ConformanceCase[] = [
+export const mediaUploadCases: readonly CaseDefinition[] = [
   {
     id: 'media.upload-roundtrip',
     section: '16.5',

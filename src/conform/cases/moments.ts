@@ -1,13 +1,14 @@
 import {MediaClient} from '../../client/media-client.js'
 import {MAX_MOMENT_TEXT} from '../../protocol/index.js'
+import {defineCaseModule} from '../case-module.js'
 import {check, checkEqual} from '../expect.js'
 import {CaseFailure} from '../failures.js'
-import type {ConformanceCase} from '../types.js'
+import type {CaseDefinition} from '../types.js'
 import {R, TINY_PNG, api, describeIds, expectCode, expectOk, friends, moments, pullNotices, wholeTimeline} from './moments-util.js'
 import {FrameLog} from './util.js'
 
 /** Likes and comments reach the author as notices of SYNC category moments (§15.6). */
-function noticeCase(kind: 'like' | 'comment'): ConformanceCase {
+function noticeCase(kind: 'like' | 'comment'): CaseDefinition {
   return {
     id: `moments.${kind}-notice`,
     section: '15.6',
@@ -34,7 +35,7 @@ function noticeCase(kind: 'like' | 'comment'): ConformanceCase {
   }
 }
 
-export const momentsCases: readonly ConformanceCase[] = [
+const cases: readonly CaseDefinition[] = [
   {
     id: 'moments.friend-add',
     section: '15.1',
@@ -189,3 +190,11 @@ export const momentsCases: readonly ConformanceCase[] = [
     },
   },
 ]
+
+/** Friends and moments (PROTOCOL.md §15). */
+export const momentsCaseModule = defineCaseModule({
+  flow: 'moments',
+  title: 'Friends and moments: timelines, likes and comments, notices',
+  sections: ['15'],
+  cases,
+})

@@ -3,7 +3,7 @@ import {NearbyClient} from '../../client/nearby-client.js'
 import type {VirtualClient} from '../../client/virtual-client.js'
 import {type LatLon, type NearbyPerson, haversineM} from '../../protocol/index.js'
 import type {CaseContext} from '../context.js'
-import {check} from '../expect.js'
+import {check, checkRejects} from '../expect.js'
 import {must} from './util.js'
 
 export {must}
@@ -55,4 +55,22 @@ export function checkKnownOrder(got: NearbyPerson[], from: LatLon, known: Readon
   const sorted = [...ids].sort((a, b) => haversineM(from, known.get(a)!) - haversineM(from, known.get(b)!))
   check(ids.join() === sorted.join(), `${what}: listed in the order ${ids.join(', ')}, but nearest first is ${sorted.join(', ')}`)
   return ids
+}
+
+/** Bodies with a bad coordinate and the field each must be refused for (JSON has no NaN: it travels as null). */
+export const BAD_LOCATIONS: ReadonlyArray<[string, Record<string, unknown>, 'lat' | 'lon']> = [
+  ['lat 91', {lat: 91, lon: 0}, 'lat'],
+  ['lat -90.5', {lat: -90.5, lon: 0}, 'lat'],
+  ['lon 181', {lat: 0, lon: 181}, 'lon'],
+  ['lat as a string', {lat: '12.5', lon: 0}, 'lat'],
+  ['lat NaN (null in JSON)', {lat: null, lon: 0}, 'lat'],
+  ['lon missing', {lat: 0}, 'lon'],
+]
+
+/** Sends `cmd` with each bad coordinate; every one must be refused naming the bad field. */
+export async function checkBadLocations(ctx: CaseContext, p: Person, cmd: number, name: string, extra: Record<string, unknown> = {}): Promise<void> {
+  for (const [label, body, field] of BAD_LOCATIONS) {
+    const err = await checkRejects(p.client.link!.call(cmd, {...body, ...extra}, ctx.ms(5000)), 'IMH_ERR_BAD_LOCATION', `${name} with ${label}`)
+    check(err.message.includes(field), `${name} with ${label}: the error message must name the field "${field}"; got ${JSON.stringify(err.message)}`)
+  }
 }

@@ -1,9 +1,10 @@
 import {CMD, type LatLon, type NearbyReply, type NearbyRequest, haversineM, offsetBy} from '../../protocol/index.js'
+import {defineCaseModule} from '../case-module.js'
 import {type CaseContext, sleep} from '../context.js'
 import {check, checkEqual, checkRejects} from '../expect.js'
 import {NotApplicable} from '../failures.js'
-import type {ConformanceCase} from '../types.js'
-import {type Person, checkKnownOrder, must, people, person, randomArea} from './nearby-util.js'
+import type {CaseDefinition} from '../types.js'
+import {type Person, checkBadLocations, checkKnownOrder, must, people, person, randomArea} from './nearby-util.js'
 
 async function report(ctx: CaseContext, p: Person, at: LatLon): Promise<void> {
   const reply = await must(p.lbs.report(at, ctx.ms(5000)), `LBS_REPORT by ${p.id}`)
@@ -30,24 +31,7 @@ async function placed(ctx: CaseContext, distances: number[]): Promise<{me: Perso
 
 const ids = (r: NearbyReply): string[] => r.people.map((p) => p.userId)
 
-/** Bodies with a bad coordinate and the field each must be refused for (JSON has no NaN: it travels as null). */
-export const BAD_LOCATIONS: ReadonlyArray<[string, Record<string, unknown>, 'lat' | 'lon']> = [
-  ['lat 91', {lat: 91, lon: 0}, 'lat'],
-  ['lat -90.5', {lat: -90.5, lon: 0}, 'lat'],
-  ['lon 181', {lat: 0, lon: 181}, 'lon'],
-  ['lat as a string', {lat: '12.5', lon: 0}, 'lat'],
-  ['lat NaN (null in JSON)', {lat: null, lon: 0}, 'lat'],
-  ['lon missing', {lat: 0}, 'lon'],
-]
-
-export async function checkBadLocations(ctx: CaseContext, p: Person, cmd: number, name: string, extra: Record<string, unknown> = {}): Promise<void> {
-  for (const [label, body, field] of BAD_LOCATIONS) {
-    const err = await checkRejects(p.client.link!.call(cmd, {...body, ...extra}, ctx.ms(5000)), 'IMH_ERR_BAD_LOCATION', `${name} with ${label}`)
-    check(err.message.includes(field), `${name} with ${label}: the error message must name the field "${field}"; got ${JSON.stringify(err.message)}`)
-  }
-}
-
-export const nearbyCases: readonly ConformanceCase[] = [
+const cases: readonly CaseDefinition[] = [
   {
     id: 'nearby.sorted',
     section: '12.2',
@@ -174,3 +158,11 @@ export const nearbyCases: readonly ConformanceCase[] = [
     },
   },
 ]
+
+/** Nearby people (PROTOCOL.md §12). */
+export const nearbyCaseModule = defineCaseModule({
+  flow: 'nearby',
+  title: 'Nearby people: position reports, nearest first, expiry',
+  sections: ['12'],
+  cases,
+})

@@ -1,6 +1,6 @@
 import {QR_PATHS, QR_UUID_PATTERN, qrTextFor} from '../../protocol/index.js'
 import {check, checkEqual} from '../expect.js'
-import type {ConformanceCase} from '../types.js'
+import type {CaseDefinition} from '../types.js'
 import {checkFail, checkOk, contentType, show} from './http-expect.js'
 import {newLogin, qrHref, unknownUuid} from './qr-util.js'
 
@@ -30,7 +30,7 @@ function sameUrl(a: unknown, b: string): boolean {
   }
 }
 
-export const qrNewCases: ConformanceCase[] = [
+export const qrNewCases: readonly CaseDefinition[] = [
   {
     id: 'qr.new-login',
     section: '10.2',

@@ -3,7 +3,7 @@ import {QR_PATHS, type QrCheckReply, parseQrCheckReply} from '../../protocol/ind
 import type {CaseContext} from '../context.js'
 import {check, checkEqual} from '../expect.js'
 import {CaseFailure} from '../failures.js'
-import type {ConformanceCase} from '../types.js'
+import type {CaseDefinition} from '../types.js'
 import {checkFail, contentType, isObject, show} from './http-expect.js'
 import {QR_EARLY_FRACTION, QR_TTL_BUDGET_MS, atOnceMs, checkCode, checkRedirectUrl, checkWoken, describeReply, needQrWait, newLogin, nicknameOf, pollAcross, qrHref, scannedLogin, unknownUuid} from './qr-util.js'
 
@@ -40,7 +40,7 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
-export const qrPollCases: ConformanceCase[] = [
+export const qrPollCases: readonly CaseDefinition[] = [
   {
     id: 'qr.poll-holds',
     section: '10.3',

@@ -2,7 +2,7 @@ import type {QrBrowser} from '../../client/qr-browser.js'
 import {QR_PATHS, QR_VERIFICATION_PREFIX} from '../../protocol/index.js'
 import type {TestUser} from '../context.js'
 import {check, checkEqual} from '../expect.js'
-import type {ConformanceCase} from '../types.js'
+import type {CaseDefinition} from '../types.js'
 import {checkFail, checkOk} from './http-expect.js'
 import {checkCode, checkWoken, confirmedLogin, newLogin, nicknameOf, pollAcross, scannedLogin, unknownUuid} from './qr-util.js'
 
@@ -14,7 +14,7 @@ async function checkScannedBy(browser: QrBrowser, uuid: string, user: TestUser, 
   checkEqual(reply.nickname, await nicknameOf(user), `${what}: nickname in the 201 answer (${user.username}'s)`)
 }
 
-export const qrScanCases: ConformanceCase[] = [
+export const qrScanCases: readonly CaseDefinition[] = [
   {
     id: 'qr.scan-bad-token',
     section: '10.4',

@@ -1,13 +1,13 @@
 import {randomBytes} from 'node:crypto'
 import {QR_PATHS, SHORT_ROUTES} from '../../protocol/index.js'
 import {check, checkAlive, checkEqual} from '../expect.js'
-import type {ConformanceCase} from '../types.js'
+import type {CaseDefinition} from '../types.js'
 import {bearer, checkFail, checkOk} from './http-expect.js'
 import {checkRedirectUrl, confirmedLogin, newLogin, nicknameOf} from './qr-util.js'
 
 const P = QR_PATHS
 
-export const qrTicketCases: ConformanceCase[] = [
+export const qrTicketCases: readonly CaseDefinition[] = [
   {
     id: 'qr.ticket-login',
     section: '10.5',

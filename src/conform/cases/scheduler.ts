@@ -6,7 +6,7 @@ import {CMD, type AuthReply, type SchedulerAnswer, parseSchedulerAnswer} from '.
 import type {CaseContext} from '../context.js'
 import {check, checkEqual} from '../expect.js'
 import {CaseFailure} from '../failures.js'
-import type {ConformanceCase} from '../types.js'
+import type {CaseDefinition} from '../types.js'
 
 /** GET with Node's own client, to learn the local address the request left from. */
 function rawGet(url: string, timeoutMs: number, ca?: string | Buffer): Promise<{status: number; type: string; body: string; localAddress: string}> {
@@ -39,7 +39,7 @@ function plainIp(ip: string): string {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip
 }
 
-export const schedulerCases: ConformanceCase[] = [
+export const schedulerCases: readonly CaseDefinition[] = [
   {
     id: 'scheduler.answers-json',
     section: '2.2',

@@ -3,7 +3,7 @@ import {CMD, parseAuthReply, parseJsonBody} from '../../protocol/index.js'
 import {type CaseContext, sleep} from '../context.js'
 import {check, checkAlive, checkClosed, checkEqual, checkErrorBody} from '../expect.js'
 import {CaseFailure} from '../failures.js'
-import type {ConformanceCase} from '../types.js'
+import type {CaseDefinition} from '../types.js'
 import {FrameLog, describeFrame, sendExpectingError, sendExpectingFatal, latencySummary, linkState, quietWait, sendText, sendUnmatched} from './util.js'
 
 /** A token no server issued: visible ASCII, plausible length. */
@@ -52,7 +52,7 @@ async function keptAlive(ctx: CaseContext, what: string, beat: (link: LongLink) 
   await checkAlive(link, ctx.ms(3000), `after ${Math.round(performance.now() - t0)} ms of ${what}`)
 }
 
-export const sessionCases: ConformanceCase[] = [
+export const sessionCases: readonly CaseDefinition[] = [
   {
     id: 'session.auth-ok',
     section: '5.1',

@@ -1,11 +1,11 @@
 import type {ShakeResult} from '../../client/nearby-client.js'
 import {CMD, type LatLon, type ShakeMatchPush, isImhError, offsetBy} from '../../protocol/index.js'
+import {defineCaseModule} from '../case-module.js'
 import {type CaseContext, sleep} from '../context.js'
 import {check, checkEqual} from '../expect.js'
 import {CaseFailure} from '../failures.js'
-import type {ConformanceCase} from '../types.js'
-import {checkBadLocations} from './nearby.js'
-import {type Person, checkKnownOrder, must, people, person, randomArea} from './nearby-util.js'
+import type {CaseDefinition} from '../types.js'
+import {type Person, checkBadLocations, checkKnownOrder, must, people, person, randomArea} from './nearby-util.js'
 
 /** How long past a window's announced close the suite waits for SHAKE_MATCH, before --timeout-factor. */
 const MATCH_SLACK_MS = 3000
@@ -35,7 +35,7 @@ function knownOf(group: Person[], spots: LatLon[]): Map<string, LatLon> {
   return new Map(group.map((p, i) => [p.id, spots[i]!]))
 }
 
-export const shakeCases: readonly ConformanceCase[] = [
+const cases: readonly CaseDefinition[] = [
   {
     id: 'shake.pair',
     section: '13.1',
@@ -134,3 +134,11 @@ export const shakeCases: readonly ConformanceCase[] = [
     },
   },
 ]
+
+/** Shake (PROTOCOL.md §13). */
+export const shakeCaseModule = defineCaseModule({
+  flow: 'shake',
+  title: 'Shake: pairing within a window, nearest first',
+  sections: ['13'],
+  cases,
+})

@@ -5,7 +5,7 @@ import {SHORT_ROUTES} from '../../protocol/index.js'
 import type {CaseContext} from '../context.js'
 import {check, checkEqual} from '../expect.js'
 import {CaseFailure} from '../failures.js'
-import type {ConformanceCase} from '../types.js'
+import type {CaseDefinition} from '../types.js'
 import {type Json, bearer, checkFail, checkOk, isObject} from './http-expect.js'
 
 const JSON_TYPE = 'application/json'
@@ -68,7 +68,7 @@ function rawSocket(ctx: CaseContext, timeoutMs: number): Promise<Socket> {
   })
 }
 
-export const shortCases: ConformanceCase[] = [
+export const shortCases: readonly CaseDefinition[] = [
   {
     id: 'short.register',
     section: '3.3',

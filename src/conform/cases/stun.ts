@@ -10,7 +10,7 @@ import {RFC5769_SAMPLE_REQUEST, RFC5769_TRANSACTION_ID} from '../../protocol/stu
 import type {CaseContext} from '../context.js'
 import {check} from '../expect.js'
 import {CaseFailure, NotApplicable} from '../failures.js'
-import type {ConformanceCase} from '../types.js'
+import type {CaseDefinition} from '../types.js'
 import {bindAddressFor, caseSocket, isLoopback} from './udp-util.js'
 
 /** The relay group as servers; a target listing none offers no real-time talk (PROTOCOL.md §11). */
@@ -135,7 +135,7 @@ function describeResult(r: StunProbeResult): string {
   return `no answer after ${r.sends} sends`
 }
 
-export const stunCases: ConformanceCase[] = [
+export const stunCases: readonly CaseDefinition[] = [
   {
     id: 'stun.binding-every-port',
     section: '11.1',

@@ -2,7 +2,7 @@ import {CMD, type ChatMessage, type SendMsgReply, type SyncKey} from '../../prot
 import {type CaseContext, sleep} from '../context.js'
 import {check, checkAlive, checkEqual, checkRejects} from '../expect.js'
 import {CaseFailure} from '../failures.js'
-import type {ConformanceCase} from '../types.js'
+import type {CaseDefinition} from '../types.js'
 import {FrameLog, MESSAGE_FIELDS, NO_KEY, SEND_REPLY_FIELDS, pick, describeFrame, describeMessages, latencySummary, linkState, pullAll, quietWait, sendText, syncOnce, textMsg} from './util.js'
 
 /** Text with characters outside ASCII, to catch servers that mangle UTF-8. */
@@ -54,7 +54,7 @@ async function inboxWith(ctx: CaseContext, n: number, tag: string) {
   return {receiver, from, sender, replies, link}
 }
 
-export const syncCases: ConformanceCase[] = [
+export const syncCases: readonly CaseDefinition[] = [
   {
     id: 'sync.send-ack',
     section: '6.2',
