@@ -7,9 +7,9 @@ import {
   parseErrorReply,
   parseSendMsg,
   parseSendMsgReply,
-  parseSync,
   parseSyncReply,
 } from './messages.js'
+import {parseSync} from './sync-categories.js'
 import {parseSchedulerAnswer} from './scheduler.js'
 import {httpStatusForRet, MAX_PASSWORD_LENGTH, parseCredentials} from './short.js'
 import {thrown} from '../../test/support/thrown.js'
