@@ -60,6 +60,11 @@ export function checkSyncPage<C extends SyncCategorySpec>(v: unknown, category: 
   return r as SyncPageFor<C>
 }
 
+/** The entries of a page, whatever the category calls their field. */
+export function pageItems<C extends SyncCategorySpec>(page: SyncPageFor<C>, category: C): SyncItemOf<C>[] {
+  return (page as unknown as Record<string, SyncItemOf<C>[]>)[category.itemsField]!
+}
+
 /**
  * A SYNC reply when the category asked for is not at hand (LongLink.call): the page of the first
  * declared category whose field it carries, else checked as the default category's.
