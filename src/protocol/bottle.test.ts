@@ -5,7 +5,7 @@ import {
 } from './bottle.js'
 import {CMD, REPLY_PARSERS, commandOf} from './commands.js'
 import {ImhError} from './errors.js'
-import {parseSendMsg} from './messages.js'
+import {parseSendMsg} from './chat.js'
 
 /** The code and field of what `fn` throws. */
 function refusal(fn: () => unknown): {code: string; field: unknown} | undefined {

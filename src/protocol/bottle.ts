@@ -1,6 +1,6 @@
 import {ImhError} from './errors.js'
-import {MAX_CLIENT_MSG_ID_LENGTH} from './messages.js'
-import {defineProtocolFlow, request} from './flow.js'
+import {MAX_CLIENT_MSG_ID_LENGTH} from './chat.js'
+import {defineProtocolFlow, request} from './flow-contract.js'
 import {checkShape, type Shape} from './shape.js'
 
 /** Drift bottle on the long link (PROTOCOL.md §14). */

@@ -1,4 +1,4 @@
-import type {CommandSpec} from './flow.js'
+import type {CommandSpec} from './flow-contract.js'
 import {type FlowName, PROTOCOL_FLOWS, type ProtocolFlows} from './flows.js'
 import {DECLARED_FLOWS} from './sync-categories.js'
 

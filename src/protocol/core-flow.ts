@@ -1,7 +1,8 @@
-import {defineProtocolFlow, push, request} from './flow.js'
+import {defineProtocolFlow, push, request} from './flow-contract.js'
 import {DEFAULT_MAX_BODY_BYTES} from './frame.js'
 import {defineLimits} from './limit-spec.js'
-import {CHAT_SYNC_CATEGORY, parseAuth, parseAuthReply, parseErrorReply, parseSendMsg, parseSendMsgReply} from './messages.js'
+import {CHAT_SYNC_CATEGORY, parseSendMsg, parseSendMsgReply} from './chat.js'
+import {parseAuth, parseAuthReply, parseErrorReply} from './session.js'
 import {DEFAULT_SHORT_MAX_BODY_BYTES} from './short.js'
 import {DEFAULT_SYNC_PAGE, MAX_SYNC_PAGE, checkSyncNotify, checkSyncReply, checkSyncRequest} from './sync.js'
 

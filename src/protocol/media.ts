@@ -1,4 +1,4 @@
-import {defineProtocolFlow} from './flow.js'
+import {defineProtocolFlow} from './flow-contract.js'
 import {defineLimits} from './limit-spec.js'
 import {checkShape} from './shape.js'
 

@@ -1,5 +1,5 @@
 import {ImhError} from './errors.js'
-import {defineProtocolFlow, defineSyncCategory} from './flow.js'
+import {defineProtocolFlow, defineSyncCategory} from './flow-contract.js'
 import {checkShape} from './shape.js'
 import {type SyncPageOf, checkSyncPage} from './sync.js'
 

@@ -1,6 +1,6 @@
 import {type ErrorCode, ImhError} from './errors.js'
 import type {LatLon} from './geo.js'
-import {defineProtocolFlow, request} from './flow.js'
+import {defineProtocolFlow, request} from './flow-contract.js'
 import {defineLimits} from './limit-spec.js'
 import {checkShape, type Shape} from './shape.js'
 

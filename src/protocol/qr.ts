@@ -1,5 +1,5 @@
 import {ImhError} from './errors.js'
-import {defineProtocolFlow} from './flow.js'
+import {defineProtocolFlow} from './flow-contract.js'
 import {checkShape} from './shape.js'
 
 /** QR-code web login (PROTOCOL.md §10): paths under the qr group's base URL. */

@@ -1,7 +1,7 @@
 import {ImhError} from './errors.js'
 import type {LatLon} from './geo.js'
 import {type NearbyPerson, checkPeople, parseLocation} from './nearby.js'
-import {defineProtocolFlow, push, request} from './flow.js'
+import {defineProtocolFlow, push, request} from './flow-contract.js'
 import {defineLimits} from './limit-spec.js'
 import {checkShape, type Shape} from './shape.js'
 

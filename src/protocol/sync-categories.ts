@@ -1,5 +1,5 @@
 import {ImhError} from './errors.js'
-import type {DeclaredFlows, SyncCategorySpec} from './flow.js'
+import type {DeclaredFlows, SyncCategorySpec} from './flow-contract.js'
 import {PROTOCOL_FLOWS, type ProtocolFlows} from './flows.js'
 import {type SyncPageFor, type SyncRequestOf, checkSyncNotify, checkSyncPage, checkSyncRequest, syncCategoryNamed} from './sync.js'
 

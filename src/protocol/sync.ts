@@ -1,5 +1,5 @@
 import {type ErrorCode, ImhError} from './errors.js'
-import type {SyncCategorySpec, SyncItemOf} from './flow.js'
+import type {SyncCategorySpec, SyncItemOf} from './flow-contract.js'
 import {checkShape, type Shape} from './shape.js'
 
 /**

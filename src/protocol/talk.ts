@@ -1,5 +1,5 @@
 import {ImhError} from './errors.js'
-import {defineProtocolFlow, push, request} from './flow.js'
+import {defineProtocolFlow, push, request} from './flow-contract.js'
 import {checkShape, type Shape} from './shape.js'
 
 /** Real-time talk call signalling on the long link (PROTOCOL.md §11.2). */

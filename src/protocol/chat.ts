@@ -1,12 +1,9 @@
-import {type ErrorCode, ImhError} from './errors.js'
-import {defineSyncCategory} from './flow.js'
+import {ImhError} from './errors.js'
+import {defineSyncCategory} from './flow-contract.js'
 import {checkShape, type Shape} from './shape.js'
 import {type SyncKey, checkSyncPage} from './sync.js'
 
-/** Long-link bodies of the session and of chat (PROTOCOL.md §5–§6). */
-
-export interface AuthRequest { token: string }
-export interface AuthReply { userId: string; serverTime: number; heartbeatIntervalMs: number; idleTimeoutMs: number }
+/** Chat on the long link (PROTOCOL.md §6): SEND_MSG, and the messages of the chat inbox that SYNC pulls. */
 
 /** Types a message in an inbox may have; 'bottle' is a reply to a drift bottle (§14). */
 export const MESSAGE_TYPES = ['text', 'bottle'] as const
@@ -30,29 +27,18 @@ export interface ChatMessage {
 /** The SYNC reply of chat, the default category (§6.4). */
 export interface SyncReply { syncKey: SyncKey; messages: ChatMessage[]; continue: boolean; resync?: boolean }
 
-export interface ErrorReply { ret: number; code: string; errMsg: string }
-
 export const MAX_CLIENT_MSG_ID_LENGTH = 128
 
 const SHAPES = {
-  auth: {token: 'string'},
-  authReply: {userId: 'string', serverTime: 'number', heartbeatIntervalMs: 'uint', idleTimeoutMs: 'uint'},
   sendMsg: {clientMsgId: 'string', to: 'string', type: 'string', content: 'string'},
   sendMsgReply: {serverMsgId: 'string', seq: 'uint', sendTime: 'number'},
   message: {seq: 'uint', serverMsgId: 'string', from: 'string', to: 'string', clientMsgId: 'string', type: 'string', content: 'string', sendTime: 'number'},
-  error: {ret: 'int', code: 'string', errMsg: 'string'},
 } as const satisfies Record<string, Shape>
 
 // Requests are checked by the server (IMH_ERR_BAD_BODY).
 const BAD = 'IMH_ERR_BAD_BODY'
 // Replies are checked by the client (IMH_ERR_PROTOCOL_VIOLATION).
 const OFF = 'IMH_ERR_PROTOCOL_VIOLATION'
-
-export function parseAuth(v: unknown): AuthRequest {
-  const a = checkShape<AuthRequest>(v, SHAPES.auth, BAD, 'AUTH')
-  if (a.token.length === 0) throw new ImhError(BAD, 'AUTH: field "token" must not be empty', {field: 'token'})
-  return a
-}
 
 export function parseSendMsg(v: unknown): SendMsgRequest {
   const m = checkShape<SendMsgRequest>(v, SHAPES.sendMsg, BAD, 'SEND_MSG')
@@ -65,13 +51,7 @@ export function parseSendMsg(v: unknown): SendMsgRequest {
   return m
 }
 
-function parseWith<T>(code: ErrorCode, shape: Shape, what: string) {
-  return (v: unknown): T => checkShape<T>(v, shape, code, what)
-}
-
-export const parseAuthReply = parseWith<AuthReply>(OFF, SHAPES.authReply, 'AUTH reply')
-export const parseSendMsgReply = parseWith<SendMsgReply>(OFF, SHAPES.sendMsgReply, 'SEND_MSG reply')
-export const parseErrorReply = parseWith<ErrorReply>(OFF, SHAPES.error, 'ERROR')
+export const parseSendMsgReply = (v: unknown): SendMsgReply => checkShape<SendMsgReply>(v, SHAPES.sendMsgReply, OFF, 'SEND_MSG reply')
 
 /** One message of a chat SYNC reply. */
 export const checkChatMessage = (v: unknown): ChatMessage => checkShape<ChatMessage>(v, SHAPES.message, OFF, 'SYNC reply message')
