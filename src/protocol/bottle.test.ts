@@ -3,7 +3,7 @@ import {
   MAX_BOTTLE_CONTENT_BYTES, parseBottlePick, parseBottlePickReply, parseBottleReply, parseBottleReplyReply, parseBottleThrow,
   parseBottleThrowReply,
 } from './bottle.js'
-import {CMD, REPLY_PARSERS, commandOf} from './commands.js'
+import {CMD, commandOf, replyParser} from './commands.js'
 import {ImhError} from './errors.js'
 import {parseSendMsg} from './chat.js'
 
@@ -58,12 +58,12 @@ describe('bottle requests (PROTOCOL.md §14), checked by the server', () => {
 })
 
 describe('bottle replies, checked by the client', () => {
-  it('are the reply parsers the bottle cmds declare, and REPLY_PARSERS applies them', () => {
+  it('are the reply parsers the bottle cmds declare, and replyParser applies them', () => {
     expect(commandOf(CMD.BOTTLE_THROW)?.spec).toMatchObject({reply: parseBottleThrowReply})
     expect(commandOf(CMD.BOTTLE_PICK)?.spec).toMatchObject({reply: parseBottlePickReply})
     expect(commandOf(CMD.BOTTLE_REPLY)?.spec).toMatchObject({reply: parseBottleReplyReply})
-    expect(REPLY_PARSERS[CMD.BOTTLE_PICK]?.({bottle: null})).toEqual({bottle: null})
-    expect(refusal(() => REPLY_PARSERS[CMD.BOTTLE_THROW]?.({bottleId: ''}))?.code).toBe('IMH_ERR_PROTOCOL_VIOLATION')
+    expect(replyParser(CMD.BOTTLE_PICK)?.({bottle: null})).toEqual({bottle: null})
+    expect(refusal(() => replyParser(CMD.BOTTLE_THROW)?.({bottleId: ''}))?.code).toBe('IMH_ERR_PROTOCOL_VIOLATION')
   })
 
   it('BOTTLE_THROW reply: {bottleId, throwTime}', () => {

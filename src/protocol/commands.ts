@@ -56,10 +56,10 @@ export function isKnownCmd(cmd: number): cmd is CmdId {
   return BY_ID.has(cmd)
 }
 
-/** Which reply parser goes with which request cmd (what LongLink.call checks a reply with). */
-export const REPLY_PARSERS: Partial<Record<number, (v: unknown) => unknown>> = Object.fromEntries(
-  COMMANDS.filter((c) => c.parseReply).map((c) => [c.id, c.parseReply]),
-)
+/** The reply parser of a request cmd (what LongLink.call checks a reply with); undefined when its reply has no body to check. */
+export function replyParser(cmd: number): ((body: unknown) => unknown) | undefined {
+  return BY_ID.get(cmd)?.parseReply
+}
 
 /** seq 0 marks a push from the server; client seqs start at 1. */
 export const PUSH_SEQ = 0

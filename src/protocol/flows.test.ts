@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 import {ANNOUNCED_LIMIT_SPECS, SPEC_DEFAULT_LIMITS} from './announced-limits.js'
-import {CMD, COMMANDS, REPLY_PARSERS, cmdName, commandOf, isKnownCmd} from './commands.js'
+import {CMD, COMMANDS, cmdName, commandOf, isKnownCmd, replyParser} from './commands.js'
 import {ERROR_CODES, ERRORS} from './errors.js'
 import type {CommandSpec, ProtocolFlow} from './flow-contract.js'
 import {FLOW_NAMES, PROTOCOL_FLOWS} from './flows.js'
@@ -85,7 +85,7 @@ describe('commands', () => {
   it('has a reply parser for every request whose reply has a body, and only for those', () => {
     for (const c of COMMANDS) {
       const parsed = c.direction === 'request' && c.spec.direction === 'request' && c.spec.reply !== 'empty'
-      expect(REPLY_PARSERS[c.id] !== undefined, c.name).toBe(parsed)
+      expect(replyParser(c.id) !== undefined, c.name).toBe(parsed)
       expect(c.parseReply !== undefined, c.name).toBe(parsed)
     }
   })

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {CMD, REPLY_PARSERS, commandOf} from './commands.js'
+import {CMD, commandOf, replyParser} from './commands.js'
 import {type ErrorCode, isImhError} from './errors.js'
 import {defineSyncCategory} from './flow-contract.js'
 import {CHAT_SYNC_CATEGORY} from './chat.js'
@@ -70,9 +70,9 @@ describe('SYNC bound to the declared flows', () => {
     expect(code(() => parseSyncPage('moments', {syncKey: KEY, messages: [], continue: false}))).toBe(rejects('IMH_ERR_PROTOCOL_VIOLATION', 'notices'))
   })
 
-  it('gives SYNC, SYNC_NOTIFY and REPLY_PARSERS the declared categories', () => {
+  it('gives the SYNC and SYNC_NOTIFY parsers the declared categories', () => {
     expect(commandOf(CMD.SYNC)?.parseBody?.({syncKey: KEY, category: 'moments'})).toEqual({syncKey: KEY, category: 'moments'})
-    expect(REPLY_PARSERS[CMD.SYNC]?.({syncKey: KEY, notices: [], continue: false})).toEqual({syncKey: KEY, notices: [], continue: false})
+    expect(replyParser(CMD.SYNC)?.({syncKey: KEY, notices: [], continue: false})).toEqual({syncKey: KEY, notices: [], continue: false})
     expect(commandOf(CMD.SYNC_NOTIFY)?.parseBody?.({})).toEqual({category: 'chat'})
   })
 })

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {CMD, REPLY_PARSERS, cmdName, commandOf} from './commands.js'
+import {CMD, cmdName, commandOf, replyParser} from './commands.js'
 import {isImhError} from './errors.js'
 import {
   parseTalkEnded, parseTalkHangup, parseTalkInvite, parseTalkInviteReply, parseTalkJoin, parseTalkJoinReply, parseTalkRing,
@@ -51,7 +51,7 @@ describe('talk shapes (PROTOCOL.md §11.2)', () => {
   it('declares the reply parsers that LongLink.call applies', () => {
     expect(commandOf(CMD.TALK_INVITE)?.spec).toMatchObject({reply: parseTalkInviteReply})
     expect(commandOf(CMD.TALK_JOIN)?.spec).toMatchObject({reply: parseTalkJoinReply})
-    expect(code(() => REPLY_PARSERS[CMD.TALK_INVITE]?.({callId: 'c'}))).toBe('IMH_ERR_PROTOCOL_VIOLATION')
-    expect(REPLY_PARSERS[CMD.TALK_HANGUP]?.({})).toEqual({})
+    expect(code(() => replyParser(CMD.TALK_INVITE)?.({callId: 'c'}))).toBe('IMH_ERR_PROTOCOL_VIOLATION')
+    expect(replyParser(CMD.TALK_HANGUP)?.({})).toEqual({})
   })
 })
