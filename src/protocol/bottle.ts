@@ -94,6 +94,7 @@ export const bottleFlow = defineProtocolFlow({
   name: 'bottle',
   title: 'Drift bottle',
   sections: ['14'],
+  groups: [],
   commands: [
     request('BOTTLE_THROW', 220, {body: parseBottleThrow, reply: parseBottleThrowReply}),
     request('BOTTLE_PICK', 221, {body: parseBottlePick, reply: parseBottlePickReply}),

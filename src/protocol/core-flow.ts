@@ -15,6 +15,7 @@ export const coreFlow = defineProtocolFlow({
   name: 'core',
   title: 'Scheduler, short link, long-link framing, session and chat SYNC',
   sections: ['2', '3', '4', '5', '6'],
+  groups: [{name: 'long', schemes: ['ws:', 'wss:']}, {name: 'short', schemes: ['http:', 'https:']}],
   commands: [
     request('AUTH', 1, {body: parseAuth, reply: parseAuthReply}),
     request('SEND_MSG', 2, {body: parseSendMsg, reply: parseSendMsgReply}),

@@ -84,12 +84,21 @@ export function defineSyncCategory<const N extends string, const F extends strin
 /** The entry type of a category. */
 export type SyncItemOf<C> = C extends SyncCategorySpec<string, string, infer T> ? T : never
 
+/** A service group the scheduler hands out (PROTOCOL.md §2.2): a key of the answer's `groups`. */
+export interface GroupSpec<N extends string = string> {
+  readonly name: N
+  /** URL schemes its addresses may use, e.g. ["udp:"]. */
+  readonly schemes: readonly string[]
+}
+
 export interface ProtocolFlow {
   /** The flow id shared by every layer (core, qr, talk, nearby, shake, bottle, moments, media, …). */
   readonly name: string
   readonly title: string
   /** The top-level PROTOCOL.md sections the flow is defined in, e.g. ["12"]. */
   readonly sections: readonly string[]
+  /** The scheduler groups that serve the flow and no other (PROTOCOL.md §2.2); most flows ride core's long and short. */
+  readonly groups: readonly GroupSpec[]
   /** Long-link commands; a flow served only over HTTP has none. */
   readonly commands: readonly CommandSpec[]
   /**

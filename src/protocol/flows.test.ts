@@ -5,6 +5,7 @@ import {CMD, COMMANDS, cmdName, commandOf, isKnownCmd, replyParser} from './comm
 import {ERROR_CODES, ERRORS} from './errors.js'
 import type {CommandSpec, ProtocolFlow} from './flow-contract.js'
 import {FLOW_NAMES, PROTOCOL_FLOWS} from './flows.js'
+import {GROUPS, GROUP_SCHEMES, emptyGroups} from './scheduler-groups.js'
 import {SYNC_CATEGORIES, SYNC_CATEGORY_SPECS} from './sync-categories.js'
 import {DEFAULT_SYNC_CATEGORY} from './sync.js'
 
@@ -57,6 +58,17 @@ describe('PROTOCOL_FLOWS', () => {
   it('gives no PROTOCOL.md section to two flows', () => {
     const all = FLOWS.flatMap((f) => f.sections)
     expect(new Set(all).size).toBe(all.length)
+  })
+})
+
+describe('scheduler groups', () => {
+  it('are the keys §2.2 requires of every answer, each declared by one flow', () => {
+    const sentence = /`groups`: an object with every one of the keys ([^;]+);/.exec(section('2.2'))
+    const documented = [...sentence![1]!.matchAll(/`(\w+)`/g)].map((m) => m[1])
+    expect([...GROUPS].sort()).toEqual(documented.sort())
+    expect(new Set(GROUPS).size).toBe(GROUPS.length)
+    expect(Object.keys(emptyGroups())).toEqual(GROUPS)
+    for (const g of GROUPS) expect(GROUP_SCHEMES[g].length, g).toBeGreaterThan(0)
   })
 })
 

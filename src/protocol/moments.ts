@@ -158,6 +158,7 @@ export const momentsFlow = defineProtocolFlow({
   name: 'moments',
   title: 'Friends and moments',
   sections: ['15'],
+  groups: [],
   commands: [],
   errors: ['IMH_ERR_MOMENT_NOT_FOUND'],
   syncCategories: [MOMENTS_SYNC_CATEGORY],

@@ -94,6 +94,7 @@ export const nearbyFlow = defineProtocolFlow({
   name: 'nearby',
   title: 'Nearby people',
   sections: ['12'],
+  groups: [],
   commands: [
     request('LBS_REPORT', 200, {body: parseLbsReport, reply: parseLbsReportReply}),
     request('NEARBY', 201, {body: parseNearby, reply: parseNearbyReply}),

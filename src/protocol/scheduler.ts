@@ -1,11 +1,9 @@
 import {ImhError} from './errors.js'
 import type {AnnouncedLimits} from './announced-limits.js'
+import {GROUPS, GROUP_SCHEMES, type Group, type GroupAddresses} from './scheduler-groups.js'
 import {checkShape} from './shape.js'
 
-/** Service groups that the scheduler hands out (PROTOCOL.md §2). */
-export const GROUPS = ['long', 'short', 'relay', 'media', 'qr'] as const
-export type Group = (typeof GROUPS)[number]
-export type GroupAddresses = Record<Group, string[]>
+/** The scheduler (PROTOCOL.md §2): where a client learns which addresses serve each group. */
 
 export const SCHEDULER_PATH = '/dns'
 export const SCHEDULER_TIMEOUT_MS = 2000
@@ -20,19 +18,6 @@ export interface SchedulerAnswer {
   /** Addresses to keep for when neither the scheduler nor system DNS answers. */
   fallback: Partial<GroupAddresses>
   limits?: Partial<AnnouncedLimits>
-}
-
-export function emptyGroups(): GroupAddresses {
-  return {long: [], short: [], relay: [], media: [], qr: []}
-}
-
-/** URL schemes each group's addresses may use (PROTOCOL.md §2.2). */
-export const GROUP_SCHEMES: Record<Group, readonly string[]> = {
-  long: ['ws:', 'wss:'],
-  short: ['http:', 'https:'],
-  relay: ['udp:'],
-  media: ['http:', 'https:'],
-  qr: ['http:', 'https:'],
 }
 
 function checkAddressList(where: string, group: Group, list: unknown): string[] {

@@ -50,6 +50,7 @@ export const shakeFlow = defineProtocolFlow({
   name: 'shake',
   title: 'Shake',
   sections: ['13'],
+  groups: [],
   commands: [
     request('SHAKE', 210, {body: parseShake, reply: parseShakeReply}),
     push('SHAKE_MATCH', 211, parseShakeMatch),

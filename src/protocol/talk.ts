@@ -111,6 +111,7 @@ export const talkFlow = defineProtocolFlow({
   name: 'talk',
   title: 'Real-time talk: STUN, call signalling, relay',
   sections: ['11'],
+  groups: [{name: 'relay', schemes: ['udp:']}],
   commands: [
     request('TALK_INVITE', 100, {body: parseTalkInvite, reply: parseTalkInviteReply}),
     push('TALK_RING', 101, parseTalkRing),
