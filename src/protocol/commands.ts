@@ -1,4 +1,4 @@
-import type {CommandSpec} from './flow-contract.js'
+import type {BodyParser, CommandSpec} from './flow-contract.js'
 import {type FlowName, PROTOCOL_FLOWS, type ProtocolFlows} from './flows.js'
 import {DECLARED_FLOWS} from './sync-categories.js'
 
@@ -31,7 +31,7 @@ export interface DeclaredCommand {
 }
 
 function declared(flow: FlowName, spec: CommandSpec): DeclaredCommand {
-  const bind = (p: (v: unknown, flows: typeof DECLARED_FLOWS) => unknown) => (v: unknown) => p(v, DECLARED_FLOWS)
+  const bind = (parse: BodyParser) => (v: unknown) => parse(v, DECLARED_FLOWS)
   const parseReply = spec.direction === 'request' && spec.reply !== 'empty' ? bind(spec.reply) : undefined
   return {name: spec.name as CmdName, id: spec.id as CmdId, direction: spec.direction, flow, spec, parseBody: spec.body && bind(spec.body), parseReply}
 }

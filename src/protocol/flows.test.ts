@@ -5,6 +5,7 @@ import {CMD, COMMANDS, cmdName, commandOf, isKnownCmd, replyParser} from './comm
 import {ERROR_CODES, ERRORS} from './errors.js'
 import type {CommandSpec, ProtocolFlow} from './flow-contract.js'
 import {FLOW_NAMES, PROTOCOL_FLOWS} from './flows.js'
+import * as protocol from './index.js'
 import {GROUPS, GROUP_SCHEMES, emptyGroups} from './scheduler-groups.js'
 import {SYNC_CATEGORIES, SYNC_CATEGORY_SPECS} from './sync-categories.js'
 import {DEFAULT_SYNC_CATEGORY} from './sync.js'
@@ -53,6 +54,11 @@ describe('PROTOCOL_FLOWS', () => {
       expect(f.title.length, f.name).toBeGreaterThan(0)
       for (const s of f.sections) expect(() => section(s), `${f.name} §${s}`).not.toThrow()
     }
+  })
+
+  it('exports every flow declaration from the protocol index, so other layers reach its module', () => {
+    const exported = new Set(Object.values(protocol))
+    for (const f of FLOWS) expect(exported.has(f), `${f.name}: add its module to src/protocol/index.ts`).toBe(true)
   })
 
   it('gives no PROTOCOL.md section to two flows', () => {

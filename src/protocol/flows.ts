@@ -9,8 +9,10 @@ import {talkFlow} from './talk.js'
 
 /**
  * Every protocol flow, in PROTOCOL.md's order. Adding a flow means its module (with its
- * `defineProtocolFlow` declaration) and one line here; `CMD` (commands.ts), the SYNC categories
- * (sync-categories.ts) and the announced limits (announced-limits.ts) follow from this list.
+ * `defineProtocolFlow` declaration, exported from index.ts) and one line here; `CMD` and the
+ * command lookups (commands.ts), the SYNC categories (sync-categories.ts), the scheduler groups
+ * (scheduler-groups.ts) and the announced limits (announced-limits.ts) follow from this list, and
+ * flows.test.ts holds it to PROTOCOL.md.
  */
 export const PROTOCOL_FLOWS = [
   coreFlow,
