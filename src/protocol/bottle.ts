@@ -95,6 +95,7 @@ export const bottleFlow = defineProtocolFlow({
   title: 'Drift bottle',
   sections: ['14'],
   groups: [],
+  shortRoutes: {},
   commands: [
     request('BOTTLE_THROW', 220, {body: parseBottleThrow, reply: parseBottleThrowReply}),
     request('BOTTLE_PICK', 221, {body: parseBottlePick, reply: parseBottlePickReply}),

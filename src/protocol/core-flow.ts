@@ -3,7 +3,7 @@ import {DEFAULT_MAX_BODY_BYTES} from './frame.js'
 import {defineLimits} from './limit-spec.js'
 import {CHAT_SYNC_CATEGORY, parseSendMsg, parseSendMsgReply} from './chat.js'
 import {parseAuth, parseAuthReply, parseErrorReply} from './session.js'
-import {DEFAULT_SHORT_MAX_BODY_BYTES} from './short.js'
+import {CORE_SHORT_ROUTES, DEFAULT_SHORT_MAX_BODY_BYTES} from './short.js'
 import {DEFAULT_SYNC_PAGE, MAX_SYNC_PAGE, checkSyncNotify, checkSyncReply, checkSyncRequest} from './sync.js'
 
 /**
@@ -16,6 +16,7 @@ export const coreFlow = defineProtocolFlow({
   title: 'Scheduler, short link, long-link framing, session and chat SYNC',
   sections: ['2', '3', '4', '5', '6'],
   groups: [{name: 'long', schemes: ['ws:', 'wss:']}, {name: 'short', schemes: ['http:', 'https:']}],
+  shortRoutes: CORE_SHORT_ROUTES,
   commands: [
     request('AUTH', 1, {body: parseAuth, reply: parseAuthReply}),
     request('SEND_MSG', 2, {body: parseSendMsg, reply: parseSendMsgReply}),

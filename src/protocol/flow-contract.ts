@@ -91,6 +91,14 @@ export interface GroupSpec<N extends string = string> {
   readonly schemes: readonly string[]
 }
 
+/** A route on the short link (PROTOCOL.md §3): appended to a `short` group base URL, JSON in and out. */
+export interface ShortRouteSpec {
+  readonly method: 'GET' | 'POST'
+  readonly path: string
+  /** Whether the request carries the session token (§3.2). */
+  readonly auth: boolean
+}
+
 export interface ProtocolFlow {
   /** The flow id shared by every layer (core, qr, talk, nearby, shake, bottle, moments, media, …). */
   readonly name: string
@@ -99,6 +107,8 @@ export interface ProtocolFlow {
   readonly sections: readonly string[]
   /** The scheduler groups that serve the flow and no other (PROTOCOL.md §2.2); most flows ride core's long and short. */
   readonly groups: readonly GroupSpec[]
+  /** Its routes on core's short link, by name (moments' friends and posts, §15); most flows have none. */
+  readonly shortRoutes: Readonly<Record<string, ShortRouteSpec>>
   /** Long-link commands; a flow served only over HTTP has none. */
   readonly commands: readonly CommandSpec[]
   /**

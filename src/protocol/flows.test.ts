@@ -7,6 +7,7 @@ import type {CommandSpec, ProtocolFlow} from './flow-contract.js'
 import {FLOW_NAMES, PROTOCOL_FLOWS} from './flows.js'
 import * as protocol from './index.js'
 import {GROUPS, GROUP_SCHEMES, emptyGroups} from './scheduler-groups.js'
+import {SHORT_ROUTES} from './short-routes.js'
 import {SYNC_CATEGORIES, SYNC_CATEGORY_SPECS} from './sync-categories.js'
 import {DEFAULT_SYNC_CATEGORY} from './sync.js'
 
@@ -75,6 +76,18 @@ describe('scheduler groups', () => {
     expect(new Set(GROUPS).size).toBe(GROUPS.length)
     expect(Object.keys(emptyGroups())).toEqual(GROUPS)
     for (const g of GROUPS) expect(GROUP_SCHEMES[g].length, g).toBeGreaterThan(0)
+  })
+})
+
+describe('short-link routes', () => {
+  it('are named once across flows, each method and path once, and documented in their flow\'s sections', () => {
+    const all = FLOWS.flatMap((f) => Object.entries(f.shortRoutes).map(([name, r]) => ({flow: f, name, route: `${r.method} ${r.path}`})))
+    expect(new Set(all.map((r) => r.name)).size).toBe(all.length)
+    expect(new Set(all.map((r) => r.route)).size).toBe(all.length)
+    expect(Object.keys(SHORT_ROUTES).sort()).toEqual(all.map((r) => r.name).sort())
+    for (const {flow, route} of all) {
+      expect(flow.sections.some((s) => section(s).includes(`\`${route}`)), `${flow.name}: ${route} is not in its PROTOCOL.md sections`).toBe(true)
+    }
   })
 })
 

@@ -196,6 +196,7 @@ export const mediaFlow = defineProtocolFlow({
   title: 'Media / CDN group',
   sections: ['16'],
   groups: [{name: 'media', schemes: ['http:', 'https:']}],
+  shortRoutes: {},
   commands: [],
   errors: ['IMH_ERR_MEDIA_NOT_FOUND', 'IMH_ERR_MEDIA_TOO_LARGE', 'IMH_ERR_MEDIA_TYPE', 'IMH_ERR_RANGE_NOT_SATISFIABLE'],
   syncCategories: [],

@@ -1,5 +1,5 @@
 import {ImhError} from './errors.js'
-import {defineProtocolFlow, defineSyncCategory} from './flow-contract.js'
+import {type ShortRouteSpec, defineProtocolFlow, defineSyncCategory} from './flow-contract.js'
 import {checkShape} from './shape.js'
 import {type SyncPageOf, checkSyncPage} from './sync.js'
 
@@ -10,6 +10,17 @@ export const MAX_MOMENT_MEDIA = 9
 export const MAX_COMMENT_TEXT = 500
 export const DEFAULT_TIMELINE_LIMIT = 10
 export const MAX_TIMELINE_LIMIT = 50
+
+/** Friends and moments on the short link (§15.1–§15.5). */
+export const MOMENTS_SHORT_ROUTES = {
+  friendsAdd: {method: 'POST', path: '/friends/add', auth: true},
+  friends: {method: 'GET', path: '/friends', auth: true},
+  momentsPost: {method: 'POST', path: '/moments/post', auth: true},
+  momentsTimeline: {method: 'GET', path: '/moments/timeline', auth: true},
+  momentsGet: {method: 'GET', path: '/moments/get', auth: true},
+  momentsLike: {method: 'POST', path: '/moments/like', auth: true},
+  momentsComment: {method: 'POST', path: '/moments/comment', auth: true},
+} as const satisfies Record<string, ShortRouteSpec>
 
 export interface FriendView { userId: string; nickname: string; avatarUrl: string }
 export interface MomentMedia { mediaId: string; url: string }
@@ -153,12 +164,13 @@ export type NoticeSyncReply = SyncPageOf<'notices', MomentNotice>
 
 export const parseNoticeSyncReply = (v: unknown): NoticeSyncReply => checkSyncPage(v, MOMENTS_SYNC_CATEGORY)
 
-/** Friends and moments (§15): short-link routes (SHORT_ROUTES) and a SYNC category of their own. */
+/** Friends and moments (§15): short-link routes and a SYNC category of their own. */
 export const momentsFlow = defineProtocolFlow({
   name: 'moments',
   title: 'Friends and moments',
   sections: ['15'],
   groups: [],
+  shortRoutes: MOMENTS_SHORT_ROUTES,
   commands: [],
   errors: ['IMH_ERR_MOMENT_NOT_FOUND'],
   syncCategories: [MOMENTS_SYNC_CATEGORY],

@@ -95,6 +95,7 @@ export const nearbyFlow = defineProtocolFlow({
   title: 'Nearby people',
   sections: ['12'],
   groups: [],
+  shortRoutes: {},
   commands: [
     request('LBS_REPORT', 200, {body: parseLbsReport, reply: parseLbsReportReply}),
     request('NEARBY', 201, {body: parseNearby, reply: parseNearbyReply}),

@@ -77,6 +77,7 @@ export const qrFlow = defineProtocolFlow({
   title: 'QR-code web login',
   sections: ['10'],
   groups: [{name: 'qr', schemes: ['http:', 'https:']}],
+  shortRoutes: {},
   commands: [],
   errors: [
     'IMH_ERR_QR_UNKNOWN', 'IMH_ERR_QR_BAD_CODE', 'IMH_ERR_QR_EXPIRED', 'IMH_ERR_QR_STATE', 'IMH_ERR_QR_NOT_SCANNED',

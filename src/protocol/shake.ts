@@ -51,6 +51,7 @@ export const shakeFlow = defineProtocolFlow({
   title: 'Shake',
   sections: ['13'],
   groups: [],
+  shortRoutes: {},
   commands: [
     request('SHAKE', 210, {body: parseShake, reply: parseShakeReply}),
     push('SHAKE_MATCH', 211, parseShakeMatch),

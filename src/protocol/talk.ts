@@ -112,6 +112,7 @@ export const talkFlow = defineProtocolFlow({
   title: 'Real-time talk: STUN, call signalling, relay',
   sections: ['11'],
   groups: [{name: 'relay', schemes: ['udp:']}],
+  shortRoutes: {},
   commands: [
     request('TALK_INVITE', 100, {body: parseTalkInvite, reply: parseTalkInviteReply}),
     push('TALK_RING', 101, parseTalkRing),
