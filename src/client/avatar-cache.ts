@@ -1,8 +1,8 @@
 import pLimit, {type LimitFunction} from 'p-limit'
 
 /**
- * The client-side avatar cache of flows.md §3 ("for people on screen whose avatar is not cached,
- * the client fetches it from the image group"). Least recently used, bounded in entries; the
+ * The client-side avatar cache of nearby people (PROTOCOL.md §12: a client fetches the avatars it
+ * does not hold from the media group, §16). Least recently used, bounded in entries; the
  * fetch itself is the caller's (so a load scenario can time it and pick its source address).
  */
 export interface AvatarCacheOptions {

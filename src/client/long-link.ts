@@ -1,8 +1,8 @@
 import {EventEmitter} from 'node:events'
 import WebSocket from 'ws'
 import {
-  CMD, DEFAULT_MAX_BODY_BYTES, type Frame, HEAD_LEN, ImhError, PUSH_SEQ, REPLY_PARSERS, cmdName, decodeFrame,
-  encodeFrame, parseErrorReply, parseJsonBody,
+  CMD, DEFAULT_MAX_BODY_BYTES, type Frame, HEAD_LEN, ImhError, PUSH_SEQ, cmdName, decodeFrame,
+  encodeFrame, parseErrorReply, parseJsonBody, replyParser,
 } from '../protocol/index.js'
 import {serverError} from './server-error.js'
 import {previewBody, type TraceSink} from './trace.js'
@@ -101,7 +101,7 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
   async call<T>(cmd: number, body?: unknown, timeoutMs?: number): Promise<T> {
     const frame = await this.request(cmd, body, timeoutMs)
     const json = parseJsonBody(frame.body)
-    const parse = REPLY_PARSERS[cmd]
+    const parse = replyParser(cmd)
     return (parse ? parse(json) : json) as T
   }
 

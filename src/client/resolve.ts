@@ -1,7 +1,7 @@
 import {lookup as dnsLookup} from 'node:dns/promises'
 import {request, type Dispatcher} from 'undici'
 import {
-  GROUPS, type Group, type GroupAddresses, ImhError, SCHEDULER_TIMEOUT_MS, type SchedulerAnswer, parseSchedulerAnswer,
+  GROUPS, type Group, type GroupAddresses, ImhError, emptyGroups, SCHEDULER_TIMEOUT_MS, type SchedulerAnswer, parseSchedulerAnswer,
 } from '../protocol/index.js'
 
 export type ResolveSource = 'scheduler' | 'dns' | 'fallback'
@@ -96,7 +96,7 @@ export async function resolveServices(options: ResolveOptions): Promise<Resolved
       errors.push((err as Error).message)
     }
   }
-  const groups: GroupAddresses = {long: [], short: [], relay: [], media: [], qr: []}
+  const groups = emptyGroups()
   const sources: Resolved['sources'] = {}
   const lookup = options.lookup ?? ((h: string) => dnsLookup(h))
   for (const [group, address] of Object.entries(options.dnsNames ?? {}) as [Group, string][]) {

@@ -61,7 +61,7 @@ export interface StunProbe {
   results: StunProbeResult[]
   /** Datagrams received that matched no transaction (late duplicates, strangers). */
   ignored: number
-  /** The path to use: the first server that answered with a mapped address (flows.md §3). */
+  /** The path to use: the first server that answered with a mapped address (PROTOCOL.md §11.1). */
   pickPath(): StunProbeResult | undefined
 }
 

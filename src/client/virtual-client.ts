@@ -1,9 +1,11 @@
 import {EventEmitter} from 'node:events'
 import type {Dispatcher} from 'undici'
 import {
-  type AuthReply, CMD, type ChatMessage, type Credentials, type ErrorReply, type Frame, ImhError, type MomentNotice, type SendMsgReply,
-  type SyncKey, type SyncReply, isImhError, parseErrorReply, parseJsonBody, parseNoticeSyncReply, parseSyncCategory,
+  type AuthReply, CMD, type Credentials, DEFAULT_SYNC_CATEGORY, type ErrorReply, type Frame, ImhError, SYNC_CATEGORY_SPECS,
+  type SendMsgReply, type SyncCategory, type SyncCategorySpecs, type SyncItemOf, type SyncKey, checkSyncPage, isImhError, pageItems,
+  parseErrorReply, parseJsonBody, parseSyncNotify, syncCategory,
 } from '../protocol/index.js'
+import {CoalescingLoop} from './coalescing-loop.js'
 import {LongLink, type CloseInfo} from './long-link.js'
 import {type Resolved, type ResolveOptions, resolveServices} from './resolve.js'
 import {ShortClient} from './short-client.js'
@@ -18,7 +20,11 @@ export interface VirtualClientOptions {
   register?: boolean
   /** Heartbeat interval: the server's announced one (default), a number of ms, or false. */
   heartbeat?: boolean | number
-  /** Pull on every SYNC_NOTIFY and right after AUTH (default true). */
+  /**
+   * Pull a category on each of its SYNC_NOTIFYs, and the default category (chat) right after AUTH
+   * (default true). Other categories are first pulled on their first notify, so a server that
+   * lacks them is never asked about them.
+   */
   autoSync?: boolean
   syncPageLimit?: number
   requestTimeoutMs?: number
@@ -29,26 +35,29 @@ export interface VirtualClientOptions {
   trace?: TraceSink
 }
 
-export interface VirtualClientEvents {
-  /** A message pulled by SYNC, in the order the server gave it. */
-  message: [ChatMessage]
-  notify: []
-  /** A like or comment notice pulled by SYNC category moments (PROTOCOL.md §15.6). */
-  notice: [MomentNotice]
-  'moments-notify': []
+/**
+ * For each SYNC category a flow declares: each entry pulled, in the order the server gave it, as
+ * the category's `itemEvent` (chat's messages as 'message', moments' notices as 'notice'), and each
+ * SYNC_NOTIFY of the category as its `notifyEvent` ('notify' for chat).
+ */
+export type SyncEvents = {[C in SyncCategorySpecs as C['itemEvent']]: [SyncItemOf<C>]} & {[C in SyncCategorySpecs as C['notifyEvent']]: []}
+
+export type VirtualClientEvents = SyncEvents & {
   heartbeat: [rttMs: number]
   /** How long each step of start() / connect() took: the scheduler look-up, login, connect + AUTH. */
   timing: [phase: 'scheduler' | 'login' | 'connect', ms: number]
   /** The server ended the session: kicked, timed out, or another fatal error. */
   'server-error': [ErrorReply]
-  resync: [SyncKey]
+  /** The server reset a category's inbox (PROTOCOL.md §6.6); the key is the new one. */
+  resync: [SyncKey, SyncCategory]
   close: [CloseInfo]
   error: [Error]
 }
 
 /**
- * One simulated user (flows.md §2–§3): scheduler look-up, login on the short link, AUTH on the
- * long link, heartbeat loop and the notify-then-pull SYNC state machine.
+ * One simulated user (PROTOCOL.md §2–§6): scheduler look-up, login on the short link, AUTH on the
+ * long link, heartbeat loop and the notify-then-pull SYNC state machine, with one key and one pull
+ * loop for each SYNC category the protocol flows declare.
  */
 export class VirtualClient extends EventEmitter<VirtualClientEvents> {
   userId: string | undefined
@@ -56,14 +65,9 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
   link: LongLink | undefined
   auth: AuthReply | undefined
   resolved: Resolved | undefined
-  syncKey: SyncKey = {epoch: 0, seq: 0}
-  /** The key of the `moments` inbox (PROTOCOL.md §15.6), apart from chat's. */
-  momentsKey: SyncKey = {epoch: 0, seq: 0}
-  private momentsPull: Promise<void> | undefined
-  private momentsAgain = false
-  private syncing = false
-  private syncAgain = false
-  private syncDone: Promise<void> = Promise.resolve()
+  /** The key of each declared SYNC category's inbox, by name; `{0, 0}` until its first pull. */
+  readonly syncKeys = Object.fromEntries(SYNC_CATEGORY_SPECS.map((c) => [c.name, {epoch: 0, seq: 0}])) as Record<SyncCategory, SyncKey>
+  private readonly pulls = new Map(SYNC_CATEGORY_SPECS.map((c) => [c.name, new CoalescingLoop(() => this.pullPage(c))]))
   private heartbeatTimer: NodeJS.Timeout | undefined
 
   constructor(readonly options: VirtualClientOptions) {
@@ -152,63 +156,34 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
   }
 
   /**
-   * Pulls until the server says nothing remains. Concurrent calls (a notify during a pull) fold
-   * into one more round, so no notify is lost and no two pulls overlap.
+   * Pulls a category's inbox (chat when none is named) until the server says nothing remains.
+   * Calls during a pull (a notify) fold into one more round, so none is lost and no two pulls of a
+   * category overlap.
    */
-  sync(): Promise<void> {
-    if (this.syncing) {
-      this.syncAgain = true
-      return this.syncDone
-    }
-    this.syncing = true
-    this.syncDone = this.pullLoop().finally(() => {
-      this.syncing = false
-    })
-    return this.syncDone
+  sync(category: SyncCategory = DEFAULT_SYNC_CATEGORY): Promise<void> {
+    const loop = this.pulls.get(category)
+    if (!loop) return Promise.reject(new ImhError('IMH_ERR_INVALID_OPTION', `sync: no protocol flow declares the SYNC category "${category}"`))
+    return loop.run()
   }
 
-  private async pullLoop(): Promise<void> {
-    let more = true
-    while (more) {
-      this.syncAgain = false
-      const limit = this.options.syncPageLimit
-      const reply = await this.link!.call<SyncReply>(CMD.SYNC, limit ? {syncKey: this.syncKey, limit} : {syncKey: this.syncKey})
-      if (reply.resync) this.emit('resync', reply.syncKey)
-      this.syncKey = reply.syncKey
-      for (const m of reply.messages) this.emit('message', m)
-      more = reply.continue || this.syncAgain
-    }
-  }
-
-  /** Pulls the moments inbox until nothing remains; a call during a pull adds one more round. */
-  syncMoments(): Promise<void> {
-    if (this.momentsPull) {
-      this.momentsAgain = true
-      return this.momentsPull
-    }
-    this.momentsPull = (async () => {
-      let more = true
-      while (more) {
-        this.momentsAgain = false
-        const frame = await this.link!.request(CMD.SYNC, {syncKey: this.momentsKey, category: 'moments'})
-        const reply = parseNoticeSyncReply(parseJsonBody(frame.body))
-        this.momentsKey = reply.syncKey
-        for (const n of reply.notices) this.emit('notice', n)
-        more = reply.continue || this.momentsAgain
-      }
-    })().finally(() => {
-      this.momentsPull = undefined
-    })
-    return this.momentsPull
+  private async pullPage(category: SyncCategorySpecs): Promise<boolean> {
+    const {name} = category
+    const limit = this.options.syncPageLimit
+    // The default category's request names none, as every server understands (§6.1).
+    const body = {syncKey: this.syncKeys[name], ...(limit ? {limit} : {}), ...(name === DEFAULT_SYNC_CATEGORY ? {} : {category: name})}
+    const frame = await this.link!.request(CMD.SYNC, body)
+    const page = checkSyncPage(parseJsonBody(frame.body), category)
+    if (page.resync) this.emit('resync', page.syncKey, name)
+    this.syncKeys[name] = page.syncKey
+    for (const item of pageItems(page, category)) this.emitSync(category.itemEvent, item)
+    return page.continue
   }
 
   private onPush(frame: Frame): void {
-    if (frame.cmd === CMD.SYNC_NOTIFY && frame.body.length > 0 && this.notifyCategory(frame) === 'moments') {
-      this.emit('moments-notify')
-      if (this.options.autoSync !== false) this.syncMoments().catch((err) => this.emit('error', err))
-    } else if (frame.cmd === CMD.SYNC_NOTIFY) {
-      this.emit('notify')
-      if (this.options.autoSync !== false) this.sync().catch((err) => this.emit('error', err))
+    if (frame.cmd === CMD.SYNC_NOTIFY) {
+      const category = this.notifyCategory(frame)
+      this.emitSync(syncCategory(category).notifyEvent)
+      if (this.options.autoSync !== false) this.sync(category).catch((err) => this.emit('error', err))
     } else if (frame.cmd === CMD.ERROR) {
       try {
         this.emit('server-error', parseErrorReply(parseJsonBody(frame.body)))
@@ -219,14 +194,19 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
     // Pushes of commands this client does not know are ignored (PROTOCOL.md §4.3).
   }
 
-  /** The category a SYNC_NOTIFY names; an empty or unreadable body is chat's (PROTOCOL.md §6.3). */
-  private notifyCategory(frame: Frame): string {
+  /** The category a SYNC_NOTIFY names; an empty, unreadable or unknown body is the default's (§6.3). */
+  private notifyCategory(frame: Frame): SyncCategory {
     try {
-      const body = parseJsonBody(frame.body) as {category?: unknown}
-      return parseSyncCategory(body?.category, 'IMH_ERR_PROTOCOL_VIOLATION', 'SYNC_NOTIFY')
+      return parseSyncNotify(parseJsonBody(frame.body)).category
     } catch {
-      return 'chat'
+      return DEFAULT_SYNC_CATEGORY
     }
+  }
+
+  /** Emits a SYNC event, whose name the category declaration gives. */
+  private emitSync(event: string, ...args: unknown[]): void {
+    const emit = this.emit as (event: string, ...args: unknown[]) => boolean
+    emit.call(this, event, ...args)
   }
 
   private startHeartbeat(intervalMs: number): void {

@@ -3,9 +3,9 @@ import {
   MAX_BOTTLE_CONTENT_BYTES, parseBottlePick, parseBottlePickReply, parseBottleReply, parseBottleReplyReply, parseBottleThrow,
   parseBottleThrowReply,
 } from './bottle.js'
-import {CMD} from './commands.js'
+import {CMD, commandOf, replyParser} from './commands.js'
 import {ImhError} from './errors.js'
-import {REPLY_PARSERS, parseSendMsg} from './messages.js'
+import {parseSendMsg} from './chat.js'
 
 /** The code and field of what `fn` throws. */
 function refusal(fn: () => unknown): {code: string; field: unknown} | undefined {
@@ -58,10 +58,12 @@ describe('bottle requests (PROTOCOL.md §14), checked by the server', () => {
 })
 
 describe('bottle replies, checked by the client', () => {
-  it('are the REPLY_PARSERS of the bottle cmds', () => {
-    expect(REPLY_PARSERS[CMD.BOTTLE_THROW]).toBe(parseBottleThrowReply)
-    expect(REPLY_PARSERS[CMD.BOTTLE_PICK]).toBe(parseBottlePickReply)
-    expect(REPLY_PARSERS[CMD.BOTTLE_REPLY]).toBe(parseBottleReplyReply)
+  it('are the reply parsers the bottle cmds declare, and replyParser applies them', () => {
+    expect(commandOf(CMD.BOTTLE_THROW)?.spec).toMatchObject({reply: parseBottleThrowReply})
+    expect(commandOf(CMD.BOTTLE_PICK)?.spec).toMatchObject({reply: parseBottlePickReply})
+    expect(commandOf(CMD.BOTTLE_REPLY)?.spec).toMatchObject({reply: parseBottleReplyReply})
+    expect(replyParser(CMD.BOTTLE_PICK)?.({bottle: null})).toEqual({bottle: null})
+    expect(refusal(() => replyParser(CMD.BOTTLE_THROW)?.({bottleId: ''}))?.code).toBe('IMH_ERR_PROTOCOL_VIOLATION')
   })
 
   it('BOTTLE_THROW reply: {bottleId, throwTime}', () => {

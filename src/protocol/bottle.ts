@@ -1,5 +1,6 @@
 import {ImhError} from './errors.js'
-import {MAX_CLIENT_MSG_ID_LENGTH} from './messages.js'
+import {MAX_CLIENT_MSG_ID_LENGTH} from './chat.js'
+import {defineProtocolFlow, request} from './flow-contract.js'
 import {checkShape, type Shape} from './shape.js'
 
 /** Drift bottle on the long link (PROTOCOL.md §14). */
@@ -88,3 +89,19 @@ export function parseBottleReplyReply(v: unknown): BottleReplyReply {
   if (r.to.length === 0) throw new ImhError(OFF, 'BOTTLE_REPLY reply: field "to" must not be empty', {field: 'to'})
   return r
 }
+
+export const bottleFlow = defineProtocolFlow({
+  name: 'bottle',
+  title: 'Drift bottle',
+  sections: ['14'],
+  groups: [],
+  shortRoutes: {},
+  commands: [
+    request('BOTTLE_THROW', 220, {body: parseBottleThrow, reply: parseBottleThrowReply}),
+    request('BOTTLE_PICK', 221, {body: parseBottlePick, reply: parseBottlePickReply}),
+    request('BOTTLE_REPLY', 222, {body: parseBottleReply, reply: parseBottleReplyReply}),
+  ],
+  errors: ['IMH_ERR_BOTTLE_UNKNOWN'],
+  syncCategories: [],
+  limits: [],
+})

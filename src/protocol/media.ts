@@ -1,3 +1,5 @@
+import {defineProtocolFlow} from './flow-contract.js'
+import {defineLimits} from './limit-spec.js'
 import {checkShape} from './shape.js'
 
 /** Media group routes (PROTOCOL.md §16), appended to the group's base URL. */
@@ -187,3 +189,18 @@ export function gameBytes(start: number, length: number): Buffer {
   }
   return out
 }
+
+/** The media / CDN group (§16), served over HTTP. */
+export const mediaFlow = defineProtocolFlow({
+  name: 'media',
+  title: 'Media / CDN group',
+  sections: ['16'],
+  groups: [{name: 'media', schemes: ['http:', 'https:']}],
+  shortRoutes: {},
+  commands: [],
+  errors: ['IMH_ERR_MEDIA_NOT_FOUND', 'IMH_ERR_MEDIA_TOO_LARGE', 'IMH_ERR_MEDIA_TYPE', 'IMH_ERR_RANGE_NOT_SATISFIABLE'],
+  syncCategories: [],
+  limits: defineLimits([
+    {key: 'mediaMaxUploadBytes', default: 2 * 1024 * 1024, min: 1024, max: 64 * 1024 * 1024, unit: 'bytes', section: '16', description: 'largest upload the media group accepts, bytes', flag: 'media-max-upload'},
+  ] as const),
+})

@@ -1,9 +1,10 @@
 import {describe, expect, it} from 'vitest'
 import {isImhError} from './errors.js'
-import {parseNoticeSyncReply, parseSync} from './messages.js'
 import {
-  MAX_MOMENT_MEDIA, MAX_MOMENT_TEXT, checkMomentView, parseFriendAdd, parseMomentComment, parseMomentPost, parseTimelineQuery,
+  MAX_MOMENT_MEDIA, MAX_MOMENT_TEXT, checkMomentView, parseFriendAdd, parseMomentComment, parseMomentPost, parseNoticeSyncReply,
+  parseTimelineQuery,
 } from './moments.js'
+import {parseSync} from './sync-categories.js'
 
 function field(fn: () => unknown): string | undefined {
   try {

@@ -1,5 +1,7 @@
 import {ImhError} from './errors.js'
+import {type ShortRouteSpec, defineProtocolFlow, defineSyncCategory} from './flow-contract.js'
 import {checkShape} from './shape.js'
+import {type SyncPageOf, checkSyncPage} from './sync.js'
 
 /** Friends and moments (PROTOCOL.md §15): bodies of the short-link routes and the SYNC notices. */
 
@@ -9,9 +11,16 @@ export const MAX_COMMENT_TEXT = 500
 export const DEFAULT_TIMELINE_LIMIT = 10
 export const MAX_TIMELINE_LIMIT = 50
 
-/** Inbox categories of SYNC (§6, §15.6); `chat` when a request or notify names none. */
-export const SYNC_CATEGORIES = ['chat', 'moments'] as const
-export type SyncCategory = (typeof SYNC_CATEGORIES)[number]
+/** Friends and moments on the short link (§15.1–§15.5). */
+export const MOMENTS_SHORT_ROUTES = {
+  friendsAdd: {method: 'POST', path: '/friends/add', auth: true},
+  friends: {method: 'GET', path: '/friends', auth: true},
+  momentsPost: {method: 'POST', path: '/moments/post', auth: true},
+  momentsTimeline: {method: 'GET', path: '/moments/timeline', auth: true},
+  momentsGet: {method: 'GET', path: '/moments/get', auth: true},
+  momentsLike: {method: 'POST', path: '/moments/like', auth: true},
+  momentsComment: {method: 'POST', path: '/moments/comment', auth: true},
+} as const satisfies Record<string, ShortRouteSpec>
 
 export interface FriendView { userId: string; nickname: string; avatarUrl: string }
 export interface MomentMedia { mediaId: string; url: string }
@@ -103,14 +112,6 @@ export function parseTimelineQuery(params: URLSearchParams): TimelineQuery {
   return cursor === undefined ? {limit} : {cursor, limit}
 }
 
-export function parseSyncCategory(v: unknown, code: 'IMH_ERR_BAD_BODY' | 'IMH_ERR_PROTOCOL_VIOLATION', what: string): SyncCategory {
-  if (v === undefined) return 'chat'
-  if (typeof v !== 'string' || !(SYNC_CATEGORIES as readonly string[]).includes(v)) {
-    throw new ImhError(code, `${what}: field "category" must be one of ${SYNC_CATEGORIES.join(', ')}`, {field: 'category'})
-  }
-  return v as SyncCategory
-}
-
 // Replies are checked by the client.
 function checkFriend(v: unknown, what: string): FriendView {
   return checkShape<FriendView>(v, {userId: 'string', nickname: 'string', avatarUrl: 'string'}, OFF, what)
@@ -152,3 +153,26 @@ export function checkNotice(v: unknown, what = 'SYNC reply notice'): MomentNotic
   if (n.kind !== 'like' && n.kind !== 'comment') throw new ImhError(OFF, `${what}: field "kind" must be like or comment`, {field: 'kind'})
   return n
 }
+
+/** The `moments` inbox (§15.6): like and comment notices, emitted by a client as 'notice'. */
+export const MOMENTS_SYNC_CATEGORY = defineSyncCategory({
+  name: 'moments', itemsField: 'notices', item: (v) => checkNotice(v), itemEvent: 'notice', notifyEvent: 'moments-notify', section: '15.6',
+})
+
+/** The SYNC reply of category `moments` (§15.6): notices instead of messages. */
+export type NoticeSyncReply = SyncPageOf<'notices', MomentNotice>
+
+export const parseNoticeSyncReply = (v: unknown): NoticeSyncReply => checkSyncPage(v, MOMENTS_SYNC_CATEGORY)
+
+/** Friends and moments (§15): short-link routes and a SYNC category of their own. */
+export const momentsFlow = defineProtocolFlow({
+  name: 'moments',
+  title: 'Friends and moments',
+  sections: ['15'],
+  groups: [],
+  shortRoutes: MOMENTS_SHORT_ROUTES,
+  commands: [],
+  errors: ['IMH_ERR_MOMENT_NOT_FOUND'],
+  syncCategories: [MOMENTS_SYNC_CATEGORY],
+  limits: [],
+})

@@ -1,5 +1,7 @@
 import {type ErrorCode, ImhError} from './errors.js'
 import type {LatLon} from './geo.js'
+import {defineProtocolFlow, request} from './flow-contract.js'
+import {defineLimits} from './limit-spec.js'
 import {checkShape, type Shape} from './shape.js'
 
 /** Nearby people on the long link (PROTOCOL.md §12) and the pieces shake (§13) shares. */
@@ -87,3 +89,20 @@ export function parseNearbyReply(v: unknown): NearbyReply {
   checkPeople(r.people, OFF, 'NEARBY reply')
   return r
 }
+
+export const nearbyFlow = defineProtocolFlow({
+  name: 'nearby',
+  title: 'Nearby people',
+  sections: ['12'],
+  groups: [],
+  shortRoutes: {},
+  commands: [
+    request('LBS_REPORT', 200, {body: parseLbsReport, reply: parseLbsReportReply}),
+    request('NEARBY', 201, {body: parseNearby, reply: parseNearbyReply}),
+  ],
+  errors: ['IMH_ERR_BAD_LOCATION', 'IMH_ERR_NO_POSITION'],
+  syncCategories: [],
+  limits: defineLimits([
+    {key: 'positionTtlMs', default: 600_000, min: 100, max: 86_400_000, unit: 'ms', section: '12', description: 'ms a reported position stays live for nearby and shake', flag: 'position-ttl', conformValue: 2000},
+  ] as const),
+})

@@ -1,4 +1,5 @@
 import {ImhError} from './errors.js'
+import {defineProtocolFlow} from './flow-contract.js'
 import {checkShape} from './shape.js'
 
 /** QR-code web login (PROTOCOL.md §10): paths under the qr group's base URL. */
@@ -69,3 +70,19 @@ export function parseQrCheckReply(v: unknown): QrCheckReply {
     default: throw new ImhError(OFF, `qr check answered code ${r.code}; expected 408, 201, 200, 202 or 400`)
   }
 }
+
+/** QR-code web login (§10), served over HTTP on the qr group. */
+export const qrFlow = defineProtocolFlow({
+  name: 'qr',
+  title: 'QR-code web login',
+  sections: ['10'],
+  groups: [{name: 'qr', schemes: ['http:', 'https:']}],
+  shortRoutes: {},
+  commands: [],
+  errors: [
+    'IMH_ERR_QR_UNKNOWN', 'IMH_ERR_QR_BAD_CODE', 'IMH_ERR_QR_EXPIRED', 'IMH_ERR_QR_STATE', 'IMH_ERR_QR_NOT_SCANNED',
+    'IMH_ERR_QR_WRONG_USER', 'IMH_ERR_QR_TICKET_INVALID', 'IMH_ERR_QR_TICKET_USED', 'IMH_ERR_QR_BUSY', 'IMH_ERR_BAD_CALLBACK',
+  ],
+  syncCategories: [],
+  limits: [],
+})

@@ -1,6 +1,8 @@
 import {ImhError} from './errors.js'
 import type {LatLon} from './geo.js'
 import {type NearbyPerson, checkPeople, parseLocation} from './nearby.js'
+import {defineProtocolFlow, push, request} from './flow-contract.js'
+import {defineLimits} from './limit-spec.js'
 import {checkShape, type Shape} from './shape.js'
 
 /** Shake on the long link (PROTOCOL.md §13). */
@@ -42,3 +44,22 @@ export function parseShakeMatch(v: unknown): ShakeMatchPush {
   if (r.matches.length > SHAKE_MAX_MATCHES) throw new ImhError(OFF, `SHAKE_MATCH: at most ${SHAKE_MAX_MATCHES} matches, got ${r.matches.length}`, {field: 'matches'})
   return r
 }
+
+/** Shake (§13): SHAKE is answered at once, SHAKE_MATCH is pushed when the window closes. */
+export const shakeFlow = defineProtocolFlow({
+  name: 'shake',
+  title: 'Shake',
+  sections: ['13'],
+  groups: [],
+  shortRoutes: {},
+  commands: [
+    request('SHAKE', 210, {body: parseShake, reply: parseShakeReply}),
+    push('SHAKE_MATCH', 211, parseShakeMatch),
+  ],
+  // Its location errors are nearby's (§12).
+  errors: [],
+  syncCategories: [],
+  limits: defineLimits([
+    {key: 'shakeWindowMs', default: 3000, min: 100, max: 60_000, unit: 'ms', section: '13', description: "ms after a window's first shake during which shakes are matched together", flag: 'shake-window', conformValue: 500},
+  ] as const),
+})

@@ -1,23 +1,14 @@
 import {ImhError} from './errors.js'
+import type {ShortRouteSpec} from './flow-contract.js'
 import {checkShape} from './shape.js'
 
-/** Short-link routes (PROTOCOL.md §3). All take and give JSON. */
-export const SHORT_ROUTES = {
+/** Core's short-link routes (PROTOCOL.md §3); SHORT_ROUTES (short-routes.ts) adds the other flows'. All take and give JSON. */
+export const CORE_SHORT_ROUTES = {
   register: {method: 'POST', path: '/register', auth: false},
   login: {method: 'POST', path: '/login', auth: false},
   profile: {method: 'GET', path: '/profile', auth: true},
   heartbeat: {method: 'POST', path: '/heartbeat', auth: true},
-  // Friends and moments (PROTOCOL.md §15).
-  friendsAdd: {method: 'POST', path: '/friends/add', auth: true},
-  friends: {method: 'GET', path: '/friends', auth: true},
-  momentsPost: {method: 'POST', path: '/moments/post', auth: true},
-  momentsTimeline: {method: 'GET', path: '/moments/timeline', auth: true},
-  momentsGet: {method: 'GET', path: '/moments/get', auth: true},
-  momentsLike: {method: 'POST', path: '/moments/like', auth: true},
-  momentsComment: {method: 'POST', path: '/moments/comment', auth: true},
-} as const
-
-export type ShortRoute = keyof typeof SHORT_ROUTES
+} as const satisfies Record<string, ShortRouteSpec>
 export const DEFAULT_SHORT_MAX_BODY_BYTES = 64 * 1024
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/

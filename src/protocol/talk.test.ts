@@ -1,7 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {CMD, cmdName} from './commands.js'
+import {CMD, cmdName, commandOf, replyParser} from './commands.js'
 import {isImhError} from './errors.js'
-import {REPLY_PARSERS} from './messages.js'
 import {
   parseTalkEnded, parseTalkHangup, parseTalkInvite, parseTalkInviteReply, parseTalkJoin, parseTalkJoinReply, parseTalkRing,
 } from './talk.js'
@@ -49,9 +48,10 @@ describe('talk shapes (PROTOCOL.md §11.2)', () => {
     expect(code(() => parseTalkEnded({callId: 'c', reason: 'bored'}))).toBe('IMH_ERR_PROTOCOL_VIOLATION')
   })
 
-  it('registers the reply parsers for LongLink.call', () => {
-    expect(REPLY_PARSERS[CMD.TALK_INVITE]).toBe(parseTalkInviteReply)
-    expect(REPLY_PARSERS[CMD.TALK_JOIN]).toBe(parseTalkJoinReply)
-    expect(REPLY_PARSERS[CMD.TALK_HANGUP]?.({})).toEqual({})
+  it('declares the reply parsers that LongLink.call applies', () => {
+    expect(commandOf(CMD.TALK_INVITE)?.spec).toMatchObject({reply: parseTalkInviteReply})
+    expect(commandOf(CMD.TALK_JOIN)?.spec).toMatchObject({reply: parseTalkJoinReply})
+    expect(code(() => replyParser(CMD.TALK_INVITE)?.({callId: 'c'}))).toBe('IMH_ERR_PROTOCOL_VIOLATION')
+    expect(replyParser(CMD.TALK_HANGUP)?.({})).toEqual({})
   })
 })

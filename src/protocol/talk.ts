@@ -1,4 +1,5 @@
 import {ImhError} from './errors.js'
+import {defineProtocolFlow, push, request} from './flow-contract.js'
 import {checkShape, type Shape} from './shape.js'
 
 /** Real-time talk call signalling on the long link (PROTOCOL.md §11.2). */
@@ -104,3 +105,26 @@ export function parseTalkEnded(v: unknown): TalkEndedPush {
   }
   return r
 }
+
+/** Real-time talk (§11): STUN and the relay on the relay group (stun.ts, relay.ts), call signalling here. */
+export const talkFlow = defineProtocolFlow({
+  name: 'talk',
+  title: 'Real-time talk: STUN, call signalling, relay',
+  sections: ['11'],
+  groups: [{name: 'relay', schemes: ['udp:']}],
+  shortRoutes: {},
+  commands: [
+    request('TALK_INVITE', 100, {body: parseTalkInvite, reply: parseTalkInviteReply}),
+    push('TALK_RING', 101, parseTalkRing),
+    request('TALK_JOIN', 102, {body: parseTalkJoin, reply: parseTalkJoinReply}),
+    push('TALK_JOINED', 103, parseTalkJoined),
+    request('TALK_HANGUP', 104, {body: parseTalkHangup, reply: parseTalkHangupReply}),
+    push('TALK_ENDED', 105, parseTalkEnded),
+  ],
+  errors: [
+    'IMH_ERR_TALK_OFFLINE', 'IMH_ERR_TALK_BUSY', 'IMH_ERR_TALK_UNKNOWN_CALL', 'IMH_ERR_TALK_NOT_PARTY',
+    'IMH_ERR_STUN_MALFORMED', 'IMH_ERR_RELAY_MALFORMED',
+  ],
+  syncCategories: [],
+  limits: [],
+})

@@ -1,15 +1,8 @@
 import {describe, expect, it} from 'vitest'
 import {type ErrorCode, isImhError} from './errors.js'
-import {
-  MAX_CLIENT_MSG_ID_LENGTH,
-  parseAuth,
-  parseAuthReply,
-  parseErrorReply,
-  parseSendMsg,
-  parseSendMsgReply,
-  parseSync,
-  parseSyncReply,
-} from './messages.js'
+import {MAX_CLIENT_MSG_ID_LENGTH, parseSendMsg, parseSendMsgReply, parseSyncReply} from './chat.js'
+import {parseAuth, parseAuthReply, parseErrorReply} from './session.js'
+import {parseSync} from './sync-categories.js'
 import {parseSchedulerAnswer} from './scheduler.js'
 import {httpStatusForRet, MAX_PASSWORD_LENGTH, parseCredentials} from './short.js'
 import {thrown} from '../../test/support/thrown.js'
