@@ -127,7 +127,7 @@ describe('port layout', () => {
       }
       try {
         expect(s.urls.media).toBe(`http://127.0.0.1:${port + 4}`)
-        expect(s.stun.ports).toEqual([port + 5, port + 6])
+        expect(s.flows.talk.stun.ports).toEqual([port + 5, port + 6])
       } finally {
         await s.close()
       }

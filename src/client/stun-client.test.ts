@@ -63,7 +63,7 @@ describe('probeStun', () => {
       expect(r.mapped).toEqual({family: 'IPv4', address: own.address, port: own.port})
       expect(r.rttMs).toBeGreaterThanOrEqual(0)
     }
-    expect(s.stun.stats.answered).toBe(3)
+    expect(s.flows.talk.stun.stats.answered).toBe(3)
     const path = probe.pickPath()!
     expect(path.answerRank).toBe(0)
     expect(s.groups.relay).toContain(`udp://127.0.0.1:${path.server.port}`)

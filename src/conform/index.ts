@@ -1,5 +1,4 @@
 export * from './context.js'
-export * from './embedded.js'
 export * from './expect.js'
 export * from './failures.js'
 export * from './runner.js'

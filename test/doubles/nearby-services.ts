@@ -2,17 +2,17 @@ import type {Frame} from '../../src/protocol/index.js'
 import {CMD, isImhError, parseJsonBody} from '../../src/protocol/index.js'
 import {
   type GeoStore, type LongService, MemoryGeoStore, type NearbyOptions, NearbyService, type ReferenceServer, type ShakeOptions,
-  ShakeService, type Shaker, type ShakeWindow, type TalkPeer,
+  ShakeService, type Shaker, type ShakeWindow, type LinkPeer,
 } from '../../reference-server/index.js'
-import {startEmbeddedTarget} from '../../src/conform/index.js'
+import {startEmbeddedTarget} from '../../reference-server/conform-target.js'
 
 /**
  * Broken nearby (PROTOCOL.md §12) and shake (§13) targets: the embedded reference server with a
- * service replaced through `services`, each planting one bug.
+ * service replaced through `services.nearby` or `services.shake`, each planting one bug.
  */
 
 type Reply = (body: unknown) => void
-type Edit = (body: Record<string, unknown>, from: TalkPeer, request: Record<string, unknown>) => unknown
+type Edit = (body: Record<string, unknown>, from: LinkPeer, request: Record<string, unknown>) => unknown
 
 /** Wraps a service so that `edit` rewrites the replies to `cmd`. */
 function editReplies(inner: LongService, cmd: number, edit: Edit): LongService {
