@@ -10,6 +10,7 @@ import {closeServer, hostPort, listen} from './http/listen.js'
 import type {HttpRoute} from './http/route.js'
 import type {LongConnection} from './long/long-connection.js'
 import {type LongNode, createLongNode} from './long/long-node.js'
+import {LISTENERS, maxBasePort} from './port-layout.js'
 import {SHARED_STORE} from './store/memory-store.js'
 import {StoreInstances} from './store/store-slot.js'
 import type {Store} from './store/store.js'
@@ -71,10 +72,9 @@ export interface ReferenceServer {
 }
 
 const FLOWS: readonly AnyServerFlow[] = SERVER_FLOWS
-const LISTENERS = FLOWS.flatMap((f) => f.listeners ?? [])
 
 function checkPort(port: number, udpPorts: number): number {
-  const max = 65535 - (LISTENERS.length - 1) - udpPorts
+  const max = maxBasePort(udpPorts)
   if (!Number.isInteger(port) || port < 0 || (port > max && port !== 0)) {
     throw new ImhError('IMH_ERR_INVALID_OPTION', `option port must be an integer from 0 to ${max} (it, the next ${LISTENERS.length - 1} and ${udpPorts} UDP ports are used), got ${port}`, {option: 'port'})
   }
@@ -125,13 +125,12 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
         servers.push(createHttpGroup({routes: routes.get(l.name) ?? [], headers: l.headers, tls: options.tls}))
       }
     }
-    const urls: Record<string, string> = {}
+    const addresses: string[] = []
     const bind = async (i: number): Promise<void> => {
       const l = LISTENERS[i]!
       const scheme = l.kind === 'long' ? (options.tls ? 'wss' : 'ws') : (options.tls ? 'https' : 'http')
-      const address = `${scheme}://${hostPort(publicHost, await listen(servers[i]!, host, port && port + i))}${l.path ?? ''}`
-      urls[l.name] = address
-      if (isGroup(l.name)) parts.groups[l.name].push(address)
+      addresses[i] = `${scheme}://${hostPort(publicHost, await listen(servers[i]!, host, port && port + i))}${l.path ?? ''}`
+      if (isGroup(l.name)) parts.groups[l.name].push(addresses[i]!)
     }
     // The first listener (the scheduler) listens last: whoever reaches it finds every group up.
     for (let i = 1; i < LISTENERS.length; i++) await bind(i)
@@ -148,7 +147,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     const flows = Object.fromEntries(running.flatMap((r) => (r.flow.status ? [[r.flow.name, r.flow.status(r.service, r.udp)]] : [])))
     const longNode = node!
     return {
-      urls: urls as ReferenceServerUrls,
+      urls: Object.fromEntries(LISTENERS.map((l, i) => [l.name, addresses[i]!])) as ReferenceServerUrls,
       groups: parts.groups,
       store: parts.store,
       limits,
