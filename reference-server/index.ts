@@ -22,18 +22,6 @@ export type {LinkPeer} from './long/link-peer.js'
 export type {LongService} from './long/long-service.js'
 export {MemoryStore} from './store/memory-store.js'
 export type {Store, StoreEvent, StoredUser, TokenCheck, NewMessage, InboxPage} from './store/store.js'
-export {QrLogins, type QrLoginsOptions, type QrView, type QrWebSession} from './qr/qr-state.js'
-export {RelayService, type RelayOptions, type RelayStats} from './talk/relay.js'
-export {TalkService, type TalkOptions} from './talk/signalling.js'
-export {talkParts, type TalkFlowOptions, type TalkParts} from './talk/flow.js'
-export {createStunPorts, answerStun, type StunPorts, type StunPortsOptions, type StunStats} from './talk/stun-server.js'
-export {NearbyService, type NearbyOptions} from './nearby/nearby-service.js'
-export {MemoryGeoStore, type GeoStore} from './nearby/geo-store.js'
-export {ShakeService, type ShakeOptions, type Shaker, type ShakeWindow} from './shake/shake-service.js'
-export {BottleService, type BottleOptions} from './bottle/bottle-service.js'
-export {MemoryBottleStore, type BottleStore, type StoredBottle, type PickRecord} from './bottle/bottle-store.js'
-export {MomentsService, type MomentsOptions} from './moments/moments-service.js'
-export {MemoryMomentsStore, type MomentsStore, type StoredMoment} from './moments/moments-store.js'
 
 export interface ReferenceServerOptions {
   /** Address to bind; default 127.0.0.1. */
@@ -66,7 +54,7 @@ export interface ReferenceServer {
   limits: ServerLimits
   /** Authenticated long links held. */
   readonly connections: number
-  /** What the flows show of themselves (talk: STUN and relay counters; qr: held polls). */
+  /** What each flow shows of itself (its `status`), by flow name. */
   flows: FlowStatuses
   close(): Promise<void>
 }

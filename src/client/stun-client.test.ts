@@ -1,6 +1,7 @@
 import {track, udp} from '../../test/support/udp.js'
 import {describe, expect, it} from 'vitest'
-import {answerStun, startReferenceServer, type ReferenceServer} from '../../reference-server/index.js'
+import {startReferenceServer, type ReferenceServer} from '../../reference-server/index.js'
+import {answerStun} from '../../reference-server/talk/stun-server.js'
 import {isImhError} from '../protocol/index.js'
 import {parseStunServer, probeStun} from './stun-client.js'
 

@@ -1,8 +1,8 @@
 import {startEmbeddedTarget} from '../../reference-server/conform-target.js'
 import {CMD, type Frame, parseJsonBody} from '../../src/protocol/index.js'
-import {
-  type BottleOptions, BottleService, type LinkPeer, MemoryBottleStore, type ReferenceServer, type StoredBottle,
-} from '../../reference-server/index.js'
+import type {LinkPeer, ReferenceServer} from '../../reference-server/index.js'
+import {type BottleOptions, BottleService} from '../../reference-server/bottle/bottle-service.js'
+import {MemoryBottleStore, type StoredBottle} from '../../reference-server/bottle/bottle-store.js'
 
 /**
  * Broken drift-bottle targets (PROTOCOL.md §14): the embedded reference server with its bottle

@@ -1,9 +1,9 @@
 import type {Frame} from '../../src/protocol/index.js'
 import {CMD, isImhError, parseJsonBody} from '../../src/protocol/index.js'
-import {
-  type GeoStore, type LongService, MemoryGeoStore, type NearbyOptions, NearbyService, type ReferenceServer, type ShakeOptions,
-  ShakeService, type Shaker, type ShakeWindow, type LinkPeer,
-} from '../../reference-server/index.js'
+import type {LinkPeer, LongService, ReferenceServer} from '../../reference-server/index.js'
+import {type GeoStore, MemoryGeoStore} from '../../reference-server/nearby/geo-store.js'
+import {type NearbyOptions, NearbyService} from '../../reference-server/nearby/nearby-service.js'
+import {type ShakeOptions, ShakeService, type Shaker, type ShakeWindow} from '../../reference-server/shake/shake-service.js'
 import {startEmbeddedTarget} from '../../reference-server/conform-target.js'
 
 /**

@@ -6,7 +6,8 @@ import {
   STUN_ATTR, STUN_BINDING_ERROR, type StunAttribute, decodeStun, encodeErrorCode, encodeMappedAddress, encodeStun, getStunAttribute,
   mappedAddressOf,
 } from '../../src/protocol/index.js'
-import {type ReferenceServer, type StunStats, answerStun} from '../../reference-server/index.js'
+import type {ReferenceServer} from '../../reference-server/index.js'
+import {type StunStats, answerStun} from '../../reference-server/talk/stun-server.js'
 
 export interface StunDatagram {
   datagram: Buffer

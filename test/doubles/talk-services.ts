@@ -1,7 +1,10 @@
 import type {RemoteInfo, Socket} from 'node:dgram'
 import {startEmbeddedTarget} from '../../reference-server/conform-target.js'
 import {CMD, decodeRelay, type TalkEndReason} from '../../src/protocol/index.js'
-import {type LinkPeer, type ReferenceServer, type RelayOptions, RelayService, type TalkOptions, TalkService, talkParts} from '../../reference-server/index.js'
+import type {LinkPeer, ReferenceServer} from '../../reference-server/index.js'
+import {talkParts} from '../../reference-server/talk/flow.js'
+import {type RelayOptions, RelayService} from '../../reference-server/talk/relay.js'
+import {type TalkOptions, TalkService} from '../../reference-server/talk/signalling.js'
 
 /**
  * Broken talk targets (PROTOCOL.md §11.2, §11.3): the embedded reference server with its call
