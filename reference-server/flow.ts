@@ -59,10 +59,13 @@ export interface ServerFlow<N extends string = string, K extends string = string
   readonly stores?: readonly StoreSlot<unknown>[]
   /** Groups and stores of other flows it reads. */
   readonly needs?: {readonly groups?: readonly Group[]; readonly stores?: readonly StoreSlot<unknown>[]}
+  /** The TCP listeners it opens. */
   readonly listeners?: readonly Listener<Li>[]
   /** UDP ports it binds, their number set by one of its limits. */
   readonly udp?: {group: Group; count: NoInfer<K>; bind(service: S, at: {host: string; ports: number[]}): Promise<U>}
+  /** The options of its service, from what the server has. */
   options(ctx: FlowContext<K>): O
+  /** The reference service. */
   create(options: O): S
   /** Its long-link commands. */
   long?(service: S): LongService
@@ -70,13 +73,18 @@ export interface ServerFlow<N extends string = string, K extends string = string
   routes?(service: S): Partial<Record<ListenerName, readonly HttpRoute[]>>
   /** What the running server shows of it (counters for tests and benchmarks). */
   status?(service: S, udp: U | undefined): X
+  /** The server closes: stop timers, release what is held (long-link services are closed by the long node). */
   close?(service: S): void
 }
 
 /** Any flow, for code that treats them all alike. */
 export type AnyServerFlow = ServerFlow<string, string, ListenerName, any, any, any, any>
 
-/** Declares a flow, keeping its name, limit keys, listeners, options and service types for the derived records. */
+/**
+ * Declares a flow, keeping its name, limit keys, listeners, options and service types for the
+ * derived records (`FlowServices`, `FlowStatuses`, `ServerLimits`, the server's URLs). Write
+ * `options` and `create` before `long`, `routes`, `udp` and `status`: those are typed from them.
+ */
 export function defineServerFlow<const N extends string, O, S, K extends string = never, const Li extends ListenerName = never, U extends UdpBound = UdpBound, X = undefined>(
   flow: ServerFlow<N, K, Li, O, S, U, X>,
 ): ServerFlow<N, K, Li, O, S, U, X> {

@@ -7,18 +7,25 @@ import type {ReferenceServerUrls} from './index.js'
 import {LISTENERS} from './port-layout.js'
 
 const FLOWS: readonly AnyServerFlow[] = SERVER_FLOWS
+/** The flow ids every layer shares. */
+const FLOW_IDS = ['core', 'qr', 'talk', 'nearby', 'shake', 'bottle', 'moments', 'media', 'shop'] as const
 
 describe('SERVER_FLOWS', () => {
-  it('names each flow once, with the flow ids every layer uses', () => {
-    expect(FLOWS.map((f) => f.name)).toEqual(['core', 'qr', 'talk', 'nearby', 'shake', 'bottle', 'moments', 'media'])
-    expectTypeOf<ServerFlowName>().toEqualTypeOf<'core' | 'qr' | 'talk' | 'nearby' | 'shake' | 'bottle' | 'moments' | 'media'>()
+  it('names each flow once, with the flow ids every layer uses, core first', () => {
+    const names = FLOWS.map((f) => f.name)
+    expect(new Set(names).size).toBe(names.length)
+    expect(names[0]).toBe('core')
+    for (const name of names) expect(FLOW_IDS).toContain(name)
+    expectTypeOf<ServerFlowName>().toExtend<(typeof FLOW_IDS)[number]>()
+    expectTypeOf<'core' | 'qr' | 'talk' | 'nearby' | 'shake' | 'bottle' | 'moments' | 'media'>().toExtend<ServerFlowName>()
   })
 
   it('opens each listener once, one long link among them, the scheduler first', () => {
     const names = LISTENERS.map((l) => l.name)
-    expect(names).toEqual(['scheduler', 'short', 'long', 'qr', 'media'])
+    expect(new Set(names).size).toBe(names.length)
+    expect(names.slice(0, 5)).toEqual(['scheduler', 'short', 'long', 'qr', 'media'])
     expect(LISTENERS.filter((l) => l.kind === 'long')).toHaveLength(1)
-    expectTypeOf<ListenerNames>().toEqualTypeOf<'scheduler' | 'short' | 'long' | 'qr' | 'media'>()
+    expectTypeOf<'scheduler' | 'short' | 'long' | 'qr' | 'media'>().toExtend<ListenerNames>()
     expectTypeOf<keyof ReferenceServerUrls>().toEqualTypeOf<ListenerNames>()
   })
 
@@ -43,7 +50,7 @@ describe('SERVER_FLOWS', () => {
 
   it('types the services hook and the statuses by flow name', () => {
     expectTypeOf<keyof FlowServices>().toEqualTypeOf<ServerFlowName>()
-    expectTypeOf<keyof FlowStatuses>().toEqualTypeOf<'qr' | 'talk'>()
+    expectTypeOf<'qr' | 'talk'>().toExtend<keyof FlowStatuses>()
     expectTypeOf<FlowStatuses['qr']['polls']>().toEqualTypeOf<number>()
   })
 })

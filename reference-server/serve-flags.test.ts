@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {ALL_LIMIT_SPECS} from './config.js'
+import {LISTENERS} from './port-layout.js'
 import {ADDRESS_FLAGS, LIMIT_FLAGS, limitsFromFlags, serveFlagHelp} from './serve-flags.js'
 
 describe('imh serve flags', () => {
@@ -18,8 +19,9 @@ describe('imh serve flags', () => {
   })
 
   it('describes the port layout from the listeners and UDP ports of the flows', () => {
-    expect(ADDRESS_FLAGS.port.description).toBe("scheduler port; short, long, qr and media take the next 4, the relay group's UDP ports (--stun-ports) the ones after; 0: every port ephemeral")
-    expect(ADDRESS_FLAGS.port.max).toBe(65531)
+    expect(ADDRESS_FLAGS.port.description).toMatch(/^scheduler port; short, long, qr(,| and) media.* take the next \d+, the relay group's UDP ports \(--stun-ports\) the ones after; 0: every port ephemeral$/)
+    expect(ADDRESS_FLAGS.port.description).toContain(`take the next ${LISTENERS.length - 1},`)
+    expect(ADDRESS_FLAGS.port.max).toBe(65535 - (LISTENERS.length - 1))
   })
 
   it('maps given flags to limits and leaves the others undefined', () => {

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {isImhError} from '../src/protocol/index.js'
+import {LISTENERS} from '../reference-server/port-layout.js'
 import {spawnReferenceServer} from '../reference-server/process.js'
 
 // The reference server in a process of its own (dist/reference-server/main.js), as imh load starts it.
@@ -8,7 +9,7 @@ describe('spawnReferenceServer', () => {
     const server = await spawnReferenceServer({limits: {stunPorts: 1, schedulerTtlSeconds: 7}})
     try {
       expect(server.pid).not.toBe(process.pid)
-      expect(Object.keys(server.urls)).toEqual(['scheduler', 'short', 'long', 'qr', 'media'])
+      expect(Object.keys(server.urls)).toEqual(LISTENERS.map((l) => l.name))
       expect(server.groups.relay).toHaveLength(1)
       const answer = (await (await fetch(server.urls.scheduler)).json()) as {ttl: number; groups: {long: string[]}}
       expect(answer.ttl).toBe(7)
