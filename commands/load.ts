@@ -1,6 +1,5 @@
 import {readFile} from 'node:fs/promises'
 import {Command, Errors, Flags} from '@oclif/core'
-import {spawnReferenceServer, type EmbeddedServer} from '../src/load/embedded-server.js'
 import {LoadRun} from '../src/load/load-run.js'
 import {validateThresholds} from '../src/load/metrics/thresholds.js'
 import {attachProgress} from '../src/load/outputs/progress.js'
@@ -13,6 +12,7 @@ import type {LoadUrls} from '../src/load/scenarios/context.js'
 import {needsScheduler} from '../src/load/scenarios/index.js'
 import type {Profile, ProfileOverrides, RunResult} from '../src/load/types.js'
 import {isImhError} from '../src/protocol/index.js'
+import {spawnReferenceServer, type SpawnedReferenceServer} from '../reference-server/process.js'
 
 /** Exit codes, as k6 has them: documented in the README. */
 export const LOAD_EXIT = {OK: 0, RUN_ERROR: 1, USAGE: 2, THRESHOLDS: 99} as const
@@ -72,7 +72,7 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
       if (isImhError(err)) this.error(`${err.code}: ${err.message}`, {exit: LOAD_EXIT.USAGE})
       throw err
     }
-    let server: EmbeddedServer | undefined
+    let server: SpawnedReferenceServer | undefined
     let urls: LoadUrls
     let target: string
     if (flags.target) {
@@ -86,7 +86,7 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
       } catch (err) {
         this.error(`could not start the reference server: ${(err as Error).message}`, {exit: LOAD_EXIT.RUN_ERROR})
       }
-      urls = server.urls
+      urls = {scheduler: server.urls.scheduler, ws: server.urls.long, http: server.urls.scheduler}
       target = server.urls.scheduler
     }
     const tls = {ca: flags.ca ? await readFile(flags.ca, 'utf8') : undefined, rejectUnauthorized: flags.insecure ? false : undefined}

@@ -1,38 +1,26 @@
 import type {Server} from 'node:http'
-import {type GroupAddresses, ImhError, SCHEDULER_PATH, emptyGroups} from '../src/protocol/index.js'
+import {type GroupAddresses, ImhError, emptyGroups} from '../src/protocol/index.js'
 import {type ServerLimits, resolveLimits} from './config.js'
-import {type TlsOptions, closeServer, hostPort, listen} from './http-util.js'
-import {createLongNode} from './long.js'
-import {createMediaServer} from './media.js'
-import {createQrServer} from './qr.js'
-import {createScheduler} from './scheduler.js'
-import {type RelayOptions, type RelayStats, RelayService} from './relay.js'
-import type {TalkOptions, TalkService} from './talk.js'
-import type {NearbyOptions} from './nearby.js'
-import type {ShakeOptions} from './shake.js'
-import type {LongService} from './long-connection.js'
-import type {BottleOptions, BottleService} from './bottle.js'
-import {createShortServer} from './short.js'
-import type {MomentsOptions, MomentsService} from './moments.js'
-import {type StunPorts, type StunStats, createStunPorts} from './stun-server.js'
-import {MemoryStore} from './store/memory-store.js'
+import type {AnyServerFlow, ListenerName, UdpBound} from './flow.js'
+import {type ServerParts, flowContext, isGroup} from './flow-context.js'
+import {type FlowServices, type FlowStatuses, type ListenerNames, SERVER_FLOWS} from './flows.js'
+import {createHttpGroup} from './http/http-group.js'
+import type {TlsOptions} from './http/json-server.js'
+import {closeServer, hostPort, listen} from './http/listen.js'
+import type {HttpRoute} from './http/route.js'
+import type {LongConnection} from './long/long-connection.js'
+import {type LongNode, createLongNode} from './long/long-node.js'
+import {LISTENERS, maxBasePort} from './port-layout.js'
+import {SHARED_STORE} from './store/memory-store.js'
+import {StoreInstances} from './store/store-slot.js'
 import type {Store} from './store/store.js'
-import {type MediaStore, MemoryMediaStore} from './store/media-store.js'
 
-export {DEFAULT_LIMITS, resolveLimits, type ServerLimits} from './config.js'
+export {ALL_LIMIT_SPECS, DEFAULT_LIMITS, SERVER_LIMIT_SPECS, resolveLimits, type ServerLimits} from './config.js'
+export {defineServerFlow, type FlowContext, type Listener, type ServerFlow} from './flow.js'
+export {SERVER_FLOWS, type FlowServices, type FlowStatuses, type ServerFlowName} from './flows.js'
+export type {LinkPeer} from './long/link-peer.js'
+export type {LongService} from './long/long-service.js'
 export {MemoryStore} from './store/memory-store.js'
-export {RelayService, type RelayOptions, type RelayStats} from './relay.js'
-export {TalkService, type TalkOptions, type TalkPeer} from './talk.js'
-export {MomentsService, type MomentsOptions} from './moments.js'
-export {MemoryMomentsStore, type MomentsStore, type StoredMoment} from './store/moments-store.js'
-export {NearbyService, type NearbyOptions} from './nearby.js'
-export {ShakeService, type ShakeOptions, type Shaker, type ShakeWindow} from './shake.js'
-export {MemoryGeoStore, type GeoStore} from './store/geo-store.js'
-export type {LongService} from './long-connection.js'
-export {BottleService, type BottleOptions, type BottlePeer} from './bottle.js'
-export {MemoryBottleStore, type BottleStore, type StoredBottle, type PickRecord} from './store/bottle-store.js'
-export {createStunPorts, answerStun, type StunPorts, type StunPortsOptions, type StunStats} from './stun-server.js'
-export {QrLogins, type QrLoginsOptions, type QrView, type QrWebSession} from './qr-state.js'
 export type {Store, StoreEvent, StoredUser, TokenCheck, NewMessage, InboxPage} from './store/store.js'
 
 export interface ReferenceServerOptions {
@@ -41,41 +29,23 @@ export interface ReferenceServerOptions {
   /** Host name put in the scheduler's URLs; default the bound host (127.0.0.1 for a wildcard). */
   publicHost?: string
   /**
-   * Scheduler port; short, long, qr and media take the next four, the relay group's STUN ports
-   * the `limits.stunPorts` after those (N+5 …). 0 (default): every group on ephemeral ports.
+   * The scheduler's port; the other listeners take the next ones in the order of the flow list,
+   * then the UDP ports (the relay group's). 0 (default): every one ephemeral.
    */
   port?: number
   tls?: TlsOptions
   limits?: Partial<ServerLimits>
-  /** Shared state; default a fresh MemoryStore. */
+  /** Users, tokens and inboxes; default a fresh MemoryStore. */
   store?: Store
   /**
-   * Replaces the call signalling (PROTOCOL.md §11.2), the UDP relay (§11.3) or the drift bottle
-   * (§14) with another implementation built from the same options; the default builds the
-   * reference ones. For test doubles that plant a bug.
+   * Replaces flows' services, by flow name, with other implementations built from the same
+   * options; the default builds the reference ones. For test doubles that plant a bug.
    */
-  services?: {
-    talk?: (options: TalkOptions) => TalkService
-    relay?: (options: RelayOptions) => RelayService
-    bottle?: (options: BottleOptions) => BottleService
-    /** Nearby people (§12). */
-    nearby?: (options: NearbyOptions) => LongService
-    /** Shake (§13). */
-    shake?: (options: ShakeOptions) => LongService
-    /** Friends and moments on the short link (§15). */
-    moments?: (options: MomentsOptions) => MomentsService
-  }
+  services?: FlowServices
 }
 
-export interface ReferenceServerUrls {
-  scheduler: string
-  short: string
-  long: string
-  /** Base URL of the qr group (PROTOCOL.md §10), without a path. */
-  qr: string
-  /** Base URL of the media group (PROTOCOL.md §16), without a path. */
-  media: string
-}
+/** Where clients reach each listener: the scheduler's URL with its path, each group's base URL. */
+export type ReferenceServerUrls = Readonly<Record<ListenerNames, string>>
 
 export interface ReferenceServer {
   urls: ReferenceServerUrls
@@ -84,97 +54,111 @@ export interface ReferenceServer {
   limits: ServerLimits
   /** Authenticated long links held. */
   readonly connections: number
-  /** QR check polls held by the qr group. */
-  readonly qrPolls: number
-  /** The relay group's UDP ports answering STUN (PROTOCOL.md §11.1), and what they did. */
-  stun: {ports: number[]; stats: StunStats}
-  /** The UDP relay on the same ports (PROTOCOL.md §11.3): what it did, and the sessions it holds. */
-  relay: {stats: RelayStats; readonly sessions: number}
+  /** What each flow shows of itself (its `status`), by flow name. */
+  flows: FlowStatuses
   close(): Promise<void>
 }
 
-function checkPort(port: number, stunPorts: number): number {
-  const max = 65535 - 4 - stunPorts
+const FLOWS: readonly AnyServerFlow[] = SERVER_FLOWS
+
+function checkPort(port: number, udpPorts: number): number {
+  const max = maxBasePort(udpPorts)
   if (!Number.isInteger(port) || port < 0 || (port > max && port !== 0)) {
-    throw new ImhError('IMH_ERR_INVALID_OPTION', `option port must be an integer from 0 to ${max} (it, the next four and ${stunPorts} STUN ports are used), got ${port}`, {option: 'port'})
+    throw new ImhError('IMH_ERR_INVALID_OPTION', `option port must be an integer from 0 to ${max} (it, the next ${LISTENERS.length - 1} and ${udpPorts} UDP ports are used), got ${port}`, {option: 'port'})
   }
   return port
 }
 
-/** Starts every server group of PROTOCOL.md §2–§6, the qr group of §10, the media group of §16 and the relay group of §11 (STUN §11.1 and relay §11.3 on the same UDP ports) in this process. */
+interface Running {
+  flow: AnyServerFlow
+  service: unknown
+  udp?: UdpBound
+}
+
+/** Starts every flow of the reference server (PROTOCOL.md §2–§16) in this process. */
 export async function startReferenceServer(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {
   const host = options.host ?? '127.0.0.1'
   const publicHost = options.publicHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
   const limits = resolveLimits(options.limits)
-  const port = checkPort(options.port ?? 0, limits.stunPorts)
-  const store = options.store ?? new MemoryStore({dedupWindow: limits.dedupWindow})
-  const tls = options.tls
-  const http = tls ? 'https' : 'http'
-  const groups = emptyGroups()
+  const udpCounts = FLOWS.map((f) => (f.udp ? limits[f.udp.count as keyof ServerLimits] : 0))
+  const port = checkPort(options.port ?? 0, udpCounts.reduce((a, b) => a + b, 0))
+  const stores = new StoreInstances(limits)
+  if (options.store) stores.provide(SHARED_STORE, options.store)
+  const byUser = new Map<string, LongConnection>()
+  const parts: ServerParts = {limits, store: stores.get(SHARED_STORE), stores, groups: emptyGroups(), links: {lookup: (userId) => byUser.get(userId)}}
+  const replacements = options.services as Partial<Record<string, (o: unknown) => unknown>> | undefined
 
-  // Uploads (PROTOCOL.md §16): the media group serves them, the moments flow (§15) refers to them.
-  const media: MediaStore = new MemoryMediaStore()
-  const short = createShortServer({store, limits, tls, media, mediaBase: () => groups.media[0] ?? '', momentsService: options.services?.moments})
-  const long = createLongNode({store, limits, tls, relays: () => groups.relay, talkService: options.services?.talk, bottleService: options.services?.bottle, mediaBase: () => groups.media[0] ?? '', nearbyService: options.services?.nearby, shakeService: options.services?.shake})
-  const qr = createQrServer({store, limits, tls, publicBase: () => groups.qr[0]!, mediaBase: () => groups.media[0] ?? ''})
-  const mediaServer = createMediaServer({store, media, limits, tls, publicBase: () => groups.media[0]!})
-  const scheduler = createScheduler({groups: () => groups, fallback: () => ({long: groups.long, short: groups.short}), limits, tls})
+  const running: Running[] = []
   const servers: Server[] = []
-  let stun: StunPorts | undefined
-  const relayOptions: RelayOptions = {tokenInfo: (token) => long.talk.tokenInfo(token), ratePps: limits.relayRatePps, burst: limits.relayBurst}
-  const relay = options.services?.relay ? options.services.relay(relayOptions) : new RelayService(relayOptions)
-  const unsubscribeRelay = long.talk.onCallEnded((call) => relay.forget(call.relayToken))
+  let node: LongNode | undefined
+  const close = async (): Promise<void> => {
+    for (const r of running) r.flow.close?.(r.service)
+    for (const r of running) await r.udp?.close()
+    await node?.close()
+    await Promise.all(servers.map(closeServer))
+    await stores.close()
+  }
   try {
-    const shortPort = await listen(short, host, port && port + 1)
-    servers.push(short)
-    const longPort = await listen(long.server, host, port && port + 2)
-    servers.push(long.server)
-    const qrPort = await listen(qr.server, host, port && port + 3)
-    servers.push(qr.server)
-    const mediaPort = await listen(mediaServer, host, port && port + 4)
-    servers.push(mediaServer)
-    const schedulerPort = await listen(scheduler, host, port)
-    servers.push(scheduler)
-    groups.short.push(`${http}://${hostPort(publicHost, shortPort)}`)
-    groups.long.push(`${tls ? 'wss' : 'ws'}://${hostPort(publicHost, longPort)}/long`)
-    groups.qr.push(`${http}://${hostPort(publicHost, qrPort)}`)
-    groups.media.push(`${http}://${hostPort(publicHost, mediaPort)}`)
-    stun = await createStunPorts({host, ports: Array.from({length: limits.stunPorts}, (_, i) => (port ? port + 5 + i : 0)), relay: (msg, from, socket) => relay.handle(msg, from, socket)})
-    for (const p of stun.ports) groups.relay.push(`udp://${hostPort(publicHost, p)}`)
-    const stunPorts = stun
+    for (const flow of FLOWS) {
+      const make = replacements?.[flow.name] ?? ((o: unknown) => flow.create(o))
+      running.push({flow, service: make(flow.options(flowContext(flow, parts)))})
+    }
+    const routes = routesByListener(running)
+    for (const l of LISTENERS) {
+      if (l.kind === 'long') {
+        const services = running.flatMap((r) => (r.flow.long ? [r.flow.long(r.service)] : []))
+        node = createLongNode({store: parts.store, limits, tls: options.tls, byUser, services})
+        servers.push(node.server)
+      } else {
+        servers.push(createHttpGroup({routes: routes.get(l.name) ?? [], headers: l.headers, tls: options.tls}))
+      }
+    }
+    const addresses: string[] = []
+    const bind = async (i: number): Promise<void> => {
+      const l = LISTENERS[i]!
+      const scheme = l.kind === 'long' ? (options.tls ? 'wss' : 'ws') : (options.tls ? 'https' : 'http')
+      addresses[i] = `${scheme}://${hostPort(publicHost, await listen(servers[i]!, host, port && port + i))}${l.path ?? ''}`
+      if (isGroup(l.name)) parts.groups[l.name].push(addresses[i]!)
+    }
+    // The first listener (the scheduler) listens last: whoever reaches it finds every group up.
+    for (let i = 1; i < LISTENERS.length; i++) await bind(i)
+    let next = port && port + LISTENERS.length
+    for (const [i, r] of running.entries()) {
+      if (!r.flow.udp) continue
+      const ports = Array.from({length: udpCounts[i]!}, (_, k) => (port ? next + k : 0))
+      next += ports.length
+      const bound = await r.flow.udp.bind(r.service, {host, ports})
+      r.udp = bound
+      for (const p of bound.ports) parts.groups[r.flow.udp.group].push(`udp://${hostPort(publicHost, p)}`)
+    }
+    await bind(0)
+    const flows = Object.fromEntries(running.flatMap((r) => (r.flow.status ? [[r.flow.name, r.flow.status(r.service, r.udp)]] : [])))
+    const longNode = node!
     return {
-      urls: {scheduler: `${http}://${hostPort(publicHost, schedulerPort)}${SCHEDULER_PATH}`, short: groups.short[0]!, long: groups.long[0]!, qr: groups.qr[0]!, media: groups.media[0]!},
-      groups,
-      store,
+      urls: Object.fromEntries(LISTENERS.map((l, i) => [l.name, addresses[i]!])) as ReferenceServerUrls,
+      groups: parts.groups,
+      store: parts.store,
       limits,
       get connections() {
-        return long.connections
+        return longNode.connections
       },
-      get qrPolls() {
-        return qr.logins.pendingPolls
-      },
-      stun: {ports: stunPorts.ports, stats: stunPorts.stats},
-      relay: {
-        stats: relay.stats,
-        get sessions() {
-          return relay.size
-        },
-      },
-      async close() {
-        unsubscribeRelay()
-        qr.close()
-        await stunPorts.close()
-        await long.close()
-        await Promise.all(servers.map(closeServer))
-        if (!options.store) await store.close()
-      },
+      flows: flows as FlowStatuses,
+      close,
     }
   } catch (err) {
-    unsubscribeRelay()
-    qr.close()
-    await stun?.close()
-    await long.close()
-    await Promise.all(servers.map(closeServer))
+    await close()
     throw err
   }
+}
+
+/** The routes every flow declares, by listener; a listener no flow opens is a mistake in the flow list. */
+function routesByListener(running: readonly Running[]): Map<ListenerName, HttpRoute[]> {
+  const out = new Map<ListenerName, HttpRoute[]>()
+  for (const r of running) {
+    for (const [name, list] of Object.entries(r.flow.routes?.(r.service) ?? {}) as Array<[ListenerName, readonly HttpRoute[]]>) {
+      if (!LISTENERS.some((l) => l.name === name && l.kind === 'http')) throw new Error(`flow ${r.flow.name} has routes for ${name}, which no flow opens as an http listener`)
+      out.set(name, [...(out.get(name) ?? []), ...list])
+    }
+  }
+  return out
 }

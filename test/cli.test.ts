@@ -52,6 +52,14 @@ describe('imh serve', () => {
     expect(r.stderr).toContain('idle-timeout')
   })
 
+  it('derives every limit flag and its help from the limit declarations', async () => {
+    const r = await run(['serve', '--help'])
+    expect(r.code).toBe(0)
+    const help = r.stdout.replace(/\s+/g, ' ')
+    expect(help).toContain('--ring-timeout=<value> ms a call rings before it ends with reason "timeout" (100–300000 ms, default 30000)')
+    expect(help).toContain('--download-size=<value> size of the media group\'s game download object (1–1073741824 bytes, default 33554432)')
+  })
+
   it('refuses out-of-range relay and ring flags with exit 2', async () => {
     for (const [flag, value] of [['--relay-rate-pps', '0'], ['--relay-burst', '100001'], ['--ring-timeout', '99']]) {
       const r = await run(['serve', flag!, value!])

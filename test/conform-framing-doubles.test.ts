@@ -11,7 +11,8 @@ import {request} from 'undici'
 import WebSocket, {WebSocketServer} from 'ws'
 import {announcedLimits} from '../reference-server/config.js'
 import type {ReferenceServer} from '../reference-server/index.js'
-import {ALL_CASES, type CaseResult, ConformanceRunner, type ConformanceReport, selectCases, startEmbeddedTarget} from '../src/conform/index.js'
+import {ALL_CASES, type CaseResult, ConformanceRunner, type ConformanceReport, selectCases} from '../src/conform/index.js'
+import {startEmbeddedTarget} from '../reference-server/conform-target.js'
 import {CMD, HEAD_LEN, ImhError, closeCodeFor, decodeFrame, encodeFrame, errorBody, isImhError} from '../src/protocol/index.js'
 
 const servers: Server[] = []

@@ -1,7 +1,8 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {startEmbeddedTarget} from '../src/conform/index.js'
+import {startEmbeddedTarget} from '../reference-server/conform-target.js'
 import type {ConformanceReport} from '../src/conform/index.js'
-import type {MomentsOptions, MomentsService, ReferenceServer} from '../reference-server/index.js'
+import type {ReferenceServer} from '../reference-server/index.js'
+import type {MomentsOptions, MomentsService} from '../reference-server/moments/moments-service.js'
 import {conform, verdicts} from './conform-helpers.js'
 import {
   LenientService, MediaLessService, OpenMomentsService, OverlappingPagesService, SilentNoticeService, UncheckedMediaService,

@@ -1,6 +1,9 @@
 import {afterEach, describe, expect, it} from 'vitest'
-import {ALL_CASES, type ConformanceReport, selectCases, startEmbeddedTarget} from '../src/conform/index.js'
-import type {LongService, NearbyOptions, ReferenceServer, ShakeOptions} from '../reference-server/index.js'
+import {ALL_CASES, type ConformanceReport, selectCases} from '../src/conform/index.js'
+import {startEmbeddedTarget} from '../reference-server/conform-target.js'
+import type {LongService, ReferenceServer} from '../reference-server/index.js'
+import type {NearbyOptions} from '../reference-server/nearby/nearby-service.js'
+import type {ShakeOptions} from '../reference-server/shake/shake-service.js'
 import {conform, verdicts} from './conform-helpers.js'
 import {
   expiryIgnored, linkStays, mixingWindows, neverClosing, overlappingPages, radiusIgnored, relativeAvatars, selfNearby, selfShake,

@@ -1,5 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {ALL_CASES, startEmbeddedTarget} from '../src/conform/index.js'
+import {ALL_CASES} from '../src/conform/index.js'
+import {startEmbeddedTarget} from '../reference-server/conform-target.js'
 import type {ReferenceServer} from '../reference-server/index.js'
 import {conform, verdicts} from './conform-helpers.js'
 

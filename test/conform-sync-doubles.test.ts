@@ -1,5 +1,5 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {startEmbeddedTarget} from '../src/conform/index.js'
+import {startEmbeddedTarget} from '../reference-server/conform-target.js'
 import type {ConformanceReport} from '../src/conform/index.js'
 import type {ReferenceServer, Store} from '../reference-server/index.js'
 import {conform, verdicts} from './conform-helpers.js'

@@ -1,5 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest'
-import {ALL_CASES, ConformanceRunner, type ConformanceReport, selectCases, startEmbeddedTarget} from '../src/conform/index.js'
+import {ALL_CASES, ConformanceRunner, type ConformanceReport, selectCases} from '../src/conform/index.js'
+import {startEmbeddedTarget} from '../reference-server/conform-target.js'
 import type {ReferenceServer} from '../reference-server/index.js'
 import {conform, verdicts} from './conform-helpers.js'
 import {AnyAddressRelay, silentHangup, startTalkDouble, wrongHangupReason} from './doubles/talk-services.js'

@@ -5,6 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {MediaClient} from '../src/client/media-client.js'
 import {MEDIA_ROUTES, SHORT_ROUTES, gameBytes} from '../src/protocol/index.js'
 import {type ReferenceServer, startReferenceServer} from '../reference-server/index.js'
+import {LISTENERS} from '../reference-server/port-layout.js'
 
 const SIZE = 300_000
 let server: ReferenceServer
@@ -114,7 +115,7 @@ describe('media group', () => {
 })
 
 describe('port layout', () => {
-  it('puts the media group at N+4 and the STUN ports from N+5 on with a fixed port N', async () => {
+  it('puts the media group at N+4 and the STUN ports right after the TCP listeners with a fixed port N', async () => {
     // A random base, retried: another process may hold some port of the range.
     for (let attempt = 0; ; attempt++) {
       const port = 20_000 + Math.floor(Math.random() * 30_000)
@@ -127,7 +128,8 @@ describe('port layout', () => {
       }
       try {
         expect(s.urls.media).toBe(`http://127.0.0.1:${port + 4}`)
-        expect(s.stun.ports).toEqual([port + 5, port + 6])
+        const after = port + LISTENERS.length
+        expect(s.flows.talk.stun.ports).toEqual([after, after + 1])
       } finally {
         await s.close()
       }

@@ -129,10 +129,10 @@ describe('GET /qr/check (§10.3)', () => {
       const {uuid} = (await call('GET', long.urls.qr + QR_PATHS.new)).json as unknown as QrNewReply
       const aborts = Array.from({length: 50}, () => new AbortController())
       const polls = aborts.map((ac) => call('GET', `${long.urls.qr}${QR_PATHS.check}?uuid=${uuid}&last=0`, {signal: ac.signal}).catch(() => 'aborted'))
-      await until(() => long.qrPolls === 50)
+      await until(() => long.flows.qr.polls === 50)
       for (const ac of aborts) ac.abort()
       expect(new Set(await Promise.all(polls))).toEqual(new Set(['aborted']))
-      await until(() => long.qrPolls === 0)
+      await until(() => long.flows.qr.polls === 0)
     } finally {
       await long.close()
     }
@@ -143,7 +143,7 @@ describe('the phone: scan, confirm, cancel (§10.4) and the ticket (§10.5)', ()
   it('walks new → scan → confirm → ticket → web session; polls are answered at once', async () => {
     const {uuid, qrText} = await newLogin()
     const scanned = get(`${QR_PATHS.check}?uuid=${uuid}&last=0`)
-    await until(() => server.qrPolls === 1)
+    await until(() => server.flows.qr.polls === 1)
     const t0 = Date.now()
     const s = await post(QR_PATHS.scan, alice.token, {qrText})
     expect(s.json).toMatchObject({ret: 0, uuid})
@@ -154,7 +154,7 @@ describe('the phone: scan, confirm, cancel (§10.4) and the ticket (§10.5)', ()
     expect(Date.now() - t0).toBeLessThan(HOLD)
 
     const confirmed = get(`${QR_PATHS.check}?uuid=${uuid}&last=201`)
-    await until(() => server.qrPolls === 1)
+    await until(() => server.flows.qr.polls === 1)
     expect((await post(QR_PATHS.confirm, alice.token, {uuid})).json).toEqual({ret: 0})
     const done = (await confirmed).json as {code: number; redirectUrl: string}
     expect(done.code).toBe(200)

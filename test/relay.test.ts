@@ -64,9 +64,9 @@ async function until(cond: () => boolean, what: string, ms = 3000): Promise<void
 
 /** Both roles learned: the caller's first datagram finds no peer yet, then one each way. */
 async function connect(s: ReferenceServer, a: RelayPeer, b: RelayPeer): Promise<void> {
-  const noPeer = s.relay.stats.noPeer
+  const noPeer = s.flows.talk.relay.stats.noPeer
   a.send(0)
-  await until(() => s.relay.stats.noPeer === noPeer + 1, 'noPeer')
+  await until(() => s.flows.talk.relay.stats.noPeer === noPeer + 1, 'noPeer')
   b.send(0)
   await a.waitReceived(1)
   a.send(1)
@@ -81,7 +81,7 @@ describe('UDP relay (PROTOCOL.md §11.3)', () => {
     const {a, b} = await call(s, '127.0.0.2', '127.0.0.3')
     // Each role must be learned before the other's datagrams have somewhere to go.
     a.send(0)
-    await until(() => s.relay.stats.noPeer === 1, 'noPeer')
+    await until(() => s.flows.talk.relay.stats.noPeer === 1, 'noPeer')
     b.send(0)
     await a.waitReceived(1)
     const [sentA, sentB] = await Promise.all([a.burst({pps: 50, size: 160, durationMs: 400}), b.burst({pps: 50, size: 160, durationMs: 400})])
@@ -98,8 +98,8 @@ describe('UDP relay (PROTOCOL.md §11.3)', () => {
       expect(Number.isFinite(r.jitterMs)).toBe(true)
       expect(r.jitterMs).toBeGreaterThanOrEqual(0)
     }
-    expect(s.relay.stats).toMatchObject({forwarded: 41, noPeer: 1, hijack: 0, unknownToken: 0, malformed: 0, rateLimited: 0})
-    expect(s.relay.sessions).toBe(1)
+    expect(s.flows.talk.relay.stats).toMatchObject({forwarded: 41, noPeer: 1, hijack: 0, unknownToken: 0, malformed: 0, rateLimited: 0})
+    expect(s.flows.talk.relay.sessions).toBe(1)
   })
 
   it('drops a third address using the token (hijack), random tokens, other calls\' tokens, and a dead token after hang-up', async () => {
@@ -115,10 +115,10 @@ describe('UDP relay (PROTOCOL.md §11.3)', () => {
       mallory.send(encodeRelay({role, token: invite.relayToken, seq: 999, sendTime: 0}), b.relay.port, b.relay.host)
       mallory.send(encodeRelay({role, token: invite.relayToken, seq: 998, sendTime: 0, echo: true}), b.relay.port, b.relay.host)
     }
-    await until(() => s.relay.stats.hijack === 4, 'hijack')
+    await until(() => s.flows.talk.relay.stats.hijack === 4, 'hijack')
     // A random token.
     mallory.send(encodeRelay({role: 'caller', token: 'ab'.repeat(16), seq: 1, sendTime: 0}), b.relay.port, b.relay.host)
-    await until(() => s.relay.stats.unknownToken === 1, 'unknownToken')
+    await until(() => s.flows.talk.relay.stats.unknownToken === 1, 'unknownToken')
 
     // Another call: its parties reach each other with their own token, never alice and bob.
     const other = await call(s, '127.0.0.5', '127.0.0.6')
@@ -129,17 +129,17 @@ describe('UDP relay (PROTOCOL.md §11.3)', () => {
     expect(got).toEqual([])
     expect(a.report()).toMatchObject({received: 1, ignored: 0})
     expect(b.report()).toMatchObject({received: 1, ignored: 0})
-    expect(s.relay.sessions).toBe(2)
+    expect(s.flows.talk.relay.sessions).toBe(2)
 
     // Hang-up: the token is dead and its session gone.
     await alice.talk.hangup(invite.callId)
-    expect(s.relay.sessions).toBe(1)
-    const before = s.relay.stats.unknownToken
+    expect(s.flows.talk.relay.sessions).toBe(1)
+    const before = s.flows.talk.relay.stats.unknownToken
     a.send(2)
-    await until(() => s.relay.stats.unknownToken === before + 1, 'unknownToken after hang-up')
+    await until(() => s.flows.talk.relay.stats.unknownToken === before + 1, 'unknownToken after hang-up')
     await settle()
     expect(b.report().received).toBe(1)
-    expect(s.relay.stats.hijack).toBe(4)
+    expect(s.flows.talk.relay.stats.hijack).toBe(4)
   })
 
   it('echoes to the sender only, counts malformed datagrams, and rate-limits each role', async () => {
@@ -153,27 +153,27 @@ describe('UDP relay (PROTOCOL.md §11.3)', () => {
     expect(ra.rtt.count).toBe(3)
     expect(ra.rtt.min).toBeGreaterThan(0)
     expect(ra.rtt.max).toBeLessThan(200)
-    expect(s.relay.stats.echoed).toBe(3)
+    expect(s.flows.talk.relay.stats.echoed).toBe(3)
     await settle()
     expect(b.report().received).toBe(0)
 
     // Malformed: a relay first byte but a short datagram, a wrong version; STUN is not touched.
-    const stunDropped = s.stun.stats.dropped
+    const stunDropped = s.flows.talk.stun.stats.dropped
     aSock.send(Buffer.from('IMHR'), a.relay.port, a.relay.host)
     const bad = encodeRelay({role: 'caller', token: a.token, seq: 5, sendTime: 0})
     bad[4] = 9
     aSock.send(bad, a.relay.port, a.relay.host)
-    await until(() => s.relay.stats.malformed === 2, 'malformed')
-    expect(s.stun.stats.dropped).toBe(stunDropped)
+    await until(() => s.flows.talk.relay.stats.malformed === 2, 'malformed')
+    expect(s.flows.talk.stun.stats.dropped).toBe(stunDropped)
 
     // Bucket of 10, refilling at 1/s: b used 1, a used 3; a sends 20 more back to back.
     for (let i = 10; i < 30; i++) a.send(i)
-    await until(() => s.relay.stats.rateLimited + s.relay.stats.forwarded >= 20, 'rate limit')
-    expect(s.relay.stats.forwarded).toBeGreaterThanOrEqual(7)
+    await until(() => s.flows.talk.relay.stats.rateLimited + s.flows.talk.relay.stats.forwarded >= 20, 'rate limit')
+    expect(s.flows.talk.relay.stats.forwarded).toBeGreaterThanOrEqual(7)
     // The bucket refills 1 per second: a slow machine may earn a few more since the start.
-    expect(s.relay.stats.forwarded).toBeLessThanOrEqual(7 + Math.ceil((Date.now() - t0) / 1000))
-    expect(s.relay.stats.rateLimited).toBe(20 - s.relay.stats.forwarded)
-    await b.waitReceived(s.relay.stats.forwarded)
+    expect(s.flows.talk.relay.stats.forwarded).toBeLessThanOrEqual(7 + Math.ceil((Date.now() - t0) / 1000))
+    expect(s.flows.talk.relay.stats.rateLimited).toBe(20 - s.flows.talk.relay.stats.forwarded)
+    await b.waitReceived(s.flows.talk.relay.stats.forwarded)
     // The other role has its own bucket.
     b.send(1)
     await a.waitReceived(1)

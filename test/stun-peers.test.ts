@@ -57,8 +57,8 @@ describe.skipIf(!STUNCLIENT)('turnutils_stunclient against the reference server'
   afterAll(() => server?.close())
 
   it('gets 127.0.0.1 and a sane port as reflexive address on every relay port', async () => {
-    expect(server.stun.ports.length).toBeGreaterThan(1)
-    for (const port of server.stun.ports) {
+    expect(server.flows.talk.stun.ports.length).toBeGreaterThan(1)
+    for (const port of server.flows.talk.stun.ports) {
       const args = ['-p', String(port), '127.0.0.1']
       const out = await run(STUNCLIENT!, args, 10_000)
       const text = `${out.stdout}\n${out.stderr}`
@@ -68,10 +68,10 @@ describe.skipIf(!STUNCLIENT)('turnutils_stunclient against the reference server'
       const mappedPort = Number(m![2])
       expect(mappedPort).toBeGreaterThanOrEqual(1024)
       expect(mappedPort).toBeLessThanOrEqual(65535)
-      expect(server.stun.ports).not.toContain(mappedPort)
+      expect(server.flows.talk.stun.ports).not.toContain(mappedPort)
       expect(out.code).toBe(0)
     }
-    expect(server.stun.stats.answered).toBeGreaterThanOrEqual(server.stun.ports.length)
+    expect(server.flows.talk.stun.stats.answered).toBeGreaterThanOrEqual(server.flows.talk.stun.ports.length)
   }, 60_000)
 })
 
@@ -152,7 +152,7 @@ describe.skipIf(!TURNSERVER)('probeStun against coturn turnserver (STUN only)', 
   it('probes coturn and the reference server together from one socket', async () => {
     const server = await startReferenceServer({port: 0})
     try {
-      const probe = await probeStun({servers: [{host: '127.0.0.1', port}, ...server.stun.ports.map((p) => ({host: '127.0.0.1', port: p}))], localAddress: '127.0.0.1', rtoMs: 100, maxSends: 4})
+      const probe = await probeStun({servers: [{host: '127.0.0.1', port}, ...server.flows.talk.stun.ports.map((p) => ({host: '127.0.0.1', port: p}))], localAddress: '127.0.0.1', rtoMs: 100, maxSends: 4})
       for (const r of probe.results) expect(r.mapped, `${r.server.port}`).toEqual({family: 'IPv4', address: '127.0.0.1', port: probe.local.port})
     } finally {
       await server.close()

@@ -2,6 +2,7 @@ import {randomBytes, randomInt} from 'node:crypto'
 import {EventEmitter} from 'node:events'
 import {type ChatMessage, ImhError, type MomentNotice, type SendMsgReply, type SyncCategory} from '../../src/protocol/index.js'
 import type {InboxPage, NewMessage, Store, StoreEvent, StoredUser, TokenCheck} from './store.js'
+import {defineStore} from './store-slot.js'
 
 interface Inbox {
   epoch: number
@@ -149,3 +150,6 @@ export class MemoryStore implements Store {
     return inbox
   }
 }
+
+/** The store every flow shares (users, tokens, inboxes); in memory unless the server is given one. */
+export const SHARED_STORE = defineStore<Store, 'dedupWindow'>('store', (limits) => new MemoryStore({dedupWindow: limits.dedupWindow}))

@@ -1,6 +1,7 @@
 import {track, udp} from '../../test/support/udp.js'
 import {describe, expect, it} from 'vitest'
-import {answerStun, startReferenceServer, type ReferenceServer} from '../../reference-server/index.js'
+import {startReferenceServer, type ReferenceServer} from '../../reference-server/index.js'
+import {answerStun} from '../../reference-server/talk/stun-server.js'
 import {isImhError} from '../protocol/index.js'
 import {parseStunServer, probeStun} from './stun-client.js'
 
@@ -63,7 +64,7 @@ describe('probeStun', () => {
       expect(r.mapped).toEqual({family: 'IPv4', address: own.address, port: own.port})
       expect(r.rttMs).toBeGreaterThanOrEqual(0)
     }
-    expect(s.stun.stats.answered).toBe(3)
+    expect(s.flows.talk.stun.stats.answered).toBe(3)
     const path = probe.pickPath()!
     expect(path.answerRank).toBe(0)
     expect(s.groups.relay).toContain(`udp://127.0.0.1:${path.server.port}`)

@@ -1,7 +1,6 @@
 export * from './case-module.js'
 export * from './context.js'
 export * from './docs.js'
-export * from './embedded.js'
 export * from './expect.js'
 export * from './failures.js'
 export * from './runner.js'

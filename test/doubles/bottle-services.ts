@@ -1,8 +1,8 @@
-import {startEmbeddedTarget} from '../../src/conform/index.js'
+import {startEmbeddedTarget} from '../../reference-server/conform-target.js'
 import {CMD, type Frame, parseJsonBody} from '../../src/protocol/index.js'
-import {
-  type BottleOptions, type BottlePeer, BottleService, MemoryBottleStore, type ReferenceServer, type StoredBottle,
-} from '../../reference-server/index.js'
+import type {LinkPeer, ReferenceServer} from '../../reference-server/index.js'
+import {type BottleOptions, BottleService} from '../../reference-server/bottle/bottle-service.js'
+import {MemoryBottleStore, type StoredBottle} from '../../reference-server/bottle/bottle-store.js'
 
 /**
  * Broken drift-bottle targets (PROTOCOL.md §14): the embedded reference server with its bottle
@@ -84,7 +84,7 @@ export function anyoneReplies(o: BottleOptions): BottleService {
 /** (e) No validation: any body goes, and a reply to an unknown bottle is acknowledged. */
 export function noValidation(o: BottleOptions): BottleService {
   return new (class extends BottleService {
-    override async handle(from: BottlePeer, frame: Frame, reply: (body: unknown) => void): Promise<void> {
+    override async handle(from: LinkPeer, frame: Frame, reply: (body: unknown) => void): Promise<void> {
       const body = (parseJsonBody(frame.body) ?? {}) as Record<string, unknown>
       const userId = from.userId!
       const text = (v: unknown) => (v === undefined ? '' : String(v))
@@ -105,7 +105,7 @@ export function noValidation(o: BottleOptions): BottleService {
 /** (f) An empty pool answered with {} instead of {"bottle": null}. */
 export function emptyWithoutNull(o: BottleOptions): BottleService {
   return new (class extends BottleService {
-    override async handle(from: BottlePeer, frame: Frame, reply: (body: unknown) => void): Promise<void> {
+    override async handle(from: LinkPeer, frame: Frame, reply: (body: unknown) => void): Promise<void> {
       return super.handle(from, frame, (body) => reply(frame.cmd === CMD.BOTTLE_PICK && (body as {bottle: unknown}).bottle === null ? {} : body))
     }
   })(o)

@@ -1,7 +1,7 @@
 import {createServer, type IncomingMessage, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {request} from 'undici'
-import {startEmbeddedTarget} from '../../src/conform/index.js'
+import {startEmbeddedTarget} from '../../reference-server/conform-target.js'
 import type {ReferenceServer} from '../../reference-server/index.js'
 
 export interface ProxyRequest {

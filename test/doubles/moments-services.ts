@@ -1,5 +1,6 @@
 import type {IncomingMessage} from 'node:http'
-import {type MomentsOptions, MomentsService, type StoredMoment} from '../../reference-server/index.js'
+import {type MomentsOptions, MomentsService} from '../../reference-server/moments/moments-service.js'
+import type {StoredMoment} from '../../reference-server/moments/moments-store.js'
 
 /**
  * Broken moments servers (PROTOCOL.md §15), each the reference MomentsService with one planted

@@ -1,18 +1,18 @@
 import type {Frame} from '../../src/protocol/index.js'
 import {CMD, isImhError, parseJsonBody} from '../../src/protocol/index.js'
-import {
-  type GeoStore, type LongService, MemoryGeoStore, type NearbyOptions, NearbyService, type ReferenceServer, type ShakeOptions,
-  ShakeService, type Shaker, type ShakeWindow, type TalkPeer,
-} from '../../reference-server/index.js'
-import {startEmbeddedTarget} from '../../src/conform/index.js'
+import type {LinkPeer, LongService, ReferenceServer} from '../../reference-server/index.js'
+import {type GeoStore, MemoryGeoStore} from '../../reference-server/nearby/geo-store.js'
+import {type NearbyOptions, NearbyService} from '../../reference-server/nearby/nearby-service.js'
+import {type ShakeOptions, ShakeService, type Shaker, type ShakeWindow} from '../../reference-server/shake/shake-service.js'
+import {startEmbeddedTarget} from '../../reference-server/conform-target.js'
 
 /**
  * Broken nearby (PROTOCOL.md §12) and shake (§13) targets: the embedded reference server with a
- * service replaced through `services`, each planting one bug.
+ * service replaced through `services.nearby` or `services.shake`, each planting one bug.
  */
 
 type Reply = (body: unknown) => void
-type Edit = (body: Record<string, unknown>, from: TalkPeer, request: Record<string, unknown>) => unknown
+type Edit = (body: Record<string, unknown>, from: LinkPeer, request: Record<string, unknown>) => unknown
 
 /** Wraps a service so that `edit` rewrites the replies to `cmd`. */
 function editReplies(inner: LongService, cmd: number, edit: Edit): LongService {

@@ -1,12 +1,13 @@
 import {type RemoteInfo, type Socket, createSocket} from 'node:dgram'
 import {type Server, createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
-import {startEmbeddedTarget} from '../../src/conform/index.js'
+import {startEmbeddedTarget} from '../../reference-server/conform-target.js'
 import {
   STUN_ATTR, STUN_BINDING_ERROR, type StunAttribute, decodeStun, encodeErrorCode, encodeMappedAddress, encodeStun, getStunAttribute,
   mappedAddressOf,
 } from '../../src/protocol/index.js'
-import {type ReferenceServer, type StunStats, answerStun} from '../../reference-server/index.js'
+import type {ReferenceServer} from '../../reference-server/index.js'
+import {type StunStats, answerStun} from '../../reference-server/talk/stun-server.js'
 
 export interface StunDatagram {
   datagram: Buffer

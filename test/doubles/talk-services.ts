@@ -1,11 +1,14 @@
 import type {RemoteInfo, Socket} from 'node:dgram'
-import {startEmbeddedTarget} from '../../src/conform/index.js'
+import {startEmbeddedTarget} from '../../reference-server/conform-target.js'
 import {CMD, decodeRelay, type TalkEndReason} from '../../src/protocol/index.js'
-import {type ReferenceServer, type RelayOptions, RelayService, type TalkOptions, type TalkPeer, TalkService} from '../../reference-server/index.js'
+import type {LinkPeer, ReferenceServer} from '../../reference-server/index.js'
+import {talkParts} from '../../reference-server/talk/flow.js'
+import {type RelayOptions, RelayService} from '../../reference-server/talk/relay.js'
+import {type TalkOptions, TalkService} from '../../reference-server/talk/signalling.js'
 
 /**
  * Broken talk targets (PROTOCOL.md §11.2, §11.3): the embedded reference server with its call
- * signalling or its relay replaced through `services`, each planting one bug.
+ * signalling or its relay replaced through `services.talk`, each planting one bug.
  */
 
 /**
@@ -42,7 +45,7 @@ function isEcho(datagram: Buffer): boolean {
 function editPushes(options: TalkOptions, edit: (cmd: number, body: unknown) => unknown): TalkOptions {
   return {
     ...options,
-    lookup(userId: string): TalkPeer | undefined {
+    lookup(userId: string): LinkPeer | undefined {
       const peer = options.lookup(userId)
       if (!peer) return undefined
       return {
@@ -74,6 +77,7 @@ export function wrongHangupReason(reason: TalkEndReason): (options: TalkOptions)
   }))
 }
 
-export function startTalkDouble(services: {talk?: (o: TalkOptions) => TalkService; relay?: (o: RelayOptions) => RelayService}): Promise<ReferenceServer> {
-  return startEmbeddedTarget({services})
+/** The embedded target with the talk flow's signalling or relay (or both) built by these. */
+export function startTalkDouble(make: {talk?: (o: TalkOptions) => TalkService; relay?: (o: RelayOptions) => RelayService}): Promise<ReferenceServer> {
+  return startEmbeddedTarget({services: {talk: (o) => talkParts(o, {signalling: make.talk, relay: make.relay})}})
 }

@@ -1,0 +1,110 @@
+import {EventEmitter} from 'node:events'
+import {afterEach, describe, expect, it} from 'vitest'
+import WebSocket from 'ws'
+import {CMD, decodeFrame, encodeFrame, parseJsonBody} from '../../src/protocol/index.js'
+import {resolveLimits} from '../config.js'
+import {type LongContext, LongConnection} from './long-connection.js'
+import {MemoryStore} from '../store/memory-store.js'
+import type {NewMessage} from '../store/store.js'
+
+/** Just enough of a ws WebSocket to drive a LongConnection and watch what it does. */
+class FakeSocket extends EventEmitter {
+  readyState: number = WebSocket.OPEN
+  bufferedAmount = 0
+  isPaused = false
+  pauses = 0
+  sent: Buffer[] = []
+  closed: number | undefined
+  pause() {
+    this.isPaused = true
+    this.pauses++
+  }
+  resume() {
+    this.isPaused = false
+  }
+  send(buf: Buffer) {
+    this.sent.push(buf)
+  }
+  close(code: number) {
+    this.closed = code
+    this.readyState = WebSocket.CLOSING
+  }
+  terminate() {}
+}
+
+/** A store whose writes take a while, so frames pile up behind them. */
+class SlowStore extends MemoryStore {
+  override async appendMessage(m: NewMessage) {
+    await new Promise((r) => setTimeout(r, 1))
+    return super.appendMessage(m)
+  }
+}
+
+const sockets: FakeSocket[] = []
+// Closing clears the connection's handshake and idle timers.
+afterEach(() => {
+  for (const ws of sockets.splice(0)) ws.emit('close', 1000, Buffer.alloc(0))
+})
+
+async function setup(limits = {}) {
+  const store = new SlowStore()
+  const a = (await store.createUser('a', 'h'))!
+  const b = (await store.createUser('b', 'h'))!
+  const token = await store.issueToken(a.userId)
+  const ctx: LongContext = {store, limits: resolveLimits({handshakeTimeoutMs: 60_000, idleTimeoutMs: 60_000, maxQueuedFrames: 16, ...limits}), byUser: new Map(), services: new Map(), serviceList: []}
+  const ws = new FakeSocket()
+  sockets.push(ws)
+  new LongConnection(ws as unknown as WebSocket, ctx)
+  ws.emit('message', encodeFrame(CMD.AUTH, 1, {token}), true)
+  return {ws, to: b.userId}
+}
+
+async function until(cond: () => boolean) {
+  for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setTimeout(r, 2))
+  expect(cond()).toBe(true)
+}
+
+describe('LongConnection inbound queue (PROTOCOL.md §5.6)', () => {
+  it('stops reading when maxQueuedFrames wait, resumes when drained, and answers every frame in order', async () => {
+    const {ws, to} = await setup()
+    for (let i = 0; i < 200; i++) ws.emit('message', encodeFrame(CMD.SEND_MSG, i + 2, {clientMsgId: `m${i}`, to, type: 'text', content: 'x'}), true)
+    expect(ws.isPaused).toBe(true)
+    await until(() => ws.sent.length === 201)
+    expect(ws.isPaused).toBe(false)
+    expect(ws.pauses).toBeGreaterThanOrEqual(1)
+    const replies = ws.sent.slice(1).map((b) => decodeFrame(b))
+    expect(replies.map((f) => f.seq)).toEqual(Array.from({length: 200}, (_, i) => i + 2))
+    expect(replies.map((f) => (parseJsonBody(f.body) as {seq: number}).seq)).toEqual(Array.from({length: 200}, (_, i) => i + 1))
+  })
+
+  it('also stops reading when the queued frames pass maxQueuedBytes, however few they are', async () => {
+    const {ws, to} = await setup({maxQueuedBytes: 64 * 1024})
+    const content = 'y'.repeat(20 * 1024)
+    for (let i = 0; i < 4; i++) ws.emit('message', encodeFrame(CMD.SEND_MSG, i + 2, {clientMsgId: `b${i}`, to, type: 'text', content}), true)
+    expect(ws.isPaused).toBe(true)
+    await until(() => ws.sent.length === 5)
+    expect(ws.isPaused).toBe(false)
+  })
+
+  it('answers a framing error only after the frames queued before it, then closes', async () => {
+    const {ws, to} = await setup()
+    ws.emit('message', encodeFrame(CMD.SEND_MSG, 2, {clientMsgId: 'ok', to, type: 'text', content: 'x'}), true)
+    const bad = encodeFrame(CMD.NOOP, 3)
+    bad.writeUInt32BE(9, 4)
+    ws.emit('message', bad, true)
+    await until(() => ws.closed !== undefined)
+    const frames = ws.sent.slice(1).map((b) => decodeFrame(b))
+    expect(frames.map((f) => [f.cmd, f.seq])).toEqual([[CMD.SEND_MSG, 2], [CMD.ERROR, 0]])
+    expect(ws.closed).toBe(4400)
+  })
+
+  it('closes a client that stops reading with IMH_ERR_SLOW_CONSUMER and 4503', async () => {
+    const {ws} = await setup({maxBufferedBytes: 64 * 1024})
+    ws.bufferedAmount = 64 * 1024
+    ws.emit('message', encodeFrame(CMD.NOOP, 2), true)
+    await until(() => ws.closed !== undefined)
+    expect(ws.closed).toBe(4503)
+    const last = decodeFrame(ws.sent.at(-1)!)
+    expect([last.cmd, last.seq, (parseJsonBody(last.body) as {code: string}).code]).toEqual([CMD.ERROR, 0, 'IMH_ERR_SLOW_CONSUMER'])
+  })
+})

@@ -1,0 +1,226 @@
+import {randomUUID} from 'node:crypto'
+import WebSocket from 'ws'
+import {
+  CMD, type Frame, ImhError, type NoticeSyncReply, PUSH_SEQ, type SyncCategory, type SyncReply, closeCodeFor, cmdName, decodeFrame,
+  encodeFrame, errorBody, isImhError, isKnownCmd, parseAuth, parseJsonBody, parseSendMsg, parseSync,
+} from '../../src/protocol/index.js'
+import type {CoreLimits} from '../core/limits.js'
+import type {Store} from '../store/store.js'
+import type {LinkPeer} from './link-peer.js'
+import type {LongService} from './long-service.js'
+
+/** What all connections of one long-link node share. */
+export interface LongContext {
+  store: Store
+  limits: CoreLimits
+  /** The node's authenticated connections, one per user (PROTOCOL.md §5.5). */
+  byUser: Map<string, LongConnection>
+  /** Flows beyond chat, by request cmd; a cmd no service owns is unknown. */
+  services: Map<number, LongService>
+  /** Every service once, to tell them a link went. */
+  serviceList: LongService[]
+}
+
+type Queued = ({frame: Frame} | {error: ImhError}) & {bytes: number}
+
+/** One client's long link: handshake, serial frame processing, timers, notify coalescing. */
+export class LongConnection implements LinkPeer {
+  readonly key = randomUUID()
+  userId: string | undefined
+  private state: 'handshake' | 'open' | 'closed' = 'handshake'
+  private readonly queue: Queued[] = []
+  private queuedBytes = 0
+  private running = false
+  /** Categories notified and not SYNCed since: at most one outstanding notify per category (§6.3). */
+  private readonly notifyPending = new Set<SyncCategory>()
+  private readonly handshakeTimer: NodeJS.Timeout
+  private idleTimer: NodeJS.Timeout | undefined
+
+  constructor(private readonly ws: WebSocket, private readonly ctx: LongContext) {
+    this.handshakeTimer = setTimeout(() => this.fatal(new ImhError('IMH_ERR_HANDSHAKE_TIMEOUT', `no AUTH within ${ctx.limits.handshakeTimeoutMs} ms`), PUSH_SEQ), ctx.limits.handshakeTimeoutMs)
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary))
+    ws.on('close', () => this.onClose())
+    ws.on('ping', () => this.idleTimer?.refresh())
+    ws.on('error', () => {})
+  }
+
+  /** Called by the node when a newer login of this user authenticated elsewhere. */
+  kick(): void {
+    this.fatal(new ImhError('IMH_ERR_KICKED', 'another login of this user took over'), PUSH_SEQ)
+  }
+
+  /** Tells the client there is something to pull; at most one outstanding (PROTOCOL.md §6.3). */
+  notify(category: SyncCategory = 'chat'): void {
+    if (this.state !== 'open' || this.notifyPending.has(category)) return
+    this.notifyPending.add(category)
+    // Chat's notify keeps its empty body, so clients that know no categories work unchanged.
+    this.send(category === 'chat' ? encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ) : encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ, {category}))
+  }
+
+  /** Sends a push (seq 0) if the link is open and authenticated. */
+  push(cmd: number, body: unknown): void {
+    if (this.state === 'open') this.send(encodeFrame(cmd, PUSH_SEQ, body))
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.state === 'closed') return
+    this.idleTimer?.refresh()
+    const bytes = data.length
+    if (!isBinary) {
+      this.queue.push({error: new ImhError('IMH_ERR_TEXT_MESSAGE'), bytes})
+    } else {
+      try {
+        this.queue.push({frame: decodeFrame(data, this.ctx.limits.maxBodyBytes), bytes})
+      } catch (err) {
+        this.queue.push({error: err as ImhError, bytes})
+      }
+    }
+    this.queuedBytes += bytes
+    const {maxQueuedFrames, maxQueuedBytes} = this.ctx.limits
+    // Bounded in frames and in bytes: at most one more message arrives after the pause.
+    if ((this.queue.length >= maxQueuedFrames || this.queuedBytes >= maxQueuedBytes) && !this.ws.isPaused) this.ws.pause()
+    void this.drain()
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) return
+    this.running = true
+    try {
+      while (this.queue.length > 0 && this.state !== 'closed') {
+        const item = this.queue.shift()!
+        this.queuedBytes -= item.bytes
+        if ('error' in item) {
+          // Framing errors: the header cannot be trusted, so the answer is a push (§4.5).
+          this.fatal(item.error, PUSH_SEQ)
+          break
+        }
+        await this.handle(item.frame)
+        const {maxQueuedFrames, maxQueuedBytes} = this.ctx.limits
+        if (this.ws.isPaused && this.queue.length < maxQueuedFrames / 2 && this.queuedBytes < maxQueuedBytes / 2) this.ws.resume()
+      }
+    } finally {
+      this.running = false
+    }
+  }
+
+  private async handle(frame: Frame): Promise<void> {
+    try {
+      if (this.state === 'handshake' && frame.cmd !== CMD.AUTH) {
+        throw new ImhError('IMH_ERR_NOT_AUTHENTICATED', `${cmdName(frame.cmd)} before AUTH; the first frame must be AUTH`)
+      }
+      switch (frame.cmd) {
+        case CMD.NOOP: return this.send(encodeFrame(CMD.NOOP, frame.seq))
+        case CMD.AUTH: return await this.auth(frame)
+        case CMD.SEND_MSG: return await this.sendMsg(frame)
+        case CMD.SYNC: return await this.sync(frame)
+        default:
+          {
+            const service = this.ctx.services.get(frame.cmd)
+            if (service) return await service.handle(this, frame, (body) => this.send(encodeFrame(frame.cmd, frame.seq, body)))
+          }
+          // Every command a client may send is handled above: a known cmd here is server-only.
+          throw new ImhError('IMH_ERR_UNKNOWN_CMD', isKnownCmd(frame.cmd)
+            ? `cmd ${frame.cmd} (${cmdName(frame.cmd)}) is sent only by the server`
+            : `unknown cmd ${frame.cmd}`)
+      }
+    } catch (err) {
+      const coded = isImhError(err) ? err : new ImhError('IMH_ERR_INTERNAL', (err as Error)?.message)
+      if (coded.fatal) this.fatal(coded, frame.seq)
+      else this.send(encodeFrame(CMD.ERROR, frame.seq, errorBody(coded)))
+    }
+  }
+
+  private async auth(frame: Frame): Promise<void> {
+    if (this.state === 'open') throw new ImhError('IMH_ERR_ALREADY_AUTHENTICATED')
+    const {token} = parseAuth(parseJsonBody(frame.body))
+    const check = await this.ctx.store.checkToken(token)
+    if (check.status === 'kicked') throw new ImhError('IMH_ERR_KICKED', 'this token was replaced by a newer login')
+    if (check.status !== 'ok') throw new ImhError('IMH_ERR_SESSION_INVALID', 'token unknown or expired')
+    if (this.state !== 'handshake') return
+    const {limits, byUser, store} = this.ctx
+    clearTimeout(this.handshakeTimer)
+    this.state = 'open'
+    this.userId = check.userId
+    this.idleTimer = setTimeout(() => this.fatal(new ImhError('IMH_ERR_IDLE_TIMEOUT', `no frame for ${limits.idleTimeoutMs} ms`), PUSH_SEQ), limits.idleTimeoutMs)
+    const previous = byUser.get(check.userId)
+    byUser.set(check.userId, this)
+    previous?.kick()
+    this.send(encodeFrame(CMD.AUTH, frame.seq, {userId: check.userId, serverTime: Date.now(), heartbeatIntervalMs: limits.heartbeatIntervalMs, idleTimeoutMs: limits.idleTimeoutMs}))
+    await store.publish({type: 'kick', userId: check.userId, keep: this.key})
+  }
+
+  private async sendMsg(frame: Frame): Promise<void> {
+    const req = parseSendMsg(parseJsonBody(frame.body))
+    const {reply, duplicate} = await this.ctx.store.appendMessage({from: this.userId!, to: req.to, clientMsgId: req.clientMsgId, type: req.type, content: req.content})
+    if (!duplicate) await this.ctx.store.publish({type: 'notify', userId: req.to})
+    this.send(encodeFrame(CMD.SEND_MSG, frame.seq, reply))
+  }
+
+  private async sync(frame: Frame): Promise<void> {
+    const req = parseSync(parseJsonBody(frame.body))
+    const {store, limits} = this.ctx
+    if (req.limit === 0) throw new ImhError('IMH_ERR_BAD_BODY', 'SYNC: field "limit" must be at least 1', {field: 'limit'})
+    const limit = Math.min(req.limit ?? limits.syncPageDefault, limits.syncPageMax)
+    const userId = this.userId!
+    const category = req.category ?? 'chat'
+    // Cleared before reading: a message stored after this point gets a notify of its own.
+    this.notifyPending.delete(category)
+    const epoch = await store.inboxEpoch(userId, category)
+    let resync = req.syncKey.epoch !== 0 && req.syncKey.epoch !== epoch
+    let after = req.syncKey.epoch === epoch ? req.syncKey.seq : 0
+    let page = await store.readInbox(userId, after, limit, category)
+    if (after > page.lastSeq) {
+      // The client holds more than this inbox ever assigned: its key is from a lost state.
+      resync = true
+      after = 0
+      page = await store.readInbox(userId, 0, limit, category)
+    }
+    // Acknowledged only once the key is known to be genuine (PROTOCOL.md §6.5).
+    if (after > 0) await store.ack(userId, after, category)
+    const entries = category === 'chat' ? page.messages : page.notices ?? []
+    const last = entries.at(-1)
+    const syncKey = {epoch: page.epoch, seq: last ? last.seq : page.lastSeq}
+    // A moments page carries notices in place of messages (PROTOCOL.md §15.6); chat's reply is unchanged.
+    const reply: SyncReply | NoticeSyncReply = category === 'chat'
+      ? {syncKey, messages: page.messages, continue: page.more}
+      : {syncKey, notices: entries as NoticeSyncReply['notices'], continue: page.more}
+    if (resync) reply.resync = true
+    this.send(encodeFrame(CMD.SYNC, frame.seq, reply))
+  }
+
+  private send(buf: Buffer): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return
+    if (this.ws.bufferedAmount + buf.length > this.ctx.limits.maxBufferedBytes) {
+      this.fatal(new ImhError('IMH_ERR_SLOW_CONSUMER', `client is not reading: over ${this.ctx.limits.maxBufferedBytes} bytes wait to be sent`), PUSH_SEQ)
+      return
+    }
+    this.ws.send(buf)
+  }
+
+  /** Sends the ERROR, then closes with 4000 + ret mod 1000 (PROTOCOL.md §4.5). */
+  private fatal(err: ImhError, seq: number): void {
+    if (this.state === 'closed') return
+    // Straight to the socket: for a slow consumer this is the one frame allowed past the limit.
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(CMD.ERROR, seq, errorBody(err)))
+    this.state = 'closed'
+    this.queue.length = 0
+    this.queuedBytes = 0
+    this.linkGone()
+    this.ws.close(closeCodeFor(err.ret), err.code)
+    // A peer that never answers the close handshake must not keep the socket.
+    setTimeout(() => this.ws.terminate(), 2000).unref()
+  }
+
+  private linkGone(): void {
+    for (const service of this.ctx.serviceList) service.linkGone?.(this)
+  }
+
+  private onClose(): void {
+    this.state = 'closed'
+    this.queue.length = 0
+    clearTimeout(this.handshakeTimer)
+    clearTimeout(this.idleTimer)
+    this.linkGone()
+    if (this.userId !== undefined && this.ctx.byUser.get(this.userId) === this) this.ctx.byUser.delete(this.userId)
+  }
+}

@@ -1,0 +1,67 @@
+import type {Server} from 'node:http'
+import {WebSocketServer} from 'ws'
+import {HEAD_LEN, cmdName} from '../../src/protocol/index.js'
+import type {CoreLimits} from '../core/limits.js'
+import {type TlsOptions, createJsonServer, sendJson} from '../http/json-server.js'
+import type {Store} from '../store/store.js'
+import {type LongContext, LongConnection} from './long-connection.js'
+import type {LongService} from './long-service.js'
+
+export interface LongNodeOptions {
+  store: Store
+  limits: CoreLimits
+  tls?: TlsOptions
+  /** The node's authenticated links by user; the flows that look links up read the same map. */
+  byUser: Map<string, LongConnection>
+  /** Every flow's long-link commands beside chat; two services may not claim one cmd. */
+  services: readonly LongService[]
+}
+
+export interface LongNode {
+  server: Server
+  /** Authenticated connections on this node. */
+  readonly connections: number
+  close(): Promise<void>
+}
+
+function byCmd(services: readonly LongService[]): Map<number, LongService> {
+  const out = new Map<number, LongService>()
+  for (const service of services) {
+    for (const cmd of service.cmds) {
+      if (out.has(cmd)) throw new Error(`two long-link services claim cmd ${cmd} (${cmdName(cmd)})`)
+      out.set(cmd, service)
+    }
+  }
+  return out
+}
+
+/** The long-connection group: WebSocket, one binary message per frame (PROTOCOL.md §4.2). */
+export function createLongNode(options: LongNodeOptions): LongNode {
+  const serviceList = [...options.services]
+  const ctx: LongContext = {store: options.store, limits: options.limits, byUser: options.byUser, services: byCmd(serviceList), serviceList}
+  const server = createJsonServer(async (_req, res) => {
+    sendJson(res, 426, {ret: 400, code: 'IMH_ERR_BAD_REQUEST', errMsg: 'this port speaks WebSocket: upgrade (PROTOCOL.md §4.2)'})
+  }, options.tls)
+  // One byte over the body limit still reaches the codec, which answers with a coded ERROR;
+  // larger messages are refused by ws itself (close 1009) before they are buffered.
+  const wss = new WebSocketServer({server, maxPayload: HEAD_LEN + options.limits.maxBodyBytes + 1024, perMessageDeflate: false})
+  wss.on('connection', (ws) => new LongConnection(ws, ctx))
+  const unsubscribe = options.store.subscribe((event) => {
+    const conn = ctx.byUser.get(event.userId)
+    if (!conn) return
+    if (event.type === 'notify') conn.notify(event.category)
+    else if (event.type === 'kick' && conn.key !== event.keep) conn.kick()
+  })
+  return {
+    server,
+    get connections() {
+      return ctx.byUser.size
+    },
+    async close() {
+      unsubscribe()
+      for (const service of serviceList) service.close?.()
+      for (const ws of wss.clients) ws.terminate()
+      await new Promise<void>((resolve) => wss.close(() => resolve()))
+    },
+  }
+}

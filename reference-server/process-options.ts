@@ -1,0 +1,29 @@
+import {ImhError} from '../src/protocol/index.js'
+import type {ServerLimits} from './config.js'
+
+/** What the standalone server process (main.js) takes, as one JSON argument. */
+export interface ProcessOptions {
+  host?: string
+  port?: number
+  publicHost?: string
+  limits?: Partial<ServerLimits>
+}
+
+const FIELDS: Record<keyof ProcessOptions, 'string' | 'number' | 'object'> = {host: 'string', port: 'number', publicHost: 'string', limits: 'object'}
+
+/** Reads main.js's argument; the server checks the values (port range, limits) when it starts. */
+export function parseProcessOptions(json: string | undefined): ProcessOptions {
+  let value: unknown
+  try {
+    value = JSON.parse(json ?? '{}')
+  } catch (err) {
+    throw new ImhError('IMH_ERR_INVALID_OPTION', `the options argument is not JSON: ${(err as Error).message}`)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ImhError('IMH_ERR_INVALID_OPTION', 'the options argument must be a JSON object')
+  for (const [key, v] of Object.entries(value)) {
+    const type = FIELDS[key as keyof ProcessOptions]
+    if (!type) throw new ImhError('IMH_ERR_INVALID_OPTION', `unknown option "${key}"; known: ${Object.keys(FIELDS).join(', ')}`, {option: key})
+    if (typeof v !== type || v === null || Array.isArray(v)) throw new ImhError('IMH_ERR_INVALID_OPTION', `option ${key} must be a ${type === 'object' ? 'JSON object' : type}`, {option: key})
+  }
+  return value as ProcessOptions
+}

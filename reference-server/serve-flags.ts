@@ -1,0 +1,88 @@
+import type {LimitSpec} from '../src/protocol/index.js'
+import {ALL_LIMIT_SPECS, type ServerLimits} from './config.js'
+import {LISTENERS, UDP_FLOWS, maxBasePort} from './port-layout.js'
+
+/** One flag of `imh serve`, as its help and the README's table show it. */
+export interface ServeFlag {
+  /** Without the dashes. */
+  name: string
+  /** The default as shown; absent: none, or `defaultText`. */
+  default?: string | number
+  defaultText?: string
+  min?: number
+  max?: number
+  unit?: string
+  /** PROTOCOL.md section. */
+  section?: string
+  /** What it sets. */
+  description: string
+}
+
+/** A flag that sets one server limit (its spec has a `flag`). */
+export interface LimitFlag extends ServeFlag {
+  limit: keyof ServerLimits
+  default: number
+  min: number
+  max: number
+}
+
+const flagOf = (key: string): string | undefined => ALL_LIMIT_SPECS.find((s) => s.key === key)?.flag
+
+function inWords(names: readonly string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`
+}
+
+const others = LISTENERS.slice(1).map((l) => l.name)
+const udp = UDP_FLOWS.map((f) => {
+  const flag = flagOf(f.udp!.count)
+  return `the ${f.udp!.group} group's UDP ports${flag ? ` (--${flag})` : ''}`
+})
+
+/** Where the server listens and what it calls itself. */
+export const ADDRESS_FLAGS = {
+  host: {name: 'host', default: '127.0.0.1', description: 'address to bind'},
+  port: {
+    name: 'port', default: 0, min: 0, max: maxBasePort(0), section: '2.2',
+    description: `${LISTENERS[0]!.name} port; ${inWords(others)} take the next ${others.length}${udp.length > 0 ? `, ${inWords(udp)} the ones after` : ''}; 0: every port ephemeral`,
+  },
+  'public-host': {name: 'public-host', defaultText: 'the bound host; 127.0.0.1 for a wildcard', section: '2.2', description: "host name written into the scheduler's URLs"},
+  'tls-cert': {name: 'tls-cert', description: 'PEM certificate: serve HTTPS and WSS (the scheduler then lists https:// and wss://)'},
+  'tls-key': {name: 'tls-key', description: 'PEM private key for --tls-cert'},
+} as const satisfies Record<string, ServeFlag>
+
+function limitFlag(spec: LimitSpec<keyof ServerLimits>): LimitFlag {
+  return {name: spec.flag!, limit: spec.key, default: spec.default, min: spec.min, max: spec.max, unit: spec.unit, section: spec.section, description: spec.description}
+}
+
+/** One flag per limit whose spec names a flag, in the order of the specs. */
+export const LIMIT_FLAGS: readonly LimitFlag[] = ALL_LIMIT_SPECS.filter((s) => s.flag !== undefined).map(limitFlag)
+
+/** Every flag of `imh serve`. */
+export const SERVE_FLAGS: readonly ServeFlag[] = [...Object.values(ADDRESS_FLAGS), ...LIMIT_FLAGS]
+
+/** A unit worth printing after a number ('count' goes without). */
+function unitOf(flag: ServeFlag): string {
+  return flag.unit && flag.unit !== 'count' ? ` ${flag.unit}` : ''
+}
+
+/** The flag's range as shown, e.g. "100–300000"; '' without one. */
+export function flagRange(flag: ServeFlag): string {
+  return flag.min !== undefined && flag.max !== undefined ? `${flag.min}–${flag.max}` : ''
+}
+
+/** The flag's default as shown; '' without one. */
+export function flagDefault(flag: ServeFlag): string {
+  return flag.default !== undefined ? String(flag.default) : (flag.defaultText ?? '')
+}
+
+/** The `--help` line: what it sets, then the range, unit and default derived from the declaration. */
+export function serveFlagHelp(flag: ServeFlag): string {
+  const range = flagRange(flag)
+  const facts = [range && `${range}${unitOf(flag)}`, flagDefault(flag) && `default ${flagDefault(flag)}${range || flag.default === undefined ? '' : unitOf(flag)}`].filter(Boolean)
+  return facts.length > 0 ? `${flag.description} (${facts.join(', ')})` : flag.description
+}
+
+/** The limits the limit flags set; flags not given stay undefined (the default applies). */
+export function limitsFromFlags(values: Readonly<Record<string, unknown>>): Partial<ServerLimits> {
+  return Object.fromEntries(LIMIT_FLAGS.map((f) => [f.limit, values[f.name] as number | undefined]))
+}
