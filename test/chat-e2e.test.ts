@@ -27,7 +27,7 @@ function collect(c: VirtualClient): ChatMessage[] {
   return got
 }
 
-describe('text chat end to end (flows.md §3, notify-then-pull)', () => {
+describe('text chat end to end (PROTOCOL.md §6, notify-then-pull)', () => {
   it('delivers a message from sender to online receiver through notify and pull', async () => {
     const alice = await client('alice')
     const bob = await client('bob')
