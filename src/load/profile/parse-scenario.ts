@@ -1,10 +1,19 @@
 import {SCENARIO_KINDS, type ScenarioKind, scenarioModule} from '../scenarios/index.js'
-import {COMMON_OPTIONS, type OptionDecls} from '../scenarios/scenario-module.js'
+import {COMMON_OPTIONS, type OptionDecls, type OptionSpec, option} from '../scenarios/scenario-module.js'
 import {EXECUTOR_KINDS, type ExecutorKind, type ExecutorSpec, type ScenarioSpec, type Stage} from '../types.js'
 import {durationField} from './duration.js'
 import {type Check, MapReader, integer, invalid, join, number, oneOf, show} from './fields.js'
 
-const COMMON_FIELDS = ['scenario', 'executor', 'startTime', 'gracefulStop']
+const anyDuration = durationField()
+const positiveDuration = durationField({positive: true})
+
+/** When a scenario runs, for any kind and executor; declared like options so docs show them alike. */
+export const SCHEDULE_FIELDS = {
+  startTimeMs: option({field: 'startTime', check: anyDuration, default: 0, doc: 'delay from the start of the run'}),
+  gracefulStopMs: option({field: 'gracefulStop', check: anyDuration, default: 5000, doc: 'at the end, how long running iterations may take to finish before they are cut off'}),
+} as const
+
+const COMMON_FIELDS = ['scenario', 'executor', ...Object.values(SCHEDULE_FIELDS).map((o) => o.field)]
 
 // YAML names, so that errors can say which executor or scenario kind a misplaced field belongs to.
 const EXECUTOR_FIELDS: Record<ExecutorKind, readonly string[]> = {
@@ -26,9 +35,6 @@ for (const [kind, fields] of OPTION_FIELDS) {
   if (clash) throw new Error(`scenario ${kind}: option field "${clash}" is already a scenario or executor field`)
 }
 
-const anyDuration = durationField()
-const positiveDuration = durationField({positive: true})
-
 /** Parses `scenarios.<name>` of a profile. */
 export function parseScenario(name: string, value: unknown, file: string): ScenarioSpec {
   const r = new MapReader(file, join('scenarios', name), value, 'a map of scenario settings')
@@ -41,11 +47,12 @@ export function parseScenario(name: string, value: unknown, file: string): Scena
     if (kinds.length) return `field "${key}" does not apply to scenario ${scenario} (only to ${kinds.join(', ')})`
     return undefined
   })
+  const {gracefulStopMs, startTimeMs} = SCHEDULE_FIELDS
   return {
     name,
     scenario,
-    spec: executorSpec(r, executor, r.optional('gracefulStop', anyDuration, 5000)),
-    startTimeMs: r.optional('startTime', anyDuration, 0),
+    spec: executorSpec(r, executor, readOption(r, gracefulStopMs)),
+    startTimeMs: readOption(r, startTimeMs),
     options: scenarioOptions(r, scenario),
   } as ScenarioSpec
 }
@@ -112,8 +119,12 @@ function scenarioOptions(r: MapReader, kind: ScenarioKind): ScenarioSpec['option
 function readOptions(r: MapReader, decls: OptionDecls): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [property, o] of Object.entries(decls)) {
-    const value = r.optional(o.field, o.check) ?? o.default
+    const value = readOption(r, o)
     if (value !== undefined) out[property] = value
   }
   return out
+}
+
+function readOption<T, V extends T | undefined>(r: MapReader, o: OptionSpec<T, V>): T | V {
+  return r.optional(o.field, o.check) ?? o.default
 }

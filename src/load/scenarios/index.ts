@@ -41,6 +41,11 @@ export function needsScheduler(kind: ScenarioKind): boolean {
   return scenarioModule(kind).needsScheduler
 }
 
+/** What `--rate` counts per scenario kind under VU executors, for help texts: "messages (chat), …". */
+export function rateMeanings(): string {
+  return SCENARIO_MODULES.flatMap((m) => (m.rate.sets === undefined ? [] : [`${m.rate.unit} (${m.kind})`])).join(', ')
+}
+
 /**
  * The virtual users of one scenario. `ctx.options` must be what the profile parser made of this
  * kind's fields, which is what makes handing them to the module as its typed options sound.
