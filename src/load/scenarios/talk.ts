@@ -1,62 +1,18 @@
-import {type Socket, createSocket} from 'node:dgram'
-import {isIPv6} from 'node:net'
-import {RelayPeer, type RelayPeerOptions} from '../../client/relay-client.js'
-import {probeStun} from '../../client/stun-client.js'
+import type {Socket} from 'node:dgram'
 import {TalkClient} from '../../client/talk-client.js'
-import {type DecodedRelayDatagram, ImhError} from '../../protocol/index.js'
+import {ImhError} from '../../protocol/index.js'
 import type {VirtualUser} from '../executors/virtual-user.js'
 import {counter, trend} from '../metrics/metric-definition.js'
-import type {Recorder} from '../metrics/registry.js'
 import {durationField} from '../profile/duration.js'
 import {bool, integer, numberIn} from '../profile/fields.js'
 import {errorCode, schedulerUrl} from './context.js'
 import {startLoadClient, usernameFor} from './load-client.js'
 import {peerActive, peerOf} from './pairs.js'
 import {defineScenario, option} from './scenario-module.js'
+import {RELAY_METRICS, type RelayReply, Stopped, bindUdp, talkThroughRelay} from './talk-relay.js'
 
 /** Between two calls of one pair (closed model). */
 const PAUSE_MS = 250
-/** A drain ends once nothing arrived for this long … */
-const QUIET_MS = 200
-/** … or after this long at most. */
-const DRAIN_MAX_MS = 2000
-/** Priming datagrams are sent this often until the first one of the other party arrives. */
-const PRIME_EVERY_MS = 20
-
-class Stopped extends Error {}
-
-/** A RelayPeer that records every accepted datagram as a load sample. */
-class MeteredPeer extends RelayPeer {
-  constructor(options: RelayPeerOptions, private readonly recorder: Recorder<'relay_latency' | 'relay_rtt', never>) {
-    super(options)
-  }
-
-  override account(d: DecodedRelayDatagram, arrival = performance.timeOrigin + performance.now()): void {
-    const latency = this.latency.count
-    const rtt = this.rtt.count
-    super.account(d, arrival)
-    if (this.latency.count > latency) this.recorder.trend('relay_latency', arrival - d.sendTime)
-    if (this.rtt.count > rtt) this.recorder.trend('relay_rtt', arrival - d.sendTime)
-  }
-
-  /** Distinct datagrams of the other party, or echo replies: what a drain watches grow. */
-  get arrivals(): number {
-    return this.latency.count + this.rtt.count
-  }
-}
-
-function bindUdp(address: string): Promise<Socket> {
-  const socket = createSocket({type: isIPv6(address) ? 'udp6' : 'udp4'})
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject)
-    socket.bind({address, port: 0}, () => {
-      socket.off('error', reject)
-      // A late ICMP error must not crash the worker; the relay accounting shows the loss.
-      socket.on('error', () => {})
-      resolve(socket)
-    })
-  })
-}
 
 /**
  * Real-time talk (PROTOCOL.md §11): clients 2m and 2m+1 form a pair; 2m calls 2m+1 over the long
@@ -89,15 +45,8 @@ export const talk = defineScenario({
   },
   metrics: [
     trend('call_setup', 'talk: TALK_INVITE sent → the TALK_JOINED push (the callee joined), at the caller'),
-    trend('stun_rtt', 'talk: STUN Binding request → its answer, per relay port that answered'),
-    trend('relay_latency', "talk: one-way relay latency, the sender's send time → arrival at the other party (shared clock)"),
-    trend('relay_rtt', 'talk with echo: relay datagram sent → its echo back from the relay'),
-    trend('relay_jitter', 'talk: RFC 3550 interarrival jitter at the end of each call, per receiving party'),
     counter('calls', 'talk: calls placed, talked through and hung up', {reportZero: true}),
-    counter('relay_sent', 'talk: relay datagrams the parties sent (priming datagrams included)', {reportZero: true}),
-    counter('relay_received', 'talk: distinct relay datagrams that reached the other party (with echo: echoes back)', {reportZero: true}),
-    counter('relay_lost', 'talk: relay datagrams missing between the lowest and highest seq a party received (with echo: sent − echoes)', {reportZero: true}),
-    counter('relay_reordered', 'talk: relay datagrams that arrived after one with a higher seq', {reportZero: true}),
+    ...RELAY_METRICS,
   ],
   rate: {doc: 'pairs call back to back: there is no rate to set, use an arrival-rate executor'},
   create(ctx) {
@@ -131,64 +80,12 @@ export const talk = defineScenario({
         }
         const pause = (ms: number, signal: AbortSignal) => clock.sleep(ms, signal).catch(() => undefined)
 
-        /** STUN on every relay port, then the burst through the picked one; records the call's relay figures. */
-        const media = async (reply: {relays: string[]; relayToken: string; role: 'caller' | 'callee'}, signal: AbortSignal): Promise<void> => {
-          const first = reply.relays[0]
-          if (!first) throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', 'the talk reply lists no relay address')
-          socket ??= await bindUdp(localAddress ?? (first.includes('[') ? '::' : '0.0.0.0'))
-          const probe = await guard(probeStun({servers: reply.relays, socket, rtoMs: 100, maxSends: 4, finalWaitFactor: 8}), signal)
-          for (const r of probe.results) if (r.answered && r.rttMs !== undefined) recorder.trend('stun_rtt', r.rttMs)
-          const path = probe.pickPath()
-          if (!path) throw new ImhError('IMH_ERR_TIMEOUT', `no STUN answer from ${reply.relays.join(', ')}`)
-          const peer = new MeteredPeer({socket, relay: path.server, token: reply.relayToken, role: reply.role}, recorder)
-          let seq = 0
-          try {
-            if (!echo) {
-              // Prime until the other party's first datagram arrives: then the relay knows both roles.
-              const deadline = clock.now() + timeoutMs
-              while (peer.arrivals === 0) {
-                if (signal.aborted) return
-                if (clock.now() > deadline) throw new ImhError('IMH_ERR_TIMEOUT', `relay: nothing from the other party within ${timeoutMs} ms`)
-                peer.send(seq++)
-                await peer.waitReceived(1, PRIME_EVERY_MS).catch(() => undefined)
-              }
-            }
-            const count = Math.max(1, Math.round((talkMs * pps) / 1000))
-            const payload = Buffer.alloc(size, 0x55)
-            const start = clock.now()
-            for (let i = 0; i < count && !signal.aborted; i++) {
-              const wait = start + (i * 1000) / pps - clock.now()
-              if (wait > 1) await pause(wait, signal)
-              if (signal.aborted) break
-              peer.send(seq++, payload, {echo})
-            }
-            // Drain: until nothing arrived for QUIET_MS (or every echo came back).
-            const drainEnd = clock.now() + DRAIN_MAX_MS
-            let seen = peer.arrivals
-            let quietSince = clock.now()
-            while (!signal.aborted && clock.now() < drainEnd && !(echo && peer.arrivals >= seq)) {
-              await pause(25, signal)
-              if (peer.arrivals !== seen) {
-                seen = peer.arrivals
-                quietSince = clock.now()
-              } else if (clock.now() - quietSince >= QUIET_MS) break
-            }
-          } finally {
-            peer.close()
-            const r = peer.report()
-            recorder.add('relay_sent', r.sent)
-            if (echo) {
-              recorder.add('relay_received', r.echoes)
-              recorder.add('relay_lost', Math.max(0, r.sent - r.echoes))
-            } else {
-              recorder.add('relay_received', r.received)
-              recorder.add('relay_lost', r.lost)
-              recorder.add('relay_reordered', r.reordered)
-              if (r.received > 1) recorder.trend('relay_jitter', r.jitterMs)
-            }
-            recorder.add('data_sent', r.sent * size)
-          }
-        }
+        /** STUN on every relay port, then the burst through the picked one. */
+        const media = (reply: RelayReply, signal: AbortSignal): Promise<void> => talkThroughRelay({
+          reply, signal, recorder, clock, talkMs, pps, size, echo, timeoutMs,
+          socket: async (first) => (socket ??= await bindUdp(localAddress ?? (first.includes('[') ? '::' : '0.0.0.0'))),
+          guard: (p) => guard(p, signal),
+        })
 
         /** Caller: one call to the peer, from TALK_INVITE to hang-up. Resolves false when the peer is not there yet. */
         const callOnce = async (signal: AbortSignal): Promise<boolean> => {
