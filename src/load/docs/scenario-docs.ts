@@ -21,7 +21,7 @@ export function scenarioFieldsTable(): string {
 /** What `--rate R` does to one scenario kind under a VU executor, as a sentence. */
 export function rateText(m: ScenarioModule): string {
   const r = m.rate
-  if (r.sets === undefined) return `not applied: ${r.doc}; the scenario is left as it is.`
+  if (r.sets === undefined) return `left as it is: ${r.doc}.`
   const field = code(m.options[r.sets]!.field)
   return r.as === 'rate'
     ? `R ${r.unit} per second in total, so ${field} = R / peak VUs.`

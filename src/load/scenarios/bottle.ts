@@ -43,7 +43,7 @@ export const bottle = defineScenario({
     counter('bottles_empty', 'bottle: picks answered "no bottle"'),
     counter('bottle_replies', "bottle: replies delivered to the thrower's inbox and pulled by the thrower"),
   ],
-  rate: {doc: 'each VU throws every `throwInterval` and picks every `pickInterval`: set those, or use an arrival-rate executor'},
+  rate: {doc: 'each VU throws every `throwInterval` and picks every `pickInterval`; set those, or use an arrival-rate executor'},
   create(ctx) {
     const {recorder, clock} = ctx
     const {throwIntervalMs: throwMs, pickIntervalMs: pickMs, replyRatio, bottleSize: size, requestTimeoutMs: timeoutMs} = ctx.options

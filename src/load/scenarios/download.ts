@@ -36,7 +36,7 @@ export const download = defineScenario({
     trend('download_throughput', 'download: body bytes of one whole download ÷ its time (first request sent → last byte received), in kB/s (1000 bytes per second)', 'kB/s'),
     counter('download_bytes_verified', 'download: body bytes received and found equal to the content PROTOCOL.md §16.6 defines', {unit: 'bytes'}),
   ],
-  rate: {doc: 'a VU starts its next download when the previous one ended (after `pause`): there is no rate to set, use an arrival-rate executor'},
+  rate: {doc: 'a VU starts its next download when the previous one ended (after `pause`), so there is no rate to set; use an arrival-rate executor'},
   create(ctx) {
     const scheduler = schedulerUrl(ctx)
     const {recorder, clock} = ctx

@@ -47,7 +47,7 @@ export const http = defineScenario({
     trend('http_req_duration_uncorrected', 'actual request time → response body fully received (http scenario; not corrected for coordinated omission)'),
     counter('http_reqs', 'HTTP requests completed (http scenario)'),
   ],
-  rate: {doc: 'a VU sends its next request as soon as the previous one answered: there is no rate to set, use an arrival-rate executor'},
+  rate: {doc: 'a VU sends its next request as soon as the previous one answered, so there is no rate to set; use an arrival-rate executor'},
   create(ctx) {
     const o = ctx.options
     const url = o.url ?? ctx.urls.http

@@ -22,7 +22,7 @@ export const loginStorm = defineScenario({
   metrics: [
     trend('iteration_duration', 'login-storm: one whole login (scheduler, login, long link + AUTH, hold, close), from its intended start'),
   ],
-  rate: {doc: 'a VU logs in again as soon as its previous login ended: there is no rate to set, use an arrival-rate executor'},
+  rate: {doc: 'a VU logs in again as soon as its previous login ended, so there is no rate to set; use an arrival-rate executor'},
   create(ctx) {
     const hold = ctx.options.holdMs
     return {

@@ -52,7 +52,7 @@ export const moments = defineScenario({
     counter('moment_notices', 'moments: like and comment notices the authors pulled over the long link'),
     ...AVATAR_METRICS,
   ],
-  rate: {doc: 'each VU posts every `postInterval` and reads every `timelineInterval`: set those, or use an arrival-rate executor'},
+  rate: {doc: 'each VU posts every `postInterval` and reads every `timelineInterval`; set those, or use an arrival-rate executor'},
   create(ctx) {
     const {recorder, clock} = ctx
     const o = ctx.options

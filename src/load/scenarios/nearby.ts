@@ -34,7 +34,7 @@ export const nearby = defineScenario({
     trend('nearby_query', 'nearby: NEARBY request sent → its reply (one page of people, nearest first)'),
     ...AVATAR_METRICS,
   ],
-  rate: {doc: 'each VU queries every `queryInterval`: set that, or use an arrival-rate executor'},
+  rate: {doc: 'each VU queries every `queryInterval`; set that, or use an arrival-rate executor'},
   create(ctx) {
     const {recorder, clock, random} = ctx
     const o = ctx.options

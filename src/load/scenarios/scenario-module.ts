@@ -60,7 +60,7 @@ type NumberKey<P> = {[K in keyof P]-?: number extends P[K] ? K : never}[keyof P]
  * (under arrival-rate executors it always sets the executor's rate):
  * - `as: 'rate'`: sets option `sets` to R / peak VUs (a rate per client);
  * - `as: 'interval'`: sets option `sets` (ms) to peak VUs / R seconds, rounded to whole ms;
- * - no `sets`: the kind has no rate to set; `doc` says why, and the scenario is left as it is.
+ * - no `sets`: the kind has no rate to set and is left as it is; `doc` says why (and what to do instead).
  * `unit` names what R counts ("messages", "heartbeats").
  */
 export type RateSpec<P> =

@@ -35,7 +35,7 @@ export const shake = defineScenario({
     counter('shake_alone', 'shake: shakes whose window closed with nobody else in it'),
     ...AVATAR_METRICS,
   ],
-  rate: {doc: 'the VUs shake together on the grid of `shakeInterval`: set that, or use an arrival-rate executor'},
+  rate: {doc: 'the VUs shake together on the grid of `shakeInterval`; set that, or use an arrival-rate executor'},
   create(ctx) {
     const {recorder, clock} = ctx
     const {spreadM, shakeIntervalMs: intervalMs, shakeJitterMs: jitterMs, requestTimeoutMs: timeoutMs} = ctx.options

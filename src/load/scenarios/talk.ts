@@ -48,7 +48,7 @@ export const talk = defineScenario({
     counter('calls', 'talk: calls placed, talked through and hung up', {reportZero: true}),
     ...RELAY_METRICS,
   ],
-  rate: {doc: 'pairs call back to back: there is no rate to set, use an arrival-rate executor'},
+  rate: {doc: 'pairs call back to back, so there is no rate to set; use an arrival-rate executor'},
   create(ctx) {
     const scheduler = schedulerUrl(ctx)
     const {recorder, clock} = ctx
