@@ -3,7 +3,7 @@ import {thrown} from '../../../test/support/thrown.js'
 import type {ImhError} from '../../protocol/errors.js'
 import {SCENARIO_KINDS, SCENARIO_MODULES, scenarioModule} from '../scenarios/index.js'
 import {COMMON_OPTIONS} from '../scenarios/scenario-module.js'
-import {parseProfile} from './load-profile.js'
+import {listBuiltinProfiles, loadProfile, parseProfile} from './load-profile.js'
 
 const profile = (kind: string, extra = '') => `scenarios: {s: {scenario: ${kind}, executor: constant-vus, vus: 1, duration: 1s${extra}}}`
 const errorOf = (yaml: string): ImhError => thrown(() => parseProfile(yaml, 'x.yaml')) as ImhError
@@ -43,5 +43,10 @@ describe('the scenario parser, derived from the scenario modules', () => {
 
   it('takes requestTimeout for every kind', () => {
     for (const kind of SCENARIO_KINDS) expect(parseProfile(profile(kind, ', requestTimeout: 3s'), 'x.yaml').scenarios[0]!.options.requestTimeoutMs).toBe(3000)
+  })
+
+  it.each(SCENARIO_KINDS)('%s has a built-in profile of its name that runs it', async (kind) => {
+    expect(listBuiltinProfiles()).toContain(kind)
+    expect((await loadProfile(kind)).scenarios.map((s) => s.scenario)).toContain(kind)
   })
 })
