@@ -16,8 +16,8 @@ import {wsPing} from './ws-ping.js'
 
 /**
  * Every scenario kind of `imh load`, in the order docs and errors list them. Adding a kind means
- * its module (scenario-module.ts) and a line here; the profile parser, the overrides, the metric
- * catalogue and docs/profiles.md follow from the list.
+ * its module (see scenario-module.ts), its import and entry here, and its built-in profile; the
+ * profile parser, the overrides, the metric catalogue and docs/profiles.md follow from the list.
  */
 export const SCENARIO_MODULES = [chat, heartbeat, loginStorm, wsPing, http, qrLogin, talk, nearby, shake, bottle, moments, download] as const
 
