@@ -9,18 +9,16 @@ import {applyOverrides} from '../src/load/profile/apply-overrides.js'
 import {parseDuration} from '../src/load/profile/duration.js'
 import {loadProfile} from '../src/load/profile/load-profile.js'
 import type {LoadUrls} from '../src/load/scenarios/context.js'
-import {needsScheduler} from '../src/load/scenarios/index.js'
+import {needsScheduler, rateMeanings} from '../src/load/scenarios/index.js'
 import type {Profile, ProfileOverrides, RunResult} from '../src/load/types.js'
+import {EXIT, type ExitCode} from '../src/common/exit-codes.js'
 import {isImhError} from '../src/protocol/index.js'
 import {spawnReferenceServer, type SpawnedReferenceServer} from '../reference-server/process.js'
-
-/** Exit codes, as k6 has them: documented in the README. */
-export const LOAD_EXIT = {OK: 0, RUN_ERROR: 1, USAGE: 2, THRESHOLDS: 99} as const
 
 const rate = Flags.custom<number>({
   async parse(input) {
     const n = Number(input)
-    if (!Number.isFinite(n) || n <= 0 || n > 1_000_000) throw new Errors.CLIError(`--rate must be a number above 0 and at most 1000000, got "${input}"`, {exit: 2})
+    if (!Number.isFinite(n) || n <= 0 || n > 1_000_000) throw new Errors.CLIError(`--rate must be a number above 0 and at most 1000000, got "${input}"`, {exit: EXIT.USAGE})
     return n
   },
 })
@@ -30,7 +28,7 @@ const duration = Flags.custom<number>({
     try {
       return parseDuration(input, '--duration', 'command line')
     } catch (err) {
-      throw new Errors.CLIError(`--duration: ${(err as Error).message.replace(/^.*?--duration: /, '')}`, {exit: 2})
+      throw new Errors.CLIError(`--duration: ${(err as Error).message.replace(/^.*?--duration: /, '')}`, {exit: EXIT.USAGE})
     }
   },
 })
@@ -52,7 +50,7 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     target: Flags.string({description: 'scheduler URL (http[s]://host:port/dns) for protocol scenarios, ws[s]:// URL for ws-ping, http[s]:// URL for http; default: start the reference server'}),
     clients: Flags.integer({description: 'virtual clients (peak), overriding the profile', min: 1, max: 1_000_000}),
     duration: duration({description: "run time, overriding the profile: '20s', '2m', '1m30s'"}),
-    rate: rate({description: 'total per second, overriding the profile: iterations (arrival-rate), messages (chat), heartbeats'}),
+    rate: rate({description: `total per second, overriding the profile: iterations (arrival-rate executors); under VU executors ${rateMeanings()}`}),
     workers: Flags.integer({description: 'worker processes generating load (default: one per core; 0: inside this process)', min: 0, max: 64}),
     out: Flags.string({description: 'write the results (documented schema, docs/results-schema.md) to this JSON file'}),
     threshold: Flags.string({description: "extra threshold 'metric:expression', e.g. 'sync_latency:p(99)<50' (repeatable)", multiple: true}),
@@ -69,22 +67,22 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
       profile = applyOverrides(await loadProfile(flags.profile), overrides)
       validateThresholds(profile.thresholds)
     } catch (err) {
-      if (isImhError(err)) this.error(`${err.code}: ${err.message}`, {exit: LOAD_EXIT.USAGE})
+      if (isImhError(err)) this.error(`${err.code}: ${err.message}`, {exit: EXIT.USAGE})
       throw err
     }
     let server: SpawnedReferenceServer | undefined
     let urls: LoadUrls
     let target: string
     if (flags.target) {
-      urls = urlsForTarget(flags.target, (m) => this.error(m, {exit: LOAD_EXIT.USAGE}))
+      urls = urlsForTarget(flags.target, (m) => this.error(m, {exit: EXIT.USAGE}))
       target = flags.target
       const missing = profile.scenarios.find((s) => needsScheduler(s.scenario) && !urls.scheduler)
-      if (missing) this.error(`scenario ${missing.name} (${missing.scenario}) speaks the protocol and needs a scheduler URL: --target http://HOST:PORT/dns`, {exit: LOAD_EXIT.USAGE})
+      if (missing) this.error(`scenario ${missing.name} (${missing.scenario}) speaks the protocol and needs a scheduler URL: --target http://HOST:PORT/dns`, {exit: EXIT.USAGE})
     } else {
       try {
         server = await spawnReferenceServer()
       } catch (err) {
-        this.error(`could not start the reference server: ${(err as Error).message}`, {exit: LOAD_EXIT.RUN_ERROR})
+        this.error(`could not start the reference server: ${(err as Error).message}`, {exit: EXIT.FAILED})
       }
       urls = {scheduler: server.urls.scheduler, ws: server.urls.long, http: server.urls.scheduler}
       target = server.urls.scheduler
@@ -111,11 +109,11 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
   }
 }
 
-export function exitCodeFor(result: RunResult): number {
-  if (result.runError) return LOAD_EXIT.RUN_ERROR
-  if (result.thresholds.some((t) => !t.ok)) return LOAD_EXIT.THRESHOLDS
-  if (result.aborted) return LOAD_EXIT.RUN_ERROR
-  return LOAD_EXIT.OK
+export function exitCodeFor(result: RunResult): ExitCode {
+  if (result.runError) return EXIT.FAILED
+  if (result.thresholds.some((t) => !t.ok)) return EXIT.THRESHOLDS
+  if (result.aborted) return EXIT.FAILED
+  return EXIT.OK
 }
 
 function urlsForTarget(target: string, usage: (m: string) => never): LoadUrls {

@@ -1,5 +1,12 @@
 import {setTimeout as delay} from 'node:timers/promises'
-import type {Clock} from './types.js'
+
+/** Where the time of day comes from; tests pass a {@link FakeClock}. */
+export interface Clock {
+  /** Milliseconds; only differences matter. */
+  now(): number
+  /** Resolves after `ms` (at once when `ms` <= 0); rejects with the signal's reason on abort. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
+}
 
 /**
  * The host's shared clock: `performance.timeOrigin + performance.now()` is monotonic within a

@@ -6,7 +6,8 @@ import {MetricsAggregate, decodeDelta} from './metrics/registry.js'
 import {evaluateThresholds, shouldAbort, validateThresholds} from './metrics/thresholds.js'
 import {runMeta} from './run-meta.js'
 import type {LoadUrls} from './scenarios/context.js'
-import {countLost, type LedgerReport} from './scenarios/ledger.js'
+import {type ScenarioKind, scenarioModule} from './scenarios/index.js'
+import {LEDGER_LOST, countLost, type LedgerReport} from './scenarios/ledger.js'
 import {TimeSeries} from './time-series.js'
 import type {Clock, MetricsDelta, Profile, ProfileOverrides, RunEvents, RunMeta, RunResult} from './types.js'
 import type {FromWorker, ToWorker} from './worker-protocol.js'
@@ -206,12 +207,10 @@ export class LoadRun extends EventEmitter<RunEvents> {
     for (const t of this.timers) clearTimeout(t)
     for (const h of this.handles) h.kill()
     const p = this.o.profile
-    if (p.scenarios.some((s) => s.scenario === 'chat')) {
-      this.agg.set('lost', countLost(this.ledgers))
-      for (const c of ['sent', 'acked', 'delivered', 'duplicates']) this.agg.set(c, this.agg.counter(c))
-    }
-    if (p.scenarios.some((s) => s.scenario === 'talk')) {
-      for (const c of ['calls', 'relay_sent', 'relay_received', 'relay_lost', 'relay_reordered']) this.agg.set(c, this.agg.counter(c))
+    // Counters a scenario that ran declares with reportZero are reported even at 0; `lost` is the
+    // one only this process can count, by joining every worker's ledger.
+    for (const name of zeroReportedCounters(p.scenarios.map((s) => s.scenario))) {
+      this.agg.set(name, name === LEDGER_LOST.name ? countLost(this.ledgers) : this.agg.counter(name))
     }
     if (p.scenarios.some((s) => s.spec.executor.endsWith('arrival-rate'))) this.agg.set('dropped_iterations', this.agg.counter('dropped_iterations'))
     this.agg.set('errors', this.agg.counter('errors'))
@@ -232,4 +231,11 @@ export class LoadRun extends EventEmitter<RunEvents> {
     this.emit('done', result)
     this.resolveRun?.(result)
   }
+}
+
+/** The counters the modules of `kinds` declare with `reportZero`, each once. */
+function zeroReportedCounters(kinds: ScenarioKind[]): Set<string> {
+  const names = new Set<string>()
+  for (const kind of new Set(kinds)) for (const m of scenarioModule(kind).metrics) if (m.kind === 'counter' && m.reportZero) names.add(m.name)
+  return names
 }

@@ -4,19 +4,14 @@
  * metrics engine aggregates and judges thresholds, outputs only consume (the k6 split).
  */
 
+import type {Clock} from './clock.js'
+import type {MetricsDelta} from './metrics/registry.js'
+import type {ScenarioKind, ScenarioOptions} from './scenarios/index.js'
+import type {MetricSummary} from '../common/histogram.js'
+export type {Clock, MetricsDelta, MetricSummary}
+
 /** Milliseconds on a clock every worker process on this host shares. */
 export type SharedMs = number
-
-/** Where the time of day comes from; tests pass a fake one. */
-export interface Clock {
-  /** Milliseconds; only differences matter. */
-  now(): number
-  /** Resolves after `ms` (at once when `ms` <= 0); rejects with the signal's reason on abort. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>
-}
-
-export const SCENARIO_KINDS = ['chat', 'heartbeat', 'login-storm', 'ws-ping', 'http', 'qr-login', 'talk', 'nearby', 'shake', 'bottle', 'moments', 'download'] as const
-export type ScenarioKind = (typeof SCENARIO_KINDS)[number]
 
 export const EXECUTOR_KINDS = ['constant-vus', 'ramping-vus', 'constant-arrival-rate', 'ramping-arrival-rate'] as const
 export type ExecutorKind = (typeof EXECUTOR_KINDS)[number]
@@ -30,89 +25,22 @@ export type ExecutorSpec =
   | {executor: 'constant-arrival-rate'; rate: number; timeUnitMs: number; durationMs: number; preAllocatedVUs: number; maxVUs: number; gracefulStopMs: number}
   | {executor: 'ramping-arrival-rate'; startRate: number; timeUnitMs: number; stages: Stage[]; preAllocatedVUs: number; maxVUs: number; gracefulStopMs: number}
 
-/** What each virtual client does; fields not used by a kind are absent. */
-export interface ScenarioOptions {
-  /** chat: messages per second each client sends to its peer in VU models. */
-  messageRate?: number
-  /** chat: bytes of message content. */
-  messageSize?: number
-  /** chat, heartbeat, ws-ping: ms between heartbeats; 'server' = the interval the server announces. */
-  heartbeatIntervalMs?: number | 'server'
-  /** login-storm: keep the long link open this long after AUTH. */
-  holdMs?: number
-  /** ws-ping, http: the URL; default: the target (or the embedded server's long link / scheduler). */
-  url?: string
-  /** http */
-  method?: string
-  headers?: Record<string, string>
-  body?: string
-  /** http: statuses that count as success; default 200–399. */
-  expectStatus?: number[]
-  /** ws-ping: ping payload bytes. */
-  payloadSize?: number
-  /** qr-login: QR logins per second each browser goes through (its phone scans and confirms). */
-  loginRate?: number
-  /** qr-login: time between the phone's scan and its confirm (the user reading the prompt). */
-  confirmDelayMs?: number
-  /** talk: how long each party talks (sends relay datagrams) per call. */
-  talkDurationMs?: number
-  /** talk: relay datagrams per second each party sends while talking. */
-  pps?: number
-  /** talk: payload bytes per relay datagram. */
-  packetSize?: number
-  /** talk: send with the echo flag (the relay returns each datagram to its sender: relay_rtt). */
-  echo?: boolean
-  /** Per-request time limit. */
-  requestTimeoutMs?: number
-  /** nearby, shake: VUs are placed at random within this many metres of the scenario's centre. */
-  spreadM?: number
-  /** nearby: each VU moves, reports and queries one page this often. */
-  queryIntervalMs?: number
-  /** nearby: NEARBY radiusM, metres. */
-  radiusM?: number
-  /** nearby: NEARBY limit (people per page). */
-  pageSize?: number
-  /** shake: VUs shake at the scenario's start + multiples of this, so many shake in one window. */
-  shakeIntervalMs?: number
-  /** shake: each shake is late by a random 0 to this, so a window sees a spread of arrivals. */
-  shakeJitterMs?: number
-  /** bottle (§14): time between a VU's throws. */
-  throwIntervalMs?: number
-  /** bottle: time between a VU's picks. */
-  pickIntervalMs?: number
-  /** bottle: share (0–1) of picked bottles the picker replies to. */
-  replyRatio?: number
-  /** bottle: UTF-8 bytes of each bottle's and reply's content (1–1024). */
-  bottleSize?: number
-  /** moments (§15): ring neighbours each VU befriends (it adds the next ⌈friends/2⌉; adding is mutual). */
-  friends?: number
-  /** moments: time between a VU's posts. */
-  postIntervalMs?: number
-  /** moments: time between timeline pages a VU reads. */
-  timelineIntervalMs?: number
-  /** moments: share (0–1) of friends' moments a VU likes or comments on (half of those comments). */
-  likeRatio?: number
-  /** moments: bytes of the image each VU uploads once and attaches to its posts; 0 = text only. */
-  imageSize?: number
-  /** download (PROTOCOL.md §16): bytes per Range request; 0 = the whole object in one GET. */
-  chunkSize?: number
-  /** download: after each full download, GET again with If-None-Match and expect 304. */
-  revalidate?: boolean
-  /** download: path on the media group (default /download/game.bin, whose bytes are checked). */
-  path?: string
-  /** download: VU models wait this long after each download before the next (think time). */
-  pauseMs?: number
-}
-
-export interface ScenarioSpec {
+/**
+ * One entry of a profile's `scenarios`, for scenario kind `K`: its options are typed by what the
+ * kind's module declares (scenarios/index.ts), with every default applied by the parser.
+ */
+export interface ScenarioSpecOf<K extends ScenarioKind> {
   /** The key in the profile's `scenarios` map. */
   name: string
-  scenario: ScenarioKind
+  scenario: K
   spec: ExecutorSpec
   /** Delay from the run's start. */
   startTimeMs: number
-  options: ScenarioOptions
+  options: ScenarioOptions<K>
 }
+
+/** A scenario of any kind; narrow on `scenario` to reach its options. */
+export type ScenarioSpec = {[K in ScenarioKind]: ScenarioSpecOf<K>}[ScenarioKind]
 
 /** `metric` → k6 threshold expressions, e.g. `{sync_latency: ['p(99)<50']}`. */
 export interface ThresholdSpec {
@@ -158,21 +86,6 @@ export interface ProfileOverrides {
   rate?: number
   workers?: number
   thresholds?: string[]
-}
-
-/** Summary of one latency metric, all in milliseconds. */
-import type {MetricSummary} from '../common/histogram.js'
-export type {MetricSummary}
-
-/**
- * What a worker ships per tick: histograms encoded (hdr-histogram-js compressed base64) and
- * counter increments since its previous tick. The coordinator adds them; never averages.
- */
-export interface MetricsDelta {
-  histograms: Record<string, string>
-  counters: Record<string, number>
-  /** Error counts by code since the previous tick. */
-  errors: Record<string, number>
 }
 
 /** One second of the run as the coordinator saw it, merged over workers. */

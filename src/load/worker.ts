@@ -13,10 +13,11 @@ import {Directory} from './scenarios/directory.js'
 import {factoryFor} from './scenarios/index.js'
 import {Ledger} from './scenarios/ledger.js'
 import {SourceAddresses} from './source-addresses.js'
-import type {Clock, Profile} from './types.js'
+import type {Clock, Profile, ScenarioSpec} from './types.js'
 import type {FromWorker, ToWorker} from './worker-protocol.js'
 
 interface Prepared {
+  spec: ScenarioSpec
   ctx: ScenarioContext
   plan: ExecutorPlan
   factory: VuFactory
@@ -73,10 +74,10 @@ export class LoadWorker {
     for (const spec of profile.scenarios) {
       const plan = planFor(spec.spec)
       const ctx: ScenarioContext = {
-        spec, plan, runId: m.runId, urls: m.urls, recorder: this.recorder, clock: this.clock, addresses: this.addresses,
+        name: spec.name, options: spec.options, plan, runId: m.runId, urls: m.urls, recorder: this.recorder, clock: this.clock, addresses: this.addresses,
         ledger: this.ledger, directory: this.directory.scope(spec.name), gauges: this.gauges, tls: m.tls, random, startedAt: 0,
       }
-      this.prepared.push({ctx, plan, factory: factoryFor(ctx)})
+      this.prepared.push({spec, ctx, plan, factory: factoryFor(spec.scenario, ctx)})
     }
     this.scheduleTick(1000)
     for (const p of this.prepared) {
@@ -101,7 +102,7 @@ export class LoadWorker {
   private async runScenario(p: Prepared): Promise<void> {
     const profile = this.profile!
     const signal = this.stop.signal
-    p.ctx.startedAt = this.startAtMs + p.ctx.spec.startTimeMs
+    p.ctx.startedAt = this.startAtMs + p.spec.startTimeMs
     await this.clock.sleep(p.ctx.startedAt - this.clock.now(), signal).catch(() => undefined)
     if (signal.aborted) {
       if (p.pool) this.open.push(...p.pool.vus)

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {FakeClock} from '../clock.js'
-import type {Clock} from '../types.js'
+import type {Clock} from '../clock.js'
 import {constantArrivalRate} from './constant-arrival-rate.js'
 import type {ArrivalPlan} from './plan.js'
 import {rampingArrivalRate} from './ramping-arrival-rate.js'

@@ -1,4 +1,4 @@
-import type {Clock} from '../types.js'
+import type {Clock} from '../clock.js'
 import type {ArrivalPlan} from './plan.js'
 import {shareCount, type Share} from './share.js'
 import type {VirtualUser, VuFactory} from './virtual-user.js'

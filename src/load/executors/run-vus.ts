@@ -1,5 +1,5 @@
 import pLimit, {type LimitFunction} from 'p-limit'
-import type {Clock} from '../types.js'
+import type {Clock} from '../clock.js'
 import type {VuPlan} from './plan.js'
 import {globalIndex, shareCount, type Share} from './share.js'
 import type {VirtualUser, VuFactory} from './virtual-user.js'

@@ -1,4 +1,4 @@
-import type {Clock} from '../types.js'
+import type {Clock} from '../clock.js'
 
 /**
  * Waits for `work` to settle, at most `ms` of clock time. True when it settled in time. The

@@ -1,6 +1,31 @@
-import type {MetricSummary, MetricsDelta} from '../types.js'
-import {ALWAYS_REPORTED_COUNTERS} from './catalogue.js'
-import {LatencyHistogram} from '../../common/histogram.js'
+import {LatencyHistogram, type MetricSummary} from '../../common/histogram.js'
+import {ALWAYS_REPORTED_COUNTERS} from './engine-metrics.js'
+
+/**
+ * What a worker ships per tick: histograms encoded (hdr-histogram-js compressed base64) and
+ * counter increments since its previous tick. The coordinator adds them; never averages.
+ */
+export interface MetricsDelta {
+  histograms: Record<string, string>
+  counters: Record<string, number>
+  /** Error counts by code since the previous tick. */
+  errors: Record<string, number>
+}
+
+/**
+ * Where a scenario records samples, typed by the metric names it may use: a scenario's context
+ * narrows `T` (trends) and `C` (counters) to the names its module and the engine declare, so an
+ * undeclared name does not compile. Function-typed properties, not methods, so that the check is
+ * strict both ways.
+ */
+export interface Recorder<T extends string = string, C extends string = string> {
+  /** Records one sample of a trend metric (ms, or the metric's unit). */
+  readonly trend: (name: T, value: number) => void
+  /** Adds `n` (default 1) to a counter. */
+  readonly add: (name: C, n?: number) => void
+  /** Counts one failure under its error code. */
+  readonly error: (code: string) => void
+}
 
 function bump(target: Map<string, number>, key: string, n: number): void {
   target.set(key, (target.get(key) ?? 0) + n)
@@ -10,7 +35,7 @@ function bump(target: Map<string, number>, key: string, n: number): void {
  * Worker side: scenarios record samples here; every tick the worker ships
  * {@link MetricsRecorder.takeDelta} to the coordinator.
  */
-export class MetricsRecorder {
+export class MetricsRecorder implements Recorder {
   private readonly histograms = new Map<string, LatencyHistogram>()
   private readonly counterIncrements = new Map<string, number>()
   private readonly errorIncrements = new Map<string, number>()
@@ -119,7 +144,7 @@ export class MetricsAggregate {
 
   /** Whether a counter was reported (or set), or is one of {@link ALWAYS_REPORTED_COUNTERS}. */
   hasCounter(name: string): boolean {
-    return this.counterTotals.has(name) || ALWAYS_REPORTED_COUNTERS.includes(name)
+    return this.counterTotals.has(name) || (ALWAYS_REPORTED_COUNTERS as readonly string[]).includes(name)
   }
 
   /** Sets a counter the coordinator computes itself (e.g. `lost` after the drain). */

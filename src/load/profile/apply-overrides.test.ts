@@ -18,6 +18,7 @@ const RAMP_RATE = 'scenario: http, executor: ramping-arrival-rate, startRate: 60
 
 const spec = (p: Profile, i = 0): ExecutorSpec => p.scenarios[i]!.spec
 const scenario = (p: Profile, i = 0): ScenarioSpec => p.scenarios[i]!
+const options = (p: Profile, i = 0): Record<string, unknown> => p.scenarios[i]!.options
 
 const errorOf = (fn: () => unknown): ImhError => thrown(fn) as ImhError
 
@@ -81,6 +82,7 @@ describe('applyOverrides: rate', () => {
     ['chat under ramping-vus divides by the peak', 'scenario: chat, executor: ramping-vus, stages: [{duration: 1s, target: 100}]', 50, {options: {messageRate: 0.5}}],
     ['heartbeat sets the interval', 'scenario: heartbeat, executor: constant-vus, vus: 1000, duration: 1s', 200, {options: {heartbeatIntervalMs: 5000}}],
     ['ws-ping sets the interval', 'scenario: ws-ping, executor: constant-vus, vus: 50, duration: 1s', 50, {options: {heartbeatIntervalMs: 1000}}],
+    ['qr-login sets loginRate', 'scenario: qr-login, executor: constant-vus, vus: 40, duration: 1s', 2, {options: {loginRate: 0.05}}],
     ['login-storm under arrival-rate sets the arrival rate', STORM, 5, {spec: {rate: 5, timeUnitMs: 1000}}],
   ])('%s', (_title, s, rate, expected) => {
     expect(scenario(applyOverrides(profile({a: s}), {rate}))).toMatchObject(expected)
@@ -89,19 +91,19 @@ describe('applyOverrides: rate', () => {
   it('splits over several scenarios by their peak clients', () => {
     const p = profile({chat: 'scenario: chat, executor: constant-vus, vus: 100, duration: 1s', hb: 'scenario: heartbeat, executor: constant-vus, vus: 300, duration: 1s'})
     const out = applyOverrides(p, {rate: 100})
-    expect(scenario(out, 0).options.messageRate).toBe(0.25)
-    expect(scenario(out, 1).options.heartbeatIntervalMs).toBe(4000)
+    expect(options(out, 0).messageRate).toBe(0.25)
+    expect(options(out, 1).heartbeatIntervalMs).toBe(4000)
   })
 
   it('leaves scenarios a rate does not apply to alone', () => {
     const p = profile({web: 'scenario: http, executor: constant-vus, vus: 100, duration: 1s', chat: 'scenario: chat, executor: constant-vus, vus: 10, duration: 1s'})
     const out = applyOverrides(p, {rate: 5})
     expect(scenario(out, 0)).toEqual(scenario(p, 0))
-    expect(scenario(out, 1).options.messageRate).toBe(0.5)
+    expect(options(out, 1).messageRate).toBe(0.5)
   })
 
   it('applies after clients', () => {
-    expect(scenario(applyOverrides(profile({a: CHAT_200}), {clients: 100, rate: 50})).options.messageRate).toBe(0.5)
+    expect(options(applyOverrides(profile({a: CHAT_200}), {clients: 100, rate: 50})).messageRate).toBe(0.5)
   })
 
   it('refuses a profile no scenario of which takes a rate', () => {

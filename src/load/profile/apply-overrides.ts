@@ -1,4 +1,5 @@
 import {ImhError} from '../../protocol/errors.js'
+import {SCENARIO_KINDS, scenarioModule} from '../scenarios/index.js'
 import type {ExecutorSpec, Profile, ProfileOverrides, ScenarioSpec, Stage, ThresholdSpec} from '../types.js'
 
 const METRIC_NAME = /^[a-z][a-z0-9_]*$/
@@ -20,7 +21,8 @@ export function applyOverrides(profile: Profile, o: ProfileOverrides): Profile {
   if (o.rate !== undefined) {
     const rated = p.scenarios.filter(takesRate)
     if (rated.length === 0) {
-      throw new ImhError('IMH_ERR_INVALID_OPTION', `--rate does not apply to profile "${p.name}": its scenarios run under VU executors and are neither chat, heartbeat nor ws-ping`)
+      const rated = SCENARIO_KINDS.filter((k) => scenarioModule(k).rate.sets !== undefined)
+      throw new ImhError('IMH_ERR_INVALID_OPTION', `--rate does not apply to profile "${p.name}": its scenarios run under VU executors and are of none of the kinds whose rate it sets there (${rated.join(', ')})`)
     }
     const shares = split(o.rate, rated.map((s) => peakClients(s.spec)), false)
     rated.forEach((s, i) => setRate(s, shares[i]!))
@@ -109,7 +111,7 @@ function setDuration(spec: ExecutorSpec, durationMs: number): void {
 
 function takesRate(s: ScenarioSpec): boolean {
   if (s.spec.executor === 'constant-arrival-rate' || s.spec.executor === 'ramping-arrival-rate') return true
-  return s.scenario === 'chat' || s.scenario === 'heartbeat' || s.scenario === 'ws-ping' || s.scenario === 'qr-login'
+  return scenarioModule(s.scenario).rate.sets !== undefined
 }
 
 /** `perSecond`: iterations, messages or heartbeats per second over the whole scenario. */
@@ -129,10 +131,12 @@ function setRate(s: ScenarioSpec, perSecond: number): void {
       return
     }
     default: {
+      // Under a VU executor the scenario's module says which option the rate sets (scenario-module.ts, RateSpec).
+      const rate = scenarioModule(s.scenario).rate
+      if (rate.sets === undefined) return
       const vus = peakClients(spec)
-      if (s.scenario === 'chat') s.options.messageRate = perSecond / vus
-      else if (s.scenario === 'qr-login') s.options.loginRate = perSecond / vus
-      else s.options.heartbeatIntervalMs = Math.max(1, Math.round(1000 * vus / perSecond))
+      const options = s.options as Record<string, unknown>
+      options[rate.sets] = rate.as === 'rate' ? perSecond / vus : Math.max(1, Math.round(1000 * vus / perSecond))
     }
   }
 }

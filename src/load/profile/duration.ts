@@ -45,5 +45,5 @@ export function durationField(opts: {positive?: boolean} = {}): Check<number> {
     if (opts.positive && ms <= 0) throw invalid(file, field, `expected ${what}, got ${show(value)}`)
     return ms
   }
-  return Object.assign(fn, {what})
+  return Object.assign(fn, {what, format: formatDuration})
 }

@@ -8,6 +8,8 @@ export interface Check<T> {
   (value: unknown, field: string, file: string): T
   /** What a valid value is, for a YAML author: "an integer >= 1". */
   readonly what: string
+  /** A value as a profile writes it ('2s' for 2000 ms), for docs; default: `String(value)`. */
+  format?(value: T): string
 }
 
 /** The error every profile check throws: `<file>: <field>: <msg>`. */
@@ -44,6 +46,30 @@ export function number(opts: {above: number} | {min: number}): Check<number> {
   return check(what, (v) => {
     if (typeof v !== 'number' || !Number.isFinite(v)) return undefined
     return ('above' in opts ? v > opts.above : v >= opts.min) ? v : undefined
+  })
+}
+
+/** A number from `min` to `max`, both included. */
+export function numberIn(min: number, max: number): Check<number> {
+  return check(`a number from ${min} to ${max}`, (v) => typeof v === 'number' && v >= min && v <= max ? v : undefined)
+}
+
+/** A share, 0 to 1. */
+export const ratio: Check<number> = numberIn(0, 1)
+
+/** Any string, empty included. */
+export const string: Check<string> = check('a string', (v) => typeof v === 'string' ? v : undefined)
+
+/** A URL with one of `protocols` (`'ws:'`, `'https:'`, …). */
+export function urlOf(protocols: readonly string[]): Check<string> {
+  const schemes = protocols.map((p) => `${p}//`).join(' or ')
+  return check(`a ${schemes} URL`, (v) => {
+    if (typeof v !== 'string') return undefined
+    try {
+      return protocols.includes(new URL(v).protocol) ? v : undefined
+    } catch {
+      return undefined
+    }
   })
 }
 

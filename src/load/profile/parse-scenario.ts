@@ -1,11 +1,19 @@
-import {
-  EXECUTOR_KINDS, type ExecutorKind, type ExecutorSpec, SCENARIO_KINDS, type ScenarioKind, type ScenarioOptions,
-  type ScenarioSpec, type Stage,
-} from '../types.js'
+import {SCENARIO_KINDS, type ScenarioKind, scenarioModule} from '../scenarios/index.js'
+import {COMMON_OPTIONS, type OptionDecls, type OptionSpec, option} from '../scenarios/scenario-module.js'
+import {EXECUTOR_KINDS, type ExecutorKind, type ExecutorSpec, type ScenarioSpec, type Stage} from '../types.js'
 import {durationField} from './duration.js'
-import {type Check, MapReader, bool, check, integer, invalid, join, number, oneOf, show} from './fields.js'
+import {type Check, MapReader, integer, invalid, join, number, oneOf, show} from './fields.js'
 
-const COMMON_FIELDS = ['scenario', 'executor', 'startTime', 'gracefulStop']
+const anyDuration = durationField()
+const positiveDuration = durationField({positive: true})
+
+/** When a scenario runs, for any kind and executor; declared like options so docs show them alike. */
+export const SCHEDULE_FIELDS = {
+  startTimeMs: option({field: 'startTime', check: anyDuration, default: 0, doc: 'delay from the start of the run'}),
+  gracefulStopMs: option({field: 'gracefulStop', check: anyDuration, default: 5000, doc: 'at the end, how long running iterations may take to finish before they are cut off'}),
+} as const
+
+const COMMON_FIELDS = ['scenario', 'executor', ...Object.values(SCHEDULE_FIELDS).map((o) => o.field)]
 
 // YAML names, so that errors can say which executor or scenario kind a misplaced field belongs to.
 const EXECUTOR_FIELDS: Record<ExecutorKind, readonly string[]> = {
@@ -15,50 +23,38 @@ const EXECUTOR_FIELDS: Record<ExecutorKind, readonly string[]> = {
   'ramping-arrival-rate': ['startRate', 'timeUnit', 'stages', 'preAllocatedVUs', 'maxVUs'],
 }
 
-const OPTION_FIELDS: Record<ScenarioKind, readonly string[]> = {
-  chat: ['messageRate', 'messageSize', 'heartbeatInterval', 'requestTimeout'],
-  heartbeat: ['heartbeatInterval', 'requestTimeout'],
-  'login-storm': ['hold', 'requestTimeout'],
-  'ws-ping': ['url', 'heartbeatInterval', 'payloadSize', 'requestTimeout'],
-  http: ['url', 'method', 'headers', 'body', 'expectStatus', 'requestTimeout'],
-  'qr-login': ['loginRate', 'confirmDelay', 'requestTimeout'],
-  talk: ['talkDuration', 'pps', 'packetSize', 'echo', 'requestTimeout'],
-  nearby: ['spread', 'queryInterval', 'radius', 'pageSize', 'requestTimeout'],
-  shake: ['spread', 'shakeInterval', 'jitter', 'requestTimeout'],
-  bottle: ['throwInterval', 'pickInterval', 'replyRatio', 'bottleSize', 'requestTimeout'],
-  moments: ['friends', 'postInterval', 'timelineInterval', 'likeRatio', 'imageSize', 'heartbeatInterval', 'requestTimeout'],
-  download: ['chunkSize', 'revalidate', 'path', 'pause', 'requestTimeout'],
+/** The option fields of a scenario kind, its own first, then those every kind takes. */
+function optionFields(kind: ScenarioKind): string[] {
+  return [...Object.values(scenarioModule(kind).options), ...Object.values(COMMON_OPTIONS)].map((o) => o.field)
 }
 
-const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH'] as const
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-
-const anyDuration = durationField()
-const positiveDuration = durationField({positive: true})
-const ppsField = check('a number from 1 to 10000', (v) => typeof v === 'number' && v >= 1 && v <= 10_000 ? v : undefined)
-const ratioField = check('a number from 0 to 1', (v) => typeof v === 'number' && v >= 0 && v <= 1 ? v : undefined)
-const string = check('a string', (v) => typeof v === 'string' ? v : undefined)
-const mediaPath = check('a path starting with /', (v) => typeof v === 'string' && v.startsWith('/') ? v : undefined)
+const OPTION_FIELDS = new Map(SCENARIO_KINDS.map((k) => [k, optionFields(k)]))
+const TAKEN = new Set([...COMMON_FIELDS, ...Object.values(EXECUTOR_FIELDS).flat()])
+for (const [kind, fields] of OPTION_FIELDS) {
+  const clash = fields.find((f) => TAKEN.has(f))
+  if (clash) throw new Error(`scenario ${kind}: option field "${clash}" is already a scenario or executor field`)
+}
 
 /** Parses `scenarios.<name>` of a profile. */
 export function parseScenario(name: string, value: unknown, file: string): ScenarioSpec {
   const r = new MapReader(file, join('scenarios', name), value, 'a map of scenario settings')
   const scenario = r.required('scenario', oneOf(SCENARIO_KINDS))
   const executor = r.required('executor', oneOf(EXECUTOR_KINDS))
-  r.unknown([...COMMON_FIELDS, ...EXECUTOR_FIELDS[executor], ...OPTION_FIELDS[scenario]], (key) => {
+  r.unknown([...COMMON_FIELDS, ...EXECUTOR_FIELDS[executor], ...OPTION_FIELDS.get(scenario)!], (key) => {
     const executors = EXECUTOR_KINDS.filter((k) => EXECUTOR_FIELDS[k].includes(key))
     if (executors.length) return `field "${key}" does not apply to executor ${executor} (only to ${executors.join(', ')})`
-    const kinds = SCENARIO_KINDS.filter((k) => OPTION_FIELDS[k].includes(key))
+    const kinds = SCENARIO_KINDS.filter((k) => OPTION_FIELDS.get(k)!.includes(key))
     if (kinds.length) return `field "${key}" does not apply to scenario ${scenario} (only to ${kinds.join(', ')})`
     return undefined
   })
+  const {gracefulStopMs, startTimeMs} = SCHEDULE_FIELDS
   return {
     name,
     scenario,
-    spec: executorSpec(r, executor, r.optional('gracefulStop', anyDuration, 5000)),
-    startTimeMs: r.optional('startTime', anyDuration, 0),
+    spec: executorSpec(r, executor, readOption(r, gracefulStopMs)),
+    startTimeMs: readOption(r, startTimeMs),
     options: scenarioOptions(r, scenario),
-  }
+  } as ScenarioSpec
 }
 
 function executorSpec(r: MapReader, executor: ExecutorKind, gracefulStopMs: number): ExecutorSpec {
@@ -110,135 +106,25 @@ function stageList(target: Check<number>): Check<Stage[]> {
   return Object.assign(fn, {what})
 }
 
-function scenarioOptions(r: MapReader, kind: ScenarioKind): ScenarioOptions {
-  const requestTimeoutMs = r.optional('requestTimeout', positiveDuration, 10_000)
-  switch (kind) {
-    case 'chat': return {
-      messageRate: r.optional('messageRate', number({above: 0}), 0.2),
-      messageSize: r.optional('messageSize', integer(1, 65536), 64),
-      heartbeatIntervalMs: r.optional('heartbeatInterval', heartbeatInterval, 'server'),
-      requestTimeoutMs,
-    }
-    case 'heartbeat': return {heartbeatIntervalMs: r.optional('heartbeatInterval', heartbeatInterval, 'server'), requestTimeoutMs}
-    case 'login-storm': return {holdMs: r.optional('hold', anyDuration, 0), requestTimeoutMs}
-    case 'ws-ping': return dropUndefined({
-      url: r.optional('url', urlOf(['ws:', 'wss:'])),
-      heartbeatIntervalMs: r.optional('heartbeatInterval', pingInterval, 1000),
-      payloadSize: r.optional('payloadSize', integer(0, 125), 16),
-      requestTimeoutMs,
-    })
-    case 'http': return dropUndefined({
-      url: r.optional('url', urlOf(['http:', 'https:'])),
-      method: r.optional('method', oneOf(HTTP_METHODS), 'GET'),
-      headers: r.optional('headers', headers),
-      body: r.optional('body', string),
-      expectStatus: r.optional('expectStatus', statusList),
-      requestTimeoutMs,
-    })
-    case 'qr-login': return {
-      loginRate: r.optional('loginRate', number({above: 0}), 0.1),
-      confirmDelayMs: r.optional('confirmDelay', anyDuration, 500),
-      requestTimeoutMs,
-    }
-    case 'talk': return {
-      talkDurationMs: r.optional('talkDuration', positiveDuration, 5000),
-      pps: r.optional('pps', ppsField, 50),
-      packetSize: r.optional('packetSize', integer(0, 1200), 160),
-      echo: r.optional('echo', bool, false),
-      requestTimeoutMs,
-    }
-    case 'nearby': return {
-      spreadM: r.optional('spread', number({min: 0}), 2000),
-      queryIntervalMs: r.optional('queryInterval', positiveDuration, 2000),
-      radiusM: r.optional('radius', number({above: 0}), 1000),
-      pageSize: r.optional('pageSize', integer(1, 100), 20),
-      requestTimeoutMs,
-    }
-    case 'shake': return {
-      spreadM: r.optional('spread', number({min: 0}), 5000),
-      shakeIntervalMs: r.optional('shakeInterval', positiveDuration, 5000),
-      shakeJitterMs: r.optional('jitter', anyDuration, 200),
-      requestTimeoutMs,
-    }
-    case 'bottle': return {
-      throwIntervalMs: r.optional('throwInterval', positiveDuration, 2000),
-      pickIntervalMs: r.optional('pickInterval', positiveDuration, 1000),
-      replyRatio: r.optional('replyRatio', ratioField, 0.5),
-      bottleSize: r.optional('bottleSize', integer(1, 1024), 64),
-      requestTimeoutMs,
-    }
-    case 'moments': return {
-      friends: r.optional('friends', integer(0, 100), 4),
-      postIntervalMs: r.optional('postInterval', positiveDuration, 5000),
-      timelineIntervalMs: r.optional('timelineInterval', positiveDuration, 2000),
-      likeRatio: r.optional('likeRatio', ratioField, 0.3),
-      imageSize: r.optional('imageSize', integer(0, 2 * 1024 * 1024), 4096),
-      heartbeatIntervalMs: r.optional('heartbeatInterval', heartbeatInterval, 'server'),
-      requestTimeoutMs,
-    }
-    case 'download': return {
-      chunkSize: r.optional('chunkSize', integer(0, 1024 * 1024 * 1024), 1024 * 1024),
-      revalidate: r.optional('revalidate', bool, false),
-      path: r.optional('path', mediaPath, '/download/game.bin'),
-      pauseMs: r.optional('pause', anyDuration, 0),
-      requestTimeoutMs,
-    }
+/**
+ * The options of a scenario kind as its module declares them: each field read and checked, its
+ * default filled in (an option without a default stays absent). The common ones are checked
+ * first and come last.
+ */
+function scenarioOptions(r: MapReader, kind: ScenarioKind): ScenarioSpec['options'] {
+  const common = readOptions(r, COMMON_OPTIONS)
+  return {...readOptions(r, scenarioModule(kind).options), ...common} as ScenarioSpec['options']
+}
+
+function readOptions(r: MapReader, decls: OptionDecls): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [property, o] of Object.entries(decls)) {
+    const value = readOption(r, o)
+    if (value !== undefined) out[property] = value
   }
+  return out
 }
 
-const heartbeatInterval: Check<number | 'server'> = Object.assign(
-  (value: unknown, field: string, file: string): number | 'server' => {
-    if (value === 'server') return 'server'
-    try {
-      return positiveDuration(value, field, file)
-    } catch {
-      throw invalid(file, field, `expected a duration > 0 like '5s', or 'server' (the interval the server announces), got ${show(value)}`)
-    }
-  },
-  {what: "a duration like '5s', or 'server'"},
-)
-
-// A plain WebSocket ping has no server-announced interval to follow.
-const pingInterval: Check<number> = Object.assign(
-  (value: unknown, field: string, file: string): number => {
-    if (value === 'server') throw invalid(file, field, `'server' is only for chat and heartbeat, whose server announces an interval; expected ${positiveDuration.what}`)
-    return positiveDuration(value, field, file)
-  },
-  {what: positiveDuration.what},
-)
-
-function urlOf(protocols: string[]): Check<string> {
-  const schemes = protocols.map((p) => `${p}//`).join(' or ')
-  return check(`a ${schemes} URL`, (v) => {
-    if (typeof v !== 'string') return undefined
-    try {
-      return protocols.includes(new URL(v).protocol) ? v : undefined
-    } catch {
-      return undefined
-    }
-  })
-}
-
-const headers: Check<Record<string, string>> = Object.assign(
-  (value: unknown, field: string, file: string): Record<string, string> => {
-    const h = new MapReader(file, field, value, 'a map of header name: value')
-    for (const [name, v] of Object.entries(h.map)) {
-      if (!HEADER_NAME.test(name)) h.fail(name, `${JSON.stringify(name)} is not a valid HTTP header name`)
-      if (typeof v !== 'string') h.fail(name, `expected a string, got ${show(v)}${typeof v === 'number' || typeof v === 'boolean' ? ` (quote it: '${v}')` : ''}`)
-    }
-    return {...h.map} as Record<string, string>
-  },
-  {what: 'a map of header name: value'},
-)
-
-const statusList: Check<number[]> = Object.assign(
-  (value: unknown, field: string, file: string): number[] => {
-    if (!Array.isArray(value) || value.length === 0) throw invalid(file, field, `expected a non-empty list of HTTP statuses like [200, 204], got ${show(value)}`)
-    return value.map((v, i) => integer(100, 599)(v, join(field, i), file))
-  },
-  {what: 'a list of HTTP statuses like [200, 204]'},
-)
-
-function dropUndefined(o: ScenarioOptions): ScenarioOptions {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as ScenarioOptions
+function readOption<T, V extends T | undefined>(r: MapReader, o: OptionSpec<T, V>): T | V {
+  return r.optional(o.field, o.check) ?? o.default
 }

@@ -3,7 +3,7 @@ import {type ReferenceServer, startReferenceServer} from '../../../reference-ser
 import {MetricsRecorder} from '../metrics/registry.js'
 import {SourceAddresses} from '../source-addresses.js'
 import {createAvatarCache} from './avatars.js'
-import type {ScenarioContext} from './context.js'
+import {realClock} from '../clock.js'
 
 let server: ReferenceServer
 
@@ -12,8 +12,8 @@ beforeAll(async () => {
 })
 afterAll(() => server.close())
 
-function context(recorder: MetricsRecorder): ScenarioContext {
-  return {recorder, clock: {now: () => performance.now()}, addresses: new SourceAddresses(0), spec: {options: {}}} as unknown as ScenarioContext
+function context(recorder: MetricsRecorder): Parameters<typeof createAvatarCache>[0] {
+  return {recorder, clock: realClock, addresses: new SourceAddresses(0), options: {requestTimeoutMs: 10_000}}
 }
 
 describe('createAvatarCache', () => {

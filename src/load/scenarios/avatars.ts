@@ -2,7 +2,23 @@ import {request} from 'undici'
 import {AvatarCache} from '../../client/avatar-cache.js'
 import {serverError} from '../../client/server-error.js'
 import {ImhError} from '../../protocol/index.js'
+import type {EngineCounter, EngineTrend} from '../metrics/engine-metrics.js'
+import {type CounterName, type TrendName, counter} from '../metrics/metric-definition.js'
 import {type ScenarioContext, errorCode} from './context.js'
+import {MEDIA_GET} from './media-get.js'
+import type {CommonOptions} from './scenario-module.js'
+
+/** What the avatar cache records; a scenario that shows avatars declares these among its metrics. */
+export const AVATAR_METRICS = [
+  MEDIA_GET,
+  counter('avatar_cache_hit', "nearby, shake, moments: avatars on screen that the client's avatar cache already held (no request)"),
+  counter('avatar_cache_miss', 'nearby, shake, moments: avatars on screen the client had to fetch from the media group'),
+] as const
+
+type AvatarContext = Pick<
+  ScenarioContext<CommonOptions, TrendName<typeof AVATAR_METRICS> | EngineTrend, CounterName<typeof AVATAR_METRICS> | EngineCounter>,
+  'recorder' | 'clock' | 'addresses' | 'options'
+>
 
 /**
  * An avatar cache for one virtual user whose misses GET the avatar from the media group through
@@ -12,9 +28,9 @@ import {type ScenarioContext, errorCode} from './context.js'
  *
  * @param index the VU's global index, which picks its source address (default 0)
  */
-export function createAvatarCache(ctx: ScenarioContext, capacity?: number, index = 0): AvatarCache {
+export function createAvatarCache(ctx: AvatarContext, capacity?: number, index = 0): AvatarCache {
   const {recorder, clock} = ctx
-  const timeout = ctx.spec.options.requestTimeoutMs ?? 10_000
+  const timeout = ctx.options.requestTimeoutMs
   const cache = new AvatarCache({
     capacity,
     fetch: async (url) => {

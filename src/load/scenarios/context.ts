@@ -1,8 +1,8 @@
-import {isImhError, type ErrorCode} from '../../protocol/index.js'
+import {ImhError, isImhError, type ErrorCode} from '../../protocol/index.js'
+import type {Clock} from '../clock.js'
 import type {ExecutorPlan} from '../executors/plan.js'
-import type {MetricsRecorder} from '../metrics/registry.js'
+import type {MetricsRecorder, Recorder} from '../metrics/registry.js'
 import type {SourceAddresses} from '../source-addresses.js'
-import type {Clock, ScenarioSpec} from '../types.js'
 import type {Directory} from './directory.js'
 import type {Ledger} from './ledger.js'
 
@@ -13,9 +13,8 @@ export interface LoadUrls {
   http?: string
 }
 
-/** Everything a scenario's virtual users share inside one worker. */
-export interface ScenarioContext {
-  spec: ScenarioSpec
+/** What the worker gives every scenario alike, whatever its kind. */
+export interface ScenarioEnv {
   plan: ExecutorPlan
   runId: string
   urls: LoadUrls
@@ -23,6 +22,7 @@ export interface ScenarioContext {
   clock: Clock
   addresses: SourceAddresses
   ledger: Ledger
+  /** Scoped to the scenario: indexes count per scenario. */
   directory: Directory
   /** Clients holding a session right now, over all scenarios of this worker. */
   gauges: {connected: number}
@@ -30,6 +30,25 @@ export interface ScenarioContext {
   random: () => number
   /** Clock time the scenario started; set by the worker when it starts. */
   startedAt: number
+}
+
+/**
+ * Everything a scenario's virtual users share inside one worker: the environment, the scenario's
+ * name and its options (`O`, parsed and defaulted), and a recorder that takes only the trend
+ * names `T` and counter names `C` the scenario may record.
+ */
+export interface ScenarioContext<O = unknown, T extends string = string, C extends string = string> extends Omit<ScenarioEnv, 'recorder'> {
+  /** The scenario's key in the profile's `scenarios` map. */
+  name: string
+  options: O
+  recorder: Recorder<T, C>
+}
+
+/** The scheduler URL a protocol scenario needs; throws IMH_ERR_INVALID_OPTION naming the scenario when there is none. */
+export function schedulerUrl(ctx: Pick<ScenarioContext, 'name' | 'urls'>): string {
+  const scheduler = ctx.urls.scheduler
+  if (!scheduler) throw new ImhError('IMH_ERR_INVALID_OPTION', `scenario ${ctx.name} needs a scheduler URL (--target)`)
+  return scheduler
 }
 
 const SOCKET_TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'])

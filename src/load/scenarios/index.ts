@@ -1,39 +1,72 @@
 import type {VuFactory} from '../executors/virtual-user.js'
-import type {ScenarioKind} from '../types.js'
-import {chatFactory} from './chat.js'
+import {bottle} from './bottle.js'
+import {chat} from './chat.js'
 import type {ScenarioContext} from './context.js'
-import {heartbeatFactory} from './heartbeat.js'
-import {httpFactory} from './http.js'
-import {loginStormFactory} from './login-storm.js'
-import {qrLoginFactory} from './qr-login.js'
-import {talkFactory} from './talk.js'
-import {wsPingFactory} from './ws-ping.js'
-import {nearbyFactory} from './nearby.js'
-import {shakeFactory} from './shake.js'
-import {bottleFactory} from './bottle.js'
-import {momentsFactory} from './moments.js'
-import {downloadFactory} from './download.js'
+import {download} from './download.js'
+import {heartbeat} from './heartbeat.js'
+import {http} from './http.js'
+import {loginStorm} from './login-storm.js'
+import {moments} from './moments.js'
+import {nearby} from './nearby.js'
+import {qrLogin} from './qr-login.js'
+import {type ModuleOptions, type ScenarioModule, COMMON_OPTIONS} from './scenario-module.js'
+import {shake} from './shake.js'
+import {talk} from './talk.js'
+import {wsPing} from './ws-ping.js'
 
-const FACTORIES: Record<ScenarioKind, (ctx: ScenarioContext) => VuFactory> = {
-  'chat': chatFactory,
-  'heartbeat': heartbeatFactory,
-  'login-storm': loginStormFactory,
-  'ws-ping': wsPingFactory,
-  'http': httpFactory,
-  'qr-login': qrLoginFactory,
-  'talk': talkFactory,
-  'nearby': nearbyFactory,
-  'shake': shakeFactory,
-  'bottle': bottleFactory,
-  'moments': momentsFactory,
-  'download': downloadFactory,
-}
+/**
+ * Every scenario kind of `imh load`, in the order docs and errors list them. Adding a kind means
+ * its module (see scenario-module.ts), its import and entry here, and its built-in profile; the
+ * profile parser, the overrides, the metric catalogue and docs/profiles.md follow from the list.
+ */
+export const SCENARIO_MODULES = [chat, heartbeat, loginStorm, wsPing, http, qrLogin, talk, nearby, shake, bottle, moments, download] as const
 
-export function factoryFor(ctx: ScenarioContext): VuFactory {
-  return FACTORIES[ctx.spec.scenario](ctx)
+type AnyModule = (typeof SCENARIO_MODULES)[number]
+export type ScenarioKind = AnyModule['kind']
+export const SCENARIO_KINDS: readonly ScenarioKind[] = SCENARIO_MODULES.map((m) => m.kind)
+
+/** The options of scenario kind `K`, parsed and defaulted, as its factory receives them. */
+export type ScenarioOptions<K extends ScenarioKind> = ModuleOptions<Extract<AnyModule, {kind: K}>['options']>
+
+const BY_KIND = new Map<string, ScenarioModule>(SCENARIO_MODULES.map((m) => [m.kind, m]))
+checkModules(SCENARIO_MODULES)
+
+/** The module of a scenario kind. */
+export function scenarioModule(kind: ScenarioKind): ScenarioModule {
+  return BY_KIND.get(kind)!
 }
 
 /** Whether a scenario speaks our protocol (and so needs a scheduler URL). */
 export function needsScheduler(kind: ScenarioKind): boolean {
-  return kind !== 'ws-ping' && kind !== 'http'
+  return scenarioModule(kind).needsScheduler
+}
+
+/** What `--rate` counts per scenario kind under VU executors, for help texts: "messages (chat), …". */
+export function rateMeanings(): string {
+  return SCENARIO_MODULES.flatMap((m) => (m.rate.sets === undefined ? [] : [`${m.rate.unit} (${m.kind})`])).join(', ')
+}
+
+/**
+ * The virtual users of one scenario. `ctx.options` must be what the profile parser made of this
+ * kind's fields, which is what makes handing them to the module as its typed options sound.
+ */
+export function factoryFor(kind: ScenarioKind, ctx: ScenarioContext): VuFactory {
+  return scenarioModule(kind).create(ctx as Parameters<ScenarioModule['create']>[0])
+}
+
+/** Throws when two modules share a kind, or two options of one kind share a field or property name. */
+export function checkModules(modules: readonly ScenarioModule[]): void {
+  const kinds = new Set<string>()
+  for (const m of modules) {
+    if (kinds.has(m.kind)) throw new Error(`two scenario modules declare kind "${m.kind}"`)
+    kinds.add(m.kind)
+    const fields = new Set<string>()
+    const properties = new Set<string>()
+    for (const [property, o] of [...Object.entries(m.options), ...Object.entries(COMMON_OPTIONS)]) {
+      if (fields.has(o.field)) throw new Error(`scenario ${m.kind}: two options read field "${o.field}"`)
+      if (properties.has(property)) throw new Error(`scenario ${m.kind}: two options are named ${property}`)
+      fields.add(o.field)
+      properties.add(property)
+    }
+  }
 }

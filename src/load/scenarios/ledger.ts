@@ -1,3 +1,11 @@
+import {counter} from '../metrics/metric-definition.js'
+
+/**
+ * `lost`, which only the coordinator can count: it joins every worker's ledger after the drain.
+ * A scenario that feeds the ledger declares it among its metrics.
+ */
+export const LEDGER_LOST = counter('lost', 'acknowledged by the server but never delivered by the end of the drain', {reportZero: true})
+
 /** What one worker saw of chat messages: acknowledged sends and deliveries, per sender index. */
 export interface LedgerReport {
   acked: Array<[sender: number, ns: number[]]>

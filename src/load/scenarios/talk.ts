@@ -1,58 +1,18 @@
-import {type Socket, createSocket} from 'node:dgram'
-import {isIPv6} from 'node:net'
-import {RelayPeer, type RelayPeerOptions} from '../../client/relay-client.js'
-import {probeStun} from '../../client/stun-client.js'
+import type {Socket} from 'node:dgram'
 import {TalkClient} from '../../client/talk-client.js'
-import {type DecodedRelayDatagram, ImhError} from '../../protocol/index.js'
-import type {VirtualUser, VuFactory} from '../executors/virtual-user.js'
-import type {MetricsRecorder} from '../metrics/registry.js'
-import {peerOf} from './chat.js'
-import {type ScenarioContext, errorCode} from './context.js'
-import {startLoadClient, usernameFor} from './protocol-client.js'
+import {ImhError} from '../../protocol/index.js'
+import type {VirtualUser} from '../executors/virtual-user.js'
+import {counter, trend} from '../metrics/metric-definition.js'
+import {durationField} from '../profile/duration.js'
+import {bool, integer, numberIn} from '../profile/fields.js'
+import {errorCode, schedulerUrl} from './context.js'
+import {startLoadClient, usernameFor} from './load-client.js'
+import {peerActive, peerOf} from './pairs.js'
+import {defineScenario, option} from './scenario-module.js'
+import {RELAY_METRICS, type RelayReply, Stopped, bindUdp, talkThroughRelay} from './talk-relay.js'
 
 /** Between two calls of one pair (closed model). */
 const PAUSE_MS = 250
-/** A drain ends once nothing arrived for this long … */
-const QUIET_MS = 200
-/** … or after this long at most. */
-const DRAIN_MAX_MS = 2000
-/** Priming datagrams are sent this often until the first one of the other party arrives. */
-const PRIME_EVERY_MS = 20
-
-class Stopped extends Error {}
-
-/** A RelayPeer that records every accepted datagram as a load sample. */
-class MeteredPeer extends RelayPeer {
-  constructor(options: RelayPeerOptions, private readonly recorder: MetricsRecorder) {
-    super(options)
-  }
-
-  override account(d: DecodedRelayDatagram, arrival = performance.timeOrigin + performance.now()): void {
-    const latency = this.latency.count
-    const rtt = this.rtt.count
-    super.account(d, arrival)
-    if (this.latency.count > latency) this.recorder.trend('relay_latency', arrival - d.sendTime)
-    if (this.rtt.count > rtt) this.recorder.trend('relay_rtt', arrival - d.sendTime)
-  }
-
-  /** Distinct datagrams of the other party, or echo replies: what a drain watches grow. */
-  get arrivals(): number {
-    return this.latency.count + this.rtt.count
-  }
-}
-
-function bindUdp(address: string): Promise<Socket> {
-  const socket = createSocket({type: isIPv6(address) ? 'udp6' : 'udp4'})
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject)
-    socket.bind({address, port: 0}, () => {
-      socket.off('error', reject)
-      // A late ICMP error must not crash the worker; the relay accounting shows the loss.
-      socket.on('error', () => {})
-      resolve(socket)
-    })
-  })
-}
 
 /**
  * Real-time talk (PROTOCOL.md §11): clients 2m and 2m+1 form a pair; 2m calls 2m+1 over the long
@@ -68,199 +28,158 @@ function bindUdp(address: string): Promise<Socket> {
  * tail goes uncounted. With `echo`, datagrams go to the relay and back to their sender only:
  * relay_rtt per echo, relay_lost = sent − echoes, no jitter.
  */
-export function talkFactory(ctx: ScenarioContext): VuFactory {
-  const scheduler = ctx.urls.scheduler
-  if (!scheduler) throw new ImhError('IMH_ERR_INVALID_OPTION', `scenario ${ctx.spec.name} needs a scheduler URL (--target)`)
-  const {recorder, clock} = ctx
-  const o = ctx.spec.options
-  const talkMs = o.talkDurationMs ?? 5000
-  const pps = o.pps ?? 50
-  const size = o.packetSize ?? 160
-  const echo = o.echo ?? false
-  const timeoutMs = o.requestTimeoutMs ?? 10_000
+export const talk = defineScenario({
+  kind: 'talk',
+  summary: 'real-time talk (PROTOCOL.md §11): call pairs invite, ring and join over the long link, probe STUN on every relay port and talk through the UDP relay.',
+  details: [
+    'Each VU is one client; clients 2m and 2m+1 form a call pair (client 2m calls 2m+1; the peer\'s user id is learnt across workers like `chat`). Each VU logs in, opens its long link and binds one UDP socket of its own (on its loopback source address when the target is loopback). A call: the caller sends TALK_INVITE, the callee waits for the ring and joins; both probe STUN on every relay port of the reply from their socket (`stun_rtt` per port that answered), pick the path, send small priming datagrams until the other party\'s first one arrives (the relay forwards only once it knows both roles), then talk for `talkDuration` at `pps` datagrams of `packetSize` bytes, drain until nothing arrived for 200 ms, and record the call; the caller hangs up and calls again after 250 ms. When the run stops, a call in progress is hung up at once.',
+    '`relay_latency` is one-way, per datagram received (sender and receiver share the host\'s clock); `relay_jitter` is the RFC 3550 interarrival jitter at the end of each call, per receiving party. Loss follows the seq span rule: a datagram is lost when its seq lies between the lowest and highest seq the receiver saw and never arrived (the peer\'s sent count is not exchanged); a loss after the last datagram received goes unseen, which the drain keeps to the tail of a call. With `echo: true` every datagram goes to the relay and back to its sender only: `relay_rtt` per echo, `relay_received` = echoes, `relay_lost` = sent − echoes, no jitter. Refusals (`IMH_ERR_TALK_BUSY`, `IMH_ERR_TALK_OFFLINE`), timeouts and failed STUN probes count as errors by code.',
+    'Open models (arrival-rate executors): every VU answers rings in the background and each iteration is one call its VU places to its pair as the caller; a pair already talking refuses it (`IMH_ERR_TALK_BUSY`). The reference server limits each role to 200 datagrams/s (burst 50): a higher `pps` shows up as `relay_lost`.',
+  ].join('\n\n'),
+  needsScheduler: true,
+  options: {
+    talkDurationMs: option({field: 'talkDuration', check: durationField({positive: true}), default: 5000, doc: 'how long each party talks per call'}),
+    pps: option({field: 'pps', check: numberIn(1, 10_000), default: 50, doc: 'datagrams per second each party sends while talking (20 ms voice frames)'}),
+    packetSize: option({field: 'packetSize', check: integer(0, 1200), default: 160, doc: 'payload bytes per datagram (20 ms of G.711)'}),
+    echo: option({field: 'echo', check: bool, default: false, doc: 'send with the echo flag and measure `relay_rtt` instead of one-way latency'}),
+  },
+  metrics: [
+    trend('call_setup', 'talk: TALK_INVITE sent → the TALK_JOINED push (the callee joined), at the caller'),
+    counter('calls', 'talk: calls placed, talked through and hung up', {reportZero: true}),
+    ...RELAY_METRICS,
+  ],
+  rate: {doc: 'pairs call back to back, so there is no rate to set; use an arrival-rate executor'},
+  create(ctx) {
+    const scheduler = schedulerUrl(ctx)
+    const {recorder, clock} = ctx
+    const {talkDurationMs: talkMs, pps, packetSize: size, echo, requestTimeoutMs: timeoutMs} = ctx.options
 
-  const peerActive = (peer: number): boolean => {
-    if (ctx.plan.kind !== 'vus') return true
-    return peer < ctx.plan.vusAt(clock.now() - ctx.startedAt)
-  }
+    return {
+      async create(index) {
+        const lc = await startLoadClient(ctx, index, {username: usernameFor(ctx, index), heartbeat: true})
+        let dead: ImhError | undefined
+        void lc.closed.then((e) => (dead = e))
+        const talk = TalkClient.of(lc.client)
+        talk.on('error', (err) => recorder.error(errorCode(err)))
+        ctx.directory.publish(index, lc.client.userId!)
+        const localAddress = ctx.addresses.addressFor(index, scheduler)
+        let socket: Socket | undefined
+        const handled = new Set<string>()
 
-  return {
-    async create(index) {
-      const lc = await startLoadClient(ctx, index, {username: usernameFor(ctx, index), heartbeat: true})
-      let dead: ImhError | undefined
-      void lc.closed.then((e) => (dead = e))
-      const talk = TalkClient.of(lc.client)
-      talk.on('error', (err) => recorder.error(errorCode(err)))
-      ctx.directory.publish(index, lc.client.userId!)
-      const localAddress = ctx.addresses.addressFor(index, scheduler)
-      let socket: Socket | undefined
-      const handled = new Set<string>()
+        /** `p`, unless the signal aborts (throws Stopped) or the session ends (throws its error) first. */
+        const guard = <T>(p: Promise<T>, signal: AbortSignal): Promise<T> => {
+          p.catch(() => undefined)
+          if (signal.aborted) return Promise.reject(new Stopped())
+          return new Promise<T>((resolve, reject) => {
+            const onAbort = () => reject(new Stopped())
+            signal.addEventListener('abort', onAbort, {once: true})
+            const done = () => signal.removeEventListener('abort', onAbort)
+            p.then((v) => (done(), resolve(v)), (e: unknown) => (done(), reject(e)))
+            void lc.closed.then((e) => (done(), reject(e)))
+          })
+        }
+        const pause = (ms: number, signal: AbortSignal) => clock.sleep(ms, signal).catch(() => undefined)
 
-      /** `p`, unless the signal aborts (throws Stopped) or the session ends (throws its error) first. */
-      const guard = <T>(p: Promise<T>, signal: AbortSignal): Promise<T> => {
-        p.catch(() => undefined)
-        if (signal.aborted) return Promise.reject(new Stopped())
-        return new Promise<T>((resolve, reject) => {
-          const onAbort = () => reject(new Stopped())
-          signal.addEventListener('abort', onAbort, {once: true})
-          const done = () => signal.removeEventListener('abort', onAbort)
-          p.then((v) => (done(), resolve(v)), (e: unknown) => (done(), reject(e)))
-          void lc.closed.then((e) => (done(), reject(e)))
+        /** STUN on every relay port, then the burst through the picked one. */
+        const media = (reply: RelayReply, signal: AbortSignal): Promise<void> => talkThroughRelay({
+          reply, signal, recorder, clock, talkMs, pps, size, echo, timeoutMs,
+          socket: async (first) => (socket ??= await bindUdp(localAddress ?? (first.includes('[') ? '::' : '0.0.0.0'))),
+          guard: (p) => guard(p, signal),
         })
-      }
-      const pause = (ms: number, signal: AbortSignal) => clock.sleep(ms, signal).catch(() => undefined)
 
-      /** STUN on every relay port, then the burst through the picked one; records the call's relay figures. */
-      const media = async (reply: {relays: string[]; relayToken: string; role: 'caller' | 'callee'}, signal: AbortSignal): Promise<void> => {
-        const first = reply.relays[0]
-        if (!first) throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', 'the talk reply lists no relay address')
-        socket ??= await bindUdp(localAddress ?? (first.includes('[') ? '::' : '0.0.0.0'))
-        const probe = await guard(probeStun({servers: reply.relays, socket, rtoMs: 100, maxSends: 4, finalWaitFactor: 8}), signal)
-        for (const r of probe.results) if (r.answered && r.rttMs !== undefined) recorder.trend('stun_rtt', r.rttMs)
-        const path = probe.pickPath()
-        if (!path) throw new ImhError('IMH_ERR_TIMEOUT', `no STUN answer from ${reply.relays.join(', ')}`)
-        const peer = new MeteredPeer({socket, relay: path.server, token: reply.relayToken, role: reply.role}, recorder)
-        let seq = 0
-        try {
-          if (!echo) {
-            // Prime until the other party's first datagram arrives: then the relay knows both roles.
-            const deadline = clock.now() + timeoutMs
-            while (peer.arrivals === 0) {
-              if (signal.aborted) return
-              if (clock.now() > deadline) throw new ImhError('IMH_ERR_TIMEOUT', `relay: nothing from the other party within ${timeoutMs} ms`)
-              peer.send(seq++)
-              await peer.waitReceived(1, PRIME_EVERY_MS).catch(() => undefined)
-            }
-          }
-          const count = Math.max(1, Math.round((talkMs * pps) / 1000))
-          const payload = Buffer.alloc(size, 0x55)
-          const start = clock.now()
-          for (let i = 0; i < count && !signal.aborted; i++) {
-            const wait = start + (i * 1000) / pps - clock.now()
-            if (wait > 1) await pause(wait, signal)
-            if (signal.aborted) break
-            peer.send(seq++, payload, {echo})
-          }
-          // Drain: until nothing arrived for QUIET_MS (or every echo came back).
-          const drainEnd = clock.now() + DRAIN_MAX_MS
-          let seen = peer.arrivals
-          let quietSince = clock.now()
-          while (!signal.aborted && clock.now() < drainEnd && !(echo && peer.arrivals >= seq)) {
-            await pause(25, signal)
-            if (peer.arrivals !== seen) {
-              seen = peer.arrivals
-              quietSince = clock.now()
-            } else if (clock.now() - quietSince >= QUIET_MS) break
-          }
-        } finally {
-          peer.close()
-          const r = peer.report()
-          recorder.add('relay_sent', r.sent)
-          if (echo) {
-            recorder.add('relay_received', r.echoes)
-            recorder.add('relay_lost', Math.max(0, r.sent - r.echoes))
-          } else {
-            recorder.add('relay_received', r.received)
-            recorder.add('relay_lost', r.lost)
-            recorder.add('relay_reordered', r.reordered)
-            if (r.received > 1) recorder.trend('relay_jitter', r.jitterMs)
-          }
-          recorder.add('data_sent', r.sent * size)
-        }
-      }
-
-      /** Caller: one call to the peer, from TALK_INVITE to hang-up. Resolves false when the peer is not there yet. */
-      const callOnce = async (signal: AbortSignal): Promise<boolean> => {
-        const peerIndex = peerOf(index)
-        const callee = ctx.directory.lookup(peerIndex)
-        if (!callee || !peerActive(peerIndex)) return false
-        let callId: string | undefined
-        try {
-          const t0 = clock.now()
-          const invite = await guard(talk.invite(callee, timeoutMs), signal)
-          callId = invite.callId
-          await guard(talk.waitJoined(invite.callId, timeoutMs), signal)
-          recorder.trend('call_setup', clock.now() - t0)
-          await media(invite, signal)
-          if (signal.aborted) throw new Stopped()
-          await guard(talk.hangup(invite.callId, timeoutMs), signal)
-          callId = undefined
-          recorder.add('calls')
-          return true
-        } finally {
-          if (callId !== undefined && !dead) await talk.hangup(callId, timeoutMs).catch(() => undefined)
-        }
-      }
-
-      /** Callee: answers the next ring, talks, and waits for the caller's hang-up. */
-      const answerOnce = async (signal: AbortSignal): Promise<void> => {
-        const ring = await guard(talk.waitRing((r) => !handled.has(r.callId), timeoutMs), signal).catch((err: unknown) => {
-          // Nobody called within the time limit: not an error, just wait again.
-          if (err instanceof ImhError && err.code === 'IMH_ERR_TIMEOUT') return undefined
-          throw err
-        })
-        if (!ring) return
-        handled.add(ring.callId)
-        let live = true
-        try {
-          const join = await guard(talk.join(ring.callId, timeoutMs), signal)
-          await media(join, signal)
-          await guard(talk.waitEnded(ring.callId, timeoutMs), signal)
-          live = false
-        } finally {
-          if (live && !dead) await talk.hangup(ring.callId, timeoutMs).catch(() => undefined)
-        }
-      }
-
-      /** One turn of a loop; errors are counted, a dead session or the abort end it. */
-      const turn = async (caller: boolean, signal: AbortSignal): Promise<void> => {
-        try {
-          if (caller) {
-            if (!(await callOnce(signal))) return pause(100, signal)
-          } else await answerOnce(signal)
-        } catch (err) {
-          if (dead) throw dead
-          if (err instanceof Stopped || signal.aborted) return
-          recorder.error(errorCode(err))
-        }
-        if (caller) await pause(PAUSE_MS, signal)
-      }
-
-      // Open models: every VU answers rings in the background, and each iteration is one call
-      // placed to its pair (a pair already talking refuses it: IMH_ERR_TALK_BUSY).
-      const answering = new AbortController()
-      const background = ctx.plan.kind === 'arrival'
-        ? (async () => {
-            while (!answering.signal.aborted && !dead) await turn(false, answering.signal).catch(() => undefined)
-          })()
-        : Promise.resolve()
-
-      const vu: VirtualUser = {
-        async loop(signal) {
-          const caller = index % 2 === 0
-          while (!signal.aborted) {
-            if (dead) throw dead
-            await turn(caller, signal)
-          }
-        },
-        async iterate() {
-          const never = new AbortController().signal
+        /** Caller: one call to the peer, from TALK_INVITE to hang-up. Resolves false when the peer is not there yet. */
+        const callOnce = async (signal: AbortSignal): Promise<boolean> => {
+          const peerIndex = peerOf(index)
+          const callee = ctx.directory.lookup(peerIndex)
+          if (!callee || !peerActive(ctx, peerIndex)) return false
+          let callId: string | undefined
           try {
-            if (!(await callOnce(never))) recorder.error('IMH_ERR_TALK_OFFLINE')
+            const t0 = clock.now()
+            const invite = await guard(talk.invite(callee, timeoutMs), signal)
+            callId = invite.callId
+            await guard(talk.waitJoined(invite.callId, timeoutMs), signal)
+            recorder.trend('call_setup', clock.now() - t0)
+            await media(invite, signal)
+            if (signal.aborted) throw new Stopped()
+            await guard(talk.hangup(invite.callId, timeoutMs), signal)
+            callId = undefined
+            recorder.add('calls')
+            return true
+          } finally {
+            if (callId !== undefined && !dead) await talk.hangup(callId, timeoutMs).catch(() => undefined)
+          }
+        }
+
+        /** Callee: answers the next ring, talks, and waits for the caller's hang-up. */
+        const answerOnce = async (signal: AbortSignal): Promise<void> => {
+          const ring = await guard(talk.waitRing((r) => !handled.has(r.callId), timeoutMs), signal).catch((err: unknown) => {
+            // Nobody called within the time limit: not an error, just wait again.
+            if (err instanceof ImhError && err.code === 'IMH_ERR_TIMEOUT') return undefined
+            throw err
+          })
+          if (!ring) return
+          handled.add(ring.callId)
+          let live = true
+          try {
+            const join = await guard(talk.join(ring.callId, timeoutMs), signal)
+            await media(join, signal)
+            await guard(talk.waitEnded(ring.callId, timeoutMs), signal)
+            live = false
+          } finally {
+            if (live && !dead) await talk.hangup(ring.callId, timeoutMs).catch(() => undefined)
+          }
+        }
+
+        /** One turn of a loop; errors are counted, a dead session or the abort end it. */
+        const turn = async (caller: boolean, signal: AbortSignal): Promise<void> => {
+          try {
+            if (caller) {
+              if (!(await callOnce(signal))) return pause(100, signal)
+            } else await answerOnce(signal)
           } catch (err) {
             if (dead) throw dead
+            if (err instanceof Stopped || signal.aborted) return
             recorder.error(errorCode(err))
           }
-        },
-        async close() {
-          answering.abort()
-          await background
-          talk.detach()
-          await lc.close()
-          socket?.close()
-        },
-      }
-      return vu
-    },
-  }
-}
+          if (caller) await pause(PAUSE_MS, signal)
+        }
+
+        // Open models: every VU answers rings in the background, and each iteration is one call
+        // placed to its pair (a pair already talking refuses it: IMH_ERR_TALK_BUSY).
+        const answering = new AbortController()
+        const background = ctx.plan.kind === 'arrival'
+          ? (async () => {
+              while (!answering.signal.aborted && !dead) await turn(false, answering.signal).catch(() => undefined)
+            })()
+          : Promise.resolve()
+
+        const vu: VirtualUser = {
+          async loop(signal) {
+            const caller = index % 2 === 0
+            while (!signal.aborted) {
+              if (dead) throw dead
+              await turn(caller, signal)
+            }
+          },
+          async iterate() {
+            const never = new AbortController().signal
+            try {
+              if (!(await callOnce(never))) recorder.error('IMH_ERR_TALK_OFFLINE')
+            } catch (err) {
+              if (dead) throw dead
+              recorder.error(errorCode(err))
+            }
+          },
+          async close() {
+            answering.abort()
+            await background
+            talk.detach()
+            await lc.close()
+            socket?.close()
+          },
+        }
+        return vu
+      },
+    }
+  },
+})

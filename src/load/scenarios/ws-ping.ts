@@ -1,79 +1,106 @@
 import WebSocket from 'ws'
 import {ImhError} from '../../protocol/index.js'
-import type {VirtualUser, VuFactory} from '../executors/virtual-user.js'
-import {type ScenarioContext, errorCode} from './context.js'
-import {untilAbortOrClosed} from './heartbeat.js'
+import type {VirtualUser} from '../executors/virtual-user.js'
+import {durationField} from '../profile/duration.js'
+import {type Check, integer, invalid, urlOf} from '../profile/fields.js'
+import {errorCode} from './context.js'
+import {untilAbortOrClosed} from './loops.js'
+import {defineScenario, option} from './scenario-module.js'
+
+const positiveDuration = durationField({positive: true})
+
+// A plain WebSocket ping has no server-announced interval to follow.
+const pingInterval: Check<number> = Object.assign(
+  (value: unknown, field: string, file: string): number => {
+    if (value === 'server') throw invalid(file, field, `'server' is only for chat and heartbeat, whose server announces an interval; expected ${positiveDuration.what}`)
+    return positiveDuration(value, field, file)
+  },
+  {what: positiveDuration.what, format: positiveDuration.format},
+)
 
 /**
  * Works against any WebSocket server: heartbeats are WebSocket ping/pong (RFC 6455 §5.5.2), which
  * every conforming server answers, so no knowledge of our protocol is needed.
  */
-export function wsPingFactory(ctx: ScenarioContext): VuFactory {
-  const url = ctx.spec.options.url ?? ctx.urls.ws
-  if (!url) throw new ImhError('IMH_ERR_INVALID_OPTION', `scenario ${ctx.spec.name}: ws-ping needs a url (profile field url or --target ws://…)`)
-  const interval = typeof ctx.spec.options.heartbeatIntervalMs === 'number' ? ctx.spec.options.heartbeatIntervalMs : 1000
-  const timeout = ctx.spec.options.requestTimeoutMs ?? 10_000
-  const payload = Buffer.alloc(ctx.spec.options.payloadSize ?? 16, 0x69)
-  const {recorder, clock} = ctx
+export const wsPing = defineScenario({
+  kind: 'ws-ping',
+  summary: 'plain WebSocket ping/pong, no IM protocol; `heartbeat_rtt` times each pong.',
+  details: 'Works against any WebSocket server: every conforming server answers a ping (RFC 6455 §5.5.2). Open models: each iteration is one ping, timed from its intended start.',
+  needsScheduler: false,
+  options: {
+    url: option({field: 'url', check: urlOf(['ws:', 'wss:']), defaultDoc: "the target's long link", doc: 'the WebSocket server'}),
+    heartbeatIntervalMs: option({field: 'heartbeatInterval', check: pingInterval, default: 1000, doc: 'time between pings (`server` is not allowed: there is no IM server to announce one)'}),
+    payloadSize: option({field: 'payloadSize', check: integer(0, 125), default: 16, doc: 'ping payload bytes (125 is the WebSocket limit for control frames)'}),
+  },
+  metrics: [],
+  rate: {sets: 'heartbeatIntervalMs', as: 'interval', unit: 'pings'},
+  create(ctx) {
+    const url = ctx.options.url ?? ctx.urls.ws
+    if (!url) throw new ImhError('IMH_ERR_INVALID_OPTION', `scenario ${ctx.name}: ws-ping needs a url (profile field url or --target ws://…)`)
+    const interval = ctx.options.heartbeatIntervalMs
+    const timeout = ctx.options.requestTimeoutMs
+    const payload = Buffer.alloc(ctx.options.payloadSize, 0x69)
+    const {recorder, clock} = ctx
 
-  return {
-    async create(index) {
-      const t0 = clock.now()
-      const ws = new WebSocket(url, {perMessageDeflate: false, handshakeTimeout: timeout, localAddress: ctx.addresses.addressFor(index, url), ca: ctx.tls.ca, rejectUnauthorized: ctx.tls.rejectUnauthorized})
-      await new Promise<void>((resolve, reject) => {
-        ws.once('open', () => resolve())
-        ws.once('error', (err) => reject(new ImhError('IMH_ERR_CONNECT_FAILED', `${url}: ${err.message}`)))
-      })
-      recorder.trend('connect', clock.now() - t0)
-      ctx.gauges.connected++
-      let closing = false
-      const pongs: Array<() => void> = []
-      ws.on('pong', () => pongs.shift()?.())
-      ws.on('error', () => {})
-      const closed = new Promise<ImhError>((resolve) => ws.once('close', (code) => {
-        ctx.gauges.connected--
-        if (!closing) {
-          recorder.error('IMH_ERR_CONNECTION_CLOSED')
-          resolve(new ImhError('IMH_ERR_CONNECTION_CLOSED', `${url} closed the connection (${code})`))
+    return {
+      async create(index) {
+        const t0 = clock.now()
+        const ws = new WebSocket(url, {perMessageDeflate: false, handshakeTimeout: timeout, localAddress: ctx.addresses.addressFor(index, url), ca: ctx.tls.ca, rejectUnauthorized: ctx.tls.rejectUnauthorized})
+        await new Promise<void>((resolve, reject) => {
+          ws.once('open', () => resolve())
+          ws.once('error', (err) => reject(new ImhError('IMH_ERR_CONNECT_FAILED', `${url}: ${err.message}`)))
+        })
+        recorder.trend('connect', clock.now() - t0)
+        ctx.gauges.connected++
+        let closing = false
+        const pongs: Array<() => void> = []
+        ws.on('pong', () => pongs.shift()?.())
+        ws.on('error', () => {})
+        const closed = new Promise<ImhError>((resolve) => ws.once('close', (code) => {
+          ctx.gauges.connected--
+          if (!closing) {
+            recorder.error('IMH_ERR_CONNECTION_CLOSED')
+            resolve(new ImhError('IMH_ERR_CONNECTION_CLOSED', `${url} closed the connection (${code})`))
+          }
+          for (const p of pongs.splice(0)) p()
+        }))
+        // Pongs come back in ping order (RFC 6455 gives no id), so a FIFO matches them.
+        const ping = async (fromMs: number): Promise<void> => {
+          try {
+            await new Promise<void>((resolve, reject) => {
+              const timer = setTimeout(() => reject(new ImhError('IMH_ERR_TIMEOUT', `no pong within ${timeout} ms`)), timeout)
+              pongs.push(() => { clearTimeout(timer); resolve() })
+              ws.ping(payload)
+            })
+            recorder.trend('heartbeat_rtt', clock.now() - fromMs)
+            recorder.add('iterations')
+          } catch (err) {
+            recorder.error(errorCode(err))
+          }
         }
-        for (const p of pongs.splice(0)) p()
-      }))
-      // Pongs come back in ping order (RFC 6455 gives no id), so a FIFO matches them.
-      const ping = async (fromMs: number): Promise<void> => {
-        try {
-          await new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new ImhError('IMH_ERR_TIMEOUT', `no pong within ${timeout} ms`)), timeout)
-            pongs.push(() => { clearTimeout(timer); resolve() })
-            ws.ping(payload)
-          })
-          recorder.trend('heartbeat_rtt', clock.now() - fromMs)
-          recorder.add('iterations')
-        } catch (err) {
-          recorder.error(errorCode(err))
+        const vu: VirtualUser = {
+          async loop(signal) {
+            const pinging = (async () => {
+              await clock.sleep(ctx.random() * interval, signal).catch(() => undefined)
+              while (!signal.aborted && ws.readyState === WebSocket.OPEN) {
+                const start = clock.now()
+                await ping(start)
+                await clock.sleep(start + interval - clock.now(), signal).catch(() => undefined)
+              }
+            })()
+            await untilAbortOrClosed(signal, closed)
+            await pinging
+          },
+          iterate: (intendedMs) => ping(intendedMs),
+          async close() {
+            closing = true
+            if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(1000)
+            await Promise.race([new Promise((r) => ws.once('close', r)), clock.sleep(2000)])
+            ws.terminate()
+          },
         }
-      }
-      const vu: VirtualUser = {
-        async loop(signal) {
-          const pinging = (async () => {
-            await clock.sleep(ctx.random() * interval, signal).catch(() => undefined)
-            while (!signal.aborted && ws.readyState === WebSocket.OPEN) {
-              const start = clock.now()
-              await ping(start)
-              await clock.sleep(start + interval - clock.now(), signal).catch(() => undefined)
-            }
-          })()
-          await untilAbortOrClosed(signal, closed)
-          await pinging
-        },
-        iterate: (intendedMs) => ping(intendedMs),
-        async close() {
-          closing = true
-          if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(1000)
-          await Promise.race([new Promise((r) => ws.once('close', r)), clock.sleep(2000)])
-          ws.terminate()
-        },
-      }
-      return vu
-    },
-  }
-}
+        return vu
+      },
+    }
+  },
+})

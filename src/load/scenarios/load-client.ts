@@ -1,12 +1,19 @@
 import {VirtualClient} from '../../client/virtual-client.js'
 import {ImhError, isErrorCode} from '../../protocol/index.js'
-import {type ScenarioContext, errorCode} from './context.js'
+import type {EngineCounter, EngineTrend} from '../metrics/engine-metrics.js'
+import {durationField} from '../profile/duration.js'
+import {type Check, invalid, show} from '../profile/fields.js'
+import {type ScenarioContext, errorCode, schedulerUrl} from './context.js'
+import {type CommonOptions, option} from './scenario-module.js'
+
+/** What the protocol client needs of a scenario's context: the engine's metrics and the common options. */
+export type LoadClientContext = ScenarioContext<CommonOptions, EngineTrend, EngineCounter>
 
 export const LOAD_PASSWORD = 'imh-load-password'
 
 /** The username of global client `index` in this run; a run id keeps runs apart on one server. */
-export function usernameFor(ctx: ScenarioContext, index: number, suffix = ''): string {
-  return `imh-${ctx.runId}-${ctx.spec.name}-${index}${suffix}`
+export function usernameFor(ctx: Pick<ScenarioContext, 'runId' | 'name'>, index: number, suffix = ''): string {
+  return `imh-${ctx.runId}-${ctx.name}-${index}${suffix}`
 }
 
 /**
@@ -20,16 +27,15 @@ export interface LoadClient {
   close(): Promise<void>
 }
 
-export async function startLoadClient(ctx: ScenarioContext, index: number, o: {username: string; heartbeat: boolean | number}): Promise<LoadClient> {
-  const scheduler = ctx.urls.scheduler
-  if (!scheduler) throw new ImhError('IMH_ERR_INVALID_OPTION', `scenario ${ctx.spec.name} needs a scheduler URL (--target)`)
+export async function startLoadClient(ctx: LoadClientContext, index: number, o: {username: string; heartbeat: boolean | number}): Promise<LoadClient> {
+  const scheduler = schedulerUrl(ctx)
   const {recorder} = ctx
   const client = new VirtualClient({
     resolve: {scheduler, clientId: o.username, dispatcher: ctx.addresses.dispatcherFor(index, scheduler)},
     credentials: {username: o.username, password: LOAD_PASSWORD},
     register: true,
     heartbeat: o.heartbeat,
-    requestTimeoutMs: ctx.spec.options.requestTimeoutMs,
+    requestTimeoutMs: ctx.options.requestTimeoutMs,
     localAddress: ctx.addresses.addressFor(index, scheduler),
     dispatcher: ctx.addresses.dispatcherFor(index, scheduler),
     ca: ctx.tls.ca,
@@ -71,4 +77,31 @@ export async function startLoadClient(ctx: ScenarioContext, index: number, o: {u
       await client.close().catch(() => undefined)
     },
   }
+}
+
+const positiveDuration = durationField({positive: true})
+
+const heartbeatInterval: Check<number | 'server'> = Object.assign(
+  (value: unknown, field: string, file: string): number | 'server' => {
+    if (value === 'server') return 'server'
+    try {
+      return positiveDuration(value, field, file)
+    } catch {
+      throw invalid(file, field, `expected a duration > 0 like '5s', or 'server' (the interval the server announces), got ${show(value)}`)
+    }
+  },
+  {what: "a duration like '5s', or 'server'", format: (v: number | 'server') => v === 'server' ? v : positiveDuration.format!(v)},
+)
+
+/** The `heartbeatInterval` option of scenarios whose clients keep a long link (chat, heartbeat, moments). */
+export const HEARTBEAT_INTERVAL = option({
+  field: 'heartbeatInterval',
+  check: heartbeatInterval,
+  default: 'server',
+  doc: 'time between heartbeats; `server` = the interval the server announces',
+})
+
+/** The VirtualClient heartbeat setting for a `heartbeatInterval` option: the server's interval, or the profile's. */
+export function heartbeatOption(interval: number | 'server'): boolean | number {
+  return interval === 'server' ? true : interval
 }

@@ -1,0 +1,38 @@
+/** How a metric aggregates: trends keep a latency histogram, counters a running sum. */
+export type MetricKind = 'trend' | 'counter'
+/**
+ * `kB/s`: a rate in units of 1000 bytes per second. The histogram keeps integer millionths of the
+ * recorded value, so a rate recorded in kB/s is kept to the byte per second (up to 3.6 GB/s).
+ */
+export type MetricUnit = 'ms' | 'count' | 'bytes' | 'kB/s'
+
+/**
+ * One metric `imh load` records; `description` is user-facing (summaries, docs). The name is a
+ * literal type, so that a scenario's recorder accepts only the names its module declares.
+ */
+export interface MetricDefinition<N extends string = string, K extends MetricKind = MetricKind> {
+  readonly name: N
+  readonly kind: K
+  readonly unit: MetricUnit
+  readonly description: string
+  /**
+   * Counters: reported, as 0 when nothing counted, whenever a scenario declaring it ran, so that a
+   * threshold like `lost: count==0` judges a real 0 rather than failing for lack of samples.
+   */
+  readonly reportZero?: boolean
+}
+
+/** A latency (or, with `unit`, another distribution) kept as a histogram. */
+export function trend<const N extends string>(name: N, description: string, unit: MetricUnit = 'ms'): MetricDefinition<N, 'trend'> {
+  return {name, kind: 'trend', unit, description}
+}
+
+/** A running sum. */
+export function counter<const N extends string>(name: N, description: string, o: {unit?: MetricUnit; reportZero?: boolean} = {}): MetricDefinition<N, 'counter'> {
+  return {name, kind: 'counter', unit: o.unit ?? 'count', description, ...(o.reportZero ? {reportZero: true} : {})}
+}
+
+/** The trend names of a list of definitions, as a union of literals. */
+export type TrendName<M extends readonly MetricDefinition[]> = Extract<M[number], {kind: 'trend'}>['name']
+/** The counter names of a list of definitions, as a union of literals. */
+export type CounterName<M extends readonly MetricDefinition[]> = Extract<M[number], {kind: 'counter'}>['name']

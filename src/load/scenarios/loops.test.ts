@@ -1,0 +1,46 @@
+import {describe, expect, it} from 'vitest'
+import {ImhError} from '../../protocol/errors.js'
+import {FakeClock} from '../clock.js'
+import {paced, untilAbortOrClosed, whileLinked} from './loops.js'
+
+describe('paced', () => {
+  it('acts at a random phase within the first period, then once per period; after an overrun at once, with no burst to catch up', async () => {
+    const clock = new FakeClock(0)
+    const stop = new AbortController()
+    const at: number[] = []
+    const running = paced(clock, () => 0.5, 1000, stop.signal, async (startedMs) => {
+      at.push(startedMs)
+      // The second action takes 1.5 periods: the next one starts when it ends, not before.
+      if (at.length === 2) await clock.sleep(1500)
+    })
+    await clock.advanceTo(5000)
+    stop.abort()
+    await running
+    expect(at).toEqual([500, 1500, 3000, 4000, 5000])
+  })
+})
+
+describe('untilAbortOrClosed / whileLinked', () => {
+  it('resolves on abort and throws the error that closed the session', async () => {
+    const stop = new AbortController()
+    const waiting = untilAbortOrClosed(stop.signal, new Promise<ImhError>(() => {}))
+    stop.abort()
+    await expect(waiting).resolves.toBeUndefined()
+    const kicked = new ImhError('IMH_ERR_CONNECTION_CLOSED', 'kicked')
+    await expect(untilAbortOrClosed(new AbortController().signal, Promise.resolve(kicked))).rejects.toBe(kicked)
+  })
+
+  it('whileLinked waits for the body, which sees alive() turn false when the link dies', async () => {
+    let close!: (e: ImhError) => void
+    const closed = new Promise<ImhError>((resolve) => (close = resolve))
+    const seen: boolean[] = []
+    const linked = whileLinked(new AbortController().signal, closed, async (alive) => {
+      seen.push(alive())
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      seen.push(alive())
+    })
+    close(new ImhError('IMH_ERR_CONNECTION_CLOSED', 'gone'))
+    await expect(linked).rejects.toMatchObject({code: 'IMH_ERR_CONNECTION_CLOSED'})
+    expect(seen).toEqual([true, false])
+  })
+})
