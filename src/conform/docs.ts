@@ -1,15 +1,8 @@
+import type {GeneratedBlock} from '../common/doc-blocks.js'
 import {ALL_CASES, CASE_MODULES, caseModule} from './cases/index.js'
 import {formatCase, formatFlowHeading, formatSummary} from './report/text.js'
 import {type CaseResult, type ConformanceCase, LEVELS} from './types.js'
 import {countVerdicts} from './verdicts.js'
-
-/** A generated block of a doc: `content` goes between the block's BEGIN/END GENERATED markers in `file`. */
-export interface DocBlock {
-  /** Repo-relative path. */
-  file: string
-  block: string
-  content: string
-}
 
 type CaseRow = Pick<ConformanceCase, 'id' | 'flow' | 'section' | 'level' | 'requirement'>
 
@@ -57,7 +50,7 @@ export function formatExampleRun(): string {
 }
 
 /** Every generated block the conformance layer owns. */
-export function conformDocs(): DocBlock[] {
+export function conformDocs(): GeneratedBlock[] {
   return [
     {file: 'docs/conformance-cases.md', block: 'conform-flows', content: formatFlowTable('../PROTOCOL.md')},
     {file: 'docs/conformance-cases.md', block: 'conform-cases', content: formatCaseTable(ALL_CASES)},

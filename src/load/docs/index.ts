@@ -1,12 +1,7 @@
+import type {GeneratedBlock} from '../../common/doc-blocks.js'
 import {builtinProfilesTable} from './profile-table.js'
 import {metricsTable, rateList, scenarioFieldsTable, scenarioSections} from './scenario-docs.js'
 
-/** One generated block of a hand-written doc: the file (repo-relative), the block's name, its content. */
-export interface GeneratedBlock {
-  file: string
-  block: string
-  content: string
-}
 
 const PROFILES_DOC = 'docs/profiles.md'
 

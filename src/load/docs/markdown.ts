@@ -1,15 +1,6 @@
 import type {OptionSpec} from '../scenarios/scenario-module.js'
 
-/** Text safe inside a Markdown table cell. */
-export function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
-}
-
-/** A Markdown table: a header row, the separator, one row per entry. */
-export function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`
-  return [line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n')
-}
+export {markdownCell as cell, markdownTable as table} from '../../common/doc-blocks.js'
 
 /** A value as a profile writes it, in backticks. */
 export function code(text: string): string {
