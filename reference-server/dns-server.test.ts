@@ -13,6 +13,8 @@ const zone: Zone = {
   ],
 }
 
+const rcode = (b: Buffer | undefined): string => (dnsPacket.decode(b!) as unknown as {rcode: string}).rcode
+
 function query(name: string, type: dnsPacket.RecordType, opts: {flags?: number} = {}): Buffer {
   return dnsPacket.encode({type: 'query', id: 77, flags: opts.flags ?? dnsPacket.RECURSION_DESIRED, questions: [{type, name}]})
 }
@@ -26,7 +28,7 @@ describe('answerDns (PROTOCOL.md §17.1)', () => {
 
   it('says NXDOMAIN for other names of the zone and NODATA for other types, with the SOA', () => {
     const nx = dnsPacket.decode(answerDns(query('nope.imh.test', 'A'), zone)!)
-    expect(nx.rcode).toBe('NXDOMAIN')
+    expect(nx).toMatchObject({rcode: 'NXDOMAIN'})
     expect(nx.authorities).toMatchObject([{type: 'SOA', name: 'imh.test'}])
     const nodata = dnsPacket.decode(answerDns(query('shop.imh.test', 'AAAA'), zone)!)
     expect(nodata).toMatchObject({rcode: 'NOERROR', answers: []})
@@ -35,9 +37,9 @@ describe('answerDns (PROTOCOL.md §17.1)', () => {
 
   it('refuses names outside its zone, does not implement other opcodes, ignores responses and scraps', () => {
     expect(dnsPacket.decode(answerDns(query('example.com', 'A'), zone)!)).toMatchObject({rcode: 'REFUSED', flag_aa: false})
-    expect(dnsPacket.decode(answerDns(query('xyzimh.test', 'A'), zone)!).rcode).toBe('REFUSED')
+    expect(rcode(answerDns(query('xyzimh.test', 'A'), zone))).toBe('REFUSED')
     const notify = query('imh.test', 'SOA', {flags: 4 << 11})
-    expect(dnsPacket.decode(answerDns(notify, zone)!).rcode).toBe('NOTIMP')
+    expect(rcode(answerDns(notify, zone))).toBe('NOTIMP')
     expect(answerDns(dnsPacket.encode({type: 'response', id: 1, questions: []}), zone)).toBeUndefined()
     expect(answerDns(Buffer.from([1, 2, 3]), zone)).toBeUndefined()
     const garbage = Buffer.concat([Buffer.from([0, 9, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]), Buffer.from([200, 1, 2])])

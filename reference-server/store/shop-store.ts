@@ -44,7 +44,7 @@ export type PayResult =
   | {status: 'state'; order: StoredOrder}
   | {status: 'not-found' | 'expired' | 'key-mismatch'}
 
-export type ChangeResult = {status: 'ok' | 'state'; order: StoredOrder} | {status: 'not-found' | 'expired'}
+export type ChangeResult = {status: 'ok' | 'state'; order: StoredOrder} | {status: 'not-found'} | {status: 'expired'}
 
 /** A page of an inbox: entries with seq > the presented one; `lastSeq` the highest seq it ever assigned. */
 export interface InboxPage<T> { epoch: number; entries: T[]; more: boolean; lastSeq: number }
