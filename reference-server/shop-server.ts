@@ -17,7 +17,7 @@ export function etagOf(text: string): string {
 /** Sends a cacheable JSON page: 200 with ETag and Cache-Control, or 304 when If-None-Match matches (§17.2). */
 export function sendPage(req: IncomingMessage, res: ServerResponse, page: ShopPage): void {
   const text = JSON.stringify({ret: 0, ...page.body})
-  const etag = etagOf(text)
+  const etag = page.etag ?? etagOf(text)
   const validators = {'etag': etag, 'cache-control': page.cacheControl}
   const inm = req.headers['if-none-match']
   if (inm !== undefined && ifNoneMatchMatches(Array.isArray(inm) ? inm.join(', ') : inm, etag)) return void res.writeHead(304, validators).end()

@@ -15,8 +15,8 @@ export interface ShopShortRoute {
   handle(req: IncomingMessage, url: URL): Promise<object>
 }
 
-/** A cacheable JSON page of the shop group (§17.2): its body and its Cache-Control. */
-export interface ShopPage { body: object; cacheControl: string }
+/** A cacheable JSON page of the shop group (§17.2): its body, its Cache-Control, and an ETag when not the body's hash. */
+export interface ShopPage { body: object; cacheControl: string; etag?: string }
 
 /**
  * A SYNC category's inbox as the long link serves it (PROTOCOL.md §6.4–§6.6, §17.6): the generic

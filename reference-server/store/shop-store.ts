@@ -106,20 +106,21 @@ class Inbox<T extends {seq: number}> {
 
 /**
  * The embedded shop store: one process, nothing persisted. Every method runs to its end without
- * an await, so each is atomic against every other request of the process.
+ * an await, so each is atomic against every other request of the process. Its state is
+ * protected, not private, so that a test double can break one step.
  */
 export class MemoryShopStore implements ShopStore {
-  private readonly products = new Map<string, StoredProduct>()
-  private readonly newest: StoredProduct[] = []
-  private readonly orders = new Map<string, StoredOrder>()
-  private readonly payments = new Map<string, StoredPayment>()
+  protected readonly products = new Map<string, StoredProduct>()
+  protected readonly newest: StoredProduct[] = []
+  protected readonly orders = new Map<string, StoredOrder>()
+  protected readonly payments = new Map<string, StoredPayment>()
   /** `buyer \n key` → orderId / paymentId (§17.4, §17.5). */
-  private readonly orderKeys = new Map<string, {orderId: string; productId: string; quantity: number}>()
-  private readonly payKeys = new Map<string, string>()
+  protected readonly orderKeys = new Map<string, {orderId: string; productId: string; quantity: number}>()
+  protected readonly payKeys = new Map<string, string>()
   /** Created orders by expiresAt, ascending. */
-  private readonly expiring: StoredOrder[] = []
-  private readonly inboxes = new Map<string, Inbox<PaymentNotice>>()
-  private next = {product: 1, order: 1, payment: 1}
+  protected readonly expiring: StoredOrder[] = []
+  protected readonly inboxes = new Map<string, Inbox<PaymentNotice>>()
+  protected next = {product: 1, order: 1, payment: 1}
 
   async addProduct(l: NewListing, now: number): Promise<StoredProduct> {
     const p: StoredProduct = {productId: `p${this.next.product++}`, seller: l.seller, title: l.title, priceCents: l.priceCents, stock: l.stock, available: l.stock, createTime: now}
@@ -224,19 +225,19 @@ export class MemoryShopStore implements ShopStore {
     this.inbox(userId).ack(seq)
   }
 
-  private inbox(userId: string): Inbox<PaymentNotice> {
+  protected inbox(userId: string): Inbox<PaymentNotice> {
     let inbox = this.inboxes.get(userId)
     if (!inbox) this.inboxes.set(userId, (inbox = new Inbox()))
     return inbox
   }
 
-  private release(order: StoredOrder, to: 'cancelled' | 'expired'): void {
+  protected release(order: StoredOrder, to: 'cancelled' | 'expired'): void {
     order.state = to
     const p = this.products.get(order.productId)
     if (p) p.available += order.quantity
   }
 
-  private sweep(now: number): number {
+  protected sweep(now: number): number {
     let n = 0
     while (this.expiring.length > 0 && this.expiring[0]!.expiresAt <= now) {
       const order = this.expiring.shift()!
@@ -247,7 +248,7 @@ export class MemoryShopStore implements ShopStore {
     return n
   }
 
-  private insertExpiring(order: StoredOrder): void {
+  protected insertExpiring(order: StoredOrder): void {
     // Orders are nearly always created in expiry order: search from the end.
     let i = this.expiring.length
     while (i > 0 && this.expiring[i - 1]!.expiresAt > order.expiresAt) i--
