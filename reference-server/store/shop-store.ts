@@ -1,5 +1,5 @@
 import {randomInt} from 'node:crypto'
-import type {OrderState, PaymentNotice} from '../../src/protocol/shop.js'
+import type {OrderView, PaymentNotice} from '../../src/protocol/shop.js'
 
 /** A listed product as stored; `available` is what orders do not hold now (PROTOCOL.md §17.2). */
 export interface StoredProduct {
@@ -14,18 +14,8 @@ export interface StoredProduct {
   createTime: number
 }
 
-export interface StoredOrder {
-  orderId: string
-  productId: string
-  buyer: string
-  seller: string
-  quantity: number
-  amountCents: number
-  state: OrderState
-  createTime: number
-  expiresAt: number
-  paymentId?: string
-}
+/** An order as stored: its view (§17.4) without the countdown, which is computed per answer. */
+export type StoredOrder = Omit<OrderView, 'expiresInMs'>
 
 export interface StoredPayment { paymentId: string; orderId: string; amountCents: number; payTime: number }
 
