@@ -1,5 +1,6 @@
 import type {Server} from 'node:http'
 import {isIP} from 'node:net'
+import {ImhError} from '../src/protocol/errors.js'
 import {SHOP_DEFAULT_NAME, SHOP_DNS_ZONE, SHOP_SRV_LABEL} from '../src/protocol/shop.js'
 import {type DnsServer, type ZoneRecord, startDnsServer} from './dns-server.js'
 import {type TlsOptions, closeServer, listen} from './http-util.js'
@@ -43,7 +44,9 @@ export interface ShopNode {
 export async function startShopNode(o: ShopNodeOptions): Promise<ShopNode> {
   const host = o.host ?? '127.0.0.1'
   const name = (o.name ?? SHOP_DEFAULT_NAME).toLowerCase()
-  if (!name.endsWith(`.${SHOP_DNS_ZONE}`)) throw new Error(`the shop's name must be inside ${SHOP_DNS_ZONE}, got ${name}`)
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(name) || !name.endsWith(`.${SHOP_DNS_ZONE}`)) {
+    throw new ImhError('IMH_ERR_INVALID_OPTION', `option shopName must be a host name inside ${SHOP_DNS_ZONE} (the zone its DNS server answers for), got "${name}"`, {option: 'shopName'})
+  }
   const address = o.address ?? (host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host)
   const scheme = o.tls ? 'https' : 'http'
   const url = `${scheme}://${name}`

@@ -92,3 +92,13 @@ describe('syncCategory over the payments inbox (PROTOCOL.md §6.4–§6.6, §17.
     expect(await syncCategory(inbox, 'nobody', {syncKey: {epoch: 0, seq: 0}}, limits)).toMatchObject({payments: [], syncKey: {seq: 0}, continue: false})
   })
 })
+
+describe('startShopNode', () => {
+  it('refuses a shop name outside its zone, naming the option', async () => {
+    const {startShopNode} = await import('./shop-node.js')
+    const base = {shop: new MemoryShopStore(), limits: {shortMaxBodyBytes: 1024, orderTtlMs: 1000}, authenticate: async () => 'u', mediaBase: () => '', notify: () => {}}
+    for (const name of ['shop.example.com', 'bad name.imh.test']) {
+      await expect(startShopNode({...base, name})).rejects.toMatchObject({code: 'IMH_ERR_INVALID_OPTION', details: {option: 'shopName'}})
+    }
+  })
+})
