@@ -4,12 +4,13 @@ import {request} from 'undici'
 import WebSocket, {WebSocketServer} from 'ws'
 import {startEmbeddedTarget} from '../../src/conform/index.js'
 import {CMD, ImhError, PUSH_SEQ, decodeFrame, encodeFrame, errorBody, isImhError, parseJsonBody} from '../../src/protocol/index.js'
-import {PAYMENTS_CATEGORY, SHOP_LIMIT_SPECS} from '../../src/protocol/shop.js'
+import {SHOP_LIMIT_SPECS} from '../../src/protocol/shop.js'
 import type {ZoneRecord} from '../../reference-server/dns-server.js'
 import {createJsonServer, sendJson} from '../../reference-server/http-util.js'
 import type {ReferenceServer} from '../../reference-server/index.js'
-import type {ShopOptions, ShopService} from '../../reference-server/shop.js'
-import {type ShopNode, startShopNode} from '../../reference-server/shop-node.js'
+import type {ShopOptions, ShopService, ShopShortRoute, SyncCategoryInbox} from '../../reference-server/shop.js'
+import {type ShopFlowInstance, shopServerFlow} from '../../reference-server/shop-flow.js'
+import type {ShopNode} from '../../reference-server/shop-node.js'
 import {syncCategory} from '../../reference-server/shop-sync.js'
 import {authenticate} from '../../reference-server/short.js'
 import {MemoryShopStore, type ShopStore} from '../../reference-server/store/shop-store.js'
@@ -53,8 +54,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** The short link: the shop's routes here, the rest forwarded to the real short link. */
-function shortFront(shop: ShopNode, realShort: string): Server {
-  const routes = shop.service.shortRoutes()
+function shortFront(routes: ShopShortRoute[], realShort: string): Server {
   return createJsonServer(async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://short')
     const mine = routes.filter((r) => r.path === url.pathname)
@@ -73,7 +73,7 @@ function shortFront(shop: ShopNode, realShort: string): Server {
 }
 
 /** The long link: frames pass through, except SYNC of category payments, served from the shop. */
-function longFront(realLong: string, shop: ShopNode, limits: ReferenceServer['limits']) {
+function longFront(realLong: string, inbox: SyncCategoryInbox, limits: ReferenceServer['limits']) {
   const byUser = new Map<string, {client: WebSocket; notified: boolean}>()
   const wss = new WebSocketServer({port: 0, host: '127.0.0.1', perMessageDeflate: false})
   wss.on('connection', (client) => {
@@ -100,10 +100,10 @@ function longFront(realLong: string, shop: ShopNode, limits: ReferenceServer['li
       } catch {
         body = undefined
       }
-      if (!frame || body?.category !== PAYMENTS_CATEGORY || userId === undefined) return toUpstream(data, binary)
+      if (!frame || body?.category !== inbox.category || userId === undefined) return toUpstream(data, binary)
       state.notified = false
       const seq = frame.seq
-      syncCategory(shop.service.paymentsInbox, userId, body, limits)
+      syncCategory(inbox, userId, body, limits)
         .then((reply) => client.send(encodeFrame(CMD.SYNC, seq, reply)))
         .catch((err: unknown) => client.send(encodeFrame(CMD.ERROR, seq, errorBody(isImhError(err) ? err : new ImhError('IMH_ERR_INTERNAL')))))
     })
@@ -132,11 +132,11 @@ function longFront(realLong: string, shop: ShopNode, limits: ReferenceServer['li
   return {
     wss,
     /** SYNC_NOTIFY {category: "payments"}, at most one outstanding per link (§6.3). */
-    notify(userId: string): void {
+    notify(userId: string, category: string): void {
       const s = byUser.get(userId)
       if (!s || s.notified || s.client.readyState !== WebSocket.OPEN) return
       s.notified = true
-      s.client.send(encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ, {category: PAYMENTS_CATEGORY}))
+      s.client.send(encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ, {category}))
     },
     port: () => (wss.address() as AddressInfo).port,
   }
@@ -145,17 +145,19 @@ function longFront(realLong: string, shop: ShopNode, limits: ReferenceServer['li
 export async function startShopTarget(o: ShopTargetOptions = {}): Promise<ShopTarget> {
   const real = await startEmbeddedTarget({port: 0})
   const store = o.store ?? new MemoryShopStore()
-  let notify: (userId: string) => void = () => {}
-  const shop = await startShopNode({
-    shop: store, limits: {shortMaxBodyBytes: real.limits.shortMaxBodyBytes, orderTtlMs: o.orderTtlMs ?? ORDER_TTL_CONFORM!},
-    authenticate: (req) => authenticate(real.store, req), mediaBase: () => real.urls.media, notify: (userId) => notify(userId),
+  let notify: (userId: string, category: string) => void = () => {}
+  // Started through the flow's server declaration, as imh serve will start it.
+  const flow: ShopFlowInstance = await shopServerFlow.start({
+    host: '127.0.0.1', port: 0, dnsPort: 0, store, limits: {shortMaxBodyBytes: real.limits.shortMaxBodyBytes, orderTtlMs: o.orderTtlMs ?? ORDER_TTL_CONFORM!},
+    authenticate: (req) => authenticate(real.store, req), mediaBase: () => real.urls.media, notify: (userId, category) => notify(userId, category),
     service: o.service, records: o.records,
   })
-  const short = shortFront(shop, real.urls.short)
+  const shop = flow.node
+  const short = shortFront(flow.shortRoutes, real.urls.short)
   const shortUrl = `http://127.0.0.1:${await listen(short)}`
-  const long = longFront(real.urls.long, shop, real.limits)
+  const long = longFront(real.urls.long, flow.syncInboxes[0]!, real.limits)
   await new Promise<void>((resolve) => (long.wss.address() ? resolve() : long.wss.once('listening', () => resolve())))
-  notify = (userId) => long.notify(userId)
+  notify = (userId, category) => long.notify(userId, category)
   const longUrl = `ws://127.0.0.1:${long.port()}/long`
   const scheduler = createServer((_req, res) => {
     void (async () => {
@@ -170,7 +172,7 @@ export async function startShopTarget(o: ShopTargetOptions = {}): Promise<ShopTa
   const schedulerUrl = `http://127.0.0.1:${await listen(scheduler)}/dns`
   return {
     scheduler: schedulerUrl,
-    resolver: shop.dns.address,
+    resolver: flow.ready.dns,
     real,
     shop,
     store,
