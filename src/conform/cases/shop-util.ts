@@ -1,0 +1,81 @@
+import type {RawResponse} from '../../client/http-json.js'
+import {ShopClient, notifiesCategory} from '../../client/shop-client.js'
+import {CMD, parseJsonBody} from '../../protocol/index.js'
+import {type OrderView, PAYMENTS_CATEGORY, type PaymentsSyncReply, SHOP_SHORT_ROUTES, parsePaymentsSyncReply} from '../../protocol/shop.js'
+import type {CaseContext, Target, TestUser} from '../context.js'
+import {check} from '../expect.js'
+import {CaseFailure, NotApplicable} from '../failures.js'
+import {api} from './moments-util.js'
+import {FrameLog, NO_KEY, describeFrame, quietWait} from './util.js'
+
+// Helpers of the shop cases (PROTOCOL.md §17).
+
+export const S = SHOP_SHORT_ROUTES
+
+/**
+ * The DNS server the shop's name is asked of: the one given to `imh conform` (`--resolver`), else
+ * the system's (§17.1).
+ */
+export function resolverOf(ctx: CaseContext): string | undefined {
+  return (ctx.target as Target & {resolver?: string}).resolver
+}
+
+/** A shop client of `user` through the target's resolver, traced. */
+export function shopOf(ctx: CaseContext, user: TestUser): ShopClient {
+  return new ShopClient(user.short, {resolver: resolverOf(ctx), dispatcher: ctx.target.dispatcher, timeoutMs: ctx.ms(10_000), trace: ctx.trace.sink})
+}
+
+/** Fails as not applicable when the target has no shop: its short link answers /shop/entry 404 IMH_ERR_NOT_FOUND. */
+export async function needShop(ctx: CaseContext, user: TestUser): Promise<ShopClient> {
+  const res = await api(user, 'GET', S.shopEntry.path)
+  const body = res.json as {code?: unknown} | undefined
+  if (res.status === 404 && body?.code === 'IMH_ERR_NOT_FOUND') throw new NotApplicable('the short link answers GET /shop/entry with 404 IMH_ERR_NOT_FOUND: the target offers no shop (PROTOCOL.md §17.1)')
+  return shopOf(ctx, user)
+}
+
+/** A fresh seller with a fresh product of `stock` units; `buyers` fresh users beside. */
+export async function market(ctx: CaseContext, stock: number, buyers = 1): Promise<{seller: TestUser; productId: string; buyers: TestUser[]; shop: (u: TestUser) => ShopClient}> {
+  const seller = await ctx.newUser('seller')
+  await needShop(ctx, seller)
+  const {productId} = await shopOf(ctx, seller).list({title: `imh product of ${seller.username}`, priceCents: 1234, stock})
+  const list: TestUser[] = []
+  for (let i = 0; i < buyers; i++) list.push(await ctx.newUser('buyer'))
+  return {seller, productId, buyers: list, shop: (u) => shopOf(ctx, u)}
+}
+
+/** The product's stock now, as its page shows it. */
+export async function stockOf(shop: ShopClient, productId: string): Promise<number> {
+  return (await shop.product(productId)).body.product.stock
+}
+
+/** An order the buyer placed, checked to be `created` with the announced TTL fields. */
+export async function placed(shop: ShopClient, productId: string, key: string, quantity = 1): Promise<OrderView> {
+  const {order} = await shop.order(productId, quantity, key)
+  check(order.state === 'created', `POST /shop/order answered an order in state "${order.state}", expected "created"`)
+  check(order.expiresInMs !== undefined, 'a created order must carry expiresInMs (PROTOCOL.md §17.4)')
+  return order
+}
+
+/** A raw short-link request of the shop (for refusals). */
+export function shopApi(user: TestUser, route: keyof typeof S, body?: unknown, query = ''): Promise<RawResponse> {
+  const r = S[route]
+  return api(user, r.method, r.path + query, body)
+}
+
+/** SYNC of the payments inbox from the start (§17.6), checked to be {syncKey, payments, continue}. */
+export async function syncPayments(log: FrameLog, what: string): Promise<PaymentsSyncReply> {
+  const frame = await log.link.request(CMD.SYNC, {syncKey: NO_KEY, category: PAYMENTS_CATEGORY})
+  try {
+    return parsePaymentsSyncReply(parseJsonBody(frame.body))
+  } catch (err) {
+    throw new CaseFailure(`${what}: SYNC {category: "payments"} answered ${describeFrame(frame)}, not {syncKey, payments, continue}: ${(err as Error).message}`)
+  }
+}
+
+/** Waits for SYNC_NOTIFY {category: "payments"} after `mark`, then pulls the inbox. */
+export async function pullPayments(ctx: CaseContext, log: FrameLog, mark: number, what: string): Promise<PaymentsSyncReply> {
+  const wait = quietWait(ctx, 3000)
+  const notify = await log.find((f) => notifiesCategory(f, PAYMENTS_CATEGORY), wait, mark)
+  if (!notify) throw new CaseFailure(`${what}: the online buyer got no SYNC_NOTIFY with body {"category": "payments"} within ${wait} ms (received: ${log.summary(mark)})`)
+  return syncPayments(log, what)
+}
