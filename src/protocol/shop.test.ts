@@ -2,8 +2,8 @@ import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 import {ERRORS, isImhError} from './errors.js'
 import {
-  MAX_ORDER_QUANTITY, SHOP_CACHE_CONTROL_CATALOGUE, SHOP_CACHE_CONTROL_PRODUCT, SHOP_PROTOCOL, catalogueCacheOk, checkShopUrl, parseListing,
-  parseOrderReply, parseOrderRequest, parsePayRequest, parsePaymentsSyncReply, productCacheOk,
+  MAX_ORDER_QUANTITY, SHOP_CACHE_CONTROL_CATALOGUE, SHOP_CACHE_CONTROL_PRODUCT, catalogueCacheOk, checkShopUrl, parseListing,
+  parseOrderReply, parseOrderRequest, parsePayRequest, parsePaymentsSyncReply, productCacheOk, shopFlow,
 } from './shop.js'
 
 function field(fn: () => unknown): string | undefined {
@@ -67,7 +67,7 @@ describe('shop bodies (PROTOCOL.md §17)', () => {
 
   it('declares error codes that exist and are in §9 and §17', () => {
     const doc = readFileSync(new URL('../../PROTOCOL.md', import.meta.url), 'utf8')
-    for (const code of SHOP_PROTOCOL.errors) {
+    for (const code of shopFlow.errors) {
       expect(ERRORS[code], code).toBeDefined()
       expect(doc.includes(`\`${code}\``), code).toBe(true)
     }

@@ -1,7 +1,8 @@
 import {isIP} from 'node:net'
 import {type ErrorCode, ImhError} from './errors.js'
-import {defineLimits} from './limit-spec.js'
+import {type ShortRouteSpec, defineProtocolFlow, defineSyncCategory} from './flow-contract.js'
 import {checkShape} from './shape.js'
+import {type SyncPageOf, checkSyncPage} from './sync.js'
 
 /**
  * Shopping (PROTOCOL.md §17): the shop group's cacheable catalogue, orders and payment on the
@@ -17,7 +18,7 @@ export const SHOP_SHORT_ROUTES = {
   shopPay: {method: 'POST', path: '/shop/pay', auth: true},
   shopCancel: {method: 'POST', path: '/shop/cancel', auth: true},
   shopShip: {method: 'POST', path: '/shop/ship', auth: true},
-} as const
+} as const satisfies Record<string, ShortRouteSpec>
 export type ShopShortRoute = keyof typeof SHOP_SHORT_ROUTES
 
 /** Shop group routes (§17.2), appended to the group's base URL; GET and HEAD, no token. */
@@ -39,8 +40,6 @@ export const SHOP_CACHE_CONTROL_PRODUCT = 'public, no-cache'
 /** The longest `max-age` a catalogue may allow (§17.2). */
 export const MAX_CATALOGUE_MAX_AGE = 60
 
-/** The SYNC category of payment notices (§17.6), and the field its SYNC reply carries them in. */
-export const PAYMENTS_CATEGORY = 'payments'
 
 export const MAX_TITLE_LENGTH = 200
 export const MAX_PRICE_CENTS = 1_000_000_000
@@ -50,11 +49,6 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 128
 /** Products the catalogue lists at most, newest first (§17.2). */
 export const CATALOGUE_SIZE = 100
 export const PRODUCT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
-
-/** Tunables of the shop, declared once (§17.4). */
-export const SHOP_LIMIT_SPECS = defineLimits([
-  {key: 'orderTtlMs', default: 900_000, min: 100, max: 86_400_000, unit: 'ms', section: '17.4', description: 'ms an unpaid order holds its units before it expires', flag: 'order-ttl', conformValue: 2000},
-] as const)
 
 export const ORDER_STATES = ['created', 'paid', 'shipped', 'cancelled', 'expired'] as const
 export type OrderState = (typeof ORDER_STATES)[number]
@@ -90,7 +84,6 @@ export interface OrderReply { ret: 0; order: OrderView }
 export interface PayReply { ret: 0; payment: PaymentView; order: OrderView }
 export interface CatalogueReply { ret: 0; products: ProductSummary[] }
 export interface ProductReply { ret: 0; product: ProductView }
-export interface PaymentsSyncReply { syncKey: {epoch: number; seq: number}; payments: PaymentNotice[]; continue: boolean; resync?: boolean }
 
 // Requests are checked by the server: short-link bad requests name the field (§3.7, §17.7).
 const BAD = 'IMH_ERR_BAD_REQUEST'
@@ -217,13 +210,15 @@ export function checkPaymentNotice(v: unknown, what = 'SYNC reply payment'): Pay
   return checkShape<PaymentNotice>(v, {seq: 'uint', kind: 'string', orderId: 'string', paymentId: 'string', amountCents: 'uint', sendTime: 'number'}, OFF, what)
 }
 
+/** The `payments` inbox (§17.6): one notice per payment, emitted by a client as 'payment'. */
+export const PAYMENTS_SYNC_CATEGORY = defineSyncCategory({
+  name: 'payments', itemsField: 'payments', item: (v) => checkPaymentNotice(v), itemEvent: 'payment', notifyEvent: 'payments-notify', section: '17.6',
+})
+
 /** The SYNC reply of category `payments` (§17.6): `payments` in place of `messages`. */
-export function parsePaymentsSyncReply(v: unknown): PaymentsSyncReply {
-  const r = checkShape<PaymentsSyncReply>(v, {syncKey: 'object', payments: 'array', continue: 'boolean', resync: 'boolean?'}, OFF, 'SYNC reply')
-  checkShape(r.syncKey, {epoch: 'uint', seq: 'uint'}, OFF, 'SYNC reply syncKey')
-  for (const n of r.payments) checkPaymentNotice(n)
-  return r
-}
+export type PaymentsSyncReply = SyncPageOf<'payments', PaymentNotice>
+
+export const parsePaymentsSyncReply = (v: unknown): PaymentsSyncReply => checkSyncPage(v, PAYMENTS_SYNC_CATEGORY)
 
 /** Cache-Control directives, lower case: `max-age=10` → ['max-age', '10']. */
 export function cacheDirectives(header: string | undefined): Map<string, string | true> {
@@ -249,14 +244,18 @@ export function productCacheOk(header: string | undefined): boolean {
 }
 
 /**
- * The shop flow's protocol declaration (flow id `shop`, PROTOCOL.md §17), in one place: what a
- * per-layer registry needs to know of it.
+ * Shopping (§17): routes on the short link, a SYNC category of its own, and the shop group, which
+ * the scheduler never lists (clients find it by DNS, §17.1), so it declares no scheduler group.
+ * IMH_ERR_NAME_UNRESOLVED (ret 0) is the harness's, not the flow's.
  */
-export const SHOP_PROTOCOL = {
-  flow: 'shop',
-  section: '17',
+export const shopFlow = defineProtocolFlow({
+  name: 'shop',
+  title: 'Shopping',
+  sections: ['17'],
+  groups: [],
   shortRoutes: SHOP_SHORT_ROUTES,
-  errors: ['IMH_ERR_PRODUCT_NOT_FOUND', 'IMH_ERR_SOLD_OUT', 'IMH_ERR_ORDER_NOT_FOUND', 'IMH_ERR_ORDER_STATE', 'IMH_ERR_ORDER_EXPIRED', 'IMH_ERR_IDEMPOTENCY_MISMATCH', 'IMH_ERR_NAME_UNRESOLVED'] as const satisfies readonly ErrorCode[],
-  syncCategories: [{name: PAYMENTS_CATEGORY, entriesField: 'payments', section: '17.6', parseEntry: checkPaymentNotice, parseReply: parsePaymentsSyncReply}],
-  limits: SHOP_LIMIT_SPECS,
-} as const
+  commands: [],
+  errors: ['IMH_ERR_PRODUCT_NOT_FOUND', 'IMH_ERR_SOLD_OUT', 'IMH_ERR_ORDER_NOT_FOUND', 'IMH_ERR_ORDER_STATE', 'IMH_ERR_ORDER_EXPIRED', 'IMH_ERR_IDEMPOTENCY_MISMATCH'],
+  syncCategories: [PAYMENTS_SYNC_CATEGORY],
+  limits: [],
+})
