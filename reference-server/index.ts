@@ -21,7 +21,7 @@ export {SERVER_FLOWS, type FlowServices, type FlowStatuses, type ServerFlowName}
 export type {LinkPeer} from './long/link-peer.js'
 export type {LongService} from './long/long-service.js'
 export {MemoryStore} from './store/memory-store.js'
-export type {Store, StoreEvent, StoredUser, TokenCheck, NewMessage, InboxPage} from './store/store.js'
+export type {Store, StoreEvent, StoredUser, TokenCheck, NewMessage, InboxEntry, InboxPage} from './store/store.js'
 
 export interface ReferenceServerOptions {
   /** Address to bind; default 127.0.0.1. */
