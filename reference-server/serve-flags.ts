@@ -33,9 +33,9 @@ function inWords(names: readonly string[]): string {
 }
 
 const others = LISTENERS.slice(1).map((l) => l.name)
-const udp = UDP_FLOWS.map((f) => {
-  const flag = flagOf(f.udp!.count)
-  return `the ${f.udp!.group} group's UDP ports${flag ? ` (--${flag})` : ''}`
+const udp = UDP_FLOWS.map(({udp: u}) => {
+  const flag = typeof u!.count === 'string' ? flagOf(u!.count) : undefined
+  return `${u!.label ?? `the ${u!.group} group's UDP ports`}${flag ? ` (--${flag})` : ''}`
 })
 
 /** Where the server listens and what it calls itself. */
