@@ -119,9 +119,9 @@ export function defineServerFlow<const N extends string, O, S, K extends string 
   return flow
 }
 
-export type FlowName<F> = F extends ServerFlow<infer N> ? N : never
-export type FlowLimitKey<F> = F extends ServerFlow<string, infer K> ? K : never
-export type FlowListener<F> = F extends ServerFlow<string, string, infer Li> ? Li : never
-export type FlowOptions<F> = F extends ServerFlow<string, string, any, infer O> ? O : never
-export type FlowService<F> = F extends ServerFlow<string, string, any, unknown, infer S> ? S : never
-export type FlowStatus<F> = F extends ServerFlow<string, string, any, unknown, unknown, UdpBound, infer X> ? X : never
+export type FlowName<F> = F extends ServerFlow<infer N, any, any, any, any, any, any> ? N : never
+export type FlowLimitKey<F> = F extends ServerFlow<string, infer K, any, any, any, any, any> ? K : never
+export type FlowListener<F> = F extends ServerFlow<string, string, infer Li, any, any, any, any> ? Li : never
+export type FlowOptions<F> = F extends ServerFlow<string, string, any, infer O, any, any, any> ? O : never
+export type FlowService<F> = F extends ServerFlow<string, string, any, any, infer S, any, any> ? S : never
+export type FlowStatus<F> = F extends ServerFlow<string, string, any, any, any, any, infer X> ? X : never

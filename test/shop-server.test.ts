@@ -1,39 +1,36 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {fetchSchedulerAnswer} from '../src/client/resolve.js'
-import {LongLink} from '../src/client/long-link.js'
-import {ShortClient} from '../src/client/short-client.js'
 import {PaymentsFeed, ShopClient} from '../src/client/shop-client.js'
-import {CMD, isImhError} from '../src/protocol/index.js'
-import type {PaymentNotice} from '../src/protocol/shop.js'
-import {type ShopTarget, startShopTarget} from './doubles/shop-target.js'
+import {VirtualClient} from '../src/client/virtual-client.js'
+import {isImhError, type PaymentNotice} from '../src/protocol/index.js'
+import {type ReferenceServer, startReferenceServer} from '../reference-server/index.js'
 import {until} from './support/until.js'
 
-let target: ShopTarget
-let shortUrl: string
-let longUrl: string
+let server: ReferenceServer
+const clients: VirtualClient[] = []
 let n = 0
 
-async function user(): Promise<{shop: ShopClient; short: ShortClient; userId: string}> {
-  const short = new ShortClient(shortUrl)
-  const credentials = {username: `shop-e2e-${process.pid}-${++n}`, password: 'pw'}
-  await short.register(credentials)
-  const {userId} = await short.login(credentials)
-  return {shop: new ShopClient(short, {resolver: target.resolver, timeoutMs: 5000}), short, userId}
+/** A logged-in user with its long link; its shop client finds the shop through the server's own DNS. */
+async function user(): Promise<{shop: ShopClient; client: VirtualClient; userId: string}> {
+  const client = new VirtualClient({resolve: {scheduler: server.urls.scheduler}, credentials: {username: `shop-e2e-${process.pid}-${++n}`, password: 'pw'}, register: true, heartbeat: false})
+  clients.push(client)
+  await client.start()
+  return {shop: new ShopClient(client.short!, {resolver: server.resolver, timeoutMs: 5000}), client, userId: client.userId!}
 }
 
 beforeAll(async () => {
-  target = await startShopTarget({orderTtlMs: 600})
-  const answer = await fetchSchedulerAnswer(target.scheduler)
-  shortUrl = answer.groups.short[0]!
-  longUrl = answer.groups.long[0]!
+  server = await startReferenceServer({limits: {orderTtlMs: 600}})
 })
-afterAll(() => target.close())
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()))
+  await server.close()
+})
 
 describe('the shop of the reference server (PROTOCOL.md §17)', () => {
   it('is found by its entry and DNS: SRV gives the port, the A record the address', async () => {
     const {shop} = await user()
     const at = await shop.locate()
-    expect(at).toMatchObject({url: 'http://shop.imh.test', host: 'shop.imh.test', address: '127.0.0.1', via: 'srv', base: target.shop.bound})
+    expect(at).toMatchObject({url: 'http://shop.imh.test', host: 'shop.imh.test', address: '127.0.0.1', via: 'srv', base: server.urls.shop})
+    expect(server.resolver).toMatch(/^127\.0\.0\.1:\d+$/)
   })
 
   it('serves a cacheable catalogue and product page: 304 on a matching ETag, a new ETag when stock moves', async () => {
@@ -67,20 +64,20 @@ describe('the shop of the reference server (PROTOCOL.md §17)', () => {
     const seller = await user()
     const buyer = await user()
     const {productId} = await seller.shop.list({title: 'mooncake', priceCents: 500, stock: 1})
-    const link = await LongLink.connect(longUrl)
-    await link.call(CMD.AUTH, {token: buyer.short.token})
-    const feed = new PaymentsFeed(link)
+    const feed = new PaymentsFeed(buyer.client)
     const got: PaymentNotice[] = []
-    feed.on('payment', (p) => got.push(p))
+    buyer.client.on('payment', (p) => got.push(p))
     const {order} = await buyer.shop.order(productId, 1, 'o-1')
     expect(order).toMatchObject({state: 'created', amountCents: 500, buyer: buyer.userId, seller: seller.userId})
     expect(order.expiresInMs).toBeGreaterThan(0)
+    const noticed = feed.noticeOf(order.orderId)
     const paid = await buyer.shop.pay(order.orderId, 'p-1')
     const again = await buyer.shop.pay(order.orderId, 'p-1')
     expect(again.payment).toEqual(paid.payment)
     expect(paid.order.state).toBe('paid')
     const other = await buyer.shop.pay(order.orderId, 'p-2').catch((e: unknown) => e)
     expect(isImhError(other, 'IMH_ERR_ORDER_STATE')).toBe(true)
+    expect(await noticed).toMatchObject({kind: 'paid', orderId: order.orderId, paymentId: paid.payment.paymentId, amountCents: 500})
     await until(() => got.length > 0)
     expect(got).toMatchObject([{kind: 'paid', orderId: order.orderId, paymentId: paid.payment.paymentId, amountCents: 500}])
     await feed.pull()
@@ -88,7 +85,6 @@ describe('the shop of the reference server (PROTOCOL.md §17)', () => {
     expect((await seller.shop.ship(order.orderId)).order.state).toBe('shipped')
     expect((await buyer.shop.getOrder(order.orderId)).order).toMatchObject({state: 'shipped', paymentId: paid.payment.paymentId})
     feed.stop()
-    link.close()
   })
 
   it('expires an unpaid order after its TTL and releases the stock', async () => {

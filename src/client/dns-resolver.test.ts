@@ -1,5 +1,5 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {type DnsServer, type ZoneRecord, startDnsServer} from '../../reference-server/dns-server.js'
+import {type DnsServer, type ZoneRecord, startDnsServer} from '../../reference-server/shop/dns-server.js'
 import {isImhError} from '../protocol/errors.js'
 import {checkResolverAddress, pickSrv, resolveServiceUrl} from './dns-resolver.js'
 

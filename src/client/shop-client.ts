@@ -1,18 +1,14 @@
-import {EventEmitter} from 'node:events'
 import type {Dispatcher} from 'undici'
-import {CMD, PUSH_SEQ} from '../protocol/commands.js'
-import {type Frame, parseJsonBody} from '../protocol/frame.js'
-import type {SyncKey} from '../protocol/messages.js'
 import {
-  type CatalogueReply, type EntryReply, type ListingReply, type OrderReply, PAYMENTS_CATEGORY, type PayReply, type PaymentNotice,
-  type ProductReply, SHOP_ROUTES, SHOP_SHORT_ROUTES, SHOP_SRV_LABEL, type ShopShortRoute, checkShopUrl, parseCatalogueReply, parseEntryReply,
-  parseListingReply, parseOrderReply, parsePayReply, parsePaymentsSyncReply, parseProductReply,
-} from '../protocol/shop.js'
+  type CatalogueReply, type EntryReply, type ListingReply, type OrderReply, PAYMENTS_SYNC_CATEGORY, type PayReply, type PaymentNotice,
+  type ProductReply, SHOP_ROUTES, SHOP_SRV_LABEL, checkShopUrl, parseCatalogueReply, parseEntryReply, parseListingReply, parseOrderReply,
+  parsePayReply, parseProductReply,
+} from '../protocol/index.js'
 import {type NameResolverOptions, type ResolvedService, resolveServiceUrl} from './dns-resolver.js'
 import {type RawResponse, envelopeBody, joinUrl, rawRequest} from './http-json.js'
-import type {LongLink} from './long-link.js'
 import type {ShortClient} from './short-client.js'
 import type {TraceSink} from './trace.js'
+import type {VirtualClient} from './virtual-client.js'
 
 export interface ShopClientOptions extends NameResolverOptions {
   /** For the shop group's requests (the short link's are the ShortClient's). */
@@ -54,7 +50,7 @@ export class ShopClient {
   }
 
   entry(): Promise<EntryReply> {
-    return this.call('shopEntry', undefined, parseEntryReply)
+    return this.short.call('shopEntry', undefined, parseEntryReply)
   }
 
   /** The entry, then SRV / A through the configured resolver; asked once, kept after. */
@@ -68,27 +64,27 @@ export class ShopClient {
   }
 
   list(listing: {title: string; priceCents: number; stock: number; mediaId?: string}): Promise<ListingReply> {
-    return this.call('shopList', listing, parseListingReply)
+    return this.short.call('shopList', listing, parseListingReply)
   }
 
   order(productId: string, quantity: number, idempotencyKey: string): Promise<OrderReply> {
-    return this.call('shopOrder', {productId, quantity, idempotencyKey}, parseOrderReply)
+    return this.short.call('shopOrder', {productId, quantity, idempotencyKey}, parseOrderReply)
   }
 
   getOrder(orderId: string): Promise<OrderReply> {
-    return this.call('shopOrderGet', undefined, parseOrderReply, `?orderId=${encodeURIComponent(orderId)}`)
+    return this.short.call('shopOrderGet', undefined, parseOrderReply, `?orderId=${encodeURIComponent(orderId)}`)
   }
 
   pay(orderId: string, idempotencyKey: string): Promise<PayReply> {
-    return this.call('shopPay', {orderId, idempotencyKey}, parsePayReply)
+    return this.short.call('shopPay', {orderId, idempotencyKey}, parsePayReply)
   }
 
   cancel(orderId: string): Promise<OrderReply> {
-    return this.call('shopCancel', {orderId}, parseOrderReply)
+    return this.short.call('shopCancel', {orderId}, parseOrderReply)
   }
 
   ship(orderId: string): Promise<OrderReply> {
-    return this.call('shopShip', {orderId}, parseOrderReply)
+    return this.short.call('shopShip', {orderId}, parseOrderReply)
   }
 
   catalogue(): Promise<ShopPageResult<CatalogueReply>> {
@@ -116,69 +112,40 @@ export class ShopClient {
     if (etag !== undefined) this.pages.set(path, {etag, json: res.json})
     return {body, status: 200, etag, cacheControl}
   }
-
-  private async call<T>(route: ShopShortRoute, body: unknown, parse: (v: unknown) => T, query = ''): Promise<T> {
-    const {method, path, auth} = SHOP_SHORT_ROUTES[route]
-    const headers: Record<string, string> = {}
-    if (body !== undefined) headers['content-type'] = 'application/json'
-    if (auth && this.short.token) headers.authorization = `Bearer ${this.short.token}`
-    const res = await this.short.raw(method, path + query, {body: body === undefined ? undefined : JSON.stringify(body), headers})
-    return parse(envelopeBody(res, `${method} ${path}`, {route}))
-  }
-}
-
-/** Whether a SYNC_NOTIFY names this category (PROTOCOL.md §6.3); an unreadable body is chat's. */
-export function notifiesCategory(frame: Frame, category: string): boolean {
-  if (frame.cmd !== CMD.SYNC_NOTIFY || frame.seq !== PUSH_SEQ || frame.body.length === 0) return false
-  try {
-    return (parseJsonBody(frame.body) as {category?: unknown} | null)?.category === category
-  } catch {
-    return false
-  }
 }
 
 /**
- * The buyer's `payments` inbox over the long link (PROTOCOL.md §17.6): on SYNC_NOTIFY
- * {category: "payments"} it pulls SYNC {category: "payments"} until `continue` is false and emits
- * each notice. A notify during a pull adds one more round, so none is lost and no two overlap.
+ * The buyer's `payments` inbox (PROTOCOL.md §17.6), a thin role over a VirtualClient: the client
+ * keeps the category's key and pulls it on each SYNC_NOTIFY {category: "payments"} (emitting each
+ * notice as 'payment'); the feed hands each notice to whoever waits for its order.
  */
-export class PaymentsFeed extends EventEmitter<{payment: [PaymentNotice]; resync: [SyncKey]; error: [Error]}> {
-  syncKey: SyncKey = {epoch: 0, seq: 0}
-  private pulling: Promise<void> | undefined
-  private again = false
-  private readonly onPush = (frame: Frame): void => {
-    if (notifiesCategory(frame, PAYMENTS_CATEGORY)) this.pull().catch((err: Error) => this.emit('error', err))
+export class PaymentsFeed {
+  private readonly waiting = new Map<string, (notice: PaymentNotice) => void>()
+  private readonly onPayment = (notice: PaymentNotice): void => {
+    this.waiting.get(notice.orderId)?.(notice)
+    this.waiting.delete(notice.orderId)
   }
 
-  constructor(readonly link: LongLink, private readonly limit?: number) {
-    super()
-    link.on('push', this.onPush)
+  constructor(readonly client: VirtualClient) {
+    client.on('payment', this.onPayment)
   }
 
-  /** Pulls until nothing remains; resolves when this round (and any it absorbed) is done. */
+  /** The next notice pulled for `orderId`; call it before paying. `forget` gives up waiting. */
+  noticeOf(orderId: string): Promise<PaymentNotice> {
+    return new Promise((resolve) => this.waiting.set(orderId, resolve))
+  }
+
+  forget(orderId: string): void {
+    this.waiting.delete(orderId)
+  }
+
+  /** Pulls the inbox now, beside the pulls the notifies start (they coalesce). */
   pull(): Promise<void> {
-    if (this.pulling) {
-      this.again = true
-      return this.pulling
-    }
-    this.pulling = (async () => {
-      let more = true
-      while (more) {
-        this.again = false
-        const body = {syncKey: this.syncKey, category: PAYMENTS_CATEGORY, ...(this.limit ? {limit: this.limit} : {})}
-        const reply = parsePaymentsSyncReply(parseJsonBody((await this.link.request(CMD.SYNC, body)).body))
-        if (reply.resync) this.emit('resync', reply.syncKey)
-        this.syncKey = reply.syncKey
-        for (const n of reply.payments) this.emit('payment', n)
-        more = reply.continue || this.again
-      }
-    })().finally(() => {
-      this.pulling = undefined
-    })
-    return this.pulling
+    return this.client.sync(PAYMENTS_SYNC_CATEGORY.name)
   }
 
   stop(): void {
-    this.link.off('push', this.onPush)
+    this.client.off('payment', this.onPayment)
+    this.waiting.clear()
   }
 }

@@ -1,13 +1,22 @@
 import type {IncomingMessage} from 'node:http'
-import {type OrderView, type PaymentView, parsePayRequest} from '../../src/protocol/shop.js'
-import type {ZoneRecord} from '../../reference-server/dns-server.js'
-import {type ShopPage, ShopService} from '../../reference-server/shop.js'
-import {type ChangeResult, MemoryShopStore, type NewOrder, type NewPayment, type PayResult, type PlaceResult, type StoredOrder} from '../../reference-server/store/shop-store.js'
+import {type OrderView, type PaymentView, parsePayRequest} from '../../src/protocol/index.js'
+import type {ZoneRecord} from '../../reference-server/shop/dns-server.js'
+import {type ShopFlowOptions, type ShopParts, shopParts} from '../../reference-server/shop/flow.js'
+import {type ShopOptions, type ShopPage, ShopService} from '../../reference-server/shop/shop-service.js'
+import {type ChangeResult, MemoryShopStore, type NewOrder, type NewPayment, type PayResult, type PlaceResult, type ShopStore, type StoredOrder} from '../../reference-server/shop/shop-store.js'
 
 /**
- * Broken shops (PROTOCOL.md §17), each the reference one with one planted bug, handed to the shop
- * test target through `service`, `store` or `records`.
+ * Broken shops (PROTOCOL.md §17), each the reference one with one planted bug in its service, its
+ * store or its DNS records, planted through the server's `services.shop` hook (`withService`,
+ * `withStore`, `withRecords`).
  */
+
+/** A `services.shop` replacement for the reference server. */
+export type ShopDouble = (o: ShopFlowOptions) => ShopParts
+
+export const withService = (make: (o: ShopOptions) => ShopService): ShopDouble => (o) => shopParts(o, {service: make})
+export const withStore = (store: () => ShopStore): ShopDouble => (o) => shopParts({...o, service: {...o.service, shop: store()}})
+export const withRecords = (records: (r: ZoneRecord[]) => ZoneRecord[]): ShopDouble => (o) => shopParts(o, {records})
 
 /** The entry names the shop by an address, so DNS is never asked (§17.1). */
 export class AddressEntryService extends ShopService {
@@ -111,8 +120,8 @@ export class ShipAnythingStore extends MemoryShopStore {
 }
 
 /** Stores payment notices but never notifies the buyer (§17.6). */
-export function silentPayments(o: ConstructorParameters<typeof ShopService>[0]): ShopService {
-  return new ShopService({...o, notify: () => {}})
+export class SilentPaymentsService extends ShopService {
+  protected override async notify(): Promise<void> {}
 }
 
 /** Takes any body at face value: fields coerced, none refused (§17.7). */

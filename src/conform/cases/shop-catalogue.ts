@@ -1,9 +1,9 @@
 import type {RawResponse} from '../../client/http-json.js'
 import type {ShopClient} from '../../client/shop-client.js'
-import {SHOP_ROUTES, SHOP_SRV_LABEL, catalogueCacheOk, productCacheOk} from '../../protocol/shop.js'
+import {SHOP_ROUTES, SHOP_SRV_LABEL, catalogueCacheOk, productCacheOk} from '../../protocol/index.js'
 import {check, checkEqual} from '../expect.js'
 import {CaseFailure} from '../failures.js'
-import type {ConformanceCase} from '../types.js'
+import type {CaseDefinition} from '../types.js'
 import {checkOk} from './http-expect.js'
 import {checkNotModified, header} from './media-util.js'
 import {market, needShop, resolverOf, shopOf} from './shop-util.js'
@@ -29,7 +29,7 @@ async function checkRevalidates(shop: ShopClient, path: string, etag: string): P
   }
 }
 
-export const shopCatalogueCases: readonly ConformanceCase[] = [
+export const shopCatalogueCases: readonly CaseDefinition[] = [
   {
     id: 'shop.dns',
     section: '17.1',

@@ -1,14 +1,14 @@
-import {MAX_ORDER_QUANTITY} from '../../protocol/shop.js'
+import {MAX_ORDER_QUANTITY} from '../../protocol/index.js'
 import type {TestUser} from '../context.js'
 import {check, checkEqual} from '../expect.js'
-import type {ConformanceCase} from '../types.js'
+import type {CaseDefinition} from '../types.js'
 import {checkFail, show} from './http-expect.js'
 import {expectCode} from './moments-util.js'
 import {market, placed, shopApi, stockOf} from './shop-util.js'
 
 const BUYERS = 50
 
-export const shopOrderCases: readonly ConformanceCase[] = [
+export const shopOrderCases: readonly CaseDefinition[] = [
   {
     id: 'shop.order-reserve',
     section: '17.4',

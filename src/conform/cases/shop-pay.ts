@@ -1,12 +1,12 @@
 import {sleep} from '../context.js'
 import {check, checkEqual} from '../expect.js'
 import {CaseFailure, NotApplicable} from '../failures.js'
-import type {ConformanceCase} from '../types.js'
+import type {CaseDefinition} from '../types.js'
 import {expectCode} from './moments-util.js'
 import {market, placed, pullPayments, shopApi, stockOf, syncPayments} from './shop-util.js'
 import {FrameLog} from './util.js'
 
-export const shopPayCases: readonly ConformanceCase[] = [
+export const shopPayCases: readonly CaseDefinition[] = [
   {
     id: 'shop.double-pay',
     section: '17.5',

@@ -1,23 +1,23 @@
 import type {RawResponse} from '../../client/http-json.js'
-import {ShopClient, notifiesCategory} from '../../client/shop-client.js'
-import {CMD, parseJsonBody} from '../../protocol/index.js'
-import {type OrderView, PAYMENTS_CATEGORY, type PaymentsSyncReply, SHOP_SHORT_ROUTES, parsePaymentsSyncReply} from '../../protocol/shop.js'
-import type {CaseContext, Target, TestUser} from '../context.js'
+import {ShopClient} from '../../client/shop-client.js'
+import {type OrderView, type PaymentsSyncReply, SHOP_SHORT_ROUTES} from '../../protocol/index.js'
+import type {CaseContext, TestUser} from '../context.js'
 import {check} from '../expect.js'
-import {CaseFailure, NotApplicable} from '../failures.js'
+import {NotApplicable} from '../failures.js'
 import {api} from './moments-util.js'
-import {FrameLog, NO_KEY, describeFrame, quietWait} from './util.js'
+import {pullAfterNotify, syncFromStart} from './sync-category.js'
+import type {FrameLog} from './util.js'
 
 // Helpers of the shop cases (PROTOCOL.md §17).
 
 export const S = SHOP_SHORT_ROUTES
 
 /**
- * The DNS server the shop's name is asked of: the one given to `imh conform` (`--resolver`), else
- * the system's (§17.1).
+ * The DNS server the shop's name is asked of: the one given to `imh conform` (`--resolver`, or the
+ * embedded target's own), else the system's (§17.1).
  */
 export function resolverOf(ctx: CaseContext): string | undefined {
-  return (ctx.target as Target & {resolver?: string}).resolver
+  return ctx.target.resolver
 }
 
 /** A shop client of `user` through the target's resolver, traced. */
@@ -63,19 +63,11 @@ export function shopApi(user: TestUser, route: keyof typeof S, body?: unknown, q
 }
 
 /** SYNC of the payments inbox from the start (§17.6), checked to be {syncKey, payments, continue}. */
-export async function syncPayments(log: FrameLog, what: string): Promise<PaymentsSyncReply> {
-  const frame = await log.link.request(CMD.SYNC, {syncKey: NO_KEY, category: PAYMENTS_CATEGORY})
-  try {
-    return parsePaymentsSyncReply(parseJsonBody(frame.body))
-  } catch (err) {
-    throw new CaseFailure(`${what}: SYNC {category: "payments"} answered ${describeFrame(frame)}, not {syncKey, payments, continue}: ${(err as Error).message}`)
-  }
+export function syncPayments(log: FrameLog, what: string): Promise<PaymentsSyncReply> {
+  return syncFromStart(log, 'payments', what)
 }
 
 /** Waits for SYNC_NOTIFY {category: "payments"} after `mark`, then pulls the inbox. */
-export async function pullPayments(ctx: CaseContext, log: FrameLog, mark: number, what: string): Promise<PaymentsSyncReply> {
-  const wait = quietWait(ctx, 3000)
-  const notify = await log.find((f) => notifiesCategory(f, PAYMENTS_CATEGORY), wait, mark)
-  if (!notify) throw new CaseFailure(`${what}: the online buyer got no SYNC_NOTIFY with body {"category": "payments"} within ${wait} ms (received: ${log.summary(mark)})`)
-  return syncPayments(log, what)
+export function pullPayments(ctx: CaseContext, log: FrameLog, mark: number, what: string): Promise<PaymentsSyncReply> {
+  return pullAfterNotify(ctx, log, mark, 'payments', 'buyer', what)
 }

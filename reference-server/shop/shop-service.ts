@@ -1,40 +1,23 @@
 import type {IncomingMessage} from 'node:http'
-import {ImhError} from '../src/protocol/errors.js'
 import {
-  CATALOGUE_SIZE, type OrderView, PAYMENTS_CATEGORY, PRODUCT_ID_PATTERN, type PaymentNotice, type ProductView, SHOP_CACHE_CONTROL_CATALOGUE,
+  CATALOGUE_SIZE, ImhError, type OrderView, PRODUCT_ID_PATTERN, type PaymentNotice, type ProductView, SHOP_CACHE_CONTROL_CATALOGUE,
   SHOP_CACHE_CONTROL_PRODUCT, SHOP_ROUTES, SHOP_SHORT_ROUTES, parseListing, parseOrderRef, parseOrderRequest, parsePayRequest,
-} from '../src/protocol/shop.js'
-import {readJsonBody} from './http-util.js'
-import type {MediaStore} from './store/media-store.js'
-import type {InboxPage, ShopStore, StoredOrder, StoredProduct} from './store/shop-store.js'
-
-/** A short-link route: `handle` answers the fields beside `ret: 0` (PROTOCOL.md §3.2). */
-export interface ShopShortRoute {
-  method: 'GET' | 'POST'
-  path: string
-  handle(req: IncomingMessage, url: URL): Promise<object>
-}
+} from '../../src/protocol/index.js'
+import {readJsonBody} from '../http/json-server.js'
+import {type HttpRoute, jsonRoute} from '../http/route.js'
+import type {MediaStore} from '../media/media-store.js'
+import type {Store} from '../store/store.js'
+import type {ShopStore, StoredOrder, StoredProduct} from './shop-store.js'
 
 /** A cacheable JSON page of the shop group (§17.2): its body, its Cache-Control, and an ETag when not the body's hash. */
 export interface ShopPage { body: object; cacheControl: string; etag?: string }
 
-/**
- * A SYNC category's inbox as the long link serves it (PROTOCOL.md §6.4–§6.6, §17.6): the generic
- * SYNC code asks it for the epoch, a page and acknowledgements, and puts `entries` under
- * `entriesField` in the reply.
- */
-export interface SyncCategoryInbox<T extends {seq: number} = {seq: number}> {
-  category: string
-  entriesField: string
-  epoch(userId: string): Promise<number>
-  read(userId: string, afterSeq: number, limit: number): Promise<InboxPage<T>>
-  ack(userId: string, seq: number): Promise<void>
-}
-
 export interface ShopOptions {
   shop: ShopStore
+  /** The shared store: the buyers' `payments` inboxes and the notify bus (§17.6). */
+  store: Store
   /** Uploads of the media group, which listings refer to by id (§17.3). */
-  media?: MediaStore
+  media: MediaStore
   limits: {shortMaxBodyBytes: number; orderTtlMs: number}
   /** The caller's user id from the bearer token, or the session error of §3.2. */
   authenticate(req: IncomingMessage): Promise<string>
@@ -42,8 +25,6 @@ export interface ShopOptions {
   mediaBase: () => string
   /** The shop group's base URL as the entry gives it out: a DNS name, no port (§17.1). */
   shopUrl: () => string
-  /** Pushes SYNC_NOTIFY {category: "payments"} to the user's long link, wherever it is (§17.6). */
-  notify(userId: string): Promise<void> | void
   /** Server time in ms; tests pass a fake clock. */
   clock?: () => number
 }
@@ -60,30 +41,20 @@ export class ShopService {
   }
 
   /** The short-link routes of §17.1 and §17.3–§17.5. */
-  shortRoutes(): ShopShortRoute[] {
+  shortRoutes(): HttpRoute[] {
     const R = SHOP_SHORT_ROUTES
-    const route = (r: {method: 'GET' | 'POST'; path: string}, handle: ShopShortRoute['handle']): ShopShortRoute => ({method: r.method, path: r.path, handle})
     return [
-      route(R.shopEntry, async () => this.entry()),
-      route(R.shopList, async (req) => this.list(await this.o.authenticate(req), await this.body(req))),
-      route(R.shopOrder, async (req) => this.order(await this.o.authenticate(req), await this.body(req))),
-      route(R.shopOrderGet, async (req, url) => {
+      jsonRoute(R.shopEntry, async () => this.entry()),
+      jsonRoute(R.shopList, async (req) => this.list(await this.o.authenticate(req), await this.body(req))),
+      jsonRoute(R.shopOrder, async (req) => this.order(await this.o.authenticate(req), await this.body(req))),
+      jsonRoute(R.shopOrderGet, async (req, url) => {
         const self = await this.o.authenticate(req)
         return this.getOrder(self, parseOrderRef({orderId: url.searchParams.get('orderId') ?? undefined}, 'shop/order').orderId)
       }),
-      route(R.shopPay, async (req) => this.pay(await this.o.authenticate(req), await this.body(req))),
-      route(R.shopCancel, async (req) => this.cancel(await this.o.authenticate(req), parseOrderRef(await this.body(req), 'shop/cancel').orderId)),
-      route(R.shopShip, async (req) => this.ship(await this.o.authenticate(req), parseOrderRef(await this.body(req), 'shop/ship').orderId)),
+      jsonRoute(R.shopPay, async (req) => this.pay(await this.o.authenticate(req), await this.body(req))),
+      jsonRoute(R.shopCancel, async (req) => this.cancel(await this.o.authenticate(req), parseOrderRef(await this.body(req), 'shop/cancel').orderId)),
+      jsonRoute(R.shopShip, async (req) => this.ship(await this.o.authenticate(req), parseOrderRef(await this.body(req), 'shop/ship').orderId)),
     ]
-  }
-
-  /** The buyer's payments inbox, for the long link's SYNC (§17.6). */
-  readonly paymentsInbox: SyncCategoryInbox<PaymentNotice> = {
-    category: PAYMENTS_CATEGORY,
-    entriesField: 'payments',
-    epoch: (userId) => this.o.shop.paymentsEpoch(userId),
-    read: (userId, afterSeq, limit) => this.o.shop.readPayments(userId, afterSeq, limit),
-    ack: (userId, seq) => this.o.shop.ackPayments(userId, seq),
   }
 
   protected body(req: IncomingMessage): Promise<unknown> {
@@ -97,7 +68,7 @@ export class ShopService {
   protected async list(self: string, body: unknown): Promise<object> {
     const l = parseListing(body)
     if (l.mediaId !== undefined) {
-      const object = await this.o.media?.get(l.mediaId)
+      const object = await this.o.media.get(l.mediaId)
       if (!object || object.owner !== self) throw new ImhError('IMH_ERR_MEDIA_NOT_FOUND', `shop/list: no media "${l.mediaId}" uploaded by you`, {field: 'mediaId'})
     }
     const p = await this.o.shop.addProduct({seller: self, ...l}, this.now())
@@ -131,14 +102,25 @@ export class ShopService {
     const r = await this.o.shop.pay({buyer: self, ...req}, this.now())
     switch (r.status) {
       case 'paid':
-        // Stored with the payment; the notify follows, the answer after it (§17.6).
-        if (r.notice) await this.o.notify(self)
+        // Only the charging pay leaves a notice, stored and pushed before the answer (§17.6).
+        if (!r.replay) await this.notice(self, {kind: 'paid', orderId: r.payment.orderId, paymentId: r.payment.paymentId, amountCents: r.payment.amountCents, sendTime: r.payment.payTime})
         return {payment: r.payment, order: this.orderView(r.order)}
       case 'not-found': throw notFound(req.orderId)
       case 'expired': throw expired(req.orderId)
       case 'state': throw new ImhError('IMH_ERR_ORDER_STATE', `shop/pay: order "${req.orderId}" is ${r.order.state}${r.order.paymentId ? ' under another idempotencyKey' : ''}`)
       case 'key-mismatch': throw new ImhError('IMH_ERR_IDEMPOTENCY_MISMATCH', 'shop/pay: this idempotencyKey paid another order', {field: 'idempotencyKey'})
     }
+  }
+
+  /** Stores the notice in the buyer's `payments` inbox, then notifies (§17.6). */
+  protected async notice(buyer: string, n: Omit<PaymentNotice, 'seq'>): Promise<void> {
+    await this.o.store.appendEntry(buyer, 'payments', n)
+    await this.notify(buyer)
+  }
+
+  /** SYNC_NOTIFY {category: "payments"} to the buyer's long link, on whichever node holds it (§6.3). */
+  protected async notify(buyer: string): Promise<void> {
+    await this.o.store.publish({type: 'notify', userId: buyer, category: 'payments'})
   }
 
   protected async cancel(self: string, orderId: string): Promise<object> {

@@ -1,5 +1,5 @@
-import {randomInt} from 'node:crypto'
-import type {OrderView, PaymentNotice} from '../../src/protocol/shop.js'
+import type {OrderView} from '../../src/protocol/index.js'
+import {defineStore} from '../store/store-slot.js'
 
 /** A listed product as stored; `available` is what orders do not hold now (PROTOCOL.md §17.2). */
 export interface StoredProduct {
@@ -28,24 +28,21 @@ export type PlaceResult =
   | {status: 'created'; order: StoredOrder; replay: boolean}
   | {status: 'sold-out' | 'unknown-product' | 'key-mismatch'}
 
-/** What one atomic pay step did (§17.5). `notice` is stored only by the charging pay, never by a replay. */
+/** What one atomic pay step did (§17.5). `replay`: the key had paid this order before; nothing was charged. */
 export type PayResult =
-  | {status: 'paid'; payment: StoredPayment; order: StoredOrder; replay: boolean; notice?: PaymentNotice}
+  | {status: 'paid'; payment: StoredPayment; order: StoredOrder; replay: boolean}
   | {status: 'state'; order: StoredOrder}
   | {status: 'not-found' | 'expired' | 'key-mismatch'}
 
 export type ChangeResult = {status: 'ok' | 'state'; order: StoredOrder} | {status: 'not-found'} | {status: 'expired'}
-
-/** A page of an inbox: entries with seq > the presented one; `lastSeq` the highest seq it ever assigned. */
-export interface InboxPage<T> { epoch: number; entries: T[]; more: boolean; lastSeq: number }
-export type PaymentsPage = InboxPage<PaymentNotice>
 
 /**
  * State of the shop (PROTOCOL.md §17). Async so that a shared store (Redis, with one script per
  * step) can stand in; each step that checks and changes state is one atomic method, so that
  * "never oversell" and "charge exactly once" hold however requests interleave. Every method takes
  * `now` and first expires the orders due by then (§17.4), so no answer after `expiresAt` counts
- * an expired order's units as held.
+ * an expired order's units as held. The buyers' payment notices live in the shared store's
+ * `payments` inboxes (§17.6), beside chat and moments.
  */
 export interface ShopStore {
   addProduct(listing: NewListing, now: number): Promise<StoredProduct>
@@ -63,35 +60,18 @@ export interface ShopStore {
   ship(seller: string, orderId: string, now: number): Promise<ChangeResult>
   /** Expires every created order whose `expiresAt` is ≤ now, releasing units; returns how many. */
   expireDue(now: number): Promise<number>
-  /** The buyer's `payments` inbox (§17.6), a SYNC category with its own seqs and epoch. */
-  paymentsEpoch(userId: string): Promise<number>
-  readPayments(userId: string, afterSeq: number, limit: number): Promise<PaymentsPage>
-  ackPayments(userId: string, seq: number): Promise<void>
 }
 
-/** One user's inbox of one category: retained entries ascending, entries[i].seq === first + i. */
-class Inbox<T extends {seq: number}> {
-  readonly epoch = randomInt(1, 2 ** 31 - 1)
-  private readonly entries: T[] = []
-  private nextSeq = 1
+/** How long the memory store keeps a settled order by default: a day (PROTOCOL.md §17.4). */
+export const DEFAULT_ORDER_RETENTION_MS = 86_400_000
 
-  append(entry: Omit<T, 'seq'>): T {
-    const stored = {seq: this.nextSeq++, ...entry} as T
-    this.entries.push(stored)
-    return stored
-  }
-
-  read(afterSeq: number, limit: number): InboxPage<T> {
-    const first = this.entries[0]?.seq ?? this.nextSeq
-    const start = Math.max(0, afterSeq + 1 - first)
-    return {epoch: this.epoch, entries: this.entries.slice(start, start + limit), more: start + limit < this.entries.length, lastSeq: this.nextSeq - 1}
-  }
-
-  ack(seq: number): void {
-    const first = this.entries[0]?.seq
-    if (first === undefined || seq < first) return
-    this.entries.splice(0, Math.min(this.entries.length, seq - first + 1))
-  }
+export interface MemoryShopStoreOptions {
+  /**
+   * How long an order is kept once it left `created` (paid, cancelled or expired), with its
+   * payment and both idempotency keys; then it is forgotten (§17.4). Keeps memory bounded by the
+   * order rate, not the run time.
+   */
+  retentionMs?: number
 }
 
 /**
@@ -104,13 +84,21 @@ export class MemoryShopStore implements ShopStore {
   protected readonly newest: StoredProduct[] = []
   protected readonly orders = new Map<string, StoredOrder>()
   protected readonly payments = new Map<string, StoredPayment>()
-  /** `buyer \n key` → orderId / paymentId (§17.4, §17.5). */
+  /** `buyer \n key` → orderId / paymentId (§17.4, §17.5); each key lives exactly as long as its order. */
   protected readonly orderKeys = new Map<string, {orderId: string; productId: string; quantity: number}>()
   protected readonly payKeys = new Map<string, string>()
+  /** The keys that name each order (its order key, and its pay key once paid), dropped with it. */
+  protected readonly keysOf = new Map<string, {order: string; pay?: string}>()
   /** Created orders by expiresAt, ascending. */
   protected readonly expiring: StoredOrder[] = []
-  protected readonly inboxes = new Map<string, Inbox<PaymentNotice>>()
+  /** Orders that left `created`, in the order they did, with when. */
+  protected readonly settled: Array<{orderId: string; at: number}> = []
   protected next = {product: 1, order: 1, payment: 1}
+  protected readonly retentionMs: number
+
+  constructor(o: MemoryShopStoreOptions = {}) {
+    this.retentionMs = o.retentionMs ?? DEFAULT_ORDER_RETENTION_MS
+  }
 
   async addProduct(l: NewListing, now: number): Promise<StoredProduct> {
     const p: StoredProduct = {productId: `p${this.next.product++}`, seller: l.seller, title: l.title, priceCents: l.priceCents, stock: l.stock, available: l.stock, createTime: now}
@@ -150,6 +138,7 @@ export class MemoryShopStore implements ShopStore {
     }
     this.orders.set(order.orderId, order)
     this.orderKeys.set(key, {orderId: order.orderId, productId: o.productId, quantity: o.quantity})
+    this.keysOf.set(order.orderId, {order: key})
     this.insertExpiring(order)
     return {status: 'created', order: {...order}, replay: false}
   }
@@ -176,10 +165,11 @@ export class MemoryShopStore implements ShopStore {
     const payment: StoredPayment = {paymentId: `pay${this.next.payment++}`, orderId: order.orderId, amountCents: order.amountCents, payTime: now}
     this.payments.set(payment.paymentId, payment)
     this.payKeys.set(key, payment.paymentId)
+    this.keysOf.get(order.orderId)!.pay = key
     order.state = 'paid'
     order.paymentId = payment.paymentId
-    const notice = this.inbox(req.buyer).append({kind: 'paid', orderId: order.orderId, paymentId: payment.paymentId, amountCents: payment.amountCents, sendTime: now})
-    return {status: 'paid', payment: {...payment}, order: {...order}, replay: false, notice: {...notice}}
+    this.settle(order, now)
+    return {status: 'paid', payment: {...payment}, order: {...order}, replay: false}
   }
 
   async cancel(buyer: string, orderId: string, now: number): Promise<ChangeResult> {
@@ -187,7 +177,7 @@ export class MemoryShopStore implements ShopStore {
     const order = this.orders.get(orderId)
     if (!order || order.buyer !== buyer) return {status: 'not-found'}
     if (order.state === 'expired') return {status: 'expired'}
-    if (order.state === 'created') this.release(order, 'cancelled')
+    if (order.state === 'created') this.release(order, 'cancelled', now)
     return {status: order.state === 'cancelled' ? 'ok' : 'state', order: {...order}}
   }
 
@@ -203,39 +193,46 @@ export class MemoryShopStore implements ShopStore {
     return this.sweep(now)
   }
 
-  async paymentsEpoch(userId: string): Promise<number> {
-    return this.inbox(userId).epoch
+  /** Orders and idempotency keys held now: what the retention bounds. */
+  get size(): {orders: number; keys: number} {
+    return {orders: this.orders.size, keys: this.orderKeys.size + this.payKeys.size}
   }
 
-  async readPayments(userId: string, afterSeq: number, limit: number): Promise<PaymentsPage> {
-    return this.inbox(userId).read(afterSeq, limit)
-  }
-
-  async ackPayments(userId: string, seq: number): Promise<void> {
-    this.inbox(userId).ack(seq)
-  }
-
-  protected inbox(userId: string): Inbox<PaymentNotice> {
-    let inbox = this.inboxes.get(userId)
-    if (!inbox) this.inboxes.set(userId, (inbox = new Inbox()))
-    return inbox
-  }
-
-  protected release(order: StoredOrder, to: 'cancelled' | 'expired'): void {
+  protected release(order: StoredOrder, to: 'cancelled' | 'expired', at: number): void {
     order.state = to
     const p = this.products.get(order.productId)
     if (p) p.available += order.quantity
+    this.settle(order, at)
   }
 
+  /** The order left `created` at `at`: it is forgotten `retentionMs` later. */
+  protected settle(order: StoredOrder, at: number): void {
+    this.settled.push({orderId: order.orderId, at})
+  }
+
+  /** Expires the orders due by `now` (returns how many), then forgets those settled long enough ago. */
   protected sweep(now: number): number {
     let n = 0
     while (this.expiring.length > 0 && this.expiring[0]!.expiresAt <= now) {
       const order = this.expiring.shift()!
       if (order.state !== 'created') continue
-      this.release(order, 'expired')
+      this.release(order, 'expired', order.expiresAt)
       n++
     }
+    while (this.settled.length > 0 && this.settled[0]!.at + this.retentionMs <= now) this.forget(this.settled.shift()!.orderId)
     return n
+  }
+
+  /** Drops an order with its payment and its keys: a key lives exactly as long as its order (§17.4). */
+  protected forget(orderId: string): void {
+    const order = this.orders.get(orderId)
+    if (!order) return
+    this.orders.delete(orderId)
+    const keys = this.keysOf.get(orderId)
+    if (keys) this.orderKeys.delete(keys.order)
+    if (keys?.pay !== undefined) this.payKeys.delete(keys.pay)
+    this.keysOf.delete(orderId)
+    if (order.paymentId !== undefined) this.payments.delete(order.paymentId)
   }
 
   protected insertExpiring(order: StoredOrder): void {
@@ -245,3 +242,6 @@ export class MemoryShopStore implements ShopStore {
     this.expiring.splice(i, 0, order)
   }
 }
+
+/** The shop's store slot: in memory unless the server is given one, keeping settled orders `orderRetentionMs`. */
+export const SHOP_STORE = defineStore<ShopStore, 'orderRetentionMs'>('shop', (limits) => new MemoryShopStore({retentionMs: limits.orderRetentionMs}))

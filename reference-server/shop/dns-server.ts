@@ -1,7 +1,7 @@
 import {type Socket, createSocket} from 'node:dgram'
 import {isIPv6} from 'node:net'
 import dnsPacket, {type Answer, type DecodedPacket, type Question, type SoaAnswer} from 'dns-packet'
-import {hostPort} from './http-util.js'
+import {hostPort} from '../http/listen.js'
 
 /**
  * A small authoritative DNS server over UDP, for the names the reference server gives out itself
@@ -27,6 +27,8 @@ export interface DnsServer {
   /** `host:port` a resolver is pointed at (`[::1]:port` for IPv6). */
   readonly address: string
   readonly port: number
+  /** The one UDP port, as the server's port layout counts its UDP ports. */
+  readonly ports: number[]
   readonly stats: DnsStats
   close(): Promise<void>
 }
@@ -117,8 +119,10 @@ export async function startDnsServer(zone: Zone, o: {host?: string; port?: numbe
   socket.on('error', () => {})
   const port = socket.address().port
   return {
-    address: hostPort(host, port),
+    // A wildcard bind is asked on loopback.
+    address: hostPort(host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host, port),
     port,
+    ports: [port],
     stats,
     close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
   }
