@@ -4,7 +4,7 @@ import type {ExecutorPlan} from '../executors/plan.js'
 import type {MetricsRecorder, Recorder} from '../metrics/registry.js'
 import type {SourceAddresses} from '../source-addresses.js'
 import type {Directory} from './directory.js'
-import type {Ledger} from './ledger.js'
+import type {Tallies} from '../metrics/joined-counter.js'
 
 /** Where scenarios aim: the protocol's scheduler, a WebSocket URL, an HTTP URL. */
 export interface LoadUrls {
@@ -21,7 +21,8 @@ export interface ScenarioEnv {
   recorder: MetricsRecorder
   clock: Clock
   addresses: SourceAddresses
-  ledger: Ledger
+  /** The worker's tallies of joined counters (`tallies.of(LEDGER_LOST)`), which the coordinator joins over every worker. */
+  tallies: Tallies
   /** Scoped to the scenario: indexes count per scenario. */
   directory: Directory
   /** Clients holding a session right now, over all scenarios of this worker. */
