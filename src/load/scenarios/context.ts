@@ -11,6 +11,11 @@ export interface LoadUrls {
   scheduler?: string
   ws?: string
   http?: string
+  /**
+   * `host:port` of the DNS server to ask for names the scheduler does not list (PROTOCOL.md §2.4;
+   * the shop's, §17.1); absent: the system's resolver.
+   */
+  resolver?: string
 }
 
 /** What the worker gives every scenario alike, whatever its kind. */
@@ -66,4 +71,17 @@ export function errorCode(err: unknown): ErrorCode {
     if (SOCKET_CLOSED.has(code)) return 'IMH_ERR_CONNECTION_CLOSED'
   }
   return 'IMH_ERR_UNEXPECTED'
+}
+
+/**
+ * A VU's request whose failure it carries on past: the result, or undefined once the error is
+ * counted by its code (the error is the measurement).
+ */
+export async function attempt<T>(recorder: Pick<Recorder, 'error'>, request: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await request()
+  } catch (err) {
+    recorder.error(errorCode(err))
+    return undefined
+  }
 }
