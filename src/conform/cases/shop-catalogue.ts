@@ -58,8 +58,9 @@ export const shopCatalogueCases: readonly CaseDefinition[] = [
       const user = await ctx.newUser('dns')
       const shop = await needShop(ctx, user)
       const resolver = resolverOf(ctx) ?? "the system's DNS"
+      const hint = resolverOf(ctx) === undefined ? ' (a test target names the shop in a zone only its own DNS server answers for: give it as --resolver)' : ''
       const at = await shop.locate().catch((err: Error) => {
-        throw new CaseFailure(`finding the shop through ${resolver}: ${err.message}`)
+        throw new CaseFailure(`finding the shop through ${resolver}: ${err.message}${hint}`)
       })
       const where = `${at.via === 'srv' ? `SRV ${SHOP_SRV_LABEL}.${at.host}` : `the A/AAAA record of ${at.host}`} (asked of ${resolver}) gives ${at.address}:${at.port}`
       const res = await shop.raw('GET', SHOP_ROUTES.catalogue).catch((err: Error) => {
