@@ -17,3 +17,11 @@ export async function conform(server: ReferenceServer, globs: string[] = [], exc
 export function verdicts(report: ConformanceReport): Record<string, string> {
   return Object.fromEntries(report.cases.map((c) => [c.id, c.verdict]))
 }
+
+/** A broken double's verdicts: each case of `fail` fails for its reason (the message matches), each of `pass` passes. */
+export function expectDoubleVerdicts(report: ConformanceReport, fail: Record<string, RegExp>, pass: readonly string[]): void {
+  const expected = Object.fromEntries([...Object.keys(fail).map((id) => [id, 'fail']), ...pass.map((id) => [id, 'pass'])])
+  const messages = report.cases.filter((c) => c.verdict !== 'pass').map((c) => `${c.id}: ${c.verdict} ${c.message}`)
+  expect(verdicts(report), messages.join('\n')).toEqual(expected)
+  for (const [id, reason] of Object.entries(fail)) expect(report.cases.find((c) => c.id === id)?.message).toMatch(reason)
+}

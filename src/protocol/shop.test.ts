@@ -1,20 +1,13 @@
 import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
-import {ERRORS, isImhError} from './errors.js'
+import {thrownField} from '../../test/support/thrown.js'
+import {ERRORS} from './errors.js'
 import {
   MAX_ORDER_QUANTITY, SHOP_CACHE_CONTROL_CATALOGUE, SHOP_CACHE_CONTROL_PRODUCT, catalogueCacheOk, checkShopUrl, parseListing,
   parseOrderReply, parseOrderRequest, parsePayRequest, parsePaymentsSyncReply, productCacheOk, shopFlow,
 } from './shop.js'
 
-function field(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (err) {
-    if (isImhError(err)) return `${err.code}:${String(err.details?.field)}`
-    throw err
-  }
-  return undefined
-}
+const field = thrownField
 
 const order = {orderId: 'o1', productId: 'p1', buyer: 'u1', seller: 'u2', quantity: 1, amountCents: 5, state: 'created', createTime: 1, expiresAt: 2, expiresInMs: 1}
 

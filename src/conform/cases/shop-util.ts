@@ -56,6 +56,13 @@ export async function placed(shop: ShopClient, productId: string, key: string, q
   return order
 }
 
+/** A fresh product of one unit and a fresh buyer who ordered it: where the payment cases start. */
+export async function oneOrder(ctx: CaseContext): Promise<{productId: string; buyer: TestUser; s: ShopClient; order: OrderView}> {
+  const {productId, buyers: [buyer], shop} = await market(ctx, 1, 1)
+  const s = shop(buyer!)
+  return {productId, buyer: buyer!, s, order: await placed(s, productId, ctx.uniqueName('k'))}
+}
+
 /** A raw short-link request of the shop (for refusals). */
 export function shopApi(user: TestUser, route: keyof typeof S, body?: unknown, query = ''): Promise<RawResponse> {
   const r = S[route]
