@@ -1,6 +1,7 @@
 import {readFile, writeFile} from 'node:fs/promises'
 import {Command, Errors, Flags} from '@oclif/core'
 import {Agent} from 'undici'
+import {checkResolverAddress} from '../src/client/dns-resolver.js'
 import {fetchSchedulerAnswer} from '../src/client/resolve.js'
 import {EXIT} from '../src/common/exit-codes.js'
 import {ALL_CASES, CASE_FLOWS, ConformanceRunner, filterCases, formatCaseTable, formatJunit, formatReport, selectCases} from '../src/conform/index.js'
@@ -27,11 +28,13 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed or
     '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --junit conform.xml',
     "<%= config.bin %> conform --case 'sync.*' --exclude sync.latency --json",
     '<%= config.bin %> conform --flow qr --flow media',
+    '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --resolver 127.0.0.1:8090 --flow shop',
     '<%= config.bin %> conform --list',
   ]
 
   static override flags = {
     target: Flags.url({description: "the target's scheduler URL (GET /dns); default: start the embedded reference server"}),
+    resolver: Flags.string({description: "host:port (UDP) of the DNS server to ask for names the scheduler does not list, such as the shop's (PROTOCOL.md §2.4, §17.1); default: the embedded target's own, else the system's resolver"}),
     case: Flags.string({description: 'run only cases whose id matches this glob (repeatable)', multiple: true}),
     exclude: Flags.string({description: 'skip cases whose id matches this glob (repeatable)', multiple: true}),
     flow: Flags.string({description: 'run only the cases of this flow (repeatable)', multiple: true, options: [...CASE_FLOWS]}),
@@ -57,6 +60,11 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed or
     }
     if (flags.list) return this.list(cases, flags.json, flags.markdown)
     if (cases.length === 0) this.error('no case left to run after --flow/--section/--case/--exclude', {exit: EXIT.USAGE})
+    try {
+      if (flags.resolver !== undefined) checkResolverAddress(flags.resolver, '--resolver')
+    } catch (err) {
+      this.error((err as Error).message, {exit: EXIT.USAGE})
+    }
 
     const ca = flags.ca ? await readFile(flags.ca) : undefined
     const rejectUnauthorized = !flags.insecure
@@ -66,7 +74,7 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed or
     try {
       if (!embedded) await this.checkReachable(scheduler, flags['timeout-factor'], dispatcher)
       const runner = new ConformanceRunner({
-        scheduler, cases, embedded: !!embedded, strict: flags.strict, timeoutFactor: flags['timeout-factor'],
+        scheduler, resolver: flags.resolver ?? embedded?.resolver, cases, embedded: !!embedded, strict: flags.strict, timeoutFactor: flags['timeout-factor'],
         concurrency: flags.concurrency, ca, rejectUnauthorized, dispatcher, version: this.config.version,
       })
       const tty = process.stderr.isTTY && !flags.json

@@ -11,6 +11,7 @@ import {loadProfile} from '../src/load/profile/load-profile.js'
 import type {LoadUrls} from '../src/load/scenarios/context.js'
 import {needsScheduler, rateMeanings} from '../src/load/scenarios/index.js'
 import type {Profile, ProfileOverrides, RunResult} from '../src/load/types.js'
+import {checkResolverAddress} from '../src/client/dns-resolver.js'
 import {EXIT, type ExitCode} from '../src/common/exit-codes.js'
 import {isImhError} from '../src/protocol/index.js'
 import {spawnReferenceServer, type SpawnedReferenceServer} from '../reference-server/process.js'
@@ -43,11 +44,13 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     '<%= config.bin %> load --profile chat --clients 2000 --duration 20s --out r.json',
     "<%= config.bin %> load --profile chat --threshold 'sync_latency:p(99)<50' --target http://10.0.0.5:8080/dns",
     '<%= config.bin %> load --profile ws-ping --target ws://127.0.0.1:9000/',
+    '<%= config.bin %> load --profile flash-sale --target http://127.0.0.1:8080/dns --resolver 127.0.0.1:8090',
   ]
 
   static override flags = {
     profile: Flags.string({char: 'p', description: 'built-in profile name or path of a YAML profile', required: true}),
     target: Flags.string({description: 'scheduler URL (http[s]://host:port/dns) for protocol scenarios, ws[s]:// URL for ws-ping, http[s]:// URL for http; default: start the reference server'}),
+    resolver: Flags.string({description: "host:port (UDP) of the DNS server to ask for names the scheduler does not list, such as the shop's (PROTOCOL.md §2.4, §17.1); default: the started reference server's own, else the system's resolver"}),
     clients: Flags.integer({description: 'virtual clients (peak), overriding the profile', min: 1, max: 1_000_000}),
     duration: duration({description: "run time, overriding the profile: '20s', '2m', '1m30s'"}),
     rate: rate({description: `total per second, overriding the profile: iterations (arrival-rate executors); under VU executors ${rateMeanings()}`}),
@@ -70,12 +73,18 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
       if (isImhError(err)) this.error(`${err.code}: ${err.message}`, {exit: EXIT.USAGE})
       throw err
     }
+    try {
+      if (flags.resolver !== undefined) checkResolverAddress(flags.resolver, '--resolver')
+    } catch (err) {
+      this.error((err as Error).message, {exit: EXIT.USAGE})
+    }
     let server: SpawnedReferenceServer | undefined
     let urls: LoadUrls
     let target: string
     if (flags.target) {
       urls = urlsForTarget(flags.target, (m) => this.error(m, {exit: EXIT.USAGE}))
       target = flags.target
+      if (flags.resolver !== undefined) urls.resolver = flags.resolver
       const missing = profile.scenarios.find((s) => needsScheduler(s.scenario) && !urls.scheduler)
       if (missing) this.error(`scenario ${missing.name} (${missing.scenario}) speaks the protocol and needs a scheduler URL: --target http://HOST:PORT/dns`, {exit: EXIT.USAGE})
     } else {
@@ -84,7 +93,7 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
       } catch (err) {
         this.error(`could not start the reference server: ${(err as Error).message}`, {exit: EXIT.FAILED})
       }
-      urls = {scheduler: server.urls.scheduler, ws: server.urls.long, http: server.urls.scheduler}
+      urls = {scheduler: server.urls.scheduler, ws: server.urls.long, http: server.urls.scheduler, resolver: flags.resolver ?? server.resolver}
       target = server.urls.scheduler
     }
     const tls = {ca: flags.ca ? await readFile(flags.ca, 'utf8') : undefined, rejectUnauthorized: flags.insecure ? false : undefined}

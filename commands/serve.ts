@@ -2,15 +2,16 @@ import {readFile} from 'node:fs/promises'
 import {Command, Flags} from '@oclif/core'
 import {type ReferenceServerOptions} from '../reference-server/index.js'
 import {StartFailure, runUntilSignal} from '../reference-server/run-until-signal.js'
-import {ADDRESS_FLAGS as A, LIMIT_FLAGS, limitsFromFlags, serveFlagHelp} from '../reference-server/serve-flags.js'
+import {ADDRESS_FLAGS as A, LIMIT_FLAGS, SERVED_FLOWS, limitsFromFlags, readyLineShape, serveFlagHelp} from '../reference-server/serve-flags.js'
 
 // Every limit flag is derived from its LimitSpec: name, range and the help's default and unit.
 const limitFlags = Object.fromEntries(LIMIT_FLAGS.map((f) => [f.name, Flags.integer({description: serveFlagHelp(f), min: f.min, max: f.max})]))
 
 export default class Serve extends Command {
-  static override summary = 'Run the reference server: every flow of PROTOCOL.md (scheduler, short and long link, QR login, media, STUN and relay) in one process.'
+  static override summary = `Run the reference server: every flow of PROTOCOL.md (${SERVED_FLOWS}) in one process.`
   static override description = `When every group listens it prints one JSON line on stdout:
-{"event":"ready","scheduler":"http://HOST:PORT/dns","short":…,"long":…,"qr":…,"media":…,"relay":["udp://HOST:PORT",…],"groups":{…}}
+${readyLineShape()}
+("dns": its DNS server for the names the scheduler does not list, PROTOCOL.md §2.4)
 and runs until SIGINT or SIGTERM, then closes every connection and exits 0.
 Exit codes: 0 stopped by a signal; 1 could not start; 2 a bad flag.`
 

@@ -21,7 +21,7 @@ const flow = defineServerFlow({
 
 function parts() {
   const groups = emptyGroups()
-  return {limits: DEFAULT_LIMITS, store: new MemoryStore(), stores: new StoreInstances(DEFAULT_LIMITS), groups, links: {lookup: () => undefined}}
+  return {limits: DEFAULT_LIMITS, store: new MemoryStore(), stores: new StoreInstances(DEFAULT_LIMITS), groups, bound: {} as Record<string, string>, links: {lookup: () => undefined}}
 }
 
 describe('flowContext', () => {
@@ -34,6 +34,15 @@ describe('flowContext', () => {
     p.groups.media.push('http://m:1')
     p.groups.qr.push('http://q:1')
     expect([media(), qr()]).toEqual(['http://m:1', ['http://q:1']])
+  })
+
+  it('reads a listener of its own that the scheduler does not list, live', () => {
+    const own = defineServerFlow({name: 'unlisted', limits: [], listeners: [{name: 'own', kind: 'http'}], options: (ctx) => ctx, create: (o) => o})
+    const p = parts()
+    const base = flowContext(own, p).base('own')
+    expect(base()).toBe('')
+    p.bound.own = 'http://o:1'
+    expect(base()).toBe('http://o:1')
   })
 
   it('refuses a group or a store the flow does not declare', () => {

@@ -1,5 +1,5 @@
 import {GROUPS, type Group, type GroupAddresses} from '../src/protocol/index.js'
-import type {AnyServerFlow, FlowContext, ListenerName} from './flow.js'
+import type {AnyServerFlow, FlowContext} from './flow.js'
 import type {LinkDirectory} from './long/link-peer.js'
 import type {StoreInstances, StoreSlot} from './store/store-slot.js'
 import type {Store} from './store/store.js'
@@ -11,10 +11,12 @@ export interface ServerParts {
   stores: StoreInstances
   /** Filled as the listeners listen; read through the contexts. */
   groups: GroupAddresses
+  /** The base URL of every listener, by name, once it listens (groups and flows' own alike). */
+  bound: Record<string, string>
   links: LinkDirectory
 }
 
-export function isGroup(name: ListenerName | string): name is Group {
+export function isGroup(name: string): name is Group {
   return (GROUPS as readonly string[]).includes(name)
 }
 
@@ -23,8 +25,10 @@ export function isGroup(name: ListenerName | string): name is Group {
  * declares (its own, and those in `needs`): using another is refused at start, so a flow's
  * declaration says all it depends on.
  */
-export function flowContext(flow: AnyServerFlow, parts: ServerParts): FlowContext<string> {
-  const groups = new Set<Group>([...(flow.listeners ?? []).map((l) => l.name).filter(isGroup), ...(flow.udp ? [flow.udp.group] : []), ...(flow.needs?.groups ?? [])])
+export function flowContext(flow: AnyServerFlow, parts: ServerParts): FlowContext<string, string> {
+  const listeners = (flow.listeners ?? []).map((l) => l.name)
+  const own = new Set(listeners.filter((name) => !isGroup(name)))
+  const groups = new Set<Group>([...listeners.filter(isGroup), ...(flow.udp?.group ? [flow.udp.group] : []), ...(flow.needs?.groups ?? [])])
   const stores = new Set<StoreSlot<unknown>>([...(flow.stores ?? []), ...(flow.needs?.stores ?? [])])
   const declared = (group: Group): Group => {
     if (!groups.has(group)) throw new Error(`flow ${flow.name} reads group ${group}, which it neither opens nor names in needs.groups`)
@@ -37,8 +41,9 @@ export function flowContext(flow: AnyServerFlow, parts: ServerParts): FlowContex
       if (!stores.has(slot)) throw new Error(`flow ${flow.name} uses store ${slot.name}, which it neither owns nor names in needs.stores`)
       return parts.stores.get(slot)
     },
-    base(group) {
-      const list = parts.groups[declared(group)]
+    base(listener) {
+      if (own.has(listener)) return () => parts.bound[listener] ?? ''
+      const list = parts.groups[declared(listener as Group)]
       return () => list[0] ?? ''
     },
     addresses(group) {

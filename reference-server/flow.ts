@@ -5,14 +5,19 @@ import type {LongService} from './long/long-service.js'
 import type {StoreSlot} from './store/store-slot.js'
 import type {Store} from './store/store.js'
 
-/** A TCP listener: the scheduler, clients' entry point (PROTOCOL.md §2), or a group of §2.2. */
+/**
+ * A TCP listener any flow may route to: the scheduler, clients' entry point (PROTOCOL.md §2), or a
+ * group of §2.2. A flow may also open listeners of its own, named as it likes, that the scheduler
+ * does not list (the shop group, found by DNS, §17.1); only that flow routes to them.
+ */
 export type ListenerName = 'scheduler' | Group
 
 /**
  * A TCP listener a flow opens. The server gives them consecutive ports in the order of the flow
- * list (the first one `--port`), and lists each under its name in the scheduler's groups.
+ * list (the first one `--port`), and lists each that is a group under its name in the scheduler's
+ * groups.
  */
-export interface Listener<Name extends ListenerName = ListenerName> {
+export interface Listener<Name extends string = ListenerName> {
   name: Name
   /** 'http': routes the flows declare for it; 'long': the long link (§4.2) with every flow's long-link commands. */
   kind: 'http' | 'long'
@@ -22,22 +27,39 @@ export interface Listener<Name extends ListenerName = ListenerName> {
   headers?: Readonly<Record<string, string>>
 }
 
-/** UDP ports the server binds after every TCP listener and lists in `group` as `udp://host:port`. */
+/** UDP ports the server binds after every TCP listener, in the order of the flow list. */
 export interface UdpBound {
   ports: number[]
   close(): Promise<void>
 }
 
-/** What a flow's options are built from. */
-export interface FlowContext<K extends string = never> {
+/** The UDP ports a flow binds, and how it serves them. */
+export interface UdpSpec<K extends string, S, U extends UdpBound> {
+  /**
+   * The scheduler group that lists the ports as `udp://host:port` (§2.2); none for ports that
+   * serve no group (the shop's DNS server, §17.1).
+   */
+  group?: Group
+  /** How many: one of the flow's limits, or a fixed number. */
+  count: NoInfer<K> | number
+  /** What the ports are, for `imh serve --help`; default "the <group> group's UDP ports". */
+  label?: string
+  bind(service: S, at: {host: string; ports: number[]}): Promise<U>
+}
+
+/** What a flow's options are built from; `Li` are the flow's own listeners. */
+export interface FlowContext<K extends string = never, Li extends string = never> {
   /** The announced limits and the flow's own. */
   readonly limits: Readonly<AnnouncedLimits & Record<K, number>>
   /** Users, tokens, inboxes and the notify bus every flow shares (PROTOCOL.md §3, §5, §6). */
   readonly store: Store
   /** The instance of a store slot the flow owns (`stores`) or uses (`needs.stores`). */
   storeOf<T>(slot: StoreSlot<T>): T
-  /** Reads a group's base URL as clients reach it ('' while it has none): a group the flow opens or names in `needs.groups`. */
-  base(group: Group): () => string
+  /**
+   * Reads a listener's base URL as clients reach it ('' while it has none): a group the flow opens
+   * or names in `needs.groups`, or a listener of its own.
+   */
+  base(listener: Group | Li): () => string
   /** Reads a group's addresses, live: a group the flow opens or names in `needs.groups`. */
   addresses(group: Group): () => readonly string[]
   /** The long-link node's authenticated links. */
@@ -50,7 +72,7 @@ export interface FlowContext<K extends string = never> {
  * The service is built from `options` by `create`, or by `ReferenceServerOptions.services[name]`
  * (test doubles plant a bug there) from the same options.
  */
-export interface ServerFlow<N extends string = string, K extends string = string, Li extends ListenerName = ListenerName, O = unknown, S = unknown, U extends UdpBound = UdpBound, X = unknown> {
+export interface ServerFlow<N extends string = string, K extends string = string, Li extends string = ListenerName, O = unknown, S = unknown, U extends UdpBound = UdpBound, X = unknown> {
   /** The flow id shared by every layer (core, qr, talk, …). */
   readonly name: N
   /** Limits only the server has (the announced ones are protocol's); `imh serve` flags derive from them. */
@@ -61,16 +83,22 @@ export interface ServerFlow<N extends string = string, K extends string = string
   readonly needs?: {readonly groups?: readonly Group[]; readonly stores?: readonly StoreSlot<unknown>[]}
   /** The TCP listeners it opens. */
   readonly listeners?: readonly Listener<Li>[]
-  /** UDP ports it binds, their number set by one of its limits. */
-  readonly udp?: {group: Group; count: NoInfer<K>; bind(service: S, at: {host: string; ports: number[]}): Promise<U>}
+  /** UDP ports it binds. */
+  readonly udp?: UdpSpec<K, S, U>
   /** The options of its service, from what the server has. */
-  options(ctx: FlowContext<K>): O
+  options(ctx: FlowContext<K, Li>): O
   /** The reference service. */
   create(options: O): S
   /** Its long-link commands. */
   long?(service: S): LongService
-  /** Its HTTP routes, by listener. */
-  routes?(service: S): Partial<Record<ListenerName, readonly HttpRoute[]>>
+  /** Its HTTP routes, by listener: the shared ones and its own. */
+  routes?(service: S): Partial<Record<ListenerName | Li, readonly HttpRoute[]>>
+  /**
+   * The `host:port` (UDP) of a DNS server the flow runs for the names it gives out that the
+   * scheduler does not list (PROTOCOL.md §2.4): what clients are given as their resolver. The
+   * ready line names it `dns`. At most one flow runs one.
+   */
+  resolver?(service: S, udp: U | undefined): string
   /** What the running server shows of it (counters for tests and benchmarks). */
   status?(service: S, udp: U | undefined): X
   /** The server closes: stop timers, release what is held (long-link services are closed by the long node). */
@@ -78,22 +106,22 @@ export interface ServerFlow<N extends string = string, K extends string = string
 }
 
 /** Any flow, for code that treats them all alike. */
-export type AnyServerFlow = ServerFlow<string, string, ListenerName, any, any, any, any>
+export type AnyServerFlow = ServerFlow<string, string, string, any, any, any, any>
 
 /**
  * Declares a flow, keeping its name, limit keys, listeners, options and service types for the
  * derived records (`FlowServices`, `FlowStatuses`, `ServerLimits`, the server's URLs). Write
  * `options` and `create` before `long`, `routes`, `udp` and `status`: those are typed from them.
  */
-export function defineServerFlow<const N extends string, O, S, K extends string = never, const Li extends ListenerName = never, U extends UdpBound = UdpBound, X = undefined>(
+export function defineServerFlow<const N extends string, O, S, K extends string = never, const Li extends string = never, U extends UdpBound = UdpBound, X = undefined>(
   flow: ServerFlow<N, K, Li, O, S, U, X>,
 ): ServerFlow<N, K, Li, O, S, U, X> {
   return flow
 }
 
-export type FlowName<F> = F extends ServerFlow<infer N> ? N : never
-export type FlowLimitKey<F> = F extends ServerFlow<string, infer K> ? K : never
-export type FlowListener<F> = F extends ServerFlow<string, string, infer Li> ? Li : never
-export type FlowOptions<F> = F extends ServerFlow<string, string, ListenerName, infer O> ? O : never
-export type FlowService<F> = F extends ServerFlow<string, string, ListenerName, unknown, infer S> ? S : never
-export type FlowStatus<F> = F extends ServerFlow<string, string, ListenerName, unknown, unknown, UdpBound, infer X> ? X : never
+export type FlowName<F> = F extends ServerFlow<infer N, any, any, any, any, any, any> ? N : never
+export type FlowLimitKey<F> = F extends ServerFlow<string, infer K, any, any, any, any, any> ? K : never
+export type FlowListener<F> = F extends ServerFlow<string, string, infer Li, any, any, any, any> ? Li : never
+export type FlowOptions<F> = F extends ServerFlow<string, string, any, infer O, any, any, any> ? O : never
+export type FlowService<F> = F extends ServerFlow<string, string, any, any, infer S, any, any> ? S : never
+export type FlowStatus<F> = F extends ServerFlow<string, string, any, any, any, any, infer X> ? X : never

@@ -6,6 +6,7 @@ import {momentsFlow} from './moments/flow.js'
 import {nearbyFlow} from './nearby/flow.js'
 import {qrFlow} from './qr/flow.js'
 import {shakeFlow} from './shake/flow.js'
+import {shopFlow} from './shop/flow.js'
 import {talkFlow} from './talk/flow.js'
 
 /**
@@ -13,7 +14,7 @@ import {talkFlow} from './talk/flow.js'
  * ports (in this order), the long node, the HTTP groups, the limits and `imh serve`'s flags are
  * built from this list.
  */
-export const SERVER_FLOWS = [coreFlow, qrFlow, talkFlow, nearbyFlow, shakeFlow, bottleFlow, momentsFlow, mediaFlow] as const
+export const SERVER_FLOWS = [coreFlow, qrFlow, talkFlow, nearbyFlow, shakeFlow, bottleFlow, momentsFlow, mediaFlow, shopFlow] as const
 
 type Flow = (typeof SERVER_FLOWS)[number]
 

@@ -1,7 +1,7 @@
 import type {Server} from 'node:http'
 import {type GroupAddresses, ImhError, emptyGroups} from '../src/protocol/index.js'
 import {type ServerLimits, resolveLimits} from './config.js'
-import type {AnyServerFlow, ListenerName, UdpBound} from './flow.js'
+import type {AnyServerFlow, UdpBound} from './flow.js'
 import {type ServerParts, flowContext, isGroup} from './flow-context.js'
 import {type FlowServices, type FlowStatuses, type ListenerNames, SERVER_FLOWS} from './flows.js'
 import {createHttpGroup} from './http/http-group.js'
@@ -10,7 +10,7 @@ import {closeServer, hostPort, listen} from './http/listen.js'
 import type {HttpRoute} from './http/route.js'
 import type {LongConnection} from './long/long-connection.js'
 import {type LongNode, createLongNode} from './long/long-node.js'
-import {LISTENERS, maxBasePort} from './port-layout.js'
+import {LISTENERS, maxBasePort, udpPortCount} from './port-layout.js'
 import {SHARED_STORE} from './store/memory-store.js'
 import {StoreInstances} from './store/store-slot.js'
 import type {Store} from './store/store.js'
@@ -21,7 +21,7 @@ export {SERVER_FLOWS, type FlowServices, type FlowStatuses, type ServerFlowName}
 export type {LinkPeer} from './long/link-peer.js'
 export type {LongService} from './long/long-service.js'
 export {MemoryStore} from './store/memory-store.js'
-export type {Store, StoreEvent, StoredUser, TokenCheck, NewMessage, InboxPage} from './store/store.js'
+export type {Store, StoreEvent, StoredUser, TokenCheck, NewMessage, InboxEntry, InboxPage} from './store/store.js'
 
 export interface ReferenceServerOptions {
   /** Address to bind; default 127.0.0.1. */
@@ -56,6 +56,11 @@ export interface ReferenceServer {
   readonly connections: number
   /** What each flow shows of itself (its `status`), by flow name. */
   flows: FlowStatuses
+  /**
+   * `host:port` of the DNS server that answers for the names this server gives out beyond the
+   * scheduler's (PROTOCOL.md §2.4): what its clients take as their resolver. Absent when no flow runs one.
+   */
+  resolver?: string
   close(): Promise<void>
 }
 
@@ -75,17 +80,17 @@ interface Running {
   udp?: UdpBound
 }
 
-/** Starts every flow of the reference server (PROTOCOL.md §2–§16) in this process. */
+/** Starts every flow of the reference server (SERVER_FLOWS) in this process. */
 export async function startReferenceServer(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {
   const host = options.host ?? '127.0.0.1'
   const publicHost = options.publicHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
   const limits = resolveLimits(options.limits)
-  const udpCounts = FLOWS.map((f) => (f.udp ? limits[f.udp.count as keyof ServerLimits] : 0))
+  const udpCounts = FLOWS.map((f) => udpPortCount(f, limits))
   const port = checkPort(options.port ?? 0, udpCounts.reduce((a, b) => a + b, 0))
   const stores = new StoreInstances(limits)
   if (options.store) stores.provide(SHARED_STORE, options.store)
   const byUser = new Map<string, LongConnection>()
-  const parts: ServerParts = {limits, store: stores.get(SHARED_STORE), stores, groups: emptyGroups(), links: {lookup: (userId) => byUser.get(userId)}}
+  const parts: ServerParts = {limits, store: stores.get(SHARED_STORE), stores, groups: emptyGroups(), bound: {}, links: {lookup: (userId) => byUser.get(userId)}}
   const replacements = options.services as Partial<Record<string, (o: unknown) => unknown>> | undefined
 
   const running: Running[] = []
@@ -118,6 +123,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       const l = LISTENERS[i]!
       const scheme = l.kind === 'long' ? (options.tls ? 'wss' : 'ws') : (options.tls ? 'https' : 'http')
       addresses[i] = `${scheme}://${hostPort(publicHost, await listen(servers[i]!, host, port && port + i))}${l.path ?? ''}`
+      parts.bound[l.name] = addresses[i]!
       if (isGroup(l.name)) parts.groups[l.name].push(addresses[i]!)
     }
     // The first listener (the scheduler) listens last: whoever reaches it finds every group up.
@@ -129,8 +135,11 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       next += ports.length
       const bound = await r.flow.udp.bind(r.service, {host, ports})
       r.udp = bound
-      for (const p of bound.ports) parts.groups[r.flow.udp.group].push(`udp://${hostPort(publicHost, p)}`)
+      const group = r.flow.udp.group
+      if (group) for (const p of bound.ports) parts.groups[group].push(`udp://${hostPort(publicHost, p)}`)
     }
+    const resolvers = running.flatMap((r) => (r.flow.resolver ? [r.flow.resolver(r.service, r.udp)] : []))
+    if (resolvers.length > 1) throw new Error('more than one flow runs a DNS resolver')
     await bind(0)
     const flows = Object.fromEntries(running.flatMap((r) => (r.flow.status ? [[r.flow.name, r.flow.status(r.service, r.udp)]] : [])))
     const longNode = node!
@@ -143,6 +152,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
         return longNode.connections
       },
       flows: flows as FlowStatuses,
+      ...(resolvers[0] !== undefined ? {resolver: resolvers[0]} : {}),
       close,
     }
   } catch (err) {
@@ -152,10 +162,10 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
 }
 
 /** The routes every flow declares, by listener; a listener no flow opens is a mistake in the flow list. */
-function routesByListener(running: readonly Running[]): Map<ListenerName, HttpRoute[]> {
-  const out = new Map<ListenerName, HttpRoute[]>()
+function routesByListener(running: readonly Running[]): Map<string, HttpRoute[]> {
+  const out = new Map<string, HttpRoute[]>()
   for (const r of running) {
-    for (const [name, list] of Object.entries(r.flow.routes?.(r.service) ?? {}) as Array<[ListenerName, readonly HttpRoute[]]>) {
+    for (const [name, list] of Object.entries(r.flow.routes?.(r.service) ?? {}) as Array<[string, readonly HttpRoute[]]>) {
       if (!LISTENERS.some((l) => l.name === name && l.kind === 'http')) throw new Error(`flow ${r.flow.name} has routes for ${name}, which no flow opens as an http listener`)
       out.set(name, [...(out.get(name) ?? []), ...list])
     }

@@ -2,12 +2,15 @@ import {compiledModule} from '../src/common/package-root.js'
 import {spawnReady} from '../src/common/ready-line.js'
 import {ImhError, type GroupAddresses} from '../src/protocol/index.js'
 import type {ReferenceServerUrls} from './index.js'
+import {LISTENERS} from './port-layout.js'
 import type {ProcessOptions} from './process-options.js'
 import type {ReadyLine} from './run-until-signal.js'
 
 export interface SpawnedReferenceServer {
   urls: ReferenceServerUrls
   groups: GroupAddresses
+  /** The DNS server for the server's own names (ReferenceServer.resolver), when a flow runs one. */
+  resolver?: string
   pid: number
   /** SIGTERM, then SIGKILL if it lingers; resolves when the process has exited. */
   close(): Promise<void>
@@ -26,8 +29,7 @@ export async function spawnReferenceServer(o: ProcessOptions & {readyTimeoutMs?:
   } catch (err) {
     throw new ImhError('IMH_ERR_CONNECT_FAILED', (err as Error).message)
   }
-  const {event: _event, groups, pid, ...rest} = child.ready
-  // The listeners' URLs are the ready line's string fields.
-  const urls = Object.fromEntries(Object.entries(rest).filter(([, v]) => typeof v === 'string')) as ReferenceServerUrls
-  return {urls, groups, pid, close: () => child.close()}
+  const {groups, pid, dns} = child.ready
+  const urls = Object.fromEntries(LISTENERS.map((l) => [l.name, (child.ready as Record<string, unknown>)[l.name]])) as ReferenceServerUrls
+  return {urls, groups, pid, ...(dns === undefined ? {} : {resolver: dns}), close: () => child.close()}
 }

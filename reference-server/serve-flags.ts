@@ -1,5 +1,7 @@
 import type {LimitSpec} from '../src/protocol/index.js'
 import {ALL_LIMIT_SPECS, type ServerLimits} from './config.js'
+import type {AnyServerFlow} from './flow.js'
+import {SERVER_FLOWS} from './flows.js'
 import {LISTENERS, UDP_FLOWS, maxBasePort} from './port-layout.js'
 
 /** One flag of `imh serve`, as its help and the README's table show it. */
@@ -33,9 +35,9 @@ function inWords(names: readonly string[]): string {
 }
 
 const others = LISTENERS.slice(1).map((l) => l.name)
-const udp = UDP_FLOWS.map((f) => {
-  const flag = flagOf(f.udp!.count)
-  return `the ${f.udp!.group} group's UDP ports${flag ? ` (--${flag})` : ''}`
+const udp = UDP_FLOWS.map(({udp: u}) => {
+  const flag = typeof u!.count === 'string' ? flagOf(u!.count) : undefined
+  return `${u!.label ?? `the ${u!.group} group's UDP ports`}${flag ? ` (--${flag})` : ''}`
 })
 
 /** Where the server listens and what it calls itself. */
@@ -85,4 +87,22 @@ export function serveFlagHelp(flag: ServeFlag): string {
 /** The limits the limit flags set; flags not given stay undefined (the default applies). */
 export function limitsFromFlags(values: Readonly<Record<string, unknown>>): Partial<ServerLimits> {
   return Object.fromEntries(LIMIT_FLAGS.map((f) => [f.limit, values[f.name] as number | undefined]))
+}
+
+/** The flows `imh serve` runs, for its summary: "core, qr, talk, …". */
+export const SERVED_FLOWS = SERVER_FLOWS.map((f) => f.name).join(', ')
+
+/** The shape of the ready line (run-until-signal.ts) for `imh serve --help`, from the listeners and UDP ports of the flows. */
+export function readyLineShape(): string {
+  const flows: readonly AnyServerFlow[] = SERVER_FLOWS
+  const fields = [
+    '"event":"ready"',
+    `"${LISTENERS[0]!.name}":"http://HOST:PORT${LISTENERS[0]!.path ?? ''}"`,
+    ...LISTENERS.slice(1).map((l) => `"${l.name}":…`),
+    ...UDP_FLOWS.flatMap((f) => (f.udp!.group ? [`"${f.udp!.group}":["udp://HOST:PORT",…]`] : [])),
+    ...(flows.some((f) => f.resolver) ? ['"dns":"HOST:PORT"'] : []),
+    '"groups":{…}',
+    '"pid":…',
+  ]
+  return `{${fields.join(',')}}`
 }

@@ -74,7 +74,8 @@ describe('imh conform', () => {
     const {child, ready} = await serve(['--handshake-timeout', '1000', '--idle-timeout', '1500', '--heartbeat-interval', '500', '--ring-timeout', '1000', '--relay-rate-pps', '1000', '--relay-burst', '200', '--shake-window', '500', '--position-ttl', '2000', '--download-size', '1048576'])
     const dir = mkdtempSync(join(tmpdir(), 'imh-'))
     const junit = join(dir, 'conform.xml')
-    const r = await run(['conform', '--target', ready.scheduler as string, '--json', '--junit', junit])
+    // The shop's name is answered by imh serve's own DNS server (PROTOCOL.md §17.1).
+    const r = await run(['conform', '--target', ready.scheduler as string, '--resolver', ready.dns as string, '--json', '--junit', junit])
     child.kill('SIGTERM')
     expect(r.code, r.stderr).toBe(0)
     const report = JSON.parse(r.stdout)

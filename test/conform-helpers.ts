@@ -7,7 +7,8 @@ import type {ReferenceServer} from '../reference-server/index.js'
  * the server, no case may end in `error`: that verdict blames the harness, not the target.
  */
 export async function conform(server: ReferenceServer, globs: string[] = [], exclude: string[] = []): Promise<ConformanceReport> {
-  const report = await new ConformanceRunner({scheduler: server.urls.scheduler, cases: selectCases(ALL_CASES, globs, exclude)}).run()
+  // The server's own DNS answers for the names its scheduler does not list, as `imh conform` asks it.
+  const report = await new ConformanceRunner({scheduler: server.urls.scheduler, resolver: server.resolver, cases: selectCases(ALL_CASES, globs, exclude)}).run()
   expect(report.cases.filter((c) => c.verdict === 'error').map((c) => `${c.id}: ${c.message}`)).toEqual([])
   return report
 }
@@ -15,4 +16,12 @@ export async function conform(server: ReferenceServer, globs: string[] = [], exc
 /** id → verdict, for compact assertions. */
 export function verdicts(report: ConformanceReport): Record<string, string> {
   return Object.fromEntries(report.cases.map((c) => [c.id, c.verdict]))
+}
+
+/** A broken double's verdicts: each case of `fail` fails for its reason (the message matches), each of `pass` passes. */
+export function expectDoubleVerdicts(report: ConformanceReport, fail: Record<string, RegExp>, pass: readonly string[]): void {
+  const expected = Object.fromEntries([...Object.keys(fail).map((id) => [id, 'fail']), ...pass.map((id) => [id, 'pass'])])
+  const messages = report.cases.filter((c) => c.verdict !== 'pass').map((c) => `${c.id}: ${c.verdict} ${c.message}`)
+  expect(verdicts(report), messages.join('\n')).toEqual(expected)
+  for (const [id, reason] of Object.entries(fail)) expect(report.cases.find((c) => c.id === id)?.message).toMatch(reason)
 }

@@ -1,8 +1,8 @@
 import {randomUUID} from 'node:crypto'
 import WebSocket from 'ws'
 import {
-  CMD, type Frame, ImhError, type NoticeSyncReply, PUSH_SEQ, type SyncCategory, type SyncReply, closeCodeFor, cmdName, decodeFrame,
-  encodeFrame, errorBody, isImhError, isKnownCmd, parseAuth, parseJsonBody, parseSendMsg, parseSync,
+  CMD, DEFAULT_SYNC_CATEGORY, type Frame, ImhError, PUSH_SEQ, type SyncCategory, closeCodeFor, cmdName, decodeFrame, encodeFrame, errorBody,
+  isImhError, isKnownCmd, parseAuth, parseJsonBody, parseSendMsg, parseSync, syncCategory,
 } from '../../src/protocol/index.js'
 import type {CoreLimits} from '../core/limits.js'
 import type {Store} from '../store/store.js'
@@ -50,11 +50,11 @@ export class LongConnection implements LinkPeer {
   }
 
   /** Tells the client there is something to pull; at most one outstanding (PROTOCOL.md §6.3). */
-  notify(category: SyncCategory = 'chat'): void {
+  notify(category: SyncCategory = DEFAULT_SYNC_CATEGORY): void {
     if (this.state !== 'open' || this.notifyPending.has(category)) return
     this.notifyPending.add(category)
-    // Chat's notify keeps its empty body, so clients that know no categories work unchanged.
-    this.send(category === 'chat' ? encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ) : encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ, {category}))
+    // The default category's notify keeps its empty body, so clients that know no categories work unchanged.
+    this.send(category === DEFAULT_SYNC_CATEGORY ? encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ) : encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ, {category}))
   }
 
   /** Sends a push (seq 0) if the link is open and authenticated. */
@@ -162,7 +162,7 @@ export class LongConnection implements LinkPeer {
     if (req.limit === 0) throw new ImhError('IMH_ERR_BAD_BODY', 'SYNC: field "limit" must be at least 1', {field: 'limit'})
     const limit = Math.min(req.limit ?? limits.syncPageDefault, limits.syncPageMax)
     const userId = this.userId!
-    const category = req.category ?? 'chat'
+    const category = req.category ?? DEFAULT_SYNC_CATEGORY
     // Cleared before reading: a message stored after this point gets a notify of its own.
     this.notifyPending.delete(category)
     const epoch = await store.inboxEpoch(userId, category)
@@ -177,13 +177,10 @@ export class LongConnection implements LinkPeer {
     }
     // Acknowledged only once the key is known to be genuine (PROTOCOL.md §6.5).
     if (after > 0) await store.ack(userId, after, category)
-    const entries = category === 'chat' ? page.messages : page.notices ?? []
-    const last = entries.at(-1)
+    const last = page.entries.at(-1)
     const syncKey = {epoch: page.epoch, seq: last ? last.seq : page.lastSeq}
-    // A moments page carries notices in place of messages (PROTOCOL.md §15.6); chat's reply is unchanged.
-    const reply: SyncReply | NoticeSyncReply = category === 'chat'
-      ? {syncKey, messages: page.messages, continue: page.more}
-      : {syncKey, notices: entries as NoticeSyncReply['notices'], continue: page.more}
+    // The entries go under the field the category declares: chat's `messages`, moments' `notices` (§6.4, §15.6).
+    const reply: Record<string, unknown> = {syncKey, [syncCategory(category).itemsField]: page.entries, continue: page.more}
     if (resync) reply.resync = true
     this.send(encodeFrame(CMD.SYNC, frame.seq, reply))
   }

@@ -130,7 +130,7 @@ export class MomentsService {
 
   /** Stores the notice in the author's moments inbox, then notifies (PROTOCOL.md §15.6). */
   protected async notice(author: string, n: {kind: 'like' | 'comment'; momentId: string; from: string; text?: string; sendTime: number}): Promise<void> {
-    await this.o.store.appendNotice(author, n)
+    await this.o.store.appendEntry(author, 'moments', n)
     await this.o.store.publish({type: 'notify', userId: author, category: 'moments'})
   }
 

@@ -34,7 +34,7 @@ describe('MemoryStore', () => {
     const again = await store.appendMessage(msg(a, b, 'x'))
     expect([r1.reply.seq, r2.reply.seq]).toEqual([1, 2])
     expect(again).toEqual({reply: r1.reply, duplicate: true})
-    expect((await store.readInbox(b, 0, 10)).messages.map((m) => m.clientMsgId)).toEqual(['x', 'y'])
+    expect((await store.readInbox(b, 0, 10)).entries.map((m) => m.clientMsgId)).toEqual(['x', 'y'])
   })
 
   it('keys de-duplication by sender: the same clientMsgId from another sender is a new message', async () => {
@@ -57,11 +57,11 @@ describe('MemoryStore', () => {
     const {store, a, b} = await twoUsers()
     for (let i = 0; i < 5; i++) await store.appendMessage(msg(a, b, String(i)))
     const p1 = await store.readInbox(b, 0, 2)
-    expect(p1.messages.map((m) => m.seq)).toEqual([1, 2])
+    expect(p1.entries.map((m) => m.seq)).toEqual([1, 2])
     expect(p1.more).toBe(true)
     expect(p1.lastSeq).toBe(5)
     const p3 = await store.readInbox(b, 4, 2)
-    expect(p3.messages.map((m) => m.seq)).toEqual([5])
+    expect(p3.entries.map((m) => m.seq)).toEqual([5])
     expect(p3.more).toBe(false)
   })
 
@@ -69,9 +69,9 @@ describe('MemoryStore', () => {
     const {store, a, b} = await twoUsers()
     for (let i = 0; i < 5; i++) await store.appendMessage(msg(a, b, String(i)))
     await store.ack(b, 3)
-    expect((await store.readInbox(b, 0, 10)).messages.map((m) => m.seq)).toEqual([4, 5])
+    expect((await store.readInbox(b, 0, 10)).entries.map((m) => m.seq)).toEqual([4, 5])
     await store.ack(b, 2)
-    expect((await store.readInbox(b, 3, 10)).messages.map((m) => m.seq)).toEqual([4, 5])
+    expect((await store.readInbox(b, 3, 10)).entries.map((m) => m.seq)).toEqual([4, 5])
   })
 
   it('throws IMH_ERR_UNKNOWN_USER for a message to nobody', async () => {

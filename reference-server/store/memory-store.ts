@@ -1,13 +1,14 @@
 import {randomBytes, randomInt} from 'node:crypto'
 import {EventEmitter} from 'node:events'
-import {type ChatMessage, ImhError, type MomentNotice, type SendMsgReply, type SyncCategory} from '../../src/protocol/index.js'
-import type {InboxPage, NewMessage, Store, StoreEvent, StoredUser, TokenCheck} from './store.js'
+import {type ChatMessage, DEFAULT_SYNC_CATEGORY, ImhError, SYNC_CATEGORIES, type SendMsgReply, type SyncCategory} from '../../src/protocol/index.js'
+import type {InboxEntry, InboxPage, NewMessage, Store, StoreEvent, StoredUser, TokenCheck} from './store.js'
 import {defineStore} from './store-slot.js'
 
+/** One user's inbox of one SYNC category, with its own seqs and epoch (PROTOCOL.md §6.1). */
 interface Inbox {
   epoch: number
-  /** Retained entries, ascending; messages[i].seq === firstSeq + i. Notices in a moments inbox. */
-  messages: Array<ChatMessage | MomentNotice>
+  /** Retained entries, ascending; entries[i].seq === firstSeq + i. */
+  entries: InboxEntry[]
   nextSeq: number
 }
 
@@ -25,9 +26,8 @@ export class MemoryStore implements Store {
   private readonly tokens = new Map<string, string>()
   private readonly currentToken = new Map<string, string>()
   private readonly superseded = new Map<string, string>()
-  private readonly inboxes = new Map<string, Inbox>()
-  /** The `moments` inbox of each user (PROTOCOL.md §15.6), with an epoch of its own. */
-  private readonly noticeInboxes = new Map<string, Inbox>()
+  /** Each user's inbox of every SYNC category the protocol flows declare. */
+  private readonly inboxes = new Map<string, Map<SyncCategory, Inbox>>()
   private readonly dedup = new Map<string, Map<string, SendMsgReply>>()
   private readonly events = new EventEmitter()
   private nextUser = 1
@@ -46,8 +46,7 @@ export class MemoryStore implements Store {
     const user: StoredUser = {userId: `u${this.nextUser++}`, username, passwordHash, nickname: username}
     this.users.set(user.userId, user)
     this.byName.set(username, user.userId)
-    this.inboxes.set(user.userId, {epoch: randomInt(1, 2 ** 31 - 1), messages: [], nextSeq: 1})
-    this.noticeInboxes.set(user.userId, {epoch: randomInt(1, 2 ** 31 - 1), messages: [], nextSeq: 1})
+    this.inboxes.set(user.userId, new Map(SYNC_CATEGORIES.map((c) => [c, {epoch: randomInt(1, 2 ** 31 - 1), entries: [], nextSeq: 1}])))
     return user
   }
 
@@ -84,8 +83,8 @@ export class MemoryStore implements Store {
     let seen = this.dedup.get(m.from)
     const first = seen?.get(m.clientMsgId)
     if (first) return {reply: first, duplicate: true}
-    const inbox = this.inboxes.get(m.to)
-    if (!inbox) throw new ImhError('IMH_ERR_UNKNOWN_USER', `no user "${m.to}"`, {field: 'to'})
+    if (!this.inboxes.has(m.to)) throw new ImhError('IMH_ERR_UNKNOWN_USER', `no user "${m.to}"`, {field: 'to'})
+    const inbox = this.inboxOf(m.to, DEFAULT_SYNC_CATEGORY)
     const stored: ChatMessage = {
       seq: inbox.nextSeq++,
       serverMsgId: String(this.nextMsg++),
@@ -96,7 +95,7 @@ export class MemoryStore implements Store {
       content: m.content,
       sendTime: Date.now(),
     }
-    inbox.messages.push(stored)
+    inbox.entries.push(stored)
     const reply: SendMsgReply = {serverMsgId: stored.serverMsgId, seq: stored.seq, sendTime: stored.sendTime}
     if (!seen) this.dedup.set(m.from, (seen = new Map()))
     seen.set(m.clientMsgId, reply)
@@ -104,30 +103,29 @@ export class MemoryStore implements Store {
     return {reply, duplicate: false}
   }
 
-  async readInbox(userId: string, afterSeq: number, limit: number, category: SyncCategory = 'chat'): Promise<InboxPage> {
-    const inbox = this.inboxOf(userId, category)
-    const firstSeq = inbox.messages[0]?.seq ?? inbox.nextSeq
+  async readInbox<C extends SyncCategory = typeof DEFAULT_SYNC_CATEGORY>(userId: string, afterSeq: number, limit: number, category?: C): Promise<InboxPage<InboxEntry<C>>> {
+    const inbox = this.inboxOf(userId, category ?? DEFAULT_SYNC_CATEGORY)
+    const firstSeq = inbox.entries[0]?.seq ?? inbox.nextSeq
     const start = Math.max(0, afterSeq + 1 - firstSeq)
-    const entries = inbox.messages.slice(start, start + limit)
-    const page = {epoch: inbox.epoch, more: start + limit < inbox.messages.length, lastSeq: inbox.nextSeq - 1}
-    return category === 'chat' ? {...page, messages: entries as ChatMessage[]} : {...page, messages: [], notices: entries as MomentNotice[]}
+    const entries = inbox.entries.slice(start, start + limit) as InboxEntry<C>[]
+    return {epoch: inbox.epoch, entries, more: start + limit < inbox.entries.length, lastSeq: inbox.nextSeq - 1}
   }
 
-  async appendNotice(userId: string, notice: Omit<MomentNotice, 'seq'>): Promise<MomentNotice> {
-    const inbox = this.inboxOf(userId, 'moments')
-    const stored: MomentNotice = {seq: inbox.nextSeq++, ...notice}
-    inbox.messages.push(stored)
+  async appendEntry<C extends SyncCategory>(userId: string, category: C, entry: Omit<InboxEntry<C>, 'seq'>): Promise<InboxEntry<C>> {
+    const inbox = this.inboxOf(userId, category)
+    const stored = {seq: inbox.nextSeq++, ...entry} as InboxEntry<C>
+    inbox.entries.push(stored)
     return stored
   }
 
-  async ack(userId: string, seq: number, category: SyncCategory = 'chat'): Promise<void> {
+  async ack(userId: string, seq: number, category: SyncCategory = DEFAULT_SYNC_CATEGORY): Promise<void> {
     const inbox = this.inboxOf(userId, category)
-    const firstSeq = inbox.messages[0]?.seq
+    const firstSeq = inbox.entries[0]?.seq
     if (firstSeq === undefined || seq < firstSeq) return
-    inbox.messages.splice(0, Math.min(inbox.messages.length, seq - firstSeq + 1))
+    inbox.entries.splice(0, Math.min(inbox.entries.length, seq - firstSeq + 1))
   }
 
-  async inboxEpoch(userId: string, category: SyncCategory = 'chat'): Promise<number> {
+  async inboxEpoch(userId: string, category: SyncCategory = DEFAULT_SYNC_CATEGORY): Promise<number> {
     return this.inboxOf(userId, category).epoch
   }
 
@@ -144,8 +142,8 @@ export class MemoryStore implements Store {
     this.events.removeAllListeners()
   }
 
-  private inboxOf(userId: string, category: SyncCategory = 'chat'): Inbox {
-    const inbox = (category === 'moments' ? this.noticeInboxes : this.inboxes).get(userId)
+  private inboxOf(userId: string, category: SyncCategory): Inbox {
+    const inbox = this.inboxes.get(userId)?.get(category)
     if (!inbox) throw new ImhError('IMH_ERR_UNKNOWN_USER', `no user "${userId}"`)
     return inbox
   }

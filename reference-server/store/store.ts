@@ -1,4 +1,4 @@
-import type {ChatMessage, MessageType, MomentNotice, SendMsgReply, SyncCategory} from '../../src/protocol/index.js'
+import type {DEFAULT_SYNC_CATEGORY, MessageType, SendMsgReply, SyncCategory, SyncCategorySpecOf, SyncItemOf} from '../../src/protocol/index.js'
 
 export interface StoredUser {
   userId: string
@@ -20,12 +20,14 @@ export interface NewMessage {
   content: string
 }
 
-export interface InboxPage {
+/** An entry of the inbox of SYNC category `C` (PROTOCOL.md §6.1): a chat message, a moments notice, … */
+export type InboxEntry<C extends SyncCategory = SyncCategory> = C extends SyncCategory ? SyncItemOf<SyncCategorySpecOf<C>> : never
+
+export interface InboxPage<T = InboxEntry> {
   epoch: number
-  messages: ChatMessage[]
-  /** The page of a `moments` inbox (PROTOCOL.md §15.6); `messages` is then empty. */
-  notices?: MomentNotice[]
-  /** True when messages after the page remain. */
+  /** Ascending by seq; the SYNC reply carries them under the category's own field (§6.4). */
+  entries: T[]
+  /** True when entries after the page remain. */
   more: boolean
   /** The highest seq the inbox has assigned; 0 for a new inbox. */
   lastSeq: number
@@ -54,12 +56,15 @@ export interface Store {
    */
   appendMessage(message: NewMessage): Promise<{reply: SendMsgReply; duplicate: boolean}>
   /** Entries with seq > afterSeq, ascending, at most limit; each category is an inbox of its own (default chat). */
-  readInbox(userId: string, afterSeq: number, limit: number, category?: SyncCategory): Promise<InboxPage>
+  readInbox<C extends SyncCategory = typeof DEFAULT_SYNC_CATEGORY>(userId: string, afterSeq: number, limit: number, category?: C): Promise<InboxPage<InboxEntry<C>>>
   /** Acknowledges everything up to seq; the store may discard those entries. */
   ack(userId: string, seq: number, category?: SyncCategory): Promise<void>
   inboxEpoch(userId: string, category?: SyncCategory): Promise<number>
-  /** Stores a notice in the user's `moments` inbox under its next seq (PROTOCOL.md §15.6). */
-  appendNotice(userId: string, notice: Omit<MomentNotice, 'seq'>): Promise<MomentNotice>
+  /**
+   * Stores an entry in the user's inbox of `category` under its next seq: how every flow but chat
+   * (whose SEND_MSG de-duplicates, appendMessage) fills a SYNC category it declares.
+   */
+  appendEntry<C extends SyncCategory>(userId: string, category: C, entry: Omit<InboxEntry<C>, 'seq'>): Promise<InboxEntry<C>>
   publish(event: StoreEvent): Promise<void>
   /** Returns the unsubscribe function. */
   subscribe(handler: (event: StoreEvent) => void): () => void

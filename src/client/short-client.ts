@@ -46,7 +46,11 @@ export class ShortClient {
     return rawRequest(method, new URL(path, this.baseUrl), init, {dispatcher: this.options.dispatcher, timeoutMs: this.timeoutMs})
   }
 
-  private async call<T>(route: keyof typeof SHORT_ROUTES, body: unknown, parse: (v: unknown) => T, query = ''): Promise<T> {
+  /**
+   * One route of any flow (SHORT_ROUTES): the body as JSON, the token when the route needs it, the
+   * envelope checked and the reply parsed. What the roles of flows on the short link build on.
+   */
+  async call<T>(route: keyof typeof SHORT_ROUTES, body: unknown, parse: (v: unknown) => T, query = ''): Promise<T> {
     const {method, path, auth} = SHORT_ROUTES[route]
     const headers: Record<string, string> = {}
     if (body !== undefined) headers['content-type'] = 'application/json'

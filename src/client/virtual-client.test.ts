@@ -1,7 +1,7 @@
 import type {AddressInfo} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 import {WebSocketServer, type WebSocket} from 'ws'
-import {CMD, type ChatMessage, type MomentNotice, PUSH_SEQ, type SyncKey, decodeFrame, emptyGroups, encodeFrame, isImhError, parseJsonBody} from '../protocol/index.js'
+import {CMD, type ChatMessage, type MomentNotice, PUSH_SEQ, SYNC_CATEGORIES, type SyncKey, decodeFrame, emptyGroups, encodeFrame, isImhError, parseJsonBody} from '../protocol/index.js'
 import {ShortClient} from './short-client.js'
 import {VirtualClient, type VirtualClientOptions} from './virtual-client.js'
 
@@ -55,6 +55,8 @@ async function connected(inbox: FakeInbox, options: Partial<VirtualClientOptions
 }
 
 const key = (epoch: number, seq: number): SyncKey => ({epoch, seq})
+/** Every declared category's key before its first pull: what a test expects of the categories it does not touch. */
+const untouched = (): Record<string, SyncKey> => Object.fromEntries(SYNC_CATEGORIES.map((c) => [c, key(0, 0)]))
 
 async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5))
@@ -71,7 +73,7 @@ describe('VirtualClient SYNC over the declared categories (PROTOCOL.md §6)', ()
     const c = await connected(inbox, {syncPageLimit: 1}, (client) => client.on('message', (m) => got.push(m)))
     expect(inbox.syncs).toEqual([{syncKey: key(0, 0), limit: 1}, {syncKey: key(7, 1), limit: 1}])
     expect(got.map((m) => m.seq)).toEqual([1, 2])
-    expect(c.syncKeys).toEqual({chat: key(7, 2), moments: key(0, 0)})
+    expect(c.syncKeys).toEqual({...untouched(), chat: key(7, 2)})
   })
 
   it('answers a notify that names a category with a pull of that category alone, under its own key', async () => {
@@ -92,7 +94,7 @@ describe('VirtualClient SYNC over the declared categories (PROTOCOL.md §6)', ()
     expect(inbox.syncs.slice(1)).toEqual([{syncKey: key(0, 0), category: 'moments'}, {syncKey: key(9, 1), category: 'moments'}])
     expect(notices.map((n) => n.seq)).toEqual([1, 2])
     expect({notifies, chatNotifies}).toEqual({notifies: 1, chatNotifies: 0})
-    expect(c.syncKeys).toEqual({chat: key(7, 0), moments: key(9, 2)})
+    expect(c.syncKeys).toEqual({...untouched(), chat: key(7, 0), moments: key(9, 2)})
   })
 
   it('reads an empty or unknown notify as the default category\'s, and reports a resync with its category', async () => {
@@ -116,7 +118,7 @@ describe('VirtualClient SYNC over the declared categories (PROTOCOL.md §6)', ()
 
   it('refuses to pull a category no flow declares', async () => {
     const c = new VirtualClient({credentials: {username: 'u', password: 'p'}})
-    const err = await c.sync('payments' as never).catch((e: unknown) => e)
+    const err = await c.sync('not-a-category' as never).catch((e: unknown) => e)
     expect(isImhError(err, 'IMH_ERR_INVALID_OPTION')).toBe(true)
   })
 

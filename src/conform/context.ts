@@ -13,6 +13,11 @@ import {CaseFailure, NotApplicable} from './failures.js'
 /** What the runner learned of the target before the cases ran. */
 export interface Target {
   scheduler: string
+  /**
+   * `host:port` of the DNS server to ask for the names the scheduler does not list (PROTOCOL.md
+   * §2.4; the shop's, §17.1); absent: the system's resolver.
+   */
+  resolver?: string
   answer: SchedulerAnswer | undefined
   /** Why the answer could not be had. */
   answerError: string | undefined

@@ -10,6 +10,8 @@ import {countVerdicts} from './verdicts.js'
 
 export interface RunOptions {
   scheduler: string
+  /** The DNS server for names the scheduler does not list (Target.resolver); default the system's. */
+  resolver?: string
   cases: ConformanceCase[]
   embedded?: boolean
   timeoutFactor?: number
@@ -61,7 +63,9 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
     const factor = o.timeoutFactor ?? 1
     const startedAt = new Date()
     const t0 = performance.now()
-    const target: Target = {scheduler: o.scheduler, answer: undefined, answerError: undefined, ca: o.ca, rejectUnauthorized: o.rejectUnauthorized, dispatcher: o.dispatcher}
+    const target: Target = {
+      scheduler: o.scheduler, resolver: o.resolver, answer: undefined, answerError: undefined, ca: o.ca, rejectUnauthorized: o.rejectUnauthorized, dispatcher: o.dispatcher,
+    }
     try {
       target.answer = await fetchSchedulerAnswer(o.scheduler, {timeoutMs: 2000 * factor, dispatcher: o.dispatcher})
     } catch (err) {

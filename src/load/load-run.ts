@@ -2,12 +2,13 @@ import {randomBytes} from 'node:crypto'
 import {EventEmitter} from 'node:events'
 import {realClock} from './clock.js'
 import {planFor} from './executors/index.js'
+import {joinReports} from './metrics/joined-counter.js'
+import type {MetricDefinition} from './metrics/metric-definition.js'
 import {MetricsAggregate, decodeDelta} from './metrics/registry.js'
 import {evaluateThresholds, shouldAbort, validateThresholds} from './metrics/thresholds.js'
 import {runMeta} from './run-meta.js'
 import type {LoadUrls} from './scenarios/context.js'
 import {type ScenarioKind, scenarioModule} from './scenarios/index.js'
-import {LEDGER_LOST, countLost, type LedgerReport} from './scenarios/ledger.js'
 import {TimeSeries} from './time-series.js'
 import type {Clock, MetricsDelta, Profile, ProfileOverrides, RunEvents, RunMeta, RunResult} from './types.js'
 import type {FromWorker, ToWorker} from './worker-protocol.js'
@@ -35,7 +36,8 @@ const START_DELAY_MS = 250
 export class LoadRun extends EventEmitter<RunEvents> {
   private readonly clock: Clock
   private readonly agg = new MetricsAggregate()
-  private readonly ledgers: LedgerReport[] = []
+  /** Each worker's final reports of joined counters. */
+  private readonly reports: Record<string, unknown>[] = []
   private readonly lagBySecond = new Map<number, Set<number>>()
   private readonly maxLag = new Map<number, number>()
   private handles: WorkerHandle[] = []
@@ -104,7 +106,7 @@ export class LoadRun extends EventEmitter<RunEvents> {
         break
       case 'final':
         this.agg.addDelta(m.delta)
-        this.ledgers.push(m.ledger)
+        this.reports.push(m.reports)
         if (++this.counts.final === this.handles.length) this.complete()
         break
       case 'failed':
@@ -207,10 +209,10 @@ export class LoadRun extends EventEmitter<RunEvents> {
     for (const t of this.timers) clearTimeout(t)
     for (const h of this.handles) h.kill()
     const p = this.o.profile
-    // Counters a scenario that ran declares with reportZero are reported even at 0; `lost` is the
-    // one only this process can count, by joining every worker's ledger.
-    for (const name of zeroReportedCounters(p.scenarios.map((s) => s.scenario))) {
-      this.agg.set(name, name === LEDGER_LOST.name ? countLost(this.ledgers) : this.agg.counter(name))
+    // Counters a scenario that ran declares with reportZero are reported even at 0; joined ones
+    // (chat's `lost`) only this process can count, from every worker's final reports.
+    for (const m of zeroReportedCounters(p.scenarios.map((s) => s.scenario))) {
+      this.agg.set(m.name, m.join ? joinReports(m.name, m.join, this.reports) : this.agg.counter(m.name))
     }
     if (p.scenarios.some((s) => s.spec.executor.endsWith('arrival-rate'))) this.agg.set('dropped_iterations', this.agg.counter('dropped_iterations'))
     this.agg.set('errors', this.agg.counter('errors'))
@@ -234,8 +236,8 @@ export class LoadRun extends EventEmitter<RunEvents> {
 }
 
 /** The counters the modules of `kinds` declare with `reportZero`, each once. */
-function zeroReportedCounters(kinds: ScenarioKind[]): Set<string> {
-  const names = new Set<string>()
-  for (const kind of new Set(kinds)) for (const m of scenarioModule(kind).metrics) if (m.kind === 'counter' && m.reportZero) names.add(m.name)
-  return names
+function zeroReportedCounters(kinds: ScenarioKind[]): MetricDefinition[] {
+  const byName = new Map<string, MetricDefinition>()
+  for (const kind of new Set(kinds)) for (const m of scenarioModule(kind).metrics) if (m.kind === 'counter' && m.reportZero) byName.set(m.name, m)
+  return [...byName.values()]
 }

@@ -1,5 +1,4 @@
 import type {LoadUrls} from './scenarios/context.js'
-import type {LedgerReport} from './scenarios/ledger.js'
 import type {MetricsDelta, Profile} from './types.js'
 
 /** What the coordinator tells a worker, in this order: init, (directory…), start, stop?, finish. */
@@ -21,5 +20,6 @@ export type FromWorker =
   | {type: 'delta'; atMs: number; delta: MetricsDelta; vus: number; lagMs: number}
   /** Every scenario's schedule ended; clients stay connected for the drain. */
   | {type: 'sending-done'}
-  | {type: 'final'; delta: MetricsDelta; ledger: LedgerReport; lagMs: number}
+  /** `reports`: the worker's tallies of joined counters, by counter name (Tallies.reports). */
+  | {type: 'final'; delta: MetricsDelta; reports: Record<string, unknown>; lagMs: number}
   | {type: 'failed'; code: string; message: string}

@@ -6,12 +6,12 @@ import {prepareArrivals, runArrivals, type VuPool} from './executors/run-arrival
 import {runVus} from './executors/run-vus.js'
 import type {VirtualUser, VuFactory} from './executors/virtual-user.js'
 import {LagMonitor} from './lag-monitor.js'
+import {Tallies} from './metrics/joined-counter.js'
 import {MetricsRecorder} from './metrics/registry.js'
 import {seededRandom} from '../common/random.js'
 import {type ScenarioContext, errorCode} from './scenarios/context.js'
 import {Directory} from './scenarios/directory.js'
 import {factoryFor} from './scenarios/index.js'
-import {Ledger} from './scenarios/ledger.js'
 import {SourceAddresses} from './source-addresses.js'
 import type {Clock, Profile, ScenarioSpec} from './types.js'
 import type {FromWorker, ToWorker} from './worker-protocol.js'
@@ -32,7 +32,7 @@ const CLOSE_DEADLINE_MS = 15_000
  */
 export class LoadWorker {
   private readonly recorder = new MetricsRecorder()
-  private readonly ledger = new Ledger()
+  private readonly tallies = new Tallies()
   private readonly lag = new LagMonitor()
   private readonly stop = new AbortController()
   private readonly gauges = {connected: 0}
@@ -75,7 +75,7 @@ export class LoadWorker {
       const plan = planFor(spec.spec)
       const ctx: ScenarioContext = {
         name: spec.name, options: spec.options, plan, runId: m.runId, urls: m.urls, recorder: this.recorder, clock: this.clock, addresses: this.addresses,
-        ledger: this.ledger, directory: this.directory.scope(spec.name), gauges: this.gauges, tls: m.tls, random, startedAt: 0,
+        tallies: this.tallies, directory: this.directory.scope(spec.name), gauges: this.gauges, tls: m.tls, random, startedAt: 0,
       }
       this.prepared.push({spec, ctx, plan, factory: factoryFor(spec.scenario, ctx)})
     }
@@ -130,7 +130,7 @@ export class LoadWorker {
     deadline.abort()
     await this.addresses.close()
     this.lag.stop()
-    this.send({type: 'final', delta: this.recorder.takeDelta(), ledger: this.ledger.report(), lagMs: this.lag.takeMaxMs()})
+    this.send({type: 'final', delta: this.recorder.takeDelta(), reports: this.tallies.reports(), lagMs: this.lag.takeMaxMs()})
   }
 
   private flushDirectory(): void {

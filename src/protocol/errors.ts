@@ -83,6 +83,14 @@ export const ERRORS = {
   IMH_ERR_WORKER_FAILED: {ret: 0, fatal: false, text: 'a load worker process failed or exited early'},
   IMH_ERR_UNEXPECTED: {ret: 0, fatal: false, text: 'an error without a code of its own (a socket or runtime error); its message tells more'},
   IMH_ERR_UNEXPECTED_STATUS: {ret: 0, fatal: false, text: 'an HTTP endpoint answered with a status the scenario does not expect'},
+  // Shopping (§17).
+  IMH_ERR_PRODUCT_NOT_FOUND: {ret: 404, fatal: false, text: 'no such product'},
+  IMH_ERR_SOLD_OUT: {ret: 409, fatal: false, text: 'fewer units of the product available than the order asks for'},
+  IMH_ERR_ORDER_NOT_FOUND: {ret: 404, fatal: false, text: 'no such order, or it is not yours'},
+  IMH_ERR_ORDER_STATE: {ret: 409, fatal: false, text: 'the order is not in a state that allows this'},
+  IMH_ERR_ORDER_EXPIRED: {ret: 410, fatal: false, text: 'the order was not paid before it expired; its units were released'},
+  IMH_ERR_IDEMPOTENCY_MISMATCH: {ret: 422, fatal: false, text: 'this idempotency key was used for another request'},
+  IMH_ERR_NAME_UNRESOLVED: {ret: 0, fatal: false, text: 'a server name did not resolve through DNS'},
 } as const satisfies Record<string, {ret: number; fatal: boolean; text: string}>
 
 export type ErrorCode = keyof typeof ERRORS

@@ -5,6 +5,7 @@ import {momentsFlow} from './moments.js'
 import {nearbyFlow} from './nearby.js'
 import {qrFlow} from './qr.js'
 import {shakeFlow} from './shake.js'
+import {shopFlow} from './shop.js'
 import {talkFlow} from './talk.js'
 
 /**
@@ -23,6 +24,7 @@ export const PROTOCOL_FLOWS = [
   bottleFlow,
   momentsFlow,
   mediaFlow,
+  shopFlow,
 ] as const
 
 export type ProtocolFlows = (typeof PROTOCOL_FLOWS)[number]

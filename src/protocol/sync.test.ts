@@ -60,7 +60,7 @@ describe('SYNC bound to the declared flows', () => {
     expect(syncCategory('moments')?.itemsField).toBe('notices')
     expect(syncCategory('nope')).toBeUndefined()
     expect(parseSyncCategory(undefined, 'IMH_ERR_BAD_BODY', 'SYNC')).toBe('chat')
-    expect(code(() => parseSyncCategory('payments', 'IMH_ERR_BAD_BODY', 'SYNC'))).toBe(rejects('IMH_ERR_BAD_BODY', 'category'))
+    expect(code(() => parseSyncCategory('nope', 'IMH_ERR_BAD_BODY', 'SYNC'))).toBe(rejects('IMH_ERR_BAD_BODY', 'category'))
     expect(parseSyncNotify({category: 'moments'})).toEqual({category: 'moments'})
   })
 

@@ -1,6 +1,6 @@
 import {MemoryStore} from '../../reference-server/index.js'
-import type {InboxPage, NewMessage, Store, StoreEvent, StoredUser, TokenCheck} from '../../reference-server/index.js'
-import type {MomentNotice, SendMsgReply, SyncCategory} from '../../src/protocol/index.js'
+import type {InboxEntry, InboxPage, NewMessage, Store, StoreEvent, StoredUser, TokenCheck} from '../../reference-server/index.js'
+import type {DEFAULT_SYNC_CATEGORY, SendMsgReply, SyncCategory} from '../../src/protocol/index.js'
 
 /**
  * A Store that hands every call to an inner MemoryStore. Broken-server doubles extend it and
@@ -27,7 +27,7 @@ export class DelegatingStore implements Store {
   appendMessage(message: NewMessage): Promise<{reply: SendMsgReply; duplicate: boolean}> {
     return this.inner.appendMessage(message)
   }
-  readInbox(userId: string, afterSeq: number, limit: number, category?: SyncCategory): Promise<InboxPage> {
+  readInbox<C extends SyncCategory = typeof DEFAULT_SYNC_CATEGORY>(userId: string, afterSeq: number, limit: number, category?: C): Promise<InboxPage<InboxEntry<C>>> {
     return this.inner.readInbox(userId, afterSeq, limit, category)
   }
   ack(userId: string, seq: number, category?: SyncCategory): Promise<void> {
@@ -36,8 +36,8 @@ export class DelegatingStore implements Store {
   inboxEpoch(userId: string, category?: SyncCategory): Promise<number> {
     return this.inner.inboxEpoch(userId, category)
   }
-  appendNotice(userId: string, notice: Omit<MomentNotice, 'seq'>): Promise<MomentNotice> {
-    return this.inner.appendNotice(userId, notice)
+  appendEntry<C extends SyncCategory>(userId: string, category: C, entry: Omit<InboxEntry<C>, 'seq'>): Promise<InboxEntry<C>> {
+    return this.inner.appendEntry(userId, category, entry)
   }
   publish(event: StoreEvent): Promise<void> {
     return this.inner.publish(event)

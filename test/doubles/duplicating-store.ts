@@ -1,5 +1,5 @@
-import type {InboxPage, NewMessage} from '../../reference-server/index.js'
-import type {SendMsgReply, SyncCategory} from '../../src/protocol/index.js'
+import type {InboxEntry, InboxPage, NewMessage} from '../../reference-server/index.js'
+import type {DEFAULT_SYNC_CATEGORY, SendMsgReply, SyncCategory} from '../../src/protocol/index.js'
 import {DelegatingStore} from './delegating-store.js'
 
 /** Marks the stored copy of a repeat; stripped again on read. */
@@ -22,11 +22,13 @@ export class DuplicatingStore extends DelegatingStore {
     return result
   }
 
-  override async readInbox(userId: string, afterSeq: number, limit: number, category?: SyncCategory): Promise<InboxPage> {
+  override async readInbox<C extends SyncCategory = typeof DEFAULT_SYNC_CATEGORY>(userId: string, afterSeq: number, limit: number, category?: C): Promise<InboxPage<InboxEntry<C>>> {
     const page = await this.inner.readInbox(userId, afterSeq, limit, category)
-    return {...page, messages: page.messages.map((msg) => {
-      const at = msg.clientMsgId.indexOf(TAG)
-      return at < 0 ? msg : {...msg, clientMsgId: msg.clientMsgId.slice(0, at)}
+    return {...page, entries: page.entries.map((entry) => {
+      // Chat messages carry the clientMsgId; the entries of other categories pass as they are.
+      const id = (entry as {clientMsgId?: unknown}).clientMsgId
+      const at = typeof id === 'string' ? id.indexOf(TAG) : -1
+      return at < 0 ? entry : {...entry, clientMsgId: (id as string).slice(0, at)}
     })}
   }
 }

@@ -1,5 +1,5 @@
-import type {InboxPage, NewMessage} from '../../reference-server/index.js'
-import type {SendMsgReply, SyncCategory} from '../../src/protocol/index.js'
+import type {InboxEntry, InboxPage, NewMessage} from '../../reference-server/index.js'
+import type {DEFAULT_SYNC_CATEGORY, SendMsgReply, SyncCategory} from '../../src/protocol/index.js'
 import {DelegatingStore} from './delegating-store.js'
 
 /**
@@ -12,8 +12,8 @@ export class ExtraFieldStore extends DelegatingStore {
     return {...r, reply: {...r.reply, vendorTrace: 'abc'} as SendMsgReply}
   }
 
-  override async readInbox(userId: string, afterSeq: number, limit: number, category?: SyncCategory): Promise<InboxPage> {
+  override async readInbox<C extends SyncCategory = typeof DEFAULT_SYNC_CATEGORY>(userId: string, afterSeq: number, limit: number, category?: C): Promise<InboxPage<InboxEntry<C>>> {
     const page = await this.inner.readInbox(userId, afterSeq, limit, category)
-    return {...page, messages: page.messages.map((m) => ({...m, flags: 0, vendorTrace: 'abc'}))}
+    return {...page, entries: page.entries.map((m) => ({...m, flags: 0, vendorTrace: 'abc'}))}
   }
 }

@@ -7,6 +7,7 @@ import {momentsCaseModule} from './moments.js'
 import {nearbyCaseModule} from './nearby.js'
 import {qrCaseModule} from './qr.js'
 import {shakeCaseModule} from './shake.js'
+import {shopCaseModule} from './shop.js'
 import {talkCaseModule} from './talk.js'
 
 /**
@@ -14,7 +15,7 @@ import {talkCaseModule} from './talk.js'
  * only hand-kept list of the conformance layer; everything below, the docs and the counts derive from it.
  */
 export const CASE_MODULES = [
-  coreCaseModule, qrCaseModule, talkCaseModule, nearbyCaseModule, shakeCaseModule, bottleCaseModule, momentsCaseModule, mediaCaseModule,
+  coreCaseModule, qrCaseModule, talkCaseModule, nearbyCaseModule, shakeCaseModule, bottleCaseModule, momentsCaseModule, mediaCaseModule, shopCaseModule,
 ] as const satisfies readonly CaseModule[]
 
 /** A flow that has conformance cases. */

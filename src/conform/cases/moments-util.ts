@@ -1,11 +1,12 @@
 import type {RawResponse} from '../../client/http-json.js'
 import {MomentsClient} from '../../client/moments-client.js'
-import {CMD, type ErrorCode, type MomentView, type NoticeSyncReply, SHORT_ROUTES, parseJsonBody, parseNoticeSyncReply} from '../../protocol/index.js'
+import {type ErrorCode, type MomentView, type NoticeSyncReply, SHORT_ROUTES} from '../../protocol/index.js'
 import type {CaseContext, TestUser} from '../context.js'
 import {check} from '../expect.js'
 import {CaseFailure} from '../failures.js'
 import {checkFail, checkOk} from './http-expect.js'
-import {FrameLog, NO_KEY, describeFrame, quietWait} from './util.js'
+import {pullAfterNotify} from './sync-category.js'
+import type {FrameLog} from './util.js'
 
 // Helpers of the moments cases (PROTOCOL.md §15).
 
@@ -58,24 +59,8 @@ export function describeIds(ids: readonly string[], names: ReadonlyMap<string, s
 }
 
 /** Waits for SYNC_NOTIFY naming category moments, then pulls that inbox from the start. */
-export async function pullNotices(ctx: CaseContext, log: FrameLog, mark: number, what: string): Promise<NoticeSyncReply> {
-  const wait = quietWait(ctx, 3000)
-  const notify = await log.find((f) => f.cmd === CMD.SYNC_NOTIFY && isMomentsNotify(f.body), wait, mark)
-  if (!notify) throw new CaseFailure(`${what}: the online author got no SYNC_NOTIFY with body {"category": "moments"} within ${wait} ms (received: ${log.summary(mark)})`)
-  const frame = await log.link.request(CMD.SYNC, {syncKey: NO_KEY, category: 'moments'})
-  try {
-    return parseNoticeSyncReply(parseJsonBody(frame.body))
-  } catch (err) {
-    throw new CaseFailure(`${what}: SYNC {category: "moments"} answered ${describeFrame(frame)}, not {syncKey, notices, continue}: ${(err as Error).message}`)
-  }
-}
-
-function isMomentsNotify(body: Buffer): boolean {
-  try {
-    return (parseJsonBody(body) as {category?: unknown})?.category === 'moments'
-  } catch {
-    return false
-  }
+export function pullNotices(ctx: CaseContext, log: FrameLog, mark: number, what: string): Promise<NoticeSyncReply> {
+  return pullAfterNotify(ctx, log, mark, 'moments', 'author', what)
 }
 
 /** A small valid PNG (1×1, grey). */

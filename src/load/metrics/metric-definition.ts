@@ -20,6 +20,22 @@ export interface MetricDefinition<N extends string = string, K extends MetricKin
    * threshold like `lost: count==0` judges a real 0 rather than failing for lack of samples.
    */
   readonly reportZero?: boolean
+  /** Counters no worker can count alone: how the coordinator joins what every worker saw (joined-counter.ts). */
+  readonly join?: CounterJoin<any, any>
+}
+
+/**
+ * How a counter that no worker can count alone is counted (chat's `lost`: a message acknowledged
+ * in one worker and delivered in another): each worker keeps one tally, shared by every scenario
+ * of the worker that declares the counter; after the drain it sends `report(tally)` with its final
+ * message, and the coordinator sets the counter to `join` of every worker's report.
+ */
+export interface CounterJoin<T, R> {
+  /** A worker's empty tally. */
+  tally(): T
+  /** What the worker sends (it crosses a process boundary: plain data). */
+  report(tally: T): R
+  join(reports: readonly R[]): number
 }
 
 /** A latency (or, with `unit`, another distribution) kept as a histogram. */

@@ -5,6 +5,10 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {ImhError, isImhError} from '../../protocol/errors.js'
 import {BUILTIN_PROFILES_DIR, listBuiltinProfiles, loadProfile, parseProfile} from './load-profile.js'
+import {SCENARIO_KINDS} from '../scenarios/index.js'
+
+/** The built-in profiles: one named after each scenario kind, plus mixed and smoke, sorted. */
+const BUILTINS = [...SCENARIO_KINDS, 'mixed', 'smoke'].sort()
 
 const FILE = 'profiles/bad.yaml'
 
@@ -175,7 +179,8 @@ thresholds:
 describe('built-in profiles', () => {
   it('lists them from the package root', () => {
     expect(BUILTIN_PROFILES_DIR).toMatch(/profiles$/)
-    expect(listBuiltinProfiles()).toEqual(['bottle', 'chat', 'download', 'heartbeat', 'http', 'login-storm', 'mixed', 'moments', 'nearby', 'qr-login', 'shake', 'smoke', 'talk', 'ws-ping'])
+    // One per scenario kind (named after it), and the two that mix or shrink them.
+    expect(listBuiltinProfiles()).toEqual(BUILTINS)
   })
 
   it.each(listBuiltinProfiles())('%s loads, has a description and names itself', async (name) => {
@@ -209,7 +214,7 @@ describe('loadProfile', () => {
       const err = await loadProfile(name).catch((e: unknown) => e)
       expect(isImhError(err, 'IMH_ERR_PROFILE_NOT_FOUND')).toBe(true)
       expect((err as Error).message).toContain(text)
-      expect((err as Error).message).toContain('built-in profiles: bottle, chat, download, heartbeat, http, login-storm, mixed, moments, nearby, qr-login, shake, smoke, talk, ws-ping')
+      expect((err as Error).message).toContain(`built-in profiles: ${BUILTINS.join(', ')}`)
     })
 
   it('refuses a directory', async () => {

@@ -31,12 +31,14 @@ describe('the scenario parser, derived from the scenario modules', () => {
   })
 
   it.each([
-    ['throwInterval', 'chat', 'bottle'],
-    ['spread', 'bottle', 'nearby, shake'],
-    ['heartbeatInterval', 'bottle', 'chat, heartbeat, ws-ping, moments'],
-    ['url', 'chat', 'ws-ping, http'],
-    ['pause', 'talk', 'download'],
-  ])('a field of another kind (%s under %s) names the kinds it belongs to', (field, kind, owners) => {
+    ['throwInterval', 'chat'],
+    ['spread', 'bottle'],
+    ['heartbeatInterval', 'bottle'],
+    ['url', 'chat'],
+    ['pause', 'talk'],
+  ])('a field of another kind (%s under %s) names the kinds it belongs to', (field, kind) => {
+    // The kinds that declare the field, in list order.
+    const owners = SCENARIO_MODULES.filter((m) => Object.values(m.options).some((o) => o.field === field)).map((m) => m.kind).join(', ')
     const err = errorOf(profile(kind, `, ${field}: 1`))
     expect(err.message).toContain(`field "${field}" does not apply to scenario ${kind} (only to ${owners})`)
   })

@@ -52,7 +52,8 @@ export const chat = defineScenario({
   ],
   rate: {sets: 'messageRate', as: 'rate', unit: 'messages'},
   create(ctx) {
-    const {recorder, ledger, clock} = ctx
+    const {recorder, clock} = ctx
+    const ledger = ctx.tallies.of(LEDGER_LOST)
     const {messageSize: size, messageRate: rate} = ctx.options
 
     const onMessage = (m: ChatMessage): void => {

@@ -4,13 +4,18 @@ import type {ExecutorPlan} from '../executors/plan.js'
 import type {MetricsRecorder, Recorder} from '../metrics/registry.js'
 import type {SourceAddresses} from '../source-addresses.js'
 import type {Directory} from './directory.js'
-import type {Ledger} from './ledger.js'
+import type {Tallies} from '../metrics/joined-counter.js'
 
 /** Where scenarios aim: the protocol's scheduler, a WebSocket URL, an HTTP URL. */
 export interface LoadUrls {
   scheduler?: string
   ws?: string
   http?: string
+  /**
+   * `host:port` of the DNS server to ask for names the scheduler does not list (PROTOCOL.md §2.4;
+   * the shop's, §17.1); absent: the system's resolver.
+   */
+  resolver?: string
 }
 
 /** What the worker gives every scenario alike, whatever its kind. */
@@ -21,7 +26,8 @@ export interface ScenarioEnv {
   recorder: MetricsRecorder
   clock: Clock
   addresses: SourceAddresses
-  ledger: Ledger
+  /** The worker's tallies of joined counters (`tallies.of(LEDGER_LOST)`), which the coordinator joins over every worker. */
+  tallies: Tallies
   /** Scoped to the scenario: indexes count per scenario. */
   directory: Directory
   /** Clients holding a session right now, over all scenarios of this worker. */
@@ -65,4 +71,17 @@ export function errorCode(err: unknown): ErrorCode {
     if (SOCKET_CLOSED.has(code)) return 'IMH_ERR_CONNECTION_CLOSED'
   }
   return 'IMH_ERR_UNEXPECTED'
+}
+
+/**
+ * A VU's request whose failure it carries on past: the result, or undefined once the error is
+ * counted by its code (the error is the measurement).
+ */
+export async function attempt<T>(recorder: Pick<Recorder, 'error'>, request: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await request()
+  } catch (err) {
+    recorder.error(errorCode(err))
+    return undefined
+  }
 }

@@ -3,6 +3,7 @@ import {bottle} from './bottle.js'
 import {chat} from './chat.js'
 import type {ScenarioContext} from './context.js'
 import {download} from './download.js'
+import {flashSale} from './flash-sale.js'
 import {heartbeat} from './heartbeat.js'
 import {http} from './http.js'
 import {loginStorm} from './login-storm.js'
@@ -19,7 +20,7 @@ import {wsPing} from './ws-ping.js'
  * its module (see scenario-module.ts), its import and entry here, and its built-in profile; the
  * profile parser, the overrides, the metric catalogue and docs/profiles.md follow from the list.
  */
-export const SCENARIO_MODULES = [chat, heartbeat, loginStorm, wsPing, http, qrLogin, talk, nearby, shake, bottle, moments, download] as const
+export const SCENARIO_MODULES = [chat, heartbeat, loginStorm, wsPing, http, qrLogin, talk, nearby, shake, bottle, moments, download, flashSale] as const
 
 type AnyModule = (typeof SCENARIO_MODULES)[number]
 export type ScenarioKind = AnyModule['kind']

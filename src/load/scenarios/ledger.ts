@@ -1,10 +1,4 @@
-import {counter} from '../metrics/metric-definition.js'
-
-/**
- * `lost`, which only the coordinator can count: it joins every worker's ledger after the drain.
- * A scenario that feeds the ledger declares it among its metrics.
- */
-export const LEDGER_LOST = counter('lost', 'acknowledged by the server but never delivered by the end of the drain', {reportZero: true})
+import {joinedCounter} from '../metrics/joined-counter.js'
 
 /** What one worker saw of chat messages: acknowledged sends and deliveries, per sender index. */
 export interface LedgerReport {
@@ -45,7 +39,7 @@ export class Ledger {
 }
 
 /** Messages acknowledged by the server but delivered to no receiver, over every worker's report. */
-export function countLost(reports: LedgerReport[]): number {
+export function countLost(reports: readonly LedgerReport[]): number {
   const delivered = new Map<number, Set<number>>()
   for (const r of reports) {
     for (const [s, ns] of r.delivered) {
@@ -63,3 +57,14 @@ export function countLost(reports: LedgerReport[]): number {
   }
   return lost
 }
+
+/**
+ * `lost`, which only the coordinator can count: each worker's tally is its Ledger, and the
+ * coordinator joins every worker's report after the drain. A scenario that feeds the ledger
+ * (`ctx.tallies.of(LEDGER_LOST)`) declares it among its metrics.
+ */
+export const LEDGER_LOST = joinedCounter('lost', 'acknowledged by the server but never delivered by the end of the drain', {
+  tally: () => new Ledger(),
+  report: (ledger) => ledger.report(),
+  join: countLost,
+})

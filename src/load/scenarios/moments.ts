@@ -6,7 +6,7 @@ import {counter, trend} from '../metrics/metric-definition.js'
 import {durationField} from '../profile/duration.js'
 import {integer, ratio} from '../profile/fields.js'
 import {AVATAR_METRICS, createAvatarCache} from './avatars.js'
-import {errorCode} from './context.js'
+import {attempt as attemptRequest} from './context.js'
 import {HEARTBEAT_INTERVAL, heartbeatOption, startLoadClient, usernameFor} from './load-client.js'
 import {untilAbortOrClosed} from './loops.js'
 import {defineScenario, option} from './scenario-module.js'
@@ -59,14 +59,7 @@ export const moments = defineScenario({
     const {friends, postIntervalMs: postInterval, timelineIntervalMs: timelineInterval, likeRatio, imageSize} = o
     const ringSize = ctx.plan.maxVUs
 
-    const attempt = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
-      try {
-        return await fn()
-      } catch (err) {
-        recorder.error(errorCode(err))
-        return undefined
-      }
-    }
+    const attempt = <T>(request: () => Promise<T>): Promise<T | undefined> => attemptRequest(recorder, request)
 
     return {
       async create(index) {

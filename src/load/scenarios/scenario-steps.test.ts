@@ -11,7 +11,8 @@ import {SourceAddresses} from '../source-addresses.js'
 import type {ScenarioContext} from './context.js'
 import {Directory} from './directory.js'
 import {factoryFor} from './index.js'
-import {Ledger, countLost} from './ledger.js'
+import {Tallies} from '../metrics/joined-counter.js'
+import {LEDGER_LOST, countLost} from './ledger.js'
 
 // Scenario steps on the FakeClock: the scenario's own pacing waits on the fake clock, so each
 // `advance` releases exactly one round of actions; the requests themselves go to an in-process
@@ -33,7 +34,7 @@ function scenario(body: string) {
   const totals = new MetricsAggregate()
   const ctx: ScenarioContext = {
     name: spec.name, options: spec.options, plan: planFor(spec.spec), runId: `steps${++runs}`, urls: {scheduler: server.urls.scheduler},
-    recorder, clock, addresses: new SourceAddresses(0), ledger: new Ledger(), directory: new Directory(), gauges: {connected: 0}, tls: {},
+    recorder, clock, addresses: new SourceAddresses(0), tallies: new Tallies(), directory: new Directory(), gauges: {connected: 0}, tls: {},
     random: seededRandom(7), startedAt: clock.now(),
   }
   const factory = factoryFor(spec.scenario, ctx)
@@ -127,7 +128,7 @@ describe('chat steps', () => {
     expect([m.counter('sent'), m.counter('acked'), m.counter('delivered'), m.counter('duplicates')]).toEqual([6, 6, 6, 0])
     expect(m.counter('data_sent')).toBe(6 * 32)
     expect(m.trend('sync_latency')?.count).toBe(6)
-    expect(countLost([s.ctx.ledger.report()])).toBe(0)
+    expect(countLost([s.ctx.tallies.of(LEDGER_LOST).report()])).toBe(0)
     await s.close()
   })
 
