@@ -46,6 +46,22 @@ describe('imh serve', () => {
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({event: 'stopped', signal: 'SIGINT'})
   })
 
+  it('says which address is in use, with exit 1 and no stack trace, when a port of its layout is taken', async () => {
+    const net = await import('node:net')
+    const holder = net.createServer()
+    const held = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as {port: number}).port)))
+    try {
+      // --port P takes P and the ports after it for the other groups: P + 2 is one of them.
+      const r = await run(['serve', '--port', String(held - 2)])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain('could not start')
+      expect(r.stderr).toContain('EADDRINUSE')
+      expect(r.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m)
+    } finally {
+      holder.close()
+    }
+  })
+
   it('refuses an out-of-range flag with exit 2', async () => {
     const r = await run(['serve', '--idle-timeout', '5'])
     expect(r.code).toBe(2)

@@ -46,6 +46,9 @@ export function createLongNode(options: LongNodeOptions): LongNode {
   // larger messages are refused by ws itself (close 1009) before they are buffered.
   const wss = new WebSocketServer({server, maxPayload: HEAD_LEN + options.limits.maxBodyBytes + 1024, perMessageDeflate: false})
   wss.on('connection', (ws) => new LongConnection(ws, ctx))
+  // ws re-emits the HTTP server's errors; a listen failure is already answered by listen()'s
+  // rejection (a coded start failure), so an unheard re-emit must not crash the process.
+  wss.on('error', () => {})
   const unsubscribe = options.store.subscribe((event) => {
     const conn = ctx.byUser.get(event.userId)
     if (!conn) return
