@@ -5,6 +5,7 @@ import type {ReferenceServer, Store} from '../reference-server/index.js'
 import {conform, verdicts} from './conform-helpers.js'
 import {DroppingNotifyStore} from './doubles/dropping-notify-store.js'
 import {DuplicatingStore} from './doubles/duplicating-store.js'
+import {FullPageContinueStore} from './doubles/full-page-continue-store.js'
 import {ReorderingStore} from './doubles/reordering-store.js'
 
 /**
@@ -38,6 +39,17 @@ const DOUBLES: DoubleSpec[] = [
     make: () => new DuplicatingStore(),
     fail: {'sync.duplicate-client-msg-id': /repeated clientMsgId|copies of dup-1/},
     pass: ['session.auth-ok', 'sync.send-ack', 'sync.notify', 'sync.pull', 'sync.order-1000', 'sync.paging-continue', 'sync.ack', 'sync.two-senders-order'],
+  },
+  {
+    // Every other SYNC case ends on a short page, an empty one or none: only the new case sees the bug.
+    name: 'a server that says continue whenever a page is full',
+    make: () => new FullPageContinueStore(),
+    fail: {'sync.continue-full-last-page': /continue on page 1 of 5 messages \(5 of 5 messages/},
+    pass: [
+      'session.auth-ok', 'sync.send-ack', 'sync.notify', 'sync.notify-format', 'sync.pull', 'sync.duplicate-client-msg-id', 'sync.unknown-receiver',
+      'sync.bad-body', 'sync.offline-delivery', 'sync.order-1000', 'sync.paging-continue', 'sync.page-limit', 'sync.ack', 'sync.epoch-resync',
+      'sync.future-seq-resync', 'sync.two-senders-order',
+    ],
   },
 ]
 
@@ -75,6 +87,21 @@ describe('a correct server that adds fields of its own', () => {
       const report = await conform(server, ['sync.*', 'session.*'], ['session.*-keeps-alive'])
       const bad = report.cases.filter((c) => !['pass', 'info'].includes(c.verdict)).map((c) => `${c.id}: ${c.message}`)
       expect(bad).toEqual([])
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe('the full-last-page case against correct servers', () => {
+  it.each([
+    ['the default page limits', {}],
+    ['syncPageMax 2, below the case\'s own limit of 5', {syncPageDefault: 2, syncPageMax: 2}],
+  ])('passes the reference server with %s', async (_name, limits) => {
+    const server = await startEmbeddedTarget({limits})
+    try {
+      const report = await conform(server, ['sync.continue-full-last-page', 'sync.paging-continue'])
+      expect(report.cases.map((c) => `${c.id}: ${c.verdict} ${c.message}`)).toEqual(['sync.paging-continue: pass ', 'sync.continue-full-last-page: pass '])
     } finally {
       await server.close()
     }

@@ -1,4 +1,4 @@
-import {CMD, type ChatMessage, type SendMsgReply, type SyncKey} from '../../protocol/index.js'
+import {CMD, type ChatMessage, type SendMsgReply, type SyncKey, type SyncReply} from '../../protocol/index.js'
 import {type CaseContext, sleep} from '../context.js'
 import {check, checkAlive, checkEqual, checkRejects} from '../expect.js'
 import {CaseFailure} from '../failures.js'
@@ -34,6 +34,23 @@ function checkReplySeqs(replies: readonly SendMsgReply[], what: string): void {
     const prev = replies[i - 1]!.seq
     const cur = replies[i]!.seq
     check(cur === prev + 1, `${what}: SEND_MSG #${i + 1} got inbox seq ${cur}, the one before it ${prev}; seqs must follow the requests' order, one apart`)
+  }
+}
+
+/**
+ * Checks SYNC pages pulled from the start of an inbox of `n` messages (PROTOCOL.md §6.4): each at
+ * most `limit` long, `continue` true exactly while messages remain (so false on the page that holds
+ * the last one, however full it is), syncKey on each page's last message, one epoch throughout.
+ */
+function checkPages(pages: readonly SyncReply[], n: number, limit: number, what: string): void {
+  let seen = 0
+  for (const [i, page] of pages.entries()) {
+    check(page.messages.length <= limit, `${what}page ${i + 1} holds ${page.messages.length} messages, more than limit ${limit}`)
+    seen += page.messages.length
+    checkEqual(page.continue, seen < n, `${what}continue on page ${i + 1} of ${page.messages.length} messages (${seen} of ${n} messages returned so far)`)
+    const last = page.messages.at(-1)
+    if (last) checkEqual(page.syncKey.seq, last.seq, `${what}syncKey.seq of page ${i + 1} (seq of its last message)`)
+    checkEqual(page.syncKey.epoch, pages[0]!.syncKey.epoch, `${what}epoch of page ${i + 1}`)
   }
 }
 
@@ -274,16 +291,26 @@ export const syncCases: readonly CaseDefinition[] = [
       const LIMIT = 10
       const {link} = await inboxWith(ctx, N, 'page')
       const {pages, messages} = await pullAll(link, NO_KEY, LIMIT, N + 5)
-      let seen = 0
-      for (const [i, page] of pages.entries()) {
-        check(page.messages.length <= LIMIT, `page ${i + 1} holds ${page.messages.length} messages, more than limit ${LIMIT}`)
-        seen += page.messages.length
-        checkEqual(page.continue, seen < N, `continue on page ${i + 1} (${seen} of ${N} messages returned so far)`)
-        const last = page.messages.at(-1)
-        if (last) checkEqual(page.syncKey.seq, last.seq, `syncKey.seq of page ${i + 1} (seq of its last message)`)
-        checkEqual(page.syncKey.epoch, pages[0]!.syncKey.epoch, `epoch of page ${i + 1}`)
-      }
+      checkPages(pages, N, LIMIT, '')
       checkSequence(messages, ids('page', N), `the ${pages.length} pages concatenated`)
+    },
+  },
+  {
+    id: 'sync.continue-full-last-page',
+    section: '6.4',
+    level: 'MUST',
+    requirement: 'continue is false on the page that holds the last message even when that page is exactly limit long (inboxes of limit and 2×limit messages)',
+    async run(ctx) {
+      // A small limit the server must honour as asked (§6.4 lowers only limits above syncPageMax).
+      const LIMIT = Math.min(5, ctx.limits.syncPageMax)
+      for (const k of [1, 2]) {
+        const N = k * LIMIT
+        const tag = `full${k}`
+        const {link} = await inboxWith(ctx, N, tag)
+        const {pages, messages} = await pullAll(link, NO_KEY, LIMIT, N + 5)
+        checkPages(pages, N, LIMIT, `${N} messages, limit ${LIMIT}: `)
+        checkSequence(messages, ids(tag, N), `the ${pages.length} pages of ${N} messages concatenated`)
+      }
     },
   },
   {
