@@ -38,7 +38,9 @@ export interface GroupDouble {
 export interface GroupDoubleOptions {
   /**
    * The HTTP groups behind the proxy: one group at the root, or each group with the base path it is
-   * mounted under (`''` for the root). A path under no mount is answered 404, as a server would.
+   * mounted under (`''` for the root). A path under no mount is answered 404, as a server would. A
+   * mount may carry a query (`/api?tenant=t`): the scheduler lists it, and a request that lacks one
+   * of its parameters is answered 404 too, as a server that routes on it would.
    */
   group: ProxiedGroup | Partial<Record<ProxiedGroup, string>>
   /** What the scheduler lists for each group, given the proxy's base URL for it and the real one; default the proxy's. */
@@ -72,7 +74,10 @@ export async function startGroupDouble(tamper: Tamper, options: GroupDoubleOptio
   const mountOf = typeof options.group === 'string' ? {[options.group]: ''} : options.group
   // Longest mount path first, so `/api` is not taken for `/api/qr`'s.
   const mounts = Object.entries(mountOf)
-    .map(([group, path]) => ({group: group as ProxiedGroup, path: path.replace(/\/+$/, ''), realBase: real.urls[group as ProxiedGroup]}))
+    .map(([group, at]) => {
+      const [path = '', query = ''] = at.split('?')
+      return {group: group as ProxiedGroup, path: path.replace(/\/+$/, ''), query: new URLSearchParams(query), realBase: real.urls[group as ProxiedGroup]}
+    })
     .sort((a, b) => b.path.length - a.path.length)
   let proxyOrigin = ''
   // A real base followed by a digit is another port's: `http://h:123` must not match in `http://h:1234`.
@@ -88,22 +93,23 @@ export async function startGroupDouble(tamper: Tamper, options: GroupDoubleOptio
     const text = /json|javascript/.test(out['content-type'] ?? '')
     return {status: res.statusCode, headers: out, body: text ? Buffer.from(rewrite(body.toString('utf8'))) : body}
   }
-  const notFound = (path: string): ProxyAnswer => ({
+  const carriesQuery = (url: URL, query: URLSearchParams): boolean => [...query].every(([k, v]) => url.searchParams.getAll(k).includes(v))
+  const notFound = (path: string, search: string): ProxyAnswer => ({
     status: 404,
     headers: {'content-type': 'application/json'},
-    body: Buffer.from(JSON.stringify({ret: 404, code: 'IMH_ERR_NOT_FOUND', errMsg: `no such route: ${path} (the proxy mounts ${mounts.map((m) => `${m.group} at ${m.path || '/'}`).join(', ')})`})),
+    body: Buffer.from(JSON.stringify({ret: 404, code: 'IMH_ERR_NOT_FOUND', errMsg: `no such route: ${path}${search} (the proxy mounts ${mounts.map((m) => `${m.group} at ${m.path || '/'}${m.query.size > 0 ? `?${m.query}` : ''}`).join(', ')})`})),
   })
   const proxy = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://proxy.invalid')
-      const mount = mounts.find((m) => url.pathname === m.path || url.pathname.startsWith(`${m.path}/`))
+      const mount = mounts.find((m) => (url.pathname === m.path || url.pathname.startsWith(`${m.path}/`)) && carriesQuery(url, m.query))
       const body = await readBody(req)
       let answer: ProxyAnswer
       if (mount) {
         url.pathname = url.pathname.slice(mount.path.length) || '/'
         answer = await tamper({method: req.method ?? 'GET', group: mount.group, url: new URL(`${url.pathname}${url.search}`, `http://${mount.group}.invalid`), headers: flat(req.headers), body}, forward)
       } else {
-        answer = notFound(url.pathname)
+        answer = notFound(url.pathname, url.search)
       }
       const headers = {...answer.headers}
       if (req.method !== 'HEAD' && answer.status !== 304) headers['content-length'] = String(answer.body.length)
@@ -119,7 +125,8 @@ export async function startGroupDouble(tamper: Tamper, options: GroupDoubleOptio
     void (async () => {
       const answer = (await (await fetch(real.urls.scheduler)).json()) as {groups: Record<string, string[]>; fallback: Record<string, string[]>}
       for (const m of mounts) {
-        const listed = options.list ? options.list(proxyOrigin + m.path, m.realBase) : [proxyOrigin + m.path]
+        const base = `${proxyOrigin}${m.path}${m.query.size > 0 ? `?${m.query}` : ''}`
+        const listed = options.list ? options.list(base, m.realBase) : [base]
         answer.groups[m.group] = listed
         if (answer.fallback[m.group]) answer.fallback[m.group] = listed
       }
