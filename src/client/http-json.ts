@@ -66,12 +66,3 @@ export function envelopeBody(res: RawResponse, what: string, details: Record<str
   if (env.ret !== 0) throw serverError(env, {status: res.status, ...details}, what)
   return env as Record<string, unknown>
 }
-
-/** `path` appended to the base URL's path, as PROTOCOL.md §2.2 says group bases are used. */
-export function joinUrl(base: string, path: string): URL {
-  const url = new URL(base)
-  const q = path.indexOf('?')
-  url.pathname = url.pathname.replace(/\/+$/, '') + (q < 0 ? path : path.slice(0, q))
-  url.search = q < 0 ? '' : path.slice(q)
-  return url
-}

@@ -1,3 +1,4 @@
+export * from './group-url.js'
 export * from './http-json.js'
 export * from './long-link.js'
 export * from './avatar-cache.js'

@@ -1,6 +1,7 @@
 import {type Dispatcher, request} from 'undici'
 import {ImhError, MEDIA_ROUTES, type MediaUploadReply, parseContentRange, parseMediaUploadReply} from '../protocol/index.js'
-import {envelopeBody, joinUrl, rawRequest} from './http-json.js'
+import {envelopeBody, rawRequest} from './http-json.js'
+import {groupUrl} from './group-url.js'
 import {serverError} from './server-error.js'
 
 export interface MediaClientOptions {
@@ -54,7 +55,7 @@ export class MediaClient {
 
   /** `POST /media/upload` (§16.5). */
   async upload(token: string, contentType: string, bytes: Buffer): Promise<MediaUploadReply> {
-    const res = await rawRequest('POST', joinUrl(this.options.base, MEDIA_ROUTES.upload), {body: bytes, headers: {'authorization': `Bearer ${token}`, 'content-type': contentType}}, {dispatcher: this.options.dispatcher, timeoutMs: this.timeoutMs})
+    const res = await rawRequest('POST', groupUrl(this.options.base, MEDIA_ROUTES.upload), {body: bytes, headers: {'authorization': `Bearer ${token}`, 'content-type': contentType}}, {dispatcher: this.options.dispatcher, timeoutMs: this.timeoutMs})
     return parseMediaUploadReply(envelopeBody(res, 'POST /media/upload', {status: res.status}))
   }
 

@@ -3,7 +3,8 @@ import {
   ImhError, QR_DEFAULT_HOLD_MS, QR_PATHS, type QrCheckReply, type QrCode, type QrNewReply, type QrSessionReply,
   type QrTicketReply, parseQrCheckReply, parseQrNewReply, parseQrSessionReply, parseQrTicketReply,
 } from '../protocol/index.js'
-import {type RawRequestInit, type RawResponse, envelopeBody, joinUrl, rawRequest} from './http-json.js'
+import {type RawRequestInit, type RawResponse, envelopeBody, rawRequest} from './http-json.js'
+import {groupUrl} from './group-url.js'
 import {serverError} from './server-error.js'
 import type {TraceSink} from './trace.js'
 
@@ -119,7 +120,7 @@ export class QrBrowser {
 
   /** One request as given, no envelope handling: what conformance cases need. `path` is under the base URL, or absolute. */
   raw(method: string, path: string, init: RawRequestInit = {}, timeoutMs = this.timeoutMs): Promise<RawResponse> {
-    const url = /^https?:\/\//i.test(path) ? new URL(path) : joinUrl(this.baseUrl, path)
+    const url = /^https?:\/\//i.test(path) ? new URL(path) : groupUrl(this.baseUrl, path)
     return rawRequest(method, url, init, this.requestOptions(timeoutMs))
   }
 

@@ -1,7 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {type ReferenceServer, startReferenceServer} from '../../reference-server/index.js'
 import {isImhError} from '../protocol/index.js'
-import {joinUrl} from './http-json.js'
 import {QrBrowser, parseJsonp} from './qr-browser.js'
 import {QrPhone} from './qr-phone.js'
 import {ShortClient} from './short-client.js'
@@ -16,13 +15,6 @@ describe('parseJsonp', () => {
     expect(parseJsonp('other({"code":408});', 'cb')).toBeUndefined()
     expect(parseJsonp('cb({"code":408}', 'cb')).toBeUndefined()
     expect(parseJsonp('cb({code: 408});', 'cb')).toBeUndefined()
-  })
-})
-
-describe('joinUrl', () => {
-  it('appends the path and query to the base path', () => {
-    expect(joinUrl('http://h:1', '/qr/new').href).toBe('http://h:1/qr/new')
-    expect(joinUrl('http://h:1/im/', '/qr/check?uuid=u&last=0').href).toBe('http://h:1/im/qr/check?uuid=u&last=0')
   })
 })
 

@@ -1,5 +1,6 @@
 import {QR_PATHS, type QrScanReply, parseQrScanReply} from '../protocol/index.js'
-import {type RawResponse, envelopeBody, joinUrl, rawRequest} from './http-json.js'
+import {type RawResponse, envelopeBody, rawRequest} from './http-json.js'
+import {groupUrl} from './group-url.js'
 import type {QrClientOptions} from './qr-browser.js'
 
 /**
@@ -29,7 +30,7 @@ export class QrPhone {
   /** POSTs `body` as JSON with this phone's token, no envelope handling: what conformance cases need. */
   raw(path: string, body: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
     const auth: Record<string, string> = this.token === undefined ? {} : {authorization: `Bearer ${this.token}`}
-    return rawRequest('POST', joinUrl(this.baseUrl, path), {body: JSON.stringify(body), headers: {'content-type': 'application/json', ...auth, ...headers}},
+    return rawRequest('POST', groupUrl(this.baseUrl, path), {body: JSON.stringify(body), headers: {'content-type': 'application/json', ...auth, ...headers}},
       {dispatcher: this.options.dispatcher, timeoutMs: this.timeoutMs, trace: this.options.trace})
   }
 }

@@ -5,7 +5,8 @@ import {
   parsePayReply, parseProductReply,
 } from '../protocol/index.js'
 import {type NameResolverOptions, type ResolvedService, resolveServiceUrl} from './dns-resolver.js'
-import {type RawResponse, envelopeBody, joinUrl, rawRequest} from './http-json.js'
+import {type RawResponse, envelopeBody, rawRequest} from './http-json.js'
+import {groupUrl} from './group-url.js'
 import type {ShortClient} from './short-client.js'
 import type {TraceSink} from './trace.js'
 import type {VirtualClient} from './virtual-client.js'
@@ -98,7 +99,7 @@ export class ShopClient {
   /** One request to the shop group as given: to the resolved address, with `Host: NAME`. */
   async raw(method: string, path: string, headers: Record<string, string> = {}): Promise<RawResponse> {
     const at = await this.locate()
-    return rawRequest(method, joinUrl(at.base, path), {headers: {host: at.host, ...headers}}, {dispatcher: this.options.dispatcher, timeoutMs: this.timeoutMs, trace: this.options.trace})
+    return rawRequest(method, groupUrl(at.base, path), {headers: {host: at.host, ...headers}}, {dispatcher: this.options.dispatcher, timeoutMs: this.timeoutMs, trace: this.options.trace})
   }
 
   /** GET with If-None-Match when a copy is held; a 304 answers the copy (PROTOCOL.md §17.2). */

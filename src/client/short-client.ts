@@ -3,6 +3,7 @@ import {
   type Credentials, type HeartbeatReply, type LoginReply, type ProfileReply, type RegisterReply, SHORT_ROUTES,
   parseHeartbeatReply, parseLoginReply, parseProfileReply, parseRegisterReply,
 } from '../protocol/index.js'
+import {groupUrl} from './group-url.js'
 import {type RawRequestInit, type RawResponse, envelopeBody, rawRequest} from './http-json.js'
 
 export type {RawResponse} from './http-json.js'
@@ -41,9 +42,9 @@ export class ShortClient {
     return this.call('heartbeat', {}, parseHeartbeatReply)
   }
 
-  /** One request as given, no envelope handling: what conformance cases need. */
+  /** One request as given, no envelope handling: what conformance cases need. `path` is a route path, appended to the base path (PROTOCOL.md §2.2). */
   raw(method: string, path: string, init: RawRequestInit = {}): Promise<RawResponse> {
-    return rawRequest(method, new URL(path, this.baseUrl), init, {dispatcher: this.options.dispatcher, timeoutMs: this.timeoutMs})
+    return rawRequest(method, groupUrl(this.baseUrl, path), init, {dispatcher: this.options.dispatcher, timeoutMs: this.timeoutMs})
   }
 
   /**

@@ -1,4 +1,5 @@
 import {randomBytes} from 'node:crypto'
+import {groupUrl} from '../../client/group-url.js'
 import {MEDIA_ROUTES, type MediaUploadReply, SHORT_ROUTES, parseMediaUploadReply} from '../../protocol/index.js'
 import type {CaseContext} from '../context.js'
 import {check, checkEqual} from '../expect.js'
@@ -28,7 +29,7 @@ export const mediaUploadCases: readonly CaseDefinition[] = [
       const up = await uploadImage(ctx, user.token)
       checkEqual(up.size, up.bytes.length, `POST ${U}: size`)
       check(/^[A-Za-z0-9_-]{1,128}$/.test(up.mediaId), `POST ${U}: mediaId must be 1–128 characters of A-Za-z0-9_-, got ${JSON.stringify(up.mediaId)}`)
-      checkEqual(up.url, `${ctx.mediaUrl.replace(/\/+$/, '')}${MEDIA_ROUTES.object}${up.mediaId}`, `POST ${U}: url`)
+      checkEqual(up.url, groupUrl(ctx.mediaUrl, `${MEDIA_ROUTES.object}${up.mediaId}`).href, `POST ${U}: url`)
       const what = `GET ${up.url}`
       const got = await mediaRaw(ctx, 'GET', up.url)
       check(got.status === 200, `${what}: expected 200, got HTTP ${got.status}`)
@@ -92,12 +93,12 @@ export const mediaUploadCases: readonly CaseDefinition[] = [
     requirement: "/profile's avatarUrl is the user's avatar on the media group, served as image/png",
     async run(ctx) {
       // ctx.mediaUrl first: a target without a media group makes the case not applicable.
-      const bases = [ctx.mediaUrl, ...ctx.answer.groups.media.slice(1)].map((b) => b.replace(/\/+$/, ''))
+      const bases = [ctx.mediaUrl, ...ctx.answer.groups.media.slice(1)]
       const user = await ctx.newUser('av')
       const profile = checkOk(await ctx.short().raw('GET', SHORT_ROUTES.profile.path, {headers: bearer(user.token)}), `GET ${SHORT_ROUTES.profile.path}`)
       const url = (profile.user as {avatarUrl?: unknown} | undefined)?.avatarUrl
       check(typeof url === 'string' && url !== '', `GET ${SHORT_ROUTES.profile.path}: a target with a media group must give every user an avatarUrl, got ${JSON.stringify(url)}`)
-      check(bases.some((b) => url === `${b}${avatarPath(user.userId)}`), `GET ${SHORT_ROUTES.profile.path}: avatarUrl ${url} is not <media>${avatarPath(user.userId)} on a media group address (${bases.join(', ')})`)
+      check(bases.some((b) => url === groupUrl(b, avatarPath(user.userId)).href), `GET ${SHORT_ROUTES.profile.path}: avatarUrl ${url} is not <media>${avatarPath(user.userId)} on a media group address (${bases.join(', ')})`)
       const res = await mediaRaw(ctx, 'GET', url)
       check(res.status === 200, `GET ${url}: expected 200, got HTTP ${res.status}`)
       checkEqual(contentType(res).split(';')[0]!.trim().toLowerCase(), 'image/png', `GET ${url}: Content-Type`)

@@ -1,4 +1,5 @@
-import {type RawRequestInit, type RawResponse, joinUrl, rawRequest} from '../../client/http-json.js'
+import {groupUrl} from '../../client/group-url.js'
+import {type RawRequestInit, type RawResponse, rawRequest} from '../../client/http-json.js'
 import {MEDIA_ROUTES} from '../../protocol/index.js'
 import type {CaseContext} from '../context.js'
 import {check, checkEqual} from '../expect.js'
@@ -8,7 +9,7 @@ import {show} from './http-expect.js'
 
 /** A request to the media group: `target` is a path under its base, or an absolute URL it handed out. */
 export function mediaRaw(ctx: CaseContext, method: string, target: string, init: RawRequestInit = {}): Promise<RawResponse> {
-  const url = /^https?:\/\//.test(target) ? new URL(target) : joinUrl(ctx.mediaUrl, target)
+  const url = /^https?:\/\//.test(target) ? new URL(target) : groupUrl(ctx.mediaUrl, target)
   return rawRequest(method, url, init, {dispatcher: ctx.target.dispatcher, timeoutMs: ctx.ms(30_000), trace: ctx.trace.sink})
 }
 

@@ -1,4 +1,5 @@
 import {randomBytes} from 'node:crypto'
+import {groupUrl} from '../../client/group-url.js'
 import type {QrBrowser} from '../../client/qr-browser.js'
 import type {QrPhone} from '../../client/qr-phone.js'
 import {QR_PATHS, QR_UUID_PATTERN, type QrCheckReply, type QrCode, type QrNewReply} from '../../protocol/index.js'
@@ -19,7 +20,7 @@ export function unknownUuid(): string {
 
 /** The URL `path` names under the qr base, as §10.2 and §10.3 spell the URLs a server hands out. */
 export function qrHref(ctx: CaseContext, path: string): string {
-  return `${ctx.qrUrl.replace(/\/+$/, '')}${path}`
+  return groupUrl(ctx.qrUrl, path).href
 }
 
 /** How soon an answer must follow the event it reports to count as "at once": well inside the hold. */

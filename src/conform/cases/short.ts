@@ -1,5 +1,6 @@
 import {connect as netConnect, type Socket} from 'node:net'
 import {connect as tlsConnect} from 'node:tls'
+import {groupUrl} from '../../client/group-url.js'
 import type {RawResponse, ShortClient} from '../../client/short-client.js'
 import {SHORT_ROUTES} from '../../protocol/index.js'
 import type {CaseContext} from '../context.js'
@@ -434,7 +435,8 @@ export const shortCases: readonly CaseDefinition[] = [
       const limitMs = ctx.ms(5000)
       // A request whose body never finishes, and a line of garbage instead of HTTP.
       const stalled = await rawSocket(ctx, limitMs)
-      stalled.write(`POST ${R.register.path} HTTP/1.1\r\nHost: imh\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: 1000\r\n\r\n{"username":`)
+      const register = groupUrl(ctx.shortUrl, R.register.path)
+      stalled.write(`POST ${register.pathname}${register.search} HTTP/1.1\r\nHost: imh\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: 1000\r\n\r\n{"username":`)
       const garbage = await rawSocket(ctx, limitMs)
       garbage.write(Buffer.concat([Buffer.from([0, 1, 2, 0xff]), Buffer.from(' NOT HTTP AT ALL\r\n\r\n')]))
       const bad = ctx.short()
