@@ -2,6 +2,7 @@ import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 import {ALL_CASES, ConformanceRunner, selectCases} from '../src/conform/index.js'
+import {startEmbeddedTarget} from '../reference-server/conform-target.js'
 import {verdicts} from './conform-helpers.js'
 
 let server: Server | undefined
@@ -32,5 +33,19 @@ describe('scheduler cases against broken doubles', () => {
     const report = await new ConformanceRunner({scheduler, cases: selectCases(ALL_CASES, ['scheduler.groups-listed', 'scheduler.client-ip'])}).run()
     expect(verdicts(report)).toEqual({'scheduler.groups-listed': 'fail', 'scheduler.client-ip': 'fail'})
     expect(report.cases[0]!.message).toMatch(/HTTP 500/)
+  })
+
+  it('a short address whose path the server does not serve fails scheduler.addresses-serve, though a 404 envelope answers there', async () => {
+    const target = await startEmbeddedTarget()
+    try {
+      const answer = await (await fetch(target.urls.scheduler)).json() as {groups: {short: string[]}}
+      answer.groups.short = answer.groups.short.map((u) => `${u}/nowhere`)
+      const scheduler = await schedulerDouble(200, 'application/json', JSON.stringify(answer))
+      const report = await new ConformanceRunner({scheduler, cases: selectCases(ALL_CASES, ['scheduler.addresses-serve'])}).run()
+      expect(verdicts(report)).toEqual({'scheduler.addresses-serve': 'fail'})
+      expect(report.cases[0]!.message).toMatch(/no such route/)
+    } finally {
+      await target.close()
+    }
   })
 })

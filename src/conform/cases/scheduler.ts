@@ -128,6 +128,8 @@ export const schedulerCases: readonly CaseDefinition[] = [
       for (const url of ctx.answer.groups.short) {
         const res = await ctx.short(url).raw('POST', '/heartbeat', {body: '{}', headers: {'content-type': 'application/json'}})
         check(typeof (res.json as {ret?: unknown})?.ret === 'number', `${url}/heartbeat did not answer a {ret, …} envelope (HTTP ${res.status})`)
+        // A 404 envelope proves a server listens there, not that this address serves the short link.
+        check(res.status !== 404 && (res.json as {code?: unknown})?.code !== 'IMH_ERR_NOT_FOUND', `${url}/heartbeat answered "no such route" (HTTP ${res.status}): the address does not serve the short link (§2.2: route paths are appended to the address's path)`)
       }
       for (const url of ctx.answer.groups.long) {
         const link = await LongLink.connect(url, {connectTimeoutMs: ctx.ms(5000), ca: ctx.target.ca, rejectUnauthorized: ctx.target.rejectUnauthorized, trace: ctx.trace.sink})

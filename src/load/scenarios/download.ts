@@ -1,4 +1,5 @@
 import {MediaClient} from '../../client/media-client.js'
+import {groupUrl} from '../../client/group-url.js'
 import {fetchSchedulerAnswer} from '../../client/resolve.js'
 import {ImhError, MEDIA_ROUTES, gameBytes} from '../../protocol/index.js'
 import type {VirtualUser} from '../executors/virtual-user.js'
@@ -54,7 +55,7 @@ export const download = defineScenario({
         recorder.trend('scheduler', clock.now() - t0)
         const base = answer.groups.media[0]
         if (!base) throw new ImhError('IMH_ERR_SCHEDULER_UNAVAILABLE', 'the scheduler lists no media group address')
-        const url = base.replace(/\/+$/, '') + path
+        const url = groupUrl(base, path).href
         const client = new MediaClient({base, dispatcher: ctx.addresses.dispatcherFor(index, base), timeoutMs})
         // A downloading client counts as connected, so the run's client gauges show it.
         ctx.gauges.connected++
