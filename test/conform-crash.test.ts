@@ -17,15 +17,21 @@ afterEach(async () => {
 /** A line of a Node stack trace: `    at fn (file:1:2)` or `    at file:1:2`. */
 const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m
 
+/** The double, and the arguments of a whole-catalogue run against it writing JSON on stdout and JUnit to `junit`. */
+async function start(): Promise<{server: ReferenceServer; junit: string; args: string[]}> {
+  const server = await startUnknownCmdDouble()
+  closers.push(() => server.close())
+  const dir = await mkdtemp(join(tmpdir(), 'imh-crash-'))
+  closers.push(() => rm(dir, {recursive: true, force: true}))
+  const junit = join(dir, 'conform.xml')
+  return {server, junit, args: ['conform', '--target', server.urls.scheduler, '--resolver', server.resolver!, '--json', '--junit', junit]}
+}
+
 describe('imh conform against a server that answers every non-core long-link command IMH_ERR_UNKNOWN_CMD', () => {
   it('ends normally with a documented exit code, no stack trace, and writes the JSON and JUnit reports', async () => {
-    const server: ReferenceServer = await startUnknownCmdDouble()
-    closers.push(() => server.close())
-    const dir = await mkdtemp(join(tmpdir(), 'imh-crash-'))
-    closers.push(() => rm(dir, {recursive: true, force: true}))
-    const junit = join(dir, 'conform.xml')
+    const {junit, args} = await start()
     // The whole catalogue, as the README's CI example runs it (shake.link-closed once crashed the process here).
-    const {code, stdout, stderr} = await runCli(['conform', '--target', server.urls.scheduler, '--resolver', server.resolver!, '--json', '--junit', junit], 170_000)
+    const {code, stdout, stderr} = await runCli(args, 170_000)
     expect(stderr).not.toMatch(STACK_LINE)
     // Optional features still fail there (not yet reported as unimplemented): a failing server, not a broken run.
     expect(code, stderr).toBe(EXIT.FAILED)
@@ -42,13 +48,9 @@ describe('imh conform against a server that answers every non-core long-link com
   }, 180_000)
 
   it('on SIGINT stops, reports the cases not run as not-run, writes the reports and exits 130', async () => {
-    const server: ReferenceServer = await startUnknownCmdDouble()
-    closers.push(() => server.close())
-    const dir = await mkdtemp(join(tmpdir(), 'imh-sigint-'))
-    closers.push(() => rm(dir, {recursive: true, force: true}))
-    const junit = join(dir, 'conform.xml')
+    const {server, junit, args} = await start()
     // One case at a time: the run lasts long enough to be interrupted midway.
-    const child = spawn(process.execPath, [BIN, 'conform', '--target', server.urls.scheduler, '--resolver', server.resolver!, '--concurrency', '1', '--json', '--junit', junit], {env: {...process.env, NO_COLOR: '1'}})
+    const child = spawn(process.execPath, [BIN, ...args, '--concurrency', '1'], {env: {...process.env, NO_COLOR: '1'}})
     children.push(child)
     let stdout = ''
     let stderr = ''
