@@ -76,11 +76,8 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
     const stop = new AbortController()
     const onSigint = (): void => stop.abort()
     process.once('SIGINT', onSigint)
-    // The runner catches what escapes a case while it runs; this catches what escapes after it (a late timer).
     const late: string[] = []
     const onLate = (err: unknown): void => void late.push(describeFault(err))
-    process.on('uncaughtException', onLate)
-    process.on('unhandledRejection', onLate)
     let code: ExitCode = EXIT.OK
     try {
       if (!embedded) await this.checkReachable(scheduler, flags['timeout-factor'], dispatcher)
@@ -95,6 +92,9 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
         if (tty) process.stderr.write(`\r  ${done}/${cases.length} ${r.id.padEnd(40)}`)
       })
       const report = await runner.run()
+      // The runner caught what escaped a case while it ran; these catch what escapes after it (a late timer).
+      process.on('uncaughtException', onLate)
+      process.on('unhandledRejection', onLate)
       if (tty) process.stderr.write('\r\u001b[2K')
       report.faults.push(...late.splice(0))
       if (report.faults.length > 0) report.summary.ok = false

@@ -32,7 +32,7 @@ describe('ConformanceRunner faults', () => {
       return never()
     })])
     const report = await r.run()
-    expect(report.cases[0]).toMatchObject({verdict: 'fail', message: 'SHAKE refused'})
+    expect(report.cases[0]).toMatchObject({verdict: 'fail', message: 'escaped as an uncaught exception or unhandled rejection while this case alone ran: SHAKE refused'})
     expect(report.faults).toEqual([])
     expect(exitCodeFor(report)).toBe(EXIT.FAILED)
   })

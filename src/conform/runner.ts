@@ -91,6 +91,8 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
   /** The cases running now, each with the function that ends it with an escaped exception. */
   private readonly running = new Map<ConformanceCase, (err: unknown) => void>()
   private readonly faults: string[] = []
+  /** Escaped exceptions blamed on a case: its message says so, as the blame is by elimination. */
+  private readonly escaped = new WeakSet<object>()
 
   constructor(private readonly options: RunOptions) {
     super()
@@ -143,7 +145,10 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
   /** An exception escaped a case's promise: only a lone running case can be blamed for it. */
   private fault(err: unknown): void {
     const [only, ...others] = this.running.values()
-    if (only && others.length === 0) only(err)
+    if (only && others.length === 0) {
+      if (typeof err === 'object' && err !== null) this.escaped.add(err)
+      only(err)
+    }
     else this.faults.push(`${this.running.size === 0 ? 'while no case ran' : `while ${this.running.size} cases ran (${[...this.running.keys()].map((c) => c.id).join(', ')})`}: ${describeFault(err)}`)
   }
 
@@ -185,7 +190,10 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
       // A cleanup that throws is the harness's fault; it does not hide a verdict already reached.
       if (outcome.ok) outcome = {ok: false, error}
     }
-    const {verdict, message} = outcome.ok || !(outcome.error instanceof Interrupted) ? verdictFor(c, outcome) : {verdict: 'not-run' as const, message: outcome.error.message}
+    let {verdict, message} = outcome.ok || !(outcome.error instanceof Interrupted) ? verdictFor(c, outcome) : {verdict: 'not-run' as const, message: outcome.error.message}
+    if (!outcome.ok && typeof outcome.error === 'object' && outcome.error !== null && this.escaped.has(outcome.error)) {
+      message = `escaped as an uncaught exception or unhandled rejection while this case alone ran: ${message}`
+    }
     const result: CaseResult = {...base, verdict, durationMs: Math.round(performance.now() - t0), message}
     if ((verdict === 'fail' || verdict === 'non-strict' || verdict === 'error') && ctx) result.trace = ctx.trace.entries
     this.emit('case-end', result)
