@@ -3,8 +3,8 @@ import {Command, Errors, Flags} from '@oclif/core'
 import {Agent} from 'undici'
 import {checkResolverAddress} from '../src/client/dns-resolver.js'
 import {fetchSchedulerAnswer} from '../src/client/resolve.js'
-import {EXIT} from '../src/common/exit-codes.js'
-import {ALL_CASES, CASE_FLOWS, ConformanceRunner, filterCases, formatCaseTable, formatJunit, formatReport, selectCases} from '../src/conform/index.js'
+import {EXIT, type ExitCode} from '../src/common/exit-codes.js'
+import {ALL_CASES, CASE_FLOWS, ConformanceRunner, describeFault, exitCodeFor, filterCases, formatCaseTable, formatJunit, formatReport, selectCases} from '../src/conform/index.js'
 import {startEmbeddedTarget} from '../reference-server/conform-target.js'
 import {type ConformanceCase} from '../src/conform/types.js'
 import {SCHEDULER_PATH, isImhError} from '../src/protocol/index.js'
@@ -20,8 +20,9 @@ const timeoutFactor = Flags.custom<number>({
 export default class Conform extends Command {
   static override summary = 'Check a server against PROTOCOL.md: every case cites the section it checks.'
   static override description = `Without --target it starts the embedded reference server (with short time-outs) and checks that.
-Verdicts: pass, non-strict (a SHOULD broken), fail (a MUST broken), info, not-applicable, error (harness fault).
-Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed or the harness faulted (or a SHOULD under --strict); ${EXIT.USAGE} usage or configuration error.`
+Verdicts: pass, non-strict (a SHOULD broken), fail (a MUST broken), info, not-applicable, error (harness fault), not-run (interrupted before a verdict).
+An exception inside a case is that case's verdict; one that escapes every case is a harness fault of the run. The text report, --json and --junit are written whatever happened, Ctrl-C included.
+Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (or a SHOULD under --strict), or the target is unreachable; ${EXIT.USAGE} usage or configuration error; ${EXIT.HARNESS} harness error: a case ended in error or the run faulted (a broken run, not a failing server; before ${EXIT.FAILED}); ${EXIT.INTERRUPTED} interrupted (SIGINT): cases not run are listed as not-run.`
 
   static override examples = [
     '<%= config.bin %> conform',
@@ -71,11 +72,18 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed or
     const dispatcher = ca || flags.insecure ? new Agent({connect: {ca, rejectUnauthorized}}) : undefined
     const embedded = flags.target ? undefined : await startEmbeddedTarget()
     const scheduler = flags.target ? schedulerUrl(flags.target) : embedded!.urls.scheduler
+    // Ctrl-C stops the run, not the process: the cases not run are reported as such. A second Ctrl-C kills.
+    const stop = new AbortController()
+    const onSigint = (): void => stop.abort()
+    process.once('SIGINT', onSigint)
+    const late: string[] = []
+    const onLate = (err: unknown): void => void late.push(describeFault(err))
+    let code: ExitCode = EXIT.OK
     try {
       if (!embedded) await this.checkReachable(scheduler, flags['timeout-factor'], dispatcher)
       const runner = new ConformanceRunner({
         scheduler, resolver: flags.resolver ?? embedded?.resolver, cases, embedded: !!embedded, strict: flags.strict, timeoutFactor: flags['timeout-factor'],
-        concurrency: flags.concurrency, ca, rejectUnauthorized, dispatcher, version: this.config.version,
+        concurrency: flags.concurrency, ca, rejectUnauthorized, dispatcher, version: this.config.version, signal: stop.signal,
       })
       const tty = process.stderr.isTTY && !flags.json
       let done = 0
@@ -84,18 +92,32 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed or
         if (tty) process.stderr.write(`\r  ${done}/${cases.length} ${r.id.padEnd(40)}`)
       })
       const report = await runner.run()
+      // The runner caught what escaped a case while it ran; these catch what escapes after it (a late timer).
+      process.on('uncaughtException', onLate)
+      process.on('unhandledRejection', onLate)
       if (tty) process.stderr.write('\r\u001b[2K')
+      report.faults.push(...late.splice(0))
+      if (report.faults.length > 0) report.summary.ok = false
       if (flags.junit) await writeFile(flags.junit, formatJunit(report))
       if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
       else this.log(formatReport(report, process.stdout.isTTY && !process.env.NO_COLOR))
-      if (!report.summary.ok) this.exit(EXIT.FAILED)
+      code = exitCodeFor(report)
     } catch (err) {
       if (isImhError(err, 'IMH_ERR_INVALID_OPTION')) this.error(err.message, {exit: EXIT.USAGE})
       throw err
     } finally {
+      process.off('SIGINT', onSigint)
       await embedded?.close()
       await dispatcher?.close()
+      process.off('uncaughtException', onLate)
+      process.off('unhandledRejection', onLate)
     }
+    if (late.length > 0) {
+      // Escaped after the reports were written: they cannot say it, so stderr does (first lines only, no stack).
+      for (const f of late) process.stderr.write(`imh conform: harness fault after the run: ${f.split('\n')[0]}\n`)
+      if (code !== EXIT.INTERRUPTED) code = EXIT.HARNESS
+    }
+    if (code !== EXIT.OK) this.exit(code)
   }
 
   /** A target that does not answer at all is a setup problem, not a run of failed cases. */

@@ -9,6 +9,14 @@ export const EXIT = {
   FAILED: 1,
   /** A bad flag, profile or option: nothing was run. */
   USAGE: 2,
+  /**
+   * conform: the harness itself broke — a case ended in `error`, or an exception escaped every
+   * case (recorded in the report's `faults`). A broken run, not a failing server: fix the harness
+   * or report it; it takes precedence over FAILED. Every report is still written.
+   */
+  HARNESS: 3,
+  /** conform: interrupted (SIGINT); the cases not run are reported as `not-run`. 128 + SIGINT, as shells do. */
+  INTERRUPTED: 130,
   /** load: the run completed but a threshold failed. */
   THRESHOLDS: 99,
 } as const

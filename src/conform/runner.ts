@@ -2,6 +2,7 @@ import {EventEmitter} from 'node:events'
 import pLimit from 'p-limit'
 import type {Dispatcher} from 'undici'
 import {fetchSchedulerAnswer} from '../client/resolve.js'
+import {EXIT, type ExitCode} from '../common/exit-codes.js'
 import {PROTOCOL_VERSION, isImhError} from '../protocol/index.js'
 import {CaseContext, type Target} from './context.js'
 import {CaseFailure, NotApplicable} from './failures.js'
@@ -24,7 +25,20 @@ export interface RunOptions {
   rejectUnauthorized?: boolean
   dispatcher?: Dispatcher
   version?: string
+  /** Stops the run (SIGINT): cases not yet ended get `not-run`; the report is still returned. */
+  signal?: AbortSignal
+  /**
+   * Where exceptions that escape a case's promise surface (`uncaughtException`,
+   * `unhandledRejection`); default the process. Listened to only while the run lasts.
+   */
+  faultSource?: FaultSource
 }
+
+/** The part of `process` the runner listens to for escaped exceptions. */
+export type FaultSource = Pick<NodeJS.EventEmitter, 'on' | 'off'>
+
+/** The run was stopped while this case ran, or before it started. */
+class Interrupted extends Error {}
 
 export interface RunnerEvents {
   start: [{total: number; target: Target}]
@@ -47,13 +61,39 @@ export function verdictFor(c: ConformanceCase, outcome: {ok: true; info?: string
   return {verdict: 'error', message: `harness fault: ${(err as Error)?.stack ?? String(err)}`}
 }
 
+/** One escaped exception for the report: its stack (message included) or its value. */
+export function describeFault(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err)
+}
+
+/**
+ * The exit code of `imh conform` for a finished run: INTERRUPTED before anything else, then
+ * HARNESS (a broken run) before FAILED (a failing server).
+ */
+export function exitCodeFor(report: Pick<ConformanceReport, 'summary' | 'faults' | 'interrupted'>): ExitCode {
+  if (report.interrupted) return EXIT.INTERRUPTED
+  if (report.summary.error > 0 || report.faults.length > 0) return EXIT.HARNESS
+  return report.summary.ok ? EXIT.OK : EXIT.FAILED
+}
+
 /** The run passes when no MUST case failed and the harness did not fault; --strict adds SHOULDs. */
 export function runOk(counts: VerdictCounts, strict: boolean): boolean {
   return counts.fail === 0 && counts.error === 0 && (!strict || counts['non-strict'] === 0)
 }
 
-/** Runs conformance cases against a target; emits start, case-start, case-end and done. */
+/**
+ * Runs conformance cases against a target; emits start, case-start, case-end and done. Never
+ * throws for what a case does: an exception inside a case is its verdict, and one that escapes
+ * the case's promise (a throw in an event handler or timer, an unhandled rejection) is blamed on
+ * the running case when exactly one runs, else recorded in the report's `faults`.
+ */
 export class ConformanceRunner extends EventEmitter<RunnerEvents> {
+  /** The cases running now, each with the function that ends it with an escaped exception. */
+  private readonly running = new Map<ConformanceCase, (err: unknown) => void>()
+  private readonly faults: string[] = []
+  /** Escaped exceptions blamed on a case: its message says so, as the blame is by elimination. */
+  private readonly escaped = new WeakSet<object>()
+
   constructor(private readonly options: RunOptions) {
     super()
   }
@@ -63,54 +103,99 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
     const factor = o.timeoutFactor ?? 1
     const startedAt = new Date()
     const t0 = performance.now()
-    const target: Target = {
-      scheduler: o.scheduler, resolver: o.resolver, answer: undefined, answerError: undefined, ca: o.ca, rejectUnauthorized: o.rejectUnauthorized, dispatcher: o.dispatcher,
-    }
+    const source = o.faultSource ?? process
+    const onFault = (err: unknown): void => this.fault(err)
+    source.on('uncaughtException', onFault)
+    source.on('unhandledRejection', onFault)
     try {
-      target.answer = await fetchSchedulerAnswer(o.scheduler, {timeoutMs: 2000 * factor, dispatcher: o.dispatcher})
-    } catch (err) {
-      target.answerError = (err as Error).message
+      const target: Target = {
+        scheduler: o.scheduler, resolver: o.resolver, answer: undefined, answerError: undefined, ca: o.ca, rejectUnauthorized: o.rejectUnauthorized, dispatcher: o.dispatcher,
+      }
+      try {
+        target.answer = await fetchSchedulerAnswer(o.scheduler, {timeoutMs: 2000 * factor, dispatcher: o.dispatcher})
+      } catch (err) {
+        target.answerError = (err as Error).message
+      }
+      this.emit('start', {total: o.cases.length, target})
+      const limit = pLimit(o.concurrency ?? 4)
+      const results = await Promise.all(o.cases.map((c) => limit(() => this.runCase(c, target, factor))))
+      const counts = countVerdicts(results)
+      const strict = o.strict ?? false
+      const interrupted = o.signal?.aborted ?? false
+      const report: ConformanceReport = {
+        tool: {name: 'imharness', version: o.version ?? '0.0.0'},
+        protocolVersion: PROTOCOL_VERSION,
+        target: {scheduler: o.scheduler, embedded: o.embedded ?? false},
+        startedAt: startedAt.toISOString(),
+        durationMs: Math.round(performance.now() - t0),
+        strict,
+        summary: {...counts, total: results.length, ok: runOk(counts, strict) && this.faults.length === 0 && !interrupted},
+        faults: [...this.faults],
+        interrupted,
+        cases: results,
+      }
+      this.emit('done', report)
+      return report
+    } finally {
+      source.off('uncaughtException', onFault)
+      source.off('unhandledRejection', onFault)
     }
-    this.emit('start', {total: o.cases.length, target})
-    const limit = pLimit(o.concurrency ?? 4)
-    const results = await Promise.all(o.cases.map((c) => limit(() => this.runCase(c, target, factor))))
-    const counts = countVerdicts(results)
-    const strict = o.strict ?? false
-    const report: ConformanceReport = {
-      tool: {name: 'imharness', version: o.version ?? '0.0.0'},
-      protocolVersion: PROTOCOL_VERSION,
-      target: {scheduler: o.scheduler, embedded: o.embedded ?? false},
-      startedAt: startedAt.toISOString(),
-      durationMs: Math.round(performance.now() - t0),
-      strict,
-      summary: {...counts, total: results.length, ok: runOk(counts, strict)},
-      cases: results,
+  }
+
+  /** An exception escaped a case's promise: only a lone running case can be blamed for it. */
+  private fault(err: unknown): void {
+    const [only, ...others] = this.running.values()
+    if (only && others.length === 0) {
+      if (typeof err === 'object' && err !== null) this.escaped.add(err)
+      only(err)
     }
-    this.emit('done', report)
-    return report
+    else this.faults.push(`${this.running.size === 0 ? 'while no case ran' : `while ${this.running.size} cases ran (${[...this.running.keys()].map((c) => c.id).join(', ')})`}: ${describeFault(err)}`)
   }
 
   private async runCase(c: ConformanceCase, target: Target, factor: number): Promise<CaseResult> {
+    const signal = this.options.signal
+    const base = {id: c.id, flow: c.flow, section: c.section, level: c.level, requirement: c.requirement}
+    if (signal?.aborted) {
+      const result: CaseResult = {...base, verdict: 'not-run', durationMs: 0, message: 'not run: the run was interrupted'}
+      this.emit('case-end', result)
+      return result
+    }
     this.emit('case-start', c)
-    const ctx = new CaseContext(target, factor, this.options.maxWaitMs ?? 20_000)
     const t0 = performance.now()
-    const budget = ctx.ms(60_000)
-    let timer: NodeJS.Timeout | undefined
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CaseFailure(`case did not finish within ${budget} ms`)), budget)
-    })
     let outcome: Parameters<typeof verdictFor>[1]
+    let ctx: CaseContext | undefined
+    let timer: NodeJS.Timeout | undefined
+    let onAbort: (() => void) | undefined
     try {
-      outcome = {ok: true, info: await Promise.race([c.run(ctx), deadline])}
+      ctx = new CaseContext(target, factor, this.options.maxWaitMs ?? 20_000)
+      const budget = ctx.ms(60_000)
+      // Whichever ends the case first: the case itself, its time budget, an escaped exception blamed on it, or SIGINT.
+      const stopped = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new CaseFailure(`case did not finish within ${budget} ms`)), budget)
+        this.running.set(c, reject)
+        onAbort = () => reject(new Interrupted(`interrupted after ${Math.round(performance.now() - t0)} ms: no verdict`))
+        signal?.addEventListener('abort', onAbort, {once: true})
+      })
+      outcome = {ok: true, info: await Promise.race([c.run(ctx), stopped])}
     } catch (error) {
       outcome = {ok: false, error}
     } finally {
       clearTimeout(timer)
-      await ctx.cleanup()
+      this.running.delete(c)
+      if (onAbort) signal?.removeEventListener('abort', onAbort)
     }
-    const {verdict, message} = verdictFor(c, outcome)
-    const result: CaseResult = {id: c.id, flow: c.flow, section: c.section, level: c.level, requirement: c.requirement, verdict, durationMs: Math.round(performance.now() - t0), message}
-    if (verdict === 'fail' || verdict === 'non-strict' || verdict === 'error') result.trace = ctx.trace.entries
+    try {
+      await ctx?.cleanup()
+    } catch (error) {
+      // A cleanup that throws is the harness's fault; it does not hide a verdict already reached.
+      if (outcome.ok) outcome = {ok: false, error}
+    }
+    let {verdict, message} = outcome.ok || !(outcome.error instanceof Interrupted) ? verdictFor(c, outcome) : {verdict: 'not-run' as const, message: outcome.error.message}
+    if (!outcome.ok && typeof outcome.error === 'object' && outcome.error !== null && this.escaped.has(outcome.error)) {
+      message = `escaped as an uncaught exception or unhandled rejection while this case alone ran: ${message}`
+    }
+    const result: CaseResult = {...base, verdict, durationMs: Math.round(performance.now() - t0), message}
+    if ((verdict === 'fail' || verdict === 'non-strict' || verdict === 'error') && ctx) result.trace = ctx.trace.entries
     this.emit('case-end', result)
     return result
   }

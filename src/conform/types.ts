@@ -5,7 +5,8 @@ import type {CaseContext} from './context.js'
 export const LEVELS = ['MUST', 'SHOULD', 'INFO'] as const
 export type Level = (typeof LEVELS)[number]
 
-export const VERDICTS = ['pass', 'non-strict', 'fail', 'info', 'not-applicable', 'error'] as const
+/** `not-run`: the run was interrupted (SIGINT) before or while the case ran; no verdict was reached. */
+export const VERDICTS = ['pass', 'non-strict', 'fail', 'info', 'not-applicable', 'error', 'not-run'] as const
 export type Verdict = (typeof VERDICTS)[number]
 
 /** One case as its flow's module declares it; `defineCaseModule` adds the flow. */
@@ -50,5 +51,12 @@ export interface ConformanceReport {
   durationMs: number
   strict: boolean
   summary: VerdictCounts & {total: number; ok: boolean}
+  /**
+   * Exceptions that escaped every case (an uncaught exception or unhandled rejection while no
+   * single case was running to blame): harness faults of the run itself, each message and stack.
+   */
+  faults: string[]
+  /** The run was stopped (SIGINT) before every case had ended. */
+  interrupted: boolean
   cases: CaseResult[]
 }

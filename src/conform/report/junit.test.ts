@@ -7,7 +7,9 @@ function report(strict = false): ConformanceReport {
   return {
     tool: {name: 'imharness', version: '0.1.0'}, protocolVersion: 1, target: {scheduler: 'http://t/dns', embedded: false},
     startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1234, strict,
-    summary: {pass: 1, 'non-strict': 1, fail: 1, info: 0, 'not-applicable': 1, error: 0, total: 4, ok: false},
+    summary: {pass: 1, 'non-strict': 1, fail: 1, info: 0, 'not-applicable': 1, error: 0, 'not-run': 0, total: 4, ok: false},
+    faults: [],
+    interrupted: false,
     cases: [
       {id: 'a.pass', flow: 'a', section: '2.2', level: 'MUST', requirement: 'r', verdict: 'pass', durationMs: 5, message: ''},
       {id: 'a.fail', flow: 'a', section: '4.1', level: 'MUST', requirement: 'r', verdict: 'fail', durationMs: 5, message: 'got <ERROR> & "more"\u0001', trace: [{t: 0, dir: 'send', cmd: 6}]},

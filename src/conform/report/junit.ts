@@ -11,9 +11,20 @@ function seconds(ms: number): string {
 }
 
 /** The tests/failures/errors/skipped attributes of a suite. */
-function tally(counts: VerdictCounts, total: number, strict: boolean): string {
+function tally(counts: VerdictCounts, total: number, strict: boolean, faults = 0): string {
   const failures = counts.fail + (strict ? counts['non-strict'] : 0)
-  return `tests="${total}" failures="${failures}" errors="${counts.error}" skipped="${counts['not-applicable']}"`
+  return `tests="${total + faults}" failures="${failures}" errors="${counts.error + faults}" skipped="${counts['not-applicable'] + counts['not-run']}"`
+}
+
+/** Exceptions that escaped every case, as a suite of errors of their own: CI must see a broken run. */
+function faultSuite(report: ConformanceReport): string[] {
+  if (report.faults.length === 0) return []
+  const lines = [`  <testsuite name="imh conform harness ${esc(report.target.scheduler)}" tests="${report.faults.length}" failures="0" errors="${report.faults.length}" skipped="0" time="0.000" timestamp="${report.startedAt}">`]
+  report.faults.forEach((f, i) => {
+    lines.push(`    <testcase classname="harness" name="harness.fault-${i + 1}" time="0.000">`, `      <error message="${esc(f.split('\n')[0] ?? '')}">${esc(f)}</error>`, '    </testcase>')
+  })
+  lines.push('  </testsuite>')
+  return lines
 }
 
 function testcase(c: CaseResult, strict: boolean): string[] {
@@ -22,7 +33,7 @@ function testcase(c: CaseResult, strict: boolean): string[] {
   const detail = esc(`${c.requirement}\n${c.message}${c.trace ? `\n\ntrace:\n${c.trace.map((t) => JSON.stringify(t)).join('\n')}` : ''}`)
   if (c.verdict === 'fail' || (c.verdict === 'non-strict' && strict)) lines.push(`      <failure message="${esc(c.message)}" type="${c.level}">${detail}</failure>`)
   else if (c.verdict === 'error') lines.push(`      <error message="${esc(c.message.split('\n')[0] ?? '')}">${detail}</error>`)
-  else if (c.verdict === 'not-applicable') lines.push(`      <skipped message="${esc(c.message)}"/>`)
+  else if (c.verdict === 'not-applicable' || c.verdict === 'not-run') lines.push(`      <skipped message="${esc(c.message)}"/>`)
   else if (c.message) lines.push(`      <system-out>${esc(`${c.verdict}: ${c.message}`)}</system-out>`)
   lines.push('    </testcase>')
   return lines
@@ -37,7 +48,7 @@ export function formatJunit(report: ConformanceReport): string {
   const flows = [...new Set(report.cases.map((c) => c.flow))]
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="imh conform" ${tally(s, s.total, report.strict)} time="${seconds(report.durationMs)}">`,
+    `<testsuites name="imh conform" ${tally(s, s.total, report.strict, report.faults.length)} time="${seconds(report.durationMs)}">`,
   ]
   for (const flow of flows) {
     const cases = report.cases.filter((c) => c.flow === flow)
@@ -46,6 +57,6 @@ export function formatJunit(report: ConformanceReport): string {
     for (const c of cases) lines.push(...testcase(c, report.strict))
     lines.push('  </testsuite>')
   }
-  lines.push('</testsuites>', '')
+  lines.push(...faultSuite(report), '</testsuites>', '')
   return lines.join('\n')
 }

@@ -10,6 +10,7 @@ const MARK: Record<Verdict, [string, Style]> = {
   info: ['INFO', 'cyan'],
   'not-applicable': ['N/A', 'gray'],
   error: ['ERROR', 'magenta'],
+  'not-run': ['NOT RUN', 'gray'],
 }
 
 function paint(text: string, style: Style, color: boolean): string {
@@ -43,13 +44,19 @@ export function formatFlowHeading(flow: string, results: readonly CaseResult[], 
 }
 
 /** The closing lines: the counts, then whether the run passed. */
-export function formatSummary(report: Pick<ConformanceReport, 'summary' | 'durationMs' | 'strict'>, color: boolean): string {
+export function formatSummary(report: Pick<ConformanceReport, 'summary' | 'durationMs' | 'strict'> & Partial<Pick<ConformanceReport, 'faults' | 'interrupted'>>, color: boolean): string {
   const s = report.summary
   const counts = VERDICTS.filter((v) => s[v] > 0).map((v) => `${s[v]} ${v}`).join(', ')
+  const harness = s.error + (report.faults?.length ?? 0)
   const verdict = s.ok
     ? paint(`OK: no MUST requirement failed${report.strict ? ' and no SHOULD (--strict)' : ''}`, 'green', color)
-    : paint(`FAILED: ${s.fail} MUST case(s) failed${s.error ? `, ${s.error} harness error(s)` : ''}${report.strict && s['non-strict'] ? `, ${s['non-strict']} SHOULD case(s) failed under --strict` : ''}`, 'red', color)
+    : paint(`${report.interrupted ? 'INTERRUPTED' : harness ? 'HARNESS ERROR' : 'FAILED'}: ${s.fail} MUST case(s) failed${harness ? `, ${harness} harness error(s)` : ''}${report.strict && s['non-strict'] ? `, ${s['non-strict']} SHOULD case(s) failed under --strict` : ''}${s['not-run'] ? `, ${s['not-run']} case(s) not run` : ''}`, 'red', color)
   return `${s.total} cases in ${(report.durationMs / 1000).toFixed(1)} s: ${counts}\n${verdict}`
+}
+
+/** Exceptions that escaped every case, each under a heading line. */
+export function formatFaults(faults: readonly string[], color: boolean): string[] {
+  return faults.flatMap((f, i) => [paint(`harness fault ${i + 1} of ${faults.length} (not blamed on one case):`, 'magenta', color), ...f.split('\n').map((l) => `  ${l}`)])
 }
 
 /** The human report: every case in suite order under its flow, then counts and the outcome. */
@@ -64,6 +71,7 @@ export function formatReport(report: ConformanceReport, color: boolean): string 
     }
     out.push(formatCase(r, color))
   }
+  if (report.faults.length > 0) out.push('', ...formatFaults(report.faults, color))
   out.push('', formatSummary(report, color))
   return out.join('\n')
 }
