@@ -30,6 +30,7 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed or
     "<%= config.bin %> conform --case 'sync.*' --exclude sync.latency --json",
     '<%= config.bin %> conform --flow qr --flow media',
     '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --resolver 127.0.0.1:8090 --flow shop',
+    '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --expect expect.json',
     '<%= config.bin %> conform --list',
   ]
 
