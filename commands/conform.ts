@@ -4,9 +4,13 @@ import {Agent} from 'undici'
 import {checkResolverAddress} from '../src/client/dns-resolver.js'
 import {fetchSchedulerAnswer} from '../src/client/resolve.js'
 import {EXIT, type ExitCode} from '../src/common/exit-codes.js'
-import {ALL_CASES, CASE_FLOWS, ConformanceRunner, describeFault, exitCodeFor, filterCases, formatCaseTable, formatJunit, formatReport, selectCases} from '../src/conform/index.js'
+import {
+  ALL_CASES, CASE_FLOWS, ConformanceRunner, applyJudgement, currentExpectations, describeFault, exitCodeFor, filterCases, formatCaseTable,
+  formatJudgement, formatJunit, formatReport, judge, parseExpectations, selectCases,
+} from '../src/conform/index.js'
 import {startEmbeddedTarget} from '../reference-server/conform-target.js'
 import {type ConformanceCase} from '../src/conform/types.js'
+import type {ExpectationsFile} from '../src/conform/expectations.js'
 import {SCHEDULER_PATH, isImhError} from '../src/protocol/index.js'
 
 const timeoutFactor = Flags.custom<number>({
@@ -30,6 +34,7 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
     "<%= config.bin %> conform --case 'sync.*' --exclude sync.latency --json",
     '<%= config.bin %> conform --flow qr --flow media',
     '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --resolver 127.0.0.1:8090 --flow shop',
+    '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --expect expect.json',
     '<%= config.bin %> conform --list',
   ]
 
@@ -49,6 +54,8 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
     concurrency: Flags.integer({description: 'cases run at once', default: 4, min: 1, max: 64}),
     ca: Flags.file({description: 'PEM CA certificate to trust for an https/wss target', exists: true}),
     insecure: Flags.boolean({description: 'do not verify the TLS certificate of the target'}),
+    expect: Flags.string({description: 'expectations file (JSON, see the README): cases listed there may fail without failing the run, but fail it once they pass'}),
+    'write-expect': Flags.string({description: 'write every case that failed this run to this expectations file (reasons kept from --expect)'}),
   }
 
   async run(): Promise<void> {
@@ -63,6 +70,13 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
     if (cases.length === 0) this.error('no case left to run after --flow/--section/--case/--exclude', {exit: EXIT.USAGE})
     try {
       if (flags.resolver !== undefined) checkResolverAddress(flags.resolver, '--resolver')
+    } catch (err) {
+      this.error((err as Error).message, {exit: EXIT.USAGE})
+    }
+
+    let expectations: ExpectationsFile | undefined
+    try {
+      if (flags.expect) expectations = parseExpectations(await readFile(flags.expect, 'utf8'), flags.expect)
     } catch (err) {
       this.error((err as Error).message, {exit: EXIT.USAGE})
     }
@@ -91,16 +105,20 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
         done++
         if (tty) process.stderr.write(`\r  ${done}/${cases.length} ${r.id.padEnd(40)}`)
       })
-      const report = await runner.run()
+      const ran = await runner.run()
       // The runner caught what escaped a case while it ran; these catch what escapes after it (a late timer).
       process.on('uncaughtException', onLate)
       process.on('unhandledRejection', onLate)
+      const judged = expectations && applyJudgement(ran, expectations, judge(ran, expectations, ALL_CASES), flags.expect!)
+      const report = judged ?? ran
+      if (flags['write-expect']) await writeFile(flags['write-expect'], `${JSON.stringify(currentExpectations(ran, expectations), null, 2)}\n`)
       if (tty) process.stderr.write('\r\u001b[2K')
       report.faults.push(...late.splice(0))
       if (report.faults.length > 0) report.summary.ok = false
       if (flags.junit) await writeFile(flags.junit, formatJunit(report))
       if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
       else this.log(formatReport(report, process.stdout.isTTY && !process.env.NO_COLOR))
+      if (judged) (flags.json ? process.stderr : process.stdout).write(`${formatJudgement(judged.expectations)}\n`)
       code = exitCodeFor(report)
     } catch (err) {
       if (isImhError(err, 'IMH_ERR_INVALID_OPTION')) this.error(err.message, {exit: EXIT.USAGE})

@@ -13,6 +13,8 @@ export type Verdict = (typeof VERDICTS)[number]
 export interface CaseDefinition {
   /** Stable `group.name`; never a list position. */
   id: string
+  /** Ids the case had before a rename: expectations files (`--expect`) that still use them keep working. */
+  aliases?: readonly string[]
   /** PROTOCOL.md section checked, e.g. "6.4". */
   section: string
   level: Level

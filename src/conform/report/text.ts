@@ -17,11 +17,12 @@ function paint(text: string, style: Style, color: boolean): string {
   return color ? styleText(style, text) : text
 }
 
-export function formatCase(r: CaseResult, color: boolean): string {
+export function formatCase(r: CaseResult & {expected?: {reason: string}}, color: boolean): string {
   const [label, style] = MARK[r.verdict]
   const head = `${paint(label.padEnd(10), style, color)} ${r.id.padEnd(36)} §${r.section.padEnd(5)} ${r.level.padEnd(6)} ${String(r.durationMs).padStart(6)} ms`
   const lines = [head]
   if (r.verdict !== 'pass') lines.push(`           ${r.requirement}`)
+  if (r.expected) lines.push(`           ${paint(`expected (--expect): ${r.expected.reason}`, 'yellow', color)}`)
   if (r.message) lines.push(...r.message.split('\n').slice(0, 6).map((l) => `           ${paint(l, r.verdict === 'info' ? 'cyan' : 'gray', color)}`))
   return lines.join('\n')
 }
@@ -49,7 +50,7 @@ export function formatSummary(report: Pick<ConformanceReport, 'summary' | 'durat
   const counts = VERDICTS.filter((v) => s[v] > 0).map((v) => `${s[v]} ${v}`).join(', ')
   const harness = s.error + (report.faults?.length ?? 0)
   const verdict = s.ok
-    ? paint(`OK: no MUST requirement failed${report.strict ? ' and no SHOULD (--strict)' : ''}`, 'green', color)
+    ? paint(s.fail || s.error || (report.strict && s['non-strict']) ? 'OK: every failure is expected (--expect)' : `OK: no MUST requirement failed${report.strict ? ' and no SHOULD (--strict)' : ''}`, 'green', color)
     : paint(`${report.interrupted ? 'INTERRUPTED' : harness ? 'HARNESS ERROR' : 'FAILED'}: ${s.fail} MUST case(s) failed${harness ? `, ${harness} harness error(s)` : ''}${report.strict && s['non-strict'] ? `, ${s['non-strict']} SHOULD case(s) failed under --strict` : ''}${s['not-run'] ? `, ${s['not-run']} case(s) not run` : ''}`, 'red', color)
   return `${s.total} cases in ${(report.durationMs / 1000).toFixed(1)} s: ${counts}\n${verdict}`
 }
