@@ -1,12 +1,12 @@
-import {CMD, type SyncCategory, type SyncCategorySpecOf, type SyncPageFor, parseJsonBody, parseSyncPage, syncCategory} from '../../protocol/index.js'
+import {CMD, type SyncCategory, type SyncCategorySpecOf, type SyncPageFor, parseJsonBody, parseSyncNotify, parseSyncPage, syncCategory} from '../../protocol/index.js'
 import type {CaseContext} from '../context.js'
 import {CaseFailure} from '../failures.js'
 import {type FrameLog, NO_KEY, describeFrame, quietWait} from './util.js'
 
-/** Whether a body is the SYNC_NOTIFY body of `category`, `{"category": …}` (§6.3). */
-function notifies(body: Buffer, category: string): boolean {
+/** Whether a body is the SYNC_NOTIFY body of `category` (§6.3), read by the protocol's own parser. */
+function notifies(body: Buffer, category: SyncCategory): boolean {
   try {
-    return (parseJsonBody(body) as {category?: unknown} | null)?.category === category
+    return parseSyncNotify(parseJsonBody(body)).category === category
   } catch {
     return false
   }
