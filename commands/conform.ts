@@ -9,6 +9,8 @@ import {
   formatJudgement, formatJunit, formatReport, judge, parseExpectations, selectCases,
 } from '../src/conform/index.js'
 import {startEmbeddedTarget} from '../reference-server/conform-target.js'
+import {formatHtml} from '../src/conform/report/html.js'
+import {checkReportPath, writeReportFile} from '../src/conform/report/report-file.js'
 import {type ConformanceCase} from '../src/conform/types.js'
 import type {ExpectationsFile} from '../src/conform/expectations.js'
 import {SCHEDULER_PATH, isImhError} from '../src/protocol/index.js'
@@ -25,12 +27,13 @@ export default class Conform extends Command {
   static override summary = 'Check a server against PROTOCOL.md: every case cites the section it checks.'
   static override description = `Without --target it starts the embedded reference server (with short time-outs) and checks that.
 Verdicts: pass, non-strict (a SHOULD broken), fail (a MUST broken), info, not-applicable, error (harness fault), not-run (interrupted before a verdict).
-An exception inside a case is that case's verdict; one that escapes every case is a harness fault of the run. The text report, --json and --junit are written whatever happened, Ctrl-C included.
+An exception inside a case is that case's verdict; one that escapes every case is a harness fault of the run. The text report, --json, --junit and --html are written whatever happened, Ctrl-C included.
 Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (or a SHOULD under --strict), or the target is unreachable; ${EXIT.USAGE} usage or configuration error; ${EXIT.HARNESS} harness error: a case ended in error or the run faulted (a broken run, not a failing server; before ${EXIT.FAILED}); ${EXIT.INTERRUPTED} interrupted (SIGINT): cases not run are listed as not-run.`
 
   static override examples = [
     '<%= config.bin %> conform',
     '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --junit conform.xml',
+    '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --html conform.html',
     "<%= config.bin %> conform --case 'sync.*' --exclude sync.latency --json",
     '<%= config.bin %> conform --flow qr --flow media',
     '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --resolver 127.0.0.1:8090 --flow shop',
@@ -49,6 +52,7 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
     markdown: Flags.boolean({description: 'with --list: print the list as Markdown tables, one per flow', dependsOn: ['list']}),
     json: Flags.boolean({description: 'print the whole run as JSON on stdout instead of the text report'}),
     junit: Flags.string({description: 'also write a JUnit XML report to this file'}),
+    html: Flags.string({description: 'also write a self-contained HTML report to this file: verdicts per section, each requirement quoted from PROTOCOL.md, every failure with its frame trace'}),
     strict: Flags.boolean({description: 'count non-strict verdicts (broken SHOULDs) as failures'}),
     'timeout-factor': timeoutFactor({description: 'multiply every time limit (slow targets, CI machines): 0.1 to 100', default: 1}),
     concurrency: Flags.integer({description: 'cases run at once', default: 4, min: 1, max: 64}),
@@ -76,6 +80,7 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
 
     let expectations: ExpectationsFile | undefined
     try {
+      if (flags.html) await checkReportPath(flags.html, '--html')
       if (flags.expect) expectations = parseExpectations(await readFile(flags.expect, 'utf8'), flags.expect)
     } catch (err) {
       this.error((err as Error).message, {exit: EXIT.USAGE})
@@ -119,6 +124,7 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
       if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
       else this.log(formatReport(report, process.stdout.isTTY && !process.env.NO_COLOR))
       if (judged) (flags.json ? process.stderr : process.stdout).write(`${formatJudgement(judged.expectations)}\n`)
+      if (flags.html) await writeReportFile(flags.html, formatHtml(report), '--html')
       code = exitCodeFor(report)
     } catch (err) {
       if (isImhError(err, 'IMH_ERR_INVALID_OPTION')) this.error(err.message, {exit: EXIT.USAGE})
