@@ -1,6 +1,7 @@
 // `imh conform --html` end to end: the built CLI runs a few cases against a server with one known
 // bug (PROTOCOL.md §6.4), and the page it writes is opened in a real headless Chromium: it fetches
 // nothing, shows the section table and the failure's frame trace, filters by verdict, fits a phone.
+import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {mkdtemp, readFile, rm, stat} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -13,7 +14,7 @@ import {startEmbeddedTarget} from '../reference-server/conform-target.js'
 import type {ReferenceServer} from '../reference-server/index.js'
 import {EXIT} from '../src/common/exit-codes.js'
 import {FullPageContinueStore} from './doubles/full-page-continue-store.js'
-import {runCli} from './support/run-cli.js'
+import {BIN, children, runCli} from './support/run-cli.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const haveChromium = existsSync(CHROMIUM)
@@ -40,7 +41,7 @@ describe('imh conform --html against a server with one known bug', () => {
   afterAll(async () => {
     await server?.close()
     await store?.close()
-    if (dir && !process.env.KEEP_HTML) await rm(dir, {recursive: true, force: true})
+    if (dir) await rm(dir, {recursive: true, force: true})
   })
 
   const conform = (...args: string[]) =>
@@ -52,6 +53,22 @@ describe('imh conform --html against a server with one known bug', () => {
     expect(r.stderr.replace(/\s*›\s*/g, ' ')).toContain(`--html ${join(dir, 'no-such-dir', 'r.html')}: cannot write the report there (no directory`)
     expect(r.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m)
   })
+
+  it('writes the page after Ctrl-C too: interrupted, exit 130, the cases not run listed', async () => {
+    const file = join(dir, 'interrupted.html')
+    // One case at a time over a whole flow: the run lasts long enough to be interrupted midway.
+    const child = spawn(process.execPath, [BIN, 'conform', '--target', server.urls.scheduler, '--resolver', server.resolver as string, '--flow', 'core', '--concurrency', '1', '--html', file], {env: {...process.env, NO_COLOR: '1'}})
+    children.push(child)
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+    while (server.connections === 0 && child.exitCode === null) await new Promise((r) => setTimeout(r, 20))
+    child.kill('SIGINT')
+    expect(await exited, stderr).toBe(EXIT.INTERRUPTED)
+    const html = await readFile(file, 'utf8')
+    expect(html).toContain('INTERRUPTED · exit 130')
+    expect(html).toContain('data-verdict="not-run"')
+  }, 90_000)
 
   describe.skipIf(!haveChromium && !required)('the page in headless Chromium', () => {
     let browser: Browser | undefined

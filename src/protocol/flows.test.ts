@@ -1,5 +1,6 @@
 import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
+import {protocolSections} from '../common/protocol-sections.js'
 import {ANNOUNCED_LIMIT_SPECS, SPEC_DEFAULT_LIMITS} from './announced-limits.js'
 import {CMD, COMMANDS, cmdName, commandOf, isKnownCmd, replyParser} from './commands.js'
 import {ERROR_CODES, ERRORS} from './errors.js'
@@ -14,13 +15,13 @@ import {DEFAULT_SYNC_CATEGORY} from './sync.js'
 const DOC = readFileSync(new URL('../../PROTOCOL.md', import.meta.url), 'utf8')
 const FLOWS: readonly ProtocolFlow[] = PROTOCOL_FLOWS
 
-/** The text of PROTOCOL.md section `n` ("4.3", "12"), from its anchor to the next one of its level or above. */
+const SECTIONS = protocolSections(DOC)
+
+/** The text of PROTOCOL.md section `n` ("4.3", "12"), up to the next heading of its level or above. */
 function section(n: string): string {
-  const start = DOC.indexOf(`<a id="s${n}"></a>`)
-  if (start < 0) throw new Error(`PROTOCOL.md has no section ${n}`)
-  const depth = n.split('.').length
-  const next = [...DOC.slice(start + 1).matchAll(/<a id="s([\d.]+)"><\/a>/g)].find((m) => m[1]!.split('.').length <= depth)
-  return DOC.slice(start, next ? start + 1 + next.index : undefined)
+  const s = SECTIONS.get(n)
+  if (!s) throw new Error(`PROTOCOL.md has no section ${n}`)
+  return s.body
 }
 
 interface Row { name: string; id: number; direction: string; reply: string }

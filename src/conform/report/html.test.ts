@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {protocolSections} from '../../common/protocol-sections.js'
+import {protocolSections, shippedProtocolSections} from '../../common/protocol-sections.js'
+import {ALL_CASES} from '../cases/index.js'
 import {type CaseResult, type ConformanceReport, VERDICTS} from '../types.js'
 import {countVerdicts} from '../verdicts.js'
 import {escapeHtml, formatHtml, quoteHtml} from './html.js'
@@ -134,5 +135,17 @@ describe('formatHtml', () => {
     expect(out).toContain('unexpected failures, not in the file: <code>g.case-error</code>')
     expect(out).toContain('ids no case has (renamed or removed): <code>old.id</code>')
     expect(caseOf(out, 'g.case-fail')).toContain('expected (--expect, fail): ticket &lt;42&gt;')
+  })
+
+  it('says a run was interrupted, with the exit code 130 it implies', () => {
+    const r = report()
+    const stopped = formatHtml({...r, interrupted: true}, SPEC)
+    expect(stopped).toContain('INTERRUPTED · exit 130')
+    expect(stopped).toContain('(interrupted: the cases not run are listed as not-run)')
+  })
+
+  it('finds a quote in the shipped PROTOCOL.md for every section the catalogue cites', () => {
+    const missing = ALL_CASES.filter((c) => !shippedProtocolSections().get(c.section)?.body).map((c) => `${c.id} → §${c.section}`)
+    expect(missing).toEqual([])
   })
 })
