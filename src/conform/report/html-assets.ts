@@ -59,14 +59,14 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;width:5.5em}
 td.n.v{color:var(--c);font-weight:600}
 td.zero{color:var(--muted);opacity:.5}
 .faults,.judgement{border:1px solid var(--c);border-left-width:4px;border-radius:6px;padding:8px 12px;margin:12px 0}
-.judgement.ok{--c:${colour('pass')[0]}}.judgement.bad,.faults{--c:${colour('fail')[0]}}
+.judgement.ok{--c:${colour('pass')[0]}}.judgement.bad,.faults{--c:${colour('fail')[0]}}.faults.stopped{--c:${colour('not-run')[0]}}.faults h2{margin-top:4px}
 .judgement ul{margin:4px 0;padding-left:20px}
 .sec{margin:18px 0;padding:10px 12px;background:var(--panel);border:1px solid var(--line);border-radius:8px}
 .sec>details{margin:6px 0}
 summary{cursor:pointer;color:var(--muted)}
 .quote{border-left:3px solid var(--line);padding:2px 0 2px 12px;margin:6px 0}
 .quote p{margin:6px 0;white-space:pre-line}.quote ul{margin:6px 0;padding-left:20px}
-.quote code{background:var(--code);padding:0 3px;border-radius:4px}
+.quote code,td code,h3 code,summary code{background:var(--code);padding:0 3px;border-radius:4px}
 .case{margin:8px 0 0;padding:8px 10px;background:var(--bg);border:1px solid var(--line);border-left:4px solid var(--c);border-radius:6px}
 .case header{display:flex;flex-wrap:wrap;gap:4px 10px;align-items:baseline}
 .case .id{font-weight:600;overflow-wrap:anywhere}

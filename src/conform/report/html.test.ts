@@ -142,6 +142,8 @@ describe('formatHtml', () => {
     const stopped = formatHtml({...r, interrupted: true}, SPEC)
     expect(stopped).toContain('INTERRUPTED · exit 130')
     expect(stopped).toContain('(interrupted: the cases not run are listed as not-run)')
+    expect(stopped).toContain('before every case had ended: 1 case(s) not run.')
+    expect(html).not.toContain('id="interrupted"')
   })
 
   it('finds a quote in the shipped PROTOCOL.md for every section the catalogue cites', () => {

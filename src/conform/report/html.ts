@@ -37,9 +37,13 @@ function when(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC')
 }
 
+/** Markdown's inline `code` and **bold** in escaped text (headings and paragraphs of PROTOCOL.md). */
+function inline(text: string): string {
+  return esc(text).replace(/`([^`]+)`/g, '<code>$1</code>').replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
+}
+
 /** A section's Markdown as light HTML: fenced code and tables preformatted, lists, `code` and **bold** inline. */
 export function quoteHtml(markdown: string): string {
-  const inline = (s: string) => esc(s).replace(/`([^`]+)`/g, '<code>$1</code>').replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
   const out: string[] = []
   const blocks = markdown.split(/(^```[^\n]*\n[\s\S]*?^```$)/m)
   for (const block of blocks) {
@@ -95,10 +99,14 @@ function failureList(report: HtmlReport): string {
   return `\n<ul class="jump" aria-label="Failures">${items.join('')}</ul>`
 }
 
+/** The run's own troubles: an interruption, and exceptions that escaped every case. */
 function faults(report: HtmlReport): string {
-  if (report.faults.length === 0) return ''
+  const stopped = report.interrupted
+    ? `<section class="faults stopped" id="interrupted"><h2>Interrupted</h2><p>The run was stopped (SIGINT) before every case had ended: ${report.summary['not-run']} case(s) not run.</p></section>`
+    : ''
+  if (report.faults.length === 0) return stopped
   const items = report.faults.map((f, i) => `<h3>Harness fault ${i + 1} of ${report.faults.length} (not blamed on one case)</h3><pre>${esc(f)}</pre>`)
-  return `<section class="faults" id="faults"><h2>Faults of the run</h2>${items.join('\n')}</section>`
+  return `${stopped}<section class="faults" id="faults"><h2>Faults of the run</h2>${items.join('\n')}</section>`
 }
 
 function judgement(report: HtmlReport): string {
@@ -136,7 +144,7 @@ function compareSections(a: string, b: string): number {
 
 function sectionTable(groups: Map<string, CaseResult[]>, sections: Map<string, ProtocolSection>, columns: readonly Verdict[]): string {
   const rows = [...groups].sort(([a], [b]) => compareSections(a, b)).map(([s, cases]) =>
-    `<tr><td><a href="#s${esc(s)}">§${esc(s)}</a></td><td>${esc(sections.get(s)?.title ?? '(not in PROTOCOL.md)')}</td>${countCells(cases, columns)}</tr>`)
+    `<tr><td><a href="#s${esc(s)}">§${esc(s)}</a></td><td>${sections.has(s) ? inline(sections.get(s)!.title) : '(not in PROTOCOL.md)'}</td>${countCells(cases, columns)}</tr>`)
   return `<h2>Verdicts per PROTOCOL.md section</h2><div class="scroll"><table class="sections"><thead><tr><th>section</th><th>title</th>${countHeads(columns)}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`
 }
 
@@ -144,10 +152,10 @@ function traceTable(trace: readonly TraceEntry[], open: boolean): string {
   const rows = trace.map((e) => {
     const arrow = e.dir === 'send' ? '→ send' : e.dir === 'recv' ? '← recv' : '• event'
     const cmd = e.name ?? (e.cmd === undefined ? '' : `cmd ${e.cmd}`)
-    const body = [e.body === undefined ? '' : `<code>${esc(e.body)}</code>`, e.note === undefined ? '' : `<span class="muted">${esc(e.note)}</span>`].filter(Boolean).join('<br>')
+    const body = [e.body === undefined ? '' : e.body === '' ? '<span class="muted">(empty body)</span>' : `<code>${esc(e.body)}</code>`, e.note === undefined ? '' : `<span class="muted">${esc(e.note)}</span>`].filter(Boolean).join('<br>')
     return `<tr><td class="n">${esc(e.t)}</td><td class="dir dir-${esc(e.dir)}">${arrow}</td><td class="cmd">${esc(cmd)}${e.name && e.cmd !== undefined ? ` <span class="muted">(${esc(e.cmd)})</span>` : ''}</td><td class="n">${esc(e.seq ?? '')}</td><td class="body">${body}</td></tr>`
   })
-  return `<details class="trace"${open ? ' open' : ''}><summary>Frame trace (${trace.length} entries)</summary><div class="scroll"><table><thead><tr><th class="n">ms</th><th>dir</th><th>cmd</th><th class="n">seq</th><th>body</th></tr></thead><tbody>${rows.join('')}</tbody></table></div></details>`
+  return `<details class="trace"${open ? ' open' : ''}><summary>Frame trace (${trace.length} ${trace.length === 1 ? 'entry' : 'entries'})</summary><div class="scroll"><table><thead><tr><th class="n">ms</th><th>dir</th><th>cmd</th><th class="n">seq</th><th>body</th></tr></thead><tbody>${rows.join('')}</tbody></table></div></details>`
 }
 
 function caseHtml(r: HtmlReport['cases'][number]): string {
@@ -161,9 +169,9 @@ function caseHtml(r: HtmlReport['cases'][number]): string {
 function sectionBlock(s: string, cases: readonly HtmlReport['cases'][number][], sections: Map<string, ProtocolSection>): string {
   const spec = sections.get(s)
   const quote = spec
-    ? `<details><summary>PROTOCOL.md §${esc(s)} ${esc(spec.title)} (quoted)</summary><div class="quote">${quoteHtml(spec.body)}</div></details>`
+    ? `<details><summary>PROTOCOL.md §${esc(s)} ${inline(spec.title)} (quoted)</summary><div class="quote">${quoteHtml(spec.body)}</div></details>`
     : '<p class="muted">PROTOCOL.md has no such section.</p>'
-  return `<section class="sec" id="s${esc(s)}"><h3>§${esc(s)} ${esc(spec?.title ?? '')} <span class="muted">${cases.length} case${cases.length === 1 ? '' : 's'}</span></h3>
+  return `<section class="sec" id="s${esc(s)}"><h3>§${esc(s)} ${inline(spec?.title ?? '')} <span class="muted">${cases.length} case${cases.length === 1 ? '' : 's'}</span></h3>
 ${quote}
 ${cases.map(caseHtml).join('\n')}
 </section>`
