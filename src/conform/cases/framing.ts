@@ -4,6 +4,7 @@ import {type CaseContext, waitFor} from '../context.js'
 import {check, checkAlive, checkEqual, checkErrorBody} from '../expect.js'
 import {CaseFailure} from '../failures.js'
 import type {CaseDefinition} from '../types.js'
+import {checkNamesField} from './field-name.js'
 import {FrameLog, describeFrame, expectNoopEcho, sendExpectingError} from './util.js'
 
 interface Header {
@@ -269,7 +270,7 @@ export const framingCases: readonly CaseDefinition[] = [
       ]
       for (const [body, field, what] of tries) {
         const err = await sendExpectingError(ctx, link, rec, CMD.SEND_MSG, body, 'IMH_ERR_BAD_BODY', what)
-        check(err.errMsg.includes(field), `${what}: errMsg must name the field "${field}", got ${JSON.stringify(err.errMsg)}`)
+        checkNamesField(err.errMsg, field, what)
       }
       await sendExpectingError(ctx, link, rec, CMD.SEND_MSG, '[]', 'IMH_ERR_BAD_BODY', 'SEND_MSG whose body is a JSON array')
       await expectStillOpen(ctx, link, rec, 'after SEND_MSG with bad bodies')

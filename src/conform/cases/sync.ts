@@ -3,6 +3,7 @@ import {type CaseContext, sleep} from '../context.js'
 import {check, checkAlive, checkEqual, checkRejects} from '../expect.js'
 import {CaseFailure} from '../failures.js'
 import type {CaseDefinition} from '../types.js'
+import {checkNamesField} from './field-name.js'
 import {FrameLog, MESSAGE_FIELDS, NO_KEY, SEND_REPLY_FIELDS, pick, describeFrame, describeMessages, latencySummary, linkState, pullAll, quietWait, sendText, syncOnce, textMsg} from './util.js'
 
 /** Text with characters outside ASCII, to catch servers that mangle UTF-8. */
@@ -213,7 +214,7 @@ export const syncCases: readonly CaseDefinition[] = [
       ]
       for (const [what, body, field] of sendBad) {
         const err = await checkRejects(link.request(CMD.SEND_MSG, body), 'IMH_ERR_BAD_BODY', `SEND_MSG with ${what}`)
-        check(new RegExp(`\\b${field}\\b`).test(err.message), `SEND_MSG with ${what}: errMsg must name the field "${field}", got "${err.message}"`)
+        checkNamesField(err.message, field, `SEND_MSG with ${what}`)
       }
       const syncBad: [string, unknown][] = [
         ['no syncKey', {}],
