@@ -4,7 +4,7 @@ import {check, checkAlive, checkEqual, checkRejects} from '../expect.js'
 import {CaseFailure} from '../failures.js'
 import type {CaseDefinition} from '../types.js'
 import {checkNamesField} from './field-name.js'
-import {FrameLog, MESSAGE_FIELDS, NO_KEY, SEND_REPLY_FIELDS, pick, describeFrame, describeMessages, latencySummary, linkState, pullAll, quietWait, sendText, syncOnce, textMsg} from './util.js'
+import {FrameLog, MESSAGE_FIELDS, NO_KEY, SEND_REPLY_FIELDS, must, pick, describeFrame, describeMessages, latencySummary, linkState, pullAll, quietWait, sendText, syncOnce, textMsg} from './util.js'
 
 /** Text with characters outside ASCII, to catch servers that mangle UTF-8. */
 const UNICODE = 'héllo 世界 👋'
@@ -381,20 +381,36 @@ export const syncCases: readonly CaseDefinition[] = [
     id: 'sync.future-seq-resync',
     section: '6.6',
     level: 'MUST',
-    requirement: 'a key with the right epoch but a seq beyond the highest assigned gets resync true and the messages from the start of what is retained',
+    requirement: 'a key with the right epoch but a seq beyond the highest assigned gets resync true and the messages from the start, and acknowledges nothing',
     async run(ctx) {
       const {link} = await inboxWith(ctx, 2, 'fut')
       const epoch = (await syncOnce(link, NO_KEY)).syncKey.epoch
       const reply = await syncOnce(link, {epoch, seq: 50})
       checkEqual(reply.resync, true, `resync for key {epoch: ${epoch}, seq: 50} when the inbox has assigned seqs up to 2`)
       checkEqual(reply.syncKey.epoch, epoch, 'syncKey.epoch of the resync reply')
-      const got = reply.messages.map((m) => m.clientMsgId)
-      if (got.length === 0) {
-        // §6.5 lets the key acknowledge everything ≤ 50; then nothing is retained and seq is the highest assigned.
-        checkEqual(reply.syncKey.seq, 2, 'syncKey.seq of an empty resync reply (the highest seq assigned)')
-      } else {
-        checkEqual(got, ['fut-0', 'fut-1'], 'messages of the resync reply (from the start of what is retained)')
-      }
+      // §6.6: such a key is a lost state's, not an acknowledgement (§6.5): nothing was discarded.
+      checkEqual(reply.messages.map((m) => m.clientMsgId), ['fut-0', 'fut-1'], 'messages of the resync reply (the key acknowledged nothing, so all are retained)')
+      checkEqual(reply.syncKey.seq, 2, 'syncKey.seq of the resync reply (its last message)')
+      const after = await syncOnce(link, {epoch, seq: 0})
+      checkEqual(after.messages.map((m) => m.clientMsgId), ['fut-0', 'fut-1'], 'messages still retained after the future-seq key (it acknowledges nothing)')
+    },
+  },
+  {
+    id: 'sync.error-not-replayed',
+    section: '6.2',
+    level: 'MUST',
+    requirement: 'a SEND_MSG answered by ERROR is not remembered: a later SEND_MSG with the same clientMsgId is processed afresh, stored and acknowledged',
+    async run(ctx) {
+      const receiver = await ctx.newUser('r')
+      const {link} = await ctx.authedLink()
+      const ghost = `${ctx.uniqueName('nobody')}-x`
+      await checkRejects(sendText(link, ghost, 'to nobody', 'again-1'), 'IMH_ERR_UNKNOWN_USER', 'SEND_MSG again-1 to a user that does not exist')
+      const first = await must(sendText(link, receiver.userId, 'now to someone', 'again-1'), 'SEND_MSG again-1 to a real user after the same clientMsgId was refused with IMH_ERR_UNKNOWN_USER (an ERROR is no first reply to replay)')
+      await checkRejects(link.request(CMD.SEND_MSG, {clientMsgId: 'again-2', to: receiver.userId, type: 'text'}), 'IMH_ERR_BAD_BODY', 'SEND_MSG again-2 without content')
+      const second = await must(sendText(link, receiver.userId, 'with content', 'again-2'), 'SEND_MSG again-2 complete after the same clientMsgId was refused with IMH_ERR_BAD_BODY')
+      const {link: rl} = await ctx.authedLink(receiver)
+      const {messages} = await pullAll(rl, NO_KEY)
+      checkEqual(messages.map((m) => [m.clientMsgId, m.content, m.seq]), [['again-1', 'now to someone', first.seq], ['again-2', 'with content', second.seq]], 'the receiver\'s inbox ([clientMsgId, content, seq])')
     },
   },
   {
