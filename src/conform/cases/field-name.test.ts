@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {namesField} from './field-name.js'
 
-describe('namesField (PROTOCOL.md §1: errMsg names the field)', () => {
+describe('namesField (PROTOCOL.md §3.2: errMsg names the field)', () => {
   it('finds the name as written, in any letter case, quoted or bare', () => {
     for (const msg of ['field "clientMsgId" must be a string', 'CLIENTMSGID missing', 'bad clientmsgid: empty', 'clientMsgId']) expect(namesField(msg, 'clientMsgId'), msg).toBe(true)
     expect(namesField('SEND_MSG: to must be a string', 'to')).toBe(true)
