@@ -5,7 +5,7 @@ import {check, checkAlive, checkEqual, checkErrorBody} from '../expect.js'
 import {CaseFailure} from '../failures.js'
 import type {CaseDefinition} from '../types.js'
 import {checkNamesField} from './field-name.js'
-import {FrameLog, describeFrame, expectNoopEcho, sendExpectingError} from './util.js'
+import {FrameLog, describeFrame, expectNoopEcho, recordedLink, sendExpectingError} from './util.js'
 
 interface Header {
   headLen?: number
@@ -36,12 +36,6 @@ const WS_MESSAGE_TOO_BIG = 1009
 function jsonOfSize(size: number): Buffer {
   const core = '{"pad":""}'
   return Buffer.from(`{"pad":"${'x'.repeat(Math.max(0, size - core.length))}"}`)
-}
-
-/** An authenticated link (or, for pre-AUTH cases, a bare one) with a recorder attached. */
-async function recordedLink(ctx: CaseContext, authed = true): Promise<{link: LongLink; rec: FrameLog}> {
-  const link = authed ? (await ctx.authedLink()).link : await ctx.link()
-  return {link, rec: new FrameLog(link)}
 }
 
 /**

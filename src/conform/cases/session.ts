@@ -4,7 +4,7 @@ import {type CaseContext, sleep} from '../context.js'
 import {check, checkAlive, checkClosed, checkEqual, checkErrorBody} from '../expect.js'
 import {CaseFailure} from '../failures.js'
 import type {CaseDefinition} from '../types.js'
-import {FrameLog, describeFrame, must, sendExpectingError, sendExpectingFatal, latencySummary, linkState, quietWait, sendText, sendUnmatched} from './util.js'
+import {FrameLog, describeFrame, must, recordedLink, sendExpectingError, sendExpectingFatal, latencySummary, linkState, quietWait, sendText, sendUnmatched} from './util.js'
 
 /** A token no server issued: visible ASCII, plausible length. */
 const BOGUS_TOKEN = 'imh-conform-token-that-no-server-issued-0000'
@@ -224,10 +224,8 @@ export const sessionCases: readonly CaseDefinition[] = [
     requirement: 'AUTH of the same user on a new link sends the old link an ERROR push IMH_ERR_KICKED (seq 0, ret 1101) and closes it with 4101; the new link works and gets notifies',
     async run(ctx) {
       const user = await ctx.newUser()
-      const {link: first} = await ctx.authedLink(user)
-      const log1 = new FrameLog(first)
-      const {link: second} = await ctx.authedLink(user)
-      const log2 = new FrameLog(second)
+      const {link: first, rec: log1} = await recordedLink(ctx, user)
+      const {link: second, rec: log2} = await recordedLink(ctx, user)
       const wait = quietWait(ctx, 3000)
       await expectKicked(ctx, first, log1, 'after the same user AUTHed on a new link')
       await checkAlive(second, ctx.ms(3000), 'newer link')
@@ -246,8 +244,7 @@ export const sessionCases: readonly CaseDefinition[] = [
     requirement: 'a new login closes the old long link at login or at the latest when the new token AUTHs, either way with an ERROR push IMH_ERR_KICKED (seq 0) and close 4101',
     async run(ctx) {
       const user = await ctx.newUser()
-      const {link: old} = await ctx.authedLink(user)
-      const log = new FrameLog(old)
+      const {link: old, rec: log} = await recordedLink(ctx, user)
       const login = await must(user.short.login({username: user.username, password: user.password}), 'second POST /login')
       // §3.4 lets the server close the old link at login already: give it the time to.
       await sleep(quietWait(ctx, 300))

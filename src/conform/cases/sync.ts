@@ -72,6 +72,22 @@ async function inboxWith(ctx: CaseContext, n: number, tag: string) {
   return {receiver, from, sender, replies, link}
 }
 
+/**
+ * §6.6: `key` calls for a resync: resync true, the inbox's epoch, every message `expected` from
+ * the start, and it acknowledged nothing, so a SYNC from seq 0 still returns them all.
+ */
+async function checkResyncFromStart(link: Parameters<typeof syncOnce>[0], key: SyncKey, epoch: number, expected: readonly string[], why: string): Promise<void> {
+  const shown = `key {epoch: ${key.epoch}, seq: ${key.seq}}`
+  const reply = await syncOnce(link, key)
+  checkEqual(reply.resync, true, `resync for ${shown} ${why}`)
+  checkEqual(reply.syncKey.epoch, epoch, 'syncKey.epoch of the resync reply')
+  checkEqual(reply.messages.map((m) => m.clientMsgId), expected, `messages of the resync reply to ${shown} (the key acknowledged nothing, so all are retained)`)
+  checkEqual(reply.syncKey.seq, reply.messages.at(-1)?.seq, 'syncKey.seq of the resync reply (its last message)')
+  checkEqual(reply.continue, false, 'continue with nothing left')
+  const after = await syncOnce(link, {epoch, seq: 0})
+  checkEqual(after.messages.map((m) => m.clientMsgId), expected, `messages still retained after ${shown} (it acknowledges nothing)`)
+}
+
 export const syncCases: readonly CaseDefinition[] = [
   {
     id: 'sync.send-ack',
@@ -368,13 +384,7 @@ export const syncCases: readonly CaseDefinition[] = [
       const start = await syncOnce(link, NO_KEY)
       const epoch = start.syncKey.epoch
       const wrong = epoch > 1 ? epoch - 1 : epoch + 1
-      const reply = await syncOnce(link, {epoch: wrong, seq: 2})
-      checkEqual(reply.resync, true, `resync for key {epoch: ${wrong}, seq: 2} when the inbox epoch is ${epoch}`)
-      checkEqual(reply.syncKey.epoch, epoch, 'syncKey.epoch of the resync reply')
-      checkEqual(reply.messages.map((m) => m.clientMsgId), ['ep-0', 'ep-1'], 'messages of the resync reply (all retained)')
-      checkEqual(reply.continue, false, 'continue with nothing left')
-      const after = await syncOnce(link, {epoch, seq: 0})
-      checkEqual(after.messages.map((m) => m.clientMsgId), ['ep-0', 'ep-1'], 'messages still retained after the wrong-epoch key (it acknowledges nothing)')
+      await checkResyncFromStart(link, {epoch: wrong, seq: 2}, epoch, ['ep-0', 'ep-1'], `when the inbox epoch is ${epoch}`)
     },
   },
   {
@@ -385,14 +395,8 @@ export const syncCases: readonly CaseDefinition[] = [
     async run(ctx) {
       const {link} = await inboxWith(ctx, 2, 'fut')
       const epoch = (await syncOnce(link, NO_KEY)).syncKey.epoch
-      const reply = await syncOnce(link, {epoch, seq: 50})
-      checkEqual(reply.resync, true, `resync for key {epoch: ${epoch}, seq: 50} when the inbox has assigned seqs up to 2`)
-      checkEqual(reply.syncKey.epoch, epoch, 'syncKey.epoch of the resync reply')
-      // §6.6: such a key is a lost state's, not an acknowledgement (§6.5): nothing was discarded.
-      checkEqual(reply.messages.map((m) => m.clientMsgId), ['fut-0', 'fut-1'], 'messages of the resync reply (the key acknowledged nothing, so all are retained)')
-      checkEqual(reply.syncKey.seq, 2, 'syncKey.seq of the resync reply (its last message)')
-      const after = await syncOnce(link, {epoch, seq: 0})
-      checkEqual(after.messages.map((m) => m.clientMsgId), ['fut-0', 'fut-1'], 'messages still retained after the future-seq key (it acknowledges nothing)')
+      // §6.6: such a key is a lost state's, not an acknowledgement (§6.5).
+      await checkResyncFromStart(link, {epoch, seq: 50}, epoch, ['fut-0', 'fut-1'], 'when the inbox has assigned seqs up to 2')
     },
   },
   {
