@@ -44,6 +44,12 @@ const SPECS: Spec[] = [
     pass: ['short.login', 'short.old-token-kicked'],
   },
   {
+    name: 'a short link that reads any heartbeat body without checking it is an object (§3.6)',
+    tamper: (req, forward) => forward(req.url.pathname === '/heartbeat' && req.body.toString() === '[]' ? {...req, body: Buffer.from('{}')} : req),
+    fail: {'short.heartbeat': /POST \/heartbeat with the body \[\] \(not an object\): expected ret 400 IMH_ERR_BAD_REQUEST, got HTTP 200/},
+    pass: ['short.login'],
+  },
+  {
     // `url.searchParams.get('userId') || self`: an empty value is falsy.
     name: 'a short link that answers ?userId= with the caller\'s own profile (§3.5)',
     tamper: (req, forward) => forward(req.url.pathname === '/profile' && req.url.searchParams.get('userId') === '' ? {...req, url: new URL('/profile', req.url)} : req),

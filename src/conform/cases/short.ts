@@ -297,7 +297,7 @@ export const shortCases: readonly CaseDefinition[] = [
     id: 'short.heartbeat',
     section: '3.6',
     level: 'MUST',
-    requirement: 'POST /heartbeat with a token, body optional and its fields ignored, answers {ret: 0, serverTime, nextIntervalMs}; a bad token answers 1100',
+    requirement: 'POST /heartbeat with a token, body optional (an object, its fields ignored), answers {ret: 0, serverTime, nextIntervalMs}; a body [] answers 400; a bad token 1100',
     async run(ctx) {
       const user = await ctx.newUser()
       const short = ctx.short()
@@ -312,6 +312,8 @@ export const shortCases: readonly CaseDefinition[] = [
         check(Number.isSafeInteger(body.serverTime) && (body.serverTime as number) > Date.UTC(2020, 0, 1), `${what}: serverTime must be integer milliseconds since the epoch, got ${JSON.stringify(body.serverTime)}`)
         check(Number.isSafeInteger(body.nextIntervalMs) && (body.nextIntervalMs as number) >= 0, `${what}: nextIntervalMs must be an unsigned integer, got ${JSON.stringify(body.nextIntervalMs)}`)
       }
+      // A body is still checked as any body (§3.7): it must be an object.
+      checkFail(await short.raw('POST', R.heartbeat.path, {body: '[]', headers: {'content-type': JSON_TYPE, ...bearer(user.token)}}), 'IMH_ERR_BAD_REQUEST', 'POST /heartbeat with the body [] (not an object)')
       checkFail(await short.raw('POST', R.heartbeat.path, {headers: bearer('imh-no-such-token-0000')}), 'IMH_ERR_SESSION_INVALID', 'POST /heartbeat with an unknown token')
       checkFail(await short.raw('POST', R.heartbeat.path), 'IMH_ERR_SESSION_INVALID', 'POST /heartbeat without a token')
     },
