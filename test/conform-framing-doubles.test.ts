@@ -112,6 +112,42 @@ const lingeringLong: FrameHandler = (ws, data, isBinary) => {
   ws.send(frame.cmd === CMD.AUTH ? authReply(frame.seq) : encodeFrame(CMD.NOOP, frame.seq))
 }
 
+/** Sends a framing ERROR push and closes with 4000 + ret mod 1000, as §4.5 asks. */
+function fatalPush(ws: WebSocket, err: ImhError): void {
+  ws.send(encodeFrame(CMD.ERROR, 0, errorBody(err)))
+  ws.close(closeCodeFor(err.ret), err.code)
+}
+
+/**
+ * A correct long link that takes §4.2's "at least 20 + maxBodyBytes" literally: its WebSocket
+ * message limit is exactly that, so a longer message is refused by ws itself with close 1009 and
+ * never reaches the codec. The header-declared FRAME_TOO_LARGE it still answers (§4.1).
+ */
+const LITERAL_MAX_BODY = 65_536
+async function literalLimitLong(): Promise<string> {
+  const server = createServer((_req, res) => json(res, 426, {ret: 400, code: 'IMH_ERR_BAD_REQUEST', errMsg: 'upgrade'}))
+  const wss = new WebSocketServer({server, perMessageDeflate: false, maxPayload: HEAD_LEN + LITERAL_MAX_BODY})
+  socketServers.push(wss)
+  wss.on('connection', (ws) => {
+    let closed = false
+    ws.on('error', () => {})
+    ws.on('message', (data: Buffer, isBinary) => {
+      if (closed) return
+      let frame
+      try {
+        if (!isBinary) throw new ImhError('IMH_ERR_TEXT_MESSAGE')
+        frame = decodeFrame(data, LITERAL_MAX_BODY)
+      } catch (err) {
+        if (!isImhError(err)) throw err
+        closed = true
+        return fatalPush(ws, err)
+      }
+      ws.send(frame.cmd === CMD.AUTH ? authReply(frame.seq) : encodeFrame(CMD.NOOP, frame.seq))
+    })
+  })
+  return `ws://127.0.0.1:${await listen(server)}/long`
+}
+
 /** A proxy before a correct short link that turns every HTTP status into 200, body unchanged. */
 async function status200Proxy(upstream: string): Promise<string> {
   const server = createServer((req, res) => {
@@ -163,6 +199,7 @@ let yesEchoReport: ConformanceReport
 let sloppy: Record<string, CaseResult>
 let lingering: Record<string, CaseResult>
 let status200: Record<string, CaseResult>
+let literal: Record<string, CaseResult>
 let reference: ReferenceServer
 
 beforeAll(async () => {
@@ -182,6 +219,7 @@ beforeAll(async () => {
   sloppy = byId(b)
   lingering = byId(c)
   status200 = byId(d)
+  literal = byId(await run(await scheduler(await literalLimitLong(), short), ['frame.oversize-*', 'frame.max-body', 'frame.length-mismatch', 'frame.too-short']))
 }, 60_000)
 
 afterAll(async () => {
@@ -234,11 +272,12 @@ describe('framing cases against a long link that echoes NOOP to everything', () 
   it('fail the fatal framing cases: no ERROR push, no close', () => {
     for (const [id, code] of [
       ['frame.bad-version', 'IMH_ERR_BAD_VERSION'], ['frame.bad-head-len', 'IMH_ERR_BAD_HEAD_LEN'], ['frame.too-short', 'IMH_ERR_FRAME_TOO_SHORT'],
-      ['frame.oversize-header', 'IMH_ERR_FRAME_TOO_LARGE'], ['frame.oversize-body', 'IMH_ERR_FRAME_TOO_LARGE'], ['frame.length-mismatch', 'IMH_ERR_LENGTH_MISMATCH'],
+      ['frame.oversize-header', 'IMH_ERR_FRAME_TOO_LARGE'], ['frame.length-mismatch', 'IMH_ERR_LENGTH_MISMATCH'],
       ['frame.text-message', 'IMH_ERR_TEXT_MESSAGE'], ['frame.check-order', 'IMH_ERR_BAD_HEAD_LEN'], ['frame.before-auth', 'IMH_ERR_BAD_VERSION'],
     ] as const) {
       expectVerdict(yesEcho, id, 'fail', new RegExp(`expected an ERROR push ${code}; none within \\d+ ms\\. The server sent: `))
     }
+    expectVerdict(yesEcho, 'frame.oversize-body', 'fail', /expected an ERROR push IMH_ERR_FRAME_TOO_LARGE \(or a close 1009 with no ERROR\); none within \d+ ms\. The server sent: /)
     // The echo answered the NOOP sent behind the bad frame; the message shows it.
     expect(yesEcho['frame.bad-version']!.message).toMatch(/NOOP seq \d+ \(empty\)/)
   })
@@ -271,7 +310,7 @@ describe('framing cases against a long link that sends the right codes by the wr
 
   it('fail an ERROR of the wrong code: it honours a larger limit than it announces', () => {
     expectVerdict(sloppy, 'frame.oversize-header', 'fail', /ERROR code: expected "IMH_ERR_FRAME_TOO_LARGE", got "IMH_ERR_LENGTH_MISMATCH"/)
-    expectVerdict(sloppy, 'frame.oversize-body', 'fail', /expected an ERROR push IMH_ERR_FRAME_TOO_LARGE; none within/)
+    expectVerdict(sloppy, 'frame.oversize-body', 'fail', /expected an ERROR push IMH_ERR_FRAME_TOO_LARGE \(or a close 1009 with no ERROR\); none within/)
   })
 
   it('fail a close code other than 4000 + ret mod 1000', () => {
@@ -306,5 +345,11 @@ describe('short-link cases against a correct short link behind a proxy that answ
     expectVerdict(status200, 'short.unknown-route', 'non-strict', /ret 404 must travel with HTTP 404, got HTTP 200/)
     expectVerdict(status200, 'short.wrong-method', 'non-strict', /ret 405 must travel with HTTP 405, got HTTP 200/)
     for (const id of ['short.register', 'short.login', 'short.profile', 'short.max-body', 'short.isolation']) expectVerdict(status200, id, 'pass')
+  })
+})
+
+describe('framing cases against a correct long link whose WebSocket message limit is exactly 20 + maxBodyBytes (§4.2)', () => {
+  it('pass: a declared bodyLen over the limit is FRAME_TOO_LARGE, a message over the message limit may end in close 1009', () => {
+    for (const id of ['frame.oversize-header', 'frame.oversize-body', 'frame.max-body', 'frame.length-mismatch', 'frame.too-short']) expectVerdict(literal, id, 'pass')
   })
 })

@@ -5,6 +5,8 @@ import type {ReferenceServer, Store} from '../reference-server/index.js'
 import {conform, verdicts} from './conform-helpers.js'
 import {DroppingNotifyStore} from './doubles/dropping-notify-store.js'
 import {DuplicatingStore} from './doubles/duplicating-store.js'
+import {ErrorReplayingStore} from './doubles/error-replaying-store.js'
+import {FutureSeqAckStore} from './doubles/future-seq-ack-store.js'
 import {FullPageContinueStore} from './doubles/full-page-continue-store.js'
 import {ReorderingStore} from './doubles/reordering-store.js'
 
@@ -48,8 +50,21 @@ const DOUBLES: DoubleSpec[] = [
     pass: [
       'session.auth-ok', 'sync.send-ack', 'sync.notify', 'sync.notify-format', 'sync.pull', 'sync.duplicate-client-msg-id', 'sync.unknown-receiver',
       'sync.bad-body', 'sync.offline-delivery', 'sync.order-1000', 'sync.paging-continue', 'sync.page-limit', 'sync.ack', 'sync.epoch-resync',
-      'sync.future-seq-resync', 'sync.two-senders-order',
+      'sync.future-seq-resync', 'sync.two-senders-order', 'sync.error-not-replayed',
     ],
+  },
+  {
+    // §6.6 decides that a future seq calls for a resync and acknowledges nothing; this double acks first.
+    name: 'a server that takes a future-seq key as an acknowledgement of everything up to it',
+    make: () => new FutureSeqAckStore(),
+    fail: {'sync.future-seq-resync': /messages of the resync reply to key \{epoch: \d+, seq: 50\} \(the key acknowledged nothing/},
+    pass: ['session.auth-ok', 'sync.send-ack', 'sync.pull', 'sync.ack', 'sync.epoch-resync', 'sync.error-not-replayed'],
+  },
+  {
+    name: 'a server that replays an ERROR as the first reply to a clientMsgId',
+    make: () => new ErrorReplayingStore(),
+    fail: {'sync.error-not-replayed': /SEND_MSG again-1 to a real user after the same clientMsgId was refused.*IMH_ERR_UNKNOWN_USER/},
+    pass: ['session.auth-ok', 'sync.send-ack', 'sync.duplicate-client-msg-id', 'sync.unknown-receiver', 'sync.future-seq-resync'],
   },
 ]
 

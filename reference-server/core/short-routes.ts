@@ -1,4 +1,4 @@
-import {ImhError, SHORT_ROUTES, parseCredentials} from '../../src/protocol/index.js'
+import {ImhError, SHORT_ROUTES, checkShape, parseCredentials} from '../../src/protocol/index.js'
 import {readJsonBody} from '../http/json-server.js'
 import {type HttpRoute, jsonRoute} from '../http/route.js'
 import type {Store} from '../store/store.js'
@@ -39,7 +39,8 @@ export function coreShortRoutes(o: CoreShortOptions): HttpRoute[] {
     }),
     jsonRoute(R.heartbeat, async (req) => {
       await authenticate(store, req)
-      await readJsonBody(req, limits.shortMaxBodyBytes)
+      // §3.6: a body is optional, checked as any body (an object), and its fields are ignored.
+      checkShape(await readJsonBody(req, limits.shortMaxBodyBytes), {}, 'IMH_ERR_BAD_REQUEST', 'heartbeat')
       return {serverTime: Date.now(), nextIntervalMs: limits.heartbeatIntervalMs}
     }),
   ]

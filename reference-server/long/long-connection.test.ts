@@ -99,12 +99,25 @@ describe('LongConnection inbound queue (PROTOCOL.md §5.6)', () => {
   })
 
   it('closes a client that stops reading with IMH_ERR_SLOW_CONSUMER and 4503', async () => {
-    const {ws} = await setup({maxBufferedBytes: 64 * 1024})
+    // A small maxBodyBytes keeps §5.6's floor (2 × (20 + maxBodyBytes)) under the configured limit.
+    const {ws} = await setup({maxBufferedBytes: 64 * 1024, maxBodyBytes: 16 * 1024})
     ws.bufferedAmount = 64 * 1024
     ws.emit('message', encodeFrame(CMD.NOOP, 2), true)
     await until(() => ws.closed !== undefined)
     expect(ws.closed).toBe(4503)
     const last = decodeFrame(ws.sent.at(-1)!)
     expect([last.cmd, last.seq, (parseJsonBody(last.body) as {code: string}).code]).toEqual([CMD.ERROR, 0, 'IMH_ERR_SLOW_CONSUMER'])
+  })
+
+  it('never closes a slow consumer below §5.6\'s floor of two largest frames, whatever the configured limit', async () => {
+    const {ws} = await setup({maxBufferedBytes: 64 * 1024, maxBodyBytes: 1024 * 1024})
+    ws.bufferedAmount = 2 * (20 + 1024 * 1024) - 100
+    ws.emit('message', encodeFrame(CMD.NOOP, 2), true)
+    await until(() => ws.sent.length > 1)
+    expect(ws.closed).toBeUndefined()
+    ws.bufferedAmount = 2 * (20 + 1024 * 1024)
+    ws.emit('message', encodeFrame(CMD.NOOP, 3), true)
+    await until(() => ws.closed !== undefined)
+    expect(ws.closed).toBe(4503)
   })
 })

@@ -1,7 +1,7 @@
 import {randomUUID} from 'node:crypto'
 import WebSocket from 'ws'
 import {
-  CMD, DEFAULT_SYNC_CATEGORY, type Frame, ImhError, PUSH_SEQ, type SyncCategory, closeCodeFor, cmdName, decodeFrame, encodeFrame, errorBody,
+  CMD, DEFAULT_SYNC_CATEGORY, type Frame, HEAD_LEN, ImhError, PUSH_SEQ, type SyncCategory, closeCodeFor, cmdName, decodeFrame, encodeFrame, errorBody,
   isImhError, isKnownCmd, parseAuth, parseJsonBody, parseSendMsg, parseSync, syncCategory,
 } from '../../src/protocol/index.js'
 import type {CoreLimits} from '../core/limits.js'
@@ -187,8 +187,10 @@ export class LongConnection implements LinkPeer {
 
   private send(buf: Buffer): void {
     if (this.ws.readyState !== WebSocket.OPEN) return
-    if (this.ws.bufferedAmount + buf.length > this.ctx.limits.maxBufferedBytes) {
-      this.fatal(new ImhError('IMH_ERR_SLOW_CONSUMER', `client is not reading: over ${this.ctx.limits.maxBufferedBytes} bytes wait to be sent`), PUSH_SEQ)
+    // §5.6's floor: never below two largest frames, however low the configured limit.
+    const limit = Math.max(this.ctx.limits.maxBufferedBytes, 2 * (HEAD_LEN + this.ctx.limits.maxBodyBytes))
+    if (this.ws.bufferedAmount + buf.length > limit) {
+      this.fatal(new ImhError('IMH_ERR_SLOW_CONSUMER', `client is not reading: over ${limit} bytes wait to be sent`), PUSH_SEQ)
       return
     }
     this.ws.send(buf)

@@ -3,8 +3,9 @@ import {BottleClient} from '../../client/bottle-client.js'
 import type {VirtualClient} from '../../client/virtual-client.js'
 import {type Bottle, type BottleThrowReply, type ChatMessage, type ErrorCode} from '../../protocol/index.js'
 import type {CaseContext} from '../context.js'
-import {check, checkRejects} from '../expect.js'
+import {checkRejects} from '../expect.js'
 import {CaseFailure, NotApplicable} from '../failures.js'
+import {checkNamesField} from './field-name.js'
 import {must} from './util.js'
 
 export {must}
@@ -93,7 +94,7 @@ export function drainAfter(ctx: CaseContext, bottleIds: Set<string>): void {
 /** The field the errMsg of an IMH_ERR_BAD_BODY must name. */
 export async function expectBadBody(ctx: CaseContext, who: Party, cmd: number, body: unknown, field: string, what: string): Promise<void> {
   const err = await checkRejects(who.client.link!.call(cmd, body, ctx.ms(5000)), 'IMH_ERR_BAD_BODY', what)
-  check(err.message.includes(field), `${what}: the IMH_ERR_BAD_BODY errMsg must name the field "${field}", got ${JSON.stringify(err.message)}`)
+  checkNamesField(err.message, field, `${what} (IMH_ERR_BAD_BODY)`)
 }
 
 export async function expectUnknown(ctx: CaseContext, who: Party, bottleId: string, what: string): Promise<void> {

@@ -4,6 +4,7 @@ import type {VirtualClient} from '../../client/virtual-client.js'
 import {type LatLon, type NearbyPerson, haversineM} from '../../protocol/index.js'
 import type {CaseContext} from '../context.js'
 import {check, checkRejects} from '../expect.js'
+import {checkNamesField} from './field-name.js'
 import {must} from './util.js'
 
 export {must}
@@ -71,6 +72,6 @@ export const BAD_LOCATIONS: ReadonlyArray<[string, Record<string, unknown>, 'lat
 export async function checkBadLocations(ctx: CaseContext, p: Person, cmd: number, name: string, extra: Record<string, unknown> = {}): Promise<void> {
   for (const [label, body, field] of BAD_LOCATIONS) {
     const err = await checkRejects(p.client.link!.call(cmd, {...body, ...extra}, ctx.ms(5000)), 'IMH_ERR_BAD_LOCATION', `${name} with ${label}`)
-    check(err.message.includes(field), `${name} with ${label}: the error message must name the field "${field}"; got ${JSON.stringify(err.message)}`)
+    checkNamesField(err.message, field, `${name} with ${label}`)
   }
 }

@@ -4,7 +4,7 @@ import {type CaseContext, sleep} from '../context.js'
 import {check, checkAlive, checkClosed, checkEqual, checkErrorBody} from '../expect.js'
 import {CaseFailure} from '../failures.js'
 import type {CaseDefinition} from '../types.js'
-import {FrameLog, describeFrame, sendExpectingError, sendExpectingFatal, latencySummary, linkState, quietWait, sendText, sendUnmatched} from './util.js'
+import {FrameLog, describeFrame, must, recordedLink, sendExpectingError, sendExpectingFatal, latencySummary, linkState, quietWait, sendText, sendUnmatched} from './util.js'
 
 /** A token no server issued: visible ASCII, plausible length. */
 const BOGUS_TOKEN = 'imh-conform-token-that-no-server-issued-0000'
@@ -50,6 +50,17 @@ async function keptAlive(ctx: CaseContext, what: string, beat: (link: LongLink) 
     }
   }
   await checkAlive(link, ctx.ms(3000), `after ${Math.round(performance.now() - t0)} ms of ${what}`)
+}
+
+/** §5.5: a displaced link gets an ERROR push IMH_ERR_KICKED (seq 0, ret 1101), then close 4101. */
+async function expectKicked(ctx: CaseContext, link: LongLink, log: FrameLog, when: string): Promise<void> {
+  const wait = quietWait(ctx, 3000)
+  const push = await log.find((f) => f.cmd === CMD.ERROR, wait)
+  if (!push) throw new CaseFailure(`the older link got no ERROR push within ${wait} ms ${when} (received: ${log.summary()}); ${linkState(link)}`)
+  checkEqual(push.seq, 0, 'seq of the ERROR push to the older link')
+  const err = checkErrorBody(push, 'IMH_ERR_KICKED', `older link ${when}`)
+  checkEqual(err.ret, 1101, 'older link: ERROR ret')
+  await checkClosed(link, 4101, ctx.ms(3000), 'older link after IMH_ERR_KICKED')
 }
 
 export const sessionCases: readonly CaseDefinition[] = [
@@ -213,17 +224,10 @@ export const sessionCases: readonly CaseDefinition[] = [
     requirement: 'AUTH of the same user on a new link sends the old link an ERROR push IMH_ERR_KICKED (seq 0, ret 1101) and closes it with 4101; the new link works and gets notifies',
     async run(ctx) {
       const user = await ctx.newUser()
-      const {link: first} = await ctx.authedLink(user)
-      const log1 = new FrameLog(first)
-      const {link: second} = await ctx.authedLink(user)
-      const log2 = new FrameLog(second)
+      const {link: first, rec: log1} = await recordedLink(ctx, user)
+      const {link: second, rec: log2} = await recordedLink(ctx, user)
       const wait = quietWait(ctx, 3000)
-      const push = await log1.find((f) => f.cmd === CMD.ERROR, wait)
-      if (!push) throw new CaseFailure(`the older link got no ERROR push within ${wait} ms after the same user AUTHed on a new link (received: ${log1.summary()}); ${linkState(first)}`)
-      checkEqual(push.seq, 0, 'seq of the ERROR push to the older link')
-      const err = checkErrorBody(push, 'IMH_ERR_KICKED', 'older link')
-      checkEqual(err.ret, 1101, 'older link: ERROR ret')
-      await checkClosed(first, 4101, ctx.ms(3000), 'older link after IMH_ERR_KICKED')
+      await expectKicked(ctx, first, log1, 'after the same user AUTHed on a new link')
       await checkAlive(second, ctx.ms(3000), 'newer link')
       check(!second.closed, `the newer link was closed too: ${linkState(second)}`)
       const {link: sender} = await ctx.authedLink()
@@ -231,6 +235,22 @@ export const sessionCases: readonly CaseDefinition[] = [
       await sendText(sender, user.userId, 'after the kick', 'kick-1')
       const notify = await log2.find((f) => f.cmd === CMD.SYNC_NOTIFY, wait, mark)
       check(notify, `a message stored after the kick was not notified on the newer link within ${wait} ms (received: ${log2.summary(mark)}); ${linkState(second)}`)
+    },
+  },
+  {
+    id: 'session.login-closes-old-link',
+    section: '3.4',
+    level: 'MUST',
+    requirement: 'a new login closes the old long link at login or at the latest when the new token AUTHs, either way with an ERROR push IMH_ERR_KICKED (seq 0) and close 4101',
+    async run(ctx) {
+      const user = await ctx.newUser()
+      const {link: old, rec: log} = await recordedLink(ctx, user)
+      const login = await must(user.short.login({username: user.username, password: user.password}), 'second POST /login')
+      // §3.4 lets the server close the old link at login already: give it the time to.
+      await sleep(quietWait(ctx, 300))
+      if (log.frames.length > 0 || old.closed) return expectKicked(ctx, old, log, 'after the same user logged in again (closed at login)')
+      await ctx.authedLink({...user, token: login.token})
+      await expectKicked(ctx, old, log, 'after the new token AUTHed on a new link')
     },
   },
   {

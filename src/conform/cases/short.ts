@@ -7,6 +7,7 @@ import type {CaseContext} from '../context.js'
 import {check, checkEqual} from '../expect.js'
 import {CaseFailure} from '../failures.js'
 import type {CaseDefinition} from '../types.js'
+import {checkNamesField} from './field-name.js'
 import {type Json, bearer, checkFail, checkOk, isObject} from './http-expect.js'
 
 const JSON_TYPE = 'application/json'
@@ -119,7 +120,7 @@ export const shortCases: readonly CaseDefinition[] = [
       for (const username of bad) {
         const what = `POST /register with username ${JSON.stringify(username.length > 20 ? `${username.slice(0, 12)}… (${username.length} chars)` : username)}`
         const body = checkFail(await post(short, R.register.path, {username, password: 'pw-ok'}), 'IMH_ERR_BAD_REQUEST', what)
-        check(body.errMsg.includes('username'), `${what}: errMsg must name the field "username", got ${JSON.stringify(body.errMsg)}`)
+        checkNamesField(body.errMsg, 'username', what)
       }
     },
   },
@@ -133,7 +134,7 @@ export const shortCases: readonly CaseDefinition[] = [
       for (const password of ['', 'p'.repeat(129)]) {
         const what = `POST /register with a password of ${password.length} characters`
         const body = checkFail(await post(short, R.register.path, {username: ctx.uniqueName('pw'), password}), 'IMH_ERR_BAD_REQUEST', what)
-        check(body.errMsg.includes('password'), `${what}: errMsg must name the field "password", got ${JSON.stringify(body.errMsg)}`)
+        checkNamesField(body.errMsg, 'password', what)
       }
     },
   },
@@ -157,7 +158,7 @@ export const shortCases: readonly CaseDefinition[] = [
         for (const route of [R.register, R.login]) {
           const what = `POST ${route.path} with ${JSON.stringify(body)}`
           const fail = checkFail(await post(short, route.path, body), 'IMH_ERR_BAD_REQUEST', what)
-          check(fail.errMsg.includes(field), `${what}: errMsg must name the field "${field}", got ${JSON.stringify(fail.errMsg)}`)
+          checkNamesField(fail.errMsg, field, what)
         }
       }
     },
@@ -296,19 +297,23 @@ export const shortCases: readonly CaseDefinition[] = [
     id: 'short.heartbeat',
     section: '3.6',
     level: 'MUST',
-    requirement: 'POST /heartbeat with a token, body optional, answers {ret: 0, serverTime, nextIntervalMs}; a bad token answers 1100',
+    requirement: 'POST /heartbeat with a token, body optional (an object, its fields ignored), answers {ret: 0, serverTime, nextIntervalMs}; a body [] answers 400; a bad token 1100',
     async run(ctx) {
       const user = await ctx.newUser()
       const short = ctx.short()
       for (const [label, init] of [
         ['with body {}', {body: '{}', headers: {'content-type': JSON_TYPE, ...bearer(user.token)}}],
         ['without a body', {headers: bearer(user.token)}],
+        // §3.6: a body's fields are ignored, whatever they are.
+        ['with the body {"imhIgnored":[1,2],"status":"busy"}', {body: '{"imhIgnored":[1,2],"status":"busy"}', headers: {'content-type': JSON_TYPE, ...bearer(user.token)}}],
       ] as const) {
         const what = `POST /heartbeat ${label}`
         const body = checkOk(await short.raw('POST', R.heartbeat.path, init), what)
         check(Number.isSafeInteger(body.serverTime) && (body.serverTime as number) > Date.UTC(2020, 0, 1), `${what}: serverTime must be integer milliseconds since the epoch, got ${JSON.stringify(body.serverTime)}`)
         check(Number.isSafeInteger(body.nextIntervalMs) && (body.nextIntervalMs as number) >= 0, `${what}: nextIntervalMs must be an unsigned integer, got ${JSON.stringify(body.nextIntervalMs)}`)
       }
+      // A body is still checked as any body (§3.7): it must be an object.
+      checkFail(await short.raw('POST', R.heartbeat.path, {body: '[]', headers: {'content-type': JSON_TYPE, ...bearer(user.token)}}), 'IMH_ERR_BAD_REQUEST', 'POST /heartbeat with the body [] (not an object)')
       checkFail(await short.raw('POST', R.heartbeat.path, {headers: bearer('imh-no-such-token-0000')}), 'IMH_ERR_SESSION_INVALID', 'POST /heartbeat with an unknown token')
       checkFail(await short.raw('POST', R.heartbeat.path), 'IMH_ERR_SESSION_INVALID', 'POST /heartbeat without a token')
     },
@@ -387,6 +392,46 @@ export const shortCases: readonly CaseDefinition[] = [
       const username = ctx.uniqueName('ct')
       const res = await post(short, R.register.path, {username, password: 'pw-ct'}, {'content-type': 'application/json; charset=utf-8'})
       checkOk(res, 'POST /register with Content-Type "application/json; charset=utf-8"')
+    },
+  },
+  {
+    id: 'short.no-content-type',
+    section: '3.7',
+    level: 'MUST',
+    requirement: 'a JSON body sent without a Content-Type is either read as JSON or answered 415 IMH_ERR_UNSUPPORTED_MEDIA_TYPE, nothing else',
+    async run(ctx) {
+      const username = ctx.uniqueName('noct')
+      const what = 'POST /register with a JSON body and no Content-Type'
+      const res = await ctx.short().raw('POST', R.register.path, {body: Buffer.from(JSON.stringify({username, password: 'pw-noct'}))})
+      if (isObject(res.json) && res.json.ret === 0) {
+        checkOk(res, `${what} (read as JSON)`)
+        return
+      }
+      checkFail(res, 'IMH_ERR_UNSUPPORTED_MEDIA_TYPE', `${what} (§3.7 allows reading it as JSON or 415, nothing else)`)
+    },
+  },
+  {
+    id: 'short.bearer-case',
+    section: '3.1',
+    level: 'MUST',
+    requirement: 'the Bearer scheme name is case-insensitive: "bearer <token>" and "BEARER <token>" are accepted',
+    async run(ctx) {
+      const user = await ctx.newUser()
+      for (const scheme of ['bearer', 'BEARER', 'bEaReR']) {
+        const what = `GET /profile with "Authorization: ${scheme} <token>"`
+        const own = checkOk(await ctx.short().raw('GET', R.profile.path, {headers: {authorization: `${scheme} ${user.token}`}}), what)
+        checkEqual((own.user as Json | undefined)?.userId, user.userId, `${what}: user.userId`)
+      }
+    },
+  },
+  {
+    id: 'short.profile-empty-user-id',
+    section: '3.5',
+    level: 'MUST',
+    requirement: 'GET /profile?userId= (empty) names no user: 404 IMH_ERR_UNKNOWN_USER, not the caller\'s own profile',
+    async run(ctx) {
+      const user = await ctx.newUser()
+      checkFail(await ctx.short().raw('GET', `${R.profile.path}?userId=`, {headers: bearer(user.token)}), 'IMH_ERR_UNKNOWN_USER', 'GET /profile?userId= (an empty userId)')
     },
   },
   {

@@ -3,7 +3,8 @@ import {type CaseContext, sleep} from '../context.js'
 import {check, checkAlive, checkEqual, checkRejects} from '../expect.js'
 import {CaseFailure} from '../failures.js'
 import type {CaseDefinition} from '../types.js'
-import {FrameLog, MESSAGE_FIELDS, NO_KEY, SEND_REPLY_FIELDS, pick, describeFrame, describeMessages, latencySummary, linkState, pullAll, quietWait, sendText, syncOnce, textMsg} from './util.js'
+import {checkNamesField} from './field-name.js'
+import {FrameLog, MESSAGE_FIELDS, NO_KEY, SEND_REPLY_FIELDS, must, pick, describeFrame, describeMessages, latencySummary, linkState, pullAll, quietWait, sendText, syncOnce, textMsg} from './util.js'
 
 /** Text with characters outside ASCII, to catch servers that mangle UTF-8. */
 const UNICODE = 'héllo 世界 👋'
@@ -69,6 +70,22 @@ async function inboxWith(ctx: CaseContext, n: number, tag: string) {
   for (let i = 0; i < n; i++) replies.push(await sendText(sender, receiver.userId, `${tag} message ${i}`, `${tag}-${i}`))
   const {link} = await ctx.authedLink(receiver)
   return {receiver, from, sender, replies, link}
+}
+
+/**
+ * §6.6: `key` calls for a resync: resync true, the inbox's epoch, every message `expected` from
+ * the start, and it acknowledged nothing, so a SYNC from seq 0 still returns them all.
+ */
+async function checkResyncFromStart(link: Parameters<typeof syncOnce>[0], key: SyncKey, epoch: number, expected: readonly string[], why: string): Promise<void> {
+  const shown = `key {epoch: ${key.epoch}, seq: ${key.seq}}`
+  const reply = await syncOnce(link, key)
+  checkEqual(reply.resync, true, `resync for ${shown} ${why}`)
+  checkEqual(reply.syncKey.epoch, epoch, 'syncKey.epoch of the resync reply')
+  checkEqual(reply.messages.map((m) => m.clientMsgId), expected, `messages of the resync reply to ${shown} (the key acknowledged nothing, so all are retained)`)
+  checkEqual(reply.syncKey.seq, reply.messages.at(-1)?.seq, 'syncKey.seq of the resync reply (its last message)')
+  checkEqual(reply.continue, false, 'continue with nothing left')
+  const after = await syncOnce(link, {epoch, seq: 0})
+  checkEqual(after.messages.map((m) => m.clientMsgId), expected, `messages still retained after ${shown} (it acknowledges nothing)`)
 }
 
 export const syncCases: readonly CaseDefinition[] = [
@@ -213,7 +230,7 @@ export const syncCases: readonly CaseDefinition[] = [
       ]
       for (const [what, body, field] of sendBad) {
         const err = await checkRejects(link.request(CMD.SEND_MSG, body), 'IMH_ERR_BAD_BODY', `SEND_MSG with ${what}`)
-        check(new RegExp(`\\b${field}\\b`).test(err.message), `SEND_MSG with ${what}: errMsg must name the field "${field}", got "${err.message}"`)
+        checkNamesField(err.message, field, `SEND_MSG with ${what}`)
       }
       const syncBad: [string, unknown][] = [
         ['no syncKey', {}],
@@ -367,33 +384,37 @@ export const syncCases: readonly CaseDefinition[] = [
       const start = await syncOnce(link, NO_KEY)
       const epoch = start.syncKey.epoch
       const wrong = epoch > 1 ? epoch - 1 : epoch + 1
-      const reply = await syncOnce(link, {epoch: wrong, seq: 2})
-      checkEqual(reply.resync, true, `resync for key {epoch: ${wrong}, seq: 2} when the inbox epoch is ${epoch}`)
-      checkEqual(reply.syncKey.epoch, epoch, 'syncKey.epoch of the resync reply')
-      checkEqual(reply.messages.map((m) => m.clientMsgId), ['ep-0', 'ep-1'], 'messages of the resync reply (all retained)')
-      checkEqual(reply.continue, false, 'continue with nothing left')
-      const after = await syncOnce(link, {epoch, seq: 0})
-      checkEqual(after.messages.map((m) => m.clientMsgId), ['ep-0', 'ep-1'], 'messages still retained after the wrong-epoch key (it acknowledges nothing)')
+      await checkResyncFromStart(link, {epoch: wrong, seq: 2}, epoch, ['ep-0', 'ep-1'], `when the inbox epoch is ${epoch}`)
     },
   },
   {
     id: 'sync.future-seq-resync',
     section: '6.6',
     level: 'MUST',
-    requirement: 'a key with the right epoch but a seq beyond the highest assigned gets resync true and the messages from the start of what is retained',
+    requirement: 'a key with the right epoch but a seq beyond the highest assigned gets resync true and the messages from the start, and acknowledges nothing',
     async run(ctx) {
       const {link} = await inboxWith(ctx, 2, 'fut')
       const epoch = (await syncOnce(link, NO_KEY)).syncKey.epoch
-      const reply = await syncOnce(link, {epoch, seq: 50})
-      checkEqual(reply.resync, true, `resync for key {epoch: ${epoch}, seq: 50} when the inbox has assigned seqs up to 2`)
-      checkEqual(reply.syncKey.epoch, epoch, 'syncKey.epoch of the resync reply')
-      const got = reply.messages.map((m) => m.clientMsgId)
-      if (got.length === 0) {
-        // §6.5 lets the key acknowledge everything ≤ 50; then nothing is retained and seq is the highest assigned.
-        checkEqual(reply.syncKey.seq, 2, 'syncKey.seq of an empty resync reply (the highest seq assigned)')
-      } else {
-        checkEqual(got, ['fut-0', 'fut-1'], 'messages of the resync reply (from the start of what is retained)')
-      }
+      // §6.6: such a key is a lost state's, not an acknowledgement (§6.5).
+      await checkResyncFromStart(link, {epoch, seq: 50}, epoch, ['fut-0', 'fut-1'], 'when the inbox has assigned seqs up to 2')
+    },
+  },
+  {
+    id: 'sync.error-not-replayed',
+    section: '6.2',
+    level: 'MUST',
+    requirement: 'a SEND_MSG answered by ERROR is not remembered: a later SEND_MSG with the same clientMsgId is processed afresh, stored and acknowledged',
+    async run(ctx) {
+      const receiver = await ctx.newUser('r')
+      const {link} = await ctx.authedLink()
+      const ghost = `${ctx.uniqueName('nobody')}-x`
+      await checkRejects(sendText(link, ghost, 'to nobody', 'again-1'), 'IMH_ERR_UNKNOWN_USER', 'SEND_MSG again-1 to a user that does not exist')
+      const first = await must(sendText(link, receiver.userId, 'now to someone', 'again-1'), 'SEND_MSG again-1 to a real user after the same clientMsgId was refused with IMH_ERR_UNKNOWN_USER (an ERROR is no first reply to replay)')
+      await checkRejects(link.request(CMD.SEND_MSG, {clientMsgId: 'again-2', to: receiver.userId, type: 'text'}), 'IMH_ERR_BAD_BODY', 'SEND_MSG again-2 without content')
+      const second = await must(sendText(link, receiver.userId, 'with content', 'again-2'), 'SEND_MSG again-2 complete after the same clientMsgId was refused with IMH_ERR_BAD_BODY')
+      const {link: rl} = await ctx.authedLink(receiver)
+      const {messages} = await pullAll(rl, NO_KEY)
+      checkEqual(messages.map((m) => [m.clientMsgId, m.content, m.seq]), [['again-1', 'now to someone', first.seq], ['again-2', 'with content', second.seq]], 'the receiver\'s inbox ([clientMsgId, content, seq])')
     },
   },
   {

@@ -1,6 +1,6 @@
 import {build} from 'hdr-histogram-js'
 import type {LongLink} from '../../client/long-link.js'
-import type {CaseContext} from '../context.js'
+import type {CaseContext, TestUser} from '../context.js'
 import {CaseFailure} from '../failures.js'
 import {CMD, type ChatMessage, ERRORS, type ErrorCode, type ErrorReply, type Frame, type SendMsgReply, type SyncKey, type SyncReply, closeCodeFor, cmdName, isImhError} from '../../protocol/index.js'
 import {check, checkClosed, checkEqual, checkErrorBody} from '../expect.js'
@@ -58,6 +58,12 @@ export class FrameLog {
     if (closed) got.push(`close ${closed.code}${closed.reason ? ` "${closed.reason}"` : ''}`)
     return got.length === 0 ? 'nothing' : got.join('; ')
   }
+}
+
+/** A link authenticated as `as` (true: a fresh user; false: a bare, pre-AUTH link) with a recorder attached. */
+export async function recordedLink(ctx: CaseContext, as: boolean | TestUser = true): Promise<{link: LongLink; rec: FrameLog}> {
+  const link = as === false ? await ctx.link() : (await ctx.authedLink(as === true ? undefined : as)).link
+  return {link, rec: new FrameLog(link)}
 }
 
 /**
