@@ -10,6 +10,16 @@ import {VirtualClient, type VirtualClientOptions} from '../client/virtual-client
 import {type AnnouncedLimits, type AuthReply, CMD, SPEC_DEFAULT_LIMITS, type SchedulerAnswer} from '../protocol/index.js'
 import {CaseFailure, NotApplicable} from './failures.js'
 
+/** `imh conform --max-wait`, in seconds: how long a case may wait out an announced limit. */
+export const MAX_WAIT_SECONDS = {default: 120, min: 1, max: 3600} as const
+
+/** The --max-wait default in ms, also the runner's. */
+export const DEFAULT_MAX_WAIT_MS = MAX_WAIT_SECONDS.default * 1000
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`
+}
+
 /** What the runner learned of the target before the cases ran. */
 export interface Target {
   scheduler: string
@@ -59,10 +69,17 @@ export class CaseContext {
     return {...SPEC_DEFAULT_LIMITS, ...announced, announced: announced !== undefined}
   }
 
-  /** Refuses a case whose wait would exceed the suite's budget. */
-  needWait(name: keyof AnnouncedLimits, valueMs: number): number {
-    if (valueMs > this.ms(this.maxWaitMs)) {
-      throw new NotApplicable(`${name} is ${valueMs} ms${this.limits.announced ? '' : ' (spec default; the target announces no limits)'}, longer than this suite waits (${this.maxWaitMs} ms × timeout factor); run the target with a shorter ${name} or raise --timeout-factor`)
+  /**
+   * The one gate of every case that waits out an announced limit: returns `valueMs`, or makes the
+   * case not applicable when what it waits (`waitMs`, by default the limit itself) exceeds
+   * --max-wait. The announced wait is not scaled by --timeout-factor (the server's timer runs at
+   * its own pace); only the slack a case allows around it is.
+   */
+  needWait(name: string, valueMs: number, waitMs = valueMs): number {
+    if (waitMs > this.maxWaitMs) {
+      const defaulted = name in SPEC_DEFAULT_LIMITS && !this.limits.announced ? ' (spec default; the target announces no limits)' : ''
+      const waits = waitMs === valueMs ? '' : `, so the case waits ${waitMs} ms`
+      throw new NotApplicable(`${name} is ${valueMs} ms${defaulted}${waits}, longer than --max-wait ${formatSeconds(this.maxWaitMs)}; raise --max-wait to ${Math.ceil(waitMs / 1000)} or more, or run the target with a shorter ${name}`)
     }
     return valueMs
   }
