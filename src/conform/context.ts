@@ -50,8 +50,19 @@ export class CaseContext {
   private readonly cleanups: (() => unknown)[] = []
   private counter = 0
   private readonly prefix = `imh${randomBytes(4).toString('hex')}`
+  private escape: ((err: unknown) => void) | undefined
 
   constructor(readonly target: Target, readonly timeoutFactor: number, readonly maxWaitMs: number) {}
+
+  /**
+   * The runner's: ends the case with `err`. A client's error that nothing in the case listens for
+   * (a background heartbeat timing out while the case waits out a TTL) goes there, so it becomes
+   * the case's verdict instead of an uncaught exception that, with long waits running beside
+   * every case, no single case could be blamed for.
+   */
+  onEscape(fn: (err: unknown) => void): void {
+    this.escape = fn
+  }
 
   /** A time limit scaled by --timeout-factor. */
   ms(n: number): number {
@@ -165,8 +176,21 @@ export class CaseContext {
       requestTimeoutMs: this.ms(5000), ca: this.target.ca, rejectUnauthorized: this.target.rejectUnauthorized,
       dispatcher: this.target.dispatcher, trace: this.trace.sink, ...options,
     })
+    this.guard(c)
     this.onCleanup(() => c.close())
     return c.start()
+  }
+
+  /**
+   * Makes an 'error' that `emitter` emits while nothing else listens for it end the case with that
+   * error (see onEscape); a case that listens itself (to collect or ignore errors) keeps them.
+   */
+  guard(emitter: Pick<NodeJS.EventEmitter, 'on' | 'listenerCount'>): void {
+    emitter.on('error', (err: unknown) => {
+      if (emitter.listenerCount('error') > 1) return
+      if (!this.escape) throw err
+      this.escape(err)
+    })
   }
 
   onCleanup(fn: () => unknown): void {

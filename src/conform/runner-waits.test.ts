@@ -1,5 +1,6 @@
-import {EventEmitter} from 'node:events'
+import {EventEmitter, defaultMaxListeners, getMaxListeners} from 'node:events'
 import {describe, expect, it} from 'vitest'
+import {ImhError} from '../protocol/index.js'
 import {sleep} from './context.js'
 import {CASE_BUDGET_MS, ConformanceRunner, caseBudgetMs} from './runner.js'
 import type {ConformanceCase} from './types.js'
@@ -54,6 +55,48 @@ describe('ConformanceRunner: cases that wait out a long limit', () => {
     expect(caseBudgetMs({}, 1, 120_000)).toBe(CASE_BUDGET_MS)
     expect(caseBudgetMs({waits: 'idleTimeoutMs'}, 1, 120_000)).toBe(CASE_BUDGET_MS + 120_000)
     expect(caseBudgetMs({waits: 'idleTimeoutMs'}, 2, 120_000)).toBe(2 * CASE_BUDGET_MS + 120_000)
+  })
+
+  it('lets every waiting case listen for the abort without a MaxListenersExceededWarning, and restores the signal after', async () => {
+    const warnings: string[] = []
+    const onWarning = (w: Error): void => void warnings.push(w.name)
+    process.on('warning', onWarning)
+    try {
+      const stop = new AbortController()
+      const cases = Array.from({length: 20}, (_, i) => mk(`x.long-${i}`, async () => sleep(20), 'idleTimeoutMs'))
+      const report = await runner(cases, {signal: stop.signal}).run()
+      await sleep(10)
+      expect(report.summary.pass).toBe(20)
+      expect(warnings).not.toContain('MaxListenersExceededWarning')
+      expect(getMaxListeners(stop.signal)).toBe(defaultMaxListeners)
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
+  it('fails the case whose client emits an error nothing hears (a heartbeat timing out while it waits), not the run', async () => {
+    const cases = [
+      mk('x.long', async (ctx) => {
+        const client = new EventEmitter()
+        ctx.guard(client)
+        setTimeout(() => client.emit('error', new ImhError('IMH_ERR_TIMEOUT', 'NOOP seq 4: no reply within 5000 ms')), 10)
+        await sleep(60_000)
+      }, 'positionTtlMs'),
+      mk('x.heard', async (ctx) => {
+        const client = new EventEmitter()
+        ctx.guard(client)
+        const heard: unknown[] = []
+        client.on('error', (err) => heard.push(err))
+        client.emit('error', new Error('collected by the case'))
+        if (heard.length !== 1) throw new Error('the case did not hear its error')
+      }),
+      mk('x.beside', async () => sleep(50)),
+    ]
+    const report = await runner(cases).run()
+    expect(report.cases.map((c) => [c.id, c.verdict, c.message])).toEqual([
+      ['x.long', 'fail', 'IMH_ERR_TIMEOUT: NOOP seq 4: no reply within 5000 ms'], ['x.heard', 'pass', ''], ['x.beside', 'pass', ''],
+    ])
+    expect(report.faults).toEqual([])
   })
 
   it('stops a waiting case on abort like any other: it and the cases not started are not-run', async () => {

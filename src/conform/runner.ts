@@ -1,4 +1,4 @@
-import {EventEmitter} from 'node:events'
+import {EventEmitter, getMaxListeners, setMaxListeners} from 'node:events'
 import pLimit from 'p-limit'
 import type {Dispatcher} from 'undici'
 import {fetchSchedulerAnswer} from '../client/resolve.js'
@@ -118,6 +118,7 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
     const onFault = (err: unknown): void => this.fault(err)
     source.on('uncaughtException', onFault)
     source.on('unhandledRejection', onFault)
+    const listenersBefore = o.signal && getMaxListeners(o.signal)
     try {
       const target: Target = {
         scheduler: o.scheduler, resolver: o.resolver, answer: undefined, answerError: undefined, ca: o.ca, rejectUnauthorized: o.rejectUnauthorized, dispatcher: o.dispatcher,
@@ -130,8 +131,11 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
       this.emit('start', {total: o.cases.length, target})
       // Cases that wait out a long limit mostly sleep: all start now, outside the limit, so that their
       // waits overlap each other and the rest of the run; the others share --concurrency.
+      const concurrency = o.concurrency ?? 4
+      // Each running case listens for the abort: more than Node's default 10 at once is no leak.
+      if (o.signal) setMaxListeners(Math.max(listenersBefore!, concurrency + o.cases.filter((c) => c.waits !== undefined).length + 1), o.signal)
       const waiting = o.cases.map((c) => (c.waits === undefined ? undefined : this.runCase(c, target, factor)))
-      const limit = pLimit(o.concurrency ?? 4)
+      const limit = pLimit(concurrency)
       const results = await Promise.all(o.cases.map((c, i) => waiting[i] ?? limit(() => this.runCase(c, target, factor))))
       const counts = countVerdicts(results)
       const strict = o.strict ?? false
@@ -151,6 +155,7 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
       this.emit('done', report)
       return report
     } finally {
+      if (o.signal) setMaxListeners(listenersBefore!, o.signal)
       source.off('uncaughtException', onFault)
       source.off('unhandledRejection', onFault)
     }
@@ -188,6 +193,7 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
       const stopped = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new CaseFailure(`case did not finish within ${budget} ms`)), budget)
         this.running.set(c, reject)
+        ctx!.onEscape(reject)
         onAbort = () => reject(new Interrupted(`interrupted after ${Math.round(performance.now() - t0)} ms: no verdict`))
         signal?.addEventListener('abort', onAbort, {once: true})
       })
