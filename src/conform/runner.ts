@@ -129,11 +129,11 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
         target.answerError = (err as Error).message
       }
       this.emit('start', {total: o.cases.length, target})
-      // Cases that wait out a long limit mostly sleep: all start now, outside the limit, so that their
-      // waits overlap each other and the rest of the run; the others share --concurrency.
       const concurrency = o.concurrency ?? 4
       // Each running case listens for the abort: more than Node's default 10 at once is no leak.
       if (o.signal) setMaxListeners(Math.max(listenersBefore!, concurrency + o.cases.filter((c) => c.waits !== undefined).length + 1), o.signal)
+      // Cases that wait out a long limit mostly sleep: all start now, outside the limit, so that their
+      // waits overlap each other and the rest of the run; the others share --concurrency.
       const waiting = o.cases.map((c) => (c.waits === undefined ? undefined : this.runCase(c, target, factor)))
       const limit = pLimit(concurrency)
       const results = await Promise.all(o.cases.map((c, i) => waiting[i] ?? limit(() => this.runCase(c, target, factor))))
