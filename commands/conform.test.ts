@@ -32,3 +32,11 @@ describe('imh conform --list', () => {
     await expect(run(['--list', '--section', '7'])).rejects.toMatchObject({oclif: {exit: EXIT.USAGE}, message: expect.stringContaining('--section "7"')})
   })
 })
+
+describe('imh conform --max-wait', () => {
+  it('refuses a wait outside 1 to 3600 seconds with the usage exit code, naming the flag', async () => {
+    for (const bad of ['0', '3601', 'soon']) {
+      await expect(run(['--list', '--max-wait', bad])).rejects.toMatchObject({oclif: {exit: EXIT.USAGE}, message: expect.stringContaining('--max-wait')})
+    }
+  })
+})

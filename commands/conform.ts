@@ -5,7 +5,7 @@ import {checkResolverAddress} from '../src/client/dns-resolver.js'
 import {fetchSchedulerAnswer} from '../src/client/resolve.js'
 import {EXIT, type ExitCode} from '../src/common/exit-codes.js'
 import {
-  ALL_CASES, CASE_FLOWS, ConformanceRunner, applyJudgement, currentExpectations, describeFault, exitCodeFor, filterCases, formatCaseTable,
+  ALL_CASES, CASE_FLOWS, ConformanceRunner, MAX_WAIT_SECONDS, applyJudgement, currentExpectations, describeFault, exitCodeFor, filterCases, formatCaseTable,
   formatJudgement, formatJunit, formatReport, judge, parseExpectations, selectCases,
 } from '../src/conform/index.js'
 import {startEmbeddedTarget} from '../reference-server/conform-target.js'
@@ -38,6 +38,7 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
     '<%= config.bin %> conform --flow qr --flow media',
     '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --resolver 127.0.0.1:8090 --flow shop',
     '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --expect expect.json',
+    '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --max-wait 300',
     '<%= config.bin %> conform --list',
   ]
 
@@ -55,7 +56,11 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
     html: Flags.string({description: 'also write a self-contained HTML report to this file: verdicts per section, each requirement quoted from PROTOCOL.md, every failure with its frame trace'}),
     strict: Flags.boolean({description: 'count non-strict verdicts (broken SHOULDs) as failures'}),
     'timeout-factor': timeoutFactor({description: 'multiply every time limit (slow targets, CI machines): 0.1 to 100', default: 1}),
-    concurrency: Flags.integer({description: 'cases run at once', default: 4, min: 1, max: 64}),
+    concurrency: Flags.integer({description: 'cases run at once (cases that wait out a long limit run besides, see --max-wait)', default: 4, min: 1, max: 64}),
+    'max-wait': Flags.integer({
+      description: `longest announced limit (idle time-out, QR hold and lifetime, ring time-out, position and order lifetimes) a case waits out, in seconds (${MAX_WAIT_SECONDS.min} to ${MAX_WAIT_SECONDS.max}); a case whose wait is longer is not applicable. Such cases start at the beginning of the run, all at once besides --concurrency, so the run lasts about the longest wait. Not scaled by --timeout-factor (the server's timer runs at its own pace); the slack around each wait is`,
+      default: MAX_WAIT_SECONDS.default, min: MAX_WAIT_SECONDS.min, max: MAX_WAIT_SECONDS.max,
+    }),
     ca: Flags.file({description: 'PEM CA certificate to trust for an https/wss target', exists: true}),
     insecure: Flags.boolean({description: 'do not verify the TLS certificate of the target'}),
     expect: Flags.string({description: 'expectations file (JSON, see the README): cases listed there may fail without failing the run, but fail it once they pass'}),
@@ -102,7 +107,7 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
       if (!embedded) await this.checkReachable(scheduler, flags['timeout-factor'], dispatcher)
       const runner = new ConformanceRunner({
         scheduler, resolver: flags.resolver ?? embedded?.resolver, cases, embedded: !!embedded, strict: flags.strict, timeoutFactor: flags['timeout-factor'],
-        concurrency: flags.concurrency, ca, rejectUnauthorized, dispatcher, version: this.config.version, signal: stop.signal,
+        concurrency: flags.concurrency, maxWaitMs: flags['max-wait'] * 1000, ca, rejectUnauthorized, dispatcher, version: this.config.version, signal: stop.signal,
       })
       const tty = process.stderr.isTTY && !flags.json
       let done = 0

@@ -87,7 +87,7 @@ describe('imh serve', () => {
 
 describe('imh conform', () => {
   it('passes every MUST case against imh serve, with --json and --junit', async () => {
-    const {child, ready} = await serve(['--handshake-timeout', '1000', '--idle-timeout', '1500', '--heartbeat-interval', '500', '--ring-timeout', '1000', '--relay-rate-pps', '1000', '--relay-burst', '200', '--shake-window', '500', '--position-ttl', '2000', '--download-size', '1048576'])
+    const {child, ready} = await serve(['--handshake-timeout', '1000', '--idle-timeout', '1500', '--heartbeat-interval', '500', '--ring-timeout', '1000', '--relay-rate-pps', '1000', '--relay-burst', '200', '--shake-window', '500', '--position-ttl', '2000', '--download-size', '1048576', '--qr-ttl', '3', '--qr-hold', '1000', '--order-ttl', '2000'])
     const dir = mkdtempSync(join(tmpdir(), 'imh-'))
     const junit = join(dir, 'conform.xml')
     // The shop's name is answered by imh serve's own DNS server (PROTOCOL.md §17.1).
@@ -101,6 +101,8 @@ describe('imh conform', () => {
     expect(report.cases.find((c: {id: string}) => c.id === 'talk.ring-timeout').verdict).toBe('pass')
     // So are --position-ttl 2000 and --shake-window 500: every nearby and shake case runs.
     for (const id of ['nearby.expiry', 'shake.pair', 'shake.windows']) expect(report.cases.find((c: {id: string}) => c.id === id).verdict).toBe('pass')
+    // And the QR, order lifetimes and QR hold: no case is left waiting, none not applicable.
+    for (const id of ['qr.expiry', 'qr.poll-holds', 'shop.pay-expired']) expect(report.cases.find((c: {id: string}) => c.id === id).verdict).toBe('pass')
     expect(report.cases.length).toBeGreaterThanOrEqual(30)
     for (const c of report.cases) expect(Object.keys(c)).toEqual(expect.arrayContaining(['id', 'section', 'level', 'verdict', 'durationMs', 'message']))
     const xml = readFileSync(junit, 'utf8')

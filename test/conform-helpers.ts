@@ -1,14 +1,15 @@
 import {expect} from 'vitest'
-import {ALL_CASES, ConformanceRunner, type ConformanceReport, selectCases} from '../src/conform/index.js'
+import {ALL_CASES, ConformanceRunner, type ConformanceReport, type RunOptions, selectCases} from '../src/conform/index.js'
 import type {ReferenceServer} from '../reference-server/index.js'
 
 /**
  * Runs the cases matching `globs` against a running server; returns the report. However broken
  * the server, no case may end in `error`: that verdict blames the harness, not the target.
+ * `options` adds to the runner's (e.g. `maxWaitMs`).
  */
-export async function conform(server: ReferenceServer, globs: string[] = [], exclude: string[] = []): Promise<ConformanceReport> {
+export async function conform(server: ReferenceServer, globs: string[] = [], exclude: string[] = [], options: Partial<RunOptions> = {}): Promise<ConformanceReport> {
   // The server's own DNS answers for the names its scheduler does not list, as `imh conform` asks it.
-  const report = await new ConformanceRunner({scheduler: server.urls.scheduler, resolver: server.resolver, cases: selectCases(ALL_CASES, globs, exclude)}).run()
+  const report = await new ConformanceRunner({scheduler: server.urls.scheduler, resolver: server.resolver, cases: selectCases(ALL_CASES, globs, exclude), ...options}).run()
   expect(report.cases.filter((c) => c.verdict === 'error').map((c) => `${c.id}: ${c.message}`)).toEqual([])
   return report
 }

@@ -6,6 +6,8 @@ import {DEFAULT_ORDER_RETENTION_MS} from './shop-store.js'
  * every order carries its own `expiresAt` and `expiresInMs`.
  */
 export const SHOP_LIMIT_SPECS = defineLimits([
-  {key: 'orderTtlMs', default: 900_000, min: 100, max: 86_400_000, unit: 'ms', section: '17.4', description: 'ms an unpaid order holds its units before it expires', flag: 'order-ttl', conformValue: 2000},
+  // 90 s, as the idle time-out: `imh conform` (default --max-wait 120 s) waits an order's expiry out
+  // against a default `imh serve`; a buyer pays within seconds of ordering (the flash-sale scenario).
+  {key: 'orderTtlMs', default: 90_000, min: 100, max: 86_400_000, unit: 'ms', section: '17.4', description: 'ms an unpaid order holds its units before it expires', flag: 'order-ttl', conformValue: 2000},
   {key: 'orderRetentionMs', default: DEFAULT_ORDER_RETENTION_MS, min: 1000, max: 30 * 86_400_000, unit: 'ms', section: '17.4', description: 'ms a paid, cancelled or expired order (with its payment and idempotency keys) is kept before it is forgotten', flag: 'order-retention'},
 ] as const)

@@ -10,6 +10,16 @@ import {VirtualClient, type VirtualClientOptions} from '../client/virtual-client
 import {type AnnouncedLimits, type AuthReply, CMD, SPEC_DEFAULT_LIMITS, type SchedulerAnswer} from '../protocol/index.js'
 import {CaseFailure, NotApplicable} from './failures.js'
 
+/** `imh conform --max-wait`, in seconds: how long a case may wait out an announced limit. */
+export const MAX_WAIT_SECONDS = {default: 120, min: 1, max: 3600} as const
+
+/** The --max-wait default in ms, also the runner's. */
+export const DEFAULT_MAX_WAIT_MS = MAX_WAIT_SECONDS.default * 1000
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`
+}
+
 /** What the runner learned of the target before the cases ran. */
 export interface Target {
   scheduler: string
@@ -40,8 +50,19 @@ export class CaseContext {
   private readonly cleanups: (() => unknown)[] = []
   private counter = 0
   private readonly prefix = `imh${randomBytes(4).toString('hex')}`
+  private escape: ((err: unknown) => void) | undefined
 
   constructor(readonly target: Target, readonly timeoutFactor: number, readonly maxWaitMs: number) {}
+
+  /**
+   * The runner's: ends the case with `err`. A client's error that nothing in the case listens for
+   * (a background heartbeat timing out while the case waits out a TTL) goes there, so it becomes
+   * the case's verdict instead of an uncaught exception that, with long waits running beside
+   * every case, no single case could be blamed for.
+   */
+  onEscape(fn: (err: unknown) => void): void {
+    this.escape = fn
+  }
 
   /** A time limit scaled by --timeout-factor. */
   ms(n: number): number {
@@ -59,10 +80,17 @@ export class CaseContext {
     return {...SPEC_DEFAULT_LIMITS, ...announced, announced: announced !== undefined}
   }
 
-  /** Refuses a case whose wait would exceed the suite's budget. */
-  needWait(name: keyof AnnouncedLimits, valueMs: number): number {
-    if (valueMs > this.ms(this.maxWaitMs)) {
-      throw new NotApplicable(`${name} is ${valueMs} ms${this.limits.announced ? '' : ' (spec default; the target announces no limits)'}, longer than this suite waits (${this.maxWaitMs} ms × timeout factor); run the target with a shorter ${name} or raise --timeout-factor`)
+  /**
+   * The one gate of every case that waits out an announced limit: returns `valueMs`, or makes the
+   * case not applicable when what it waits (`waitMs`, by default the limit itself) exceeds
+   * --max-wait. The announced wait is not scaled by --timeout-factor (the server's timer runs at
+   * its own pace); only the slack a case allows around it is.
+   */
+  needWait(name: string, valueMs: number, waitMs = valueMs): number {
+    if (waitMs > this.maxWaitMs) {
+      const defaulted = name in SPEC_DEFAULT_LIMITS && !this.limits.announced ? ' (spec default; the target announces no limits)' : ''
+      const waits = waitMs === valueMs ? '' : `, so the case waits ${waitMs} ms`
+      throw new NotApplicable(`${name} is ${valueMs} ms${defaulted}${waits}, longer than --max-wait ${formatSeconds(this.maxWaitMs)}; raise --max-wait to ${Math.ceil(waitMs / 1000)} or more, or run the target with a shorter ${name}`)
     }
     return valueMs
   }
@@ -148,8 +176,21 @@ export class CaseContext {
       requestTimeoutMs: this.ms(5000), ca: this.target.ca, rejectUnauthorized: this.target.rejectUnauthorized,
       dispatcher: this.target.dispatcher, trace: this.trace.sink, ...options,
     })
+    this.guard(c)
     this.onCleanup(() => c.close())
     return c.start()
+  }
+
+  /**
+   * Makes an 'error' that `emitter` emits while nothing else listens for it end the case with that
+   * error (see onEscape); a case that listens itself (to collect or ignore errors) keeps them.
+   */
+  guard(emitter: Pick<NodeJS.EventEmitter, 'on' | 'listenerCount'>): void {
+    emitter.on('error', (err: unknown) => {
+      if (emitter.listenerCount('error') > 1) return
+      if (!this.escape) throw err
+      this.escape(err)
+    })
   }
 
   onCleanup(fn: () => unknown): void {

@@ -1,10 +1,10 @@
-import {EventEmitter} from 'node:events'
+import {EventEmitter, getMaxListeners, setMaxListeners} from 'node:events'
 import pLimit from 'p-limit'
 import type {Dispatcher} from 'undici'
 import {fetchSchedulerAnswer} from '../client/resolve.js'
 import {EXIT, type ExitCode} from '../common/exit-codes.js'
 import {PROTOCOL_VERSION, isImhError} from '../protocol/index.js'
-import {CaseContext, type Target} from './context.js'
+import {CaseContext, DEFAULT_MAX_WAIT_MS, type Target} from './context.js'
 import {CaseFailure, NotApplicable} from './failures.js'
 import {type CaseResult, type ConformanceCase, type ConformanceReport, type Verdict, type VerdictCounts} from './types.js'
 import {countVerdicts} from './verdicts.js'
@@ -18,7 +18,10 @@ export interface RunOptions {
   timeoutFactor?: number
   /** Cases run at once; each has its own users, so order does not matter. */
   concurrency?: number
-  /** Longest time-out a case may wait for, before --timeout-factor (default 20 s). */
+  /**
+   * Longest announced limit a case may wait out (--max-wait; default 120 s), not scaled by
+   * --timeout-factor: a longer one makes the case not applicable.
+   */
   maxWaitMs?: number
   strict?: boolean
   ca?: string | Buffer
@@ -45,6 +48,14 @@ export interface RunnerEvents {
   'case-start': [ConformanceCase]
   'case-end': [CaseResult]
   done: [ConformanceReport]
+}
+
+/** What a case may take before it fails as hung, before --timeout-factor; a case that `waits` gets --max-wait on top. */
+export const CASE_BUDGET_MS = 60_000
+
+/** A case's time budget: the scaled slack, plus --max-wait (unscaled, as needWait judges it) for a case that waits. */
+export function caseBudgetMs(c: Pick<ConformanceCase, 'waits'>, factor: number, maxWaitMs: number): number {
+  return Math.round(CASE_BUDGET_MS * factor) + (c.waits === undefined ? 0 : maxWaitMs)
 }
 
 /** Decides a case's verdict from how its run ended. */
@@ -107,6 +118,7 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
     const onFault = (err: unknown): void => this.fault(err)
     source.on('uncaughtException', onFault)
     source.on('unhandledRejection', onFault)
+    const listenersBefore = o.signal && getMaxListeners(o.signal)
     try {
       const target: Target = {
         scheduler: o.scheduler, resolver: o.resolver, answer: undefined, answerError: undefined, ca: o.ca, rejectUnauthorized: o.rejectUnauthorized, dispatcher: o.dispatcher,
@@ -117,8 +129,14 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
         target.answerError = (err as Error).message
       }
       this.emit('start', {total: o.cases.length, target})
-      const limit = pLimit(o.concurrency ?? 4)
-      const results = await Promise.all(o.cases.map((c) => limit(() => this.runCase(c, target, factor))))
+      const concurrency = o.concurrency ?? 4
+      // Each running case listens for the abort: more than Node's default 10 at once is no leak.
+      if (o.signal) setMaxListeners(Math.max(listenersBefore!, concurrency + o.cases.filter((c) => c.waits !== undefined).length + 1), o.signal)
+      // Cases that wait out a long limit mostly sleep: all start now, outside the limit, so that their
+      // waits overlap each other and the rest of the run; the others share --concurrency.
+      const waiting = o.cases.map((c) => (c.waits === undefined ? undefined : this.runCase(c, target, factor)))
+      const limit = pLimit(concurrency)
+      const results = await Promise.all(o.cases.map((c, i) => waiting[i] ?? limit(() => this.runCase(c, target, factor))))
       const counts = countVerdicts(results)
       const strict = o.strict ?? false
       const interrupted = o.signal?.aborted ?? false
@@ -137,6 +155,7 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
       this.emit('done', report)
       return report
     } finally {
+      if (o.signal) setMaxListeners(listenersBefore!, o.signal)
       source.off('uncaughtException', onFault)
       source.off('unhandledRejection', onFault)
     }
@@ -167,12 +186,14 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
     let timer: NodeJS.Timeout | undefined
     let onAbort: (() => void) | undefined
     try {
-      ctx = new CaseContext(target, factor, this.options.maxWaitMs ?? 20_000)
-      const budget = ctx.ms(60_000)
+      const maxWaitMs = this.options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS
+      ctx = new CaseContext(target, factor, maxWaitMs)
+      const budget = caseBudgetMs(c, factor, maxWaitMs)
       // Whichever ends the case first: the case itself, its time budget, an escaped exception blamed on it, or SIGINT.
       const stopped = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new CaseFailure(`case did not finish within ${budget} ms`)), budget)
         this.running.set(c, reject)
+        ctx!.onEscape(reject)
         onAbort = () => reject(new Interrupted(`interrupted after ${Math.round(performance.now() - t0)} ms: no verdict`))
         signal?.addEventListener('abort', onAbort, {once: true})
       })

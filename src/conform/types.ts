@@ -17,6 +17,12 @@ export interface CaseDefinition {
   aliases?: readonly string[]
   /** PROTOCOL.md section checked, e.g. "6.4". */
   section: string
+  /**
+   * The announced limit the case waits out (`idleTimeoutMs`, `holdMs` …), when it waits one out:
+   * the runner starts such cases first, outside --concurrency (they mostly sleep), all at once,
+   * and gives each --max-wait on top of the usual budget. The case still asks `ctx.needWait`.
+   */
+  waits?: string
   level: Level
   /** One line: what the server must do. */
   requirement: string

@@ -103,6 +103,8 @@ export const nearbyFlow = defineProtocolFlow({
   errors: ['IMH_ERR_BAD_LOCATION', 'IMH_ERR_NO_POSITION'],
   syncCategories: [],
   limits: defineLimits([
-    {key: 'positionTtlMs', default: 600_000, min: 100, max: 86_400_000, unit: 'ms', section: '12', description: 'ms a reported position stays live for nearby and shake', flag: 'position-ttl', conformValue: 2000},
+    // 90 s, as the idle time-out: `imh conform` (default --max-wait 120 s) waits it out against a
+    // default `imh serve`; clients re-report while they look around (the nearby scenario every 2 s).
+    {key: 'positionTtlMs', default: 90_000, min: 100, max: 86_400_000, unit: 'ms', section: '12', description: 'ms a reported position stays live for nearby and shake', flag: 'position-ttl', conformValue: 2000},
   ] as const),
 })

@@ -18,7 +18,12 @@ export const QR_PATHS = {
 export const QR_VERIFICATION_PREFIX = 'imh-login:'
 export const QR_UUID_PATTERN = /^[A-Za-z0-9_-]{22,64}$/
 export const QR_CALLBACK_PATTERN = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}(\.[A-Za-z_$][A-Za-z0-9_$]{0,63}){0,3}$/
-export const QR_DEFAULT_TTL_SECONDS = 300
+/**
+ * A QR code's lifetime, the reference server's default (§10.1): 90 s, as the idle time-out, so that
+ * `imh conform` with its default --max-wait (120 s) waits it out against a default `imh serve`;
+ * a person scans and confirms within seconds, and the page asks for a new code after it.
+ */
+export const QR_DEFAULT_TTL_SECONDS = 90
 export const QR_DEFAULT_HOLD_MS = 25_000
 
 /** Poll codes (§10.3). */

@@ -104,6 +104,7 @@ const cases: readonly CaseDefinition[] = [
     section: '12.1',
     level: 'MUST',
     requirement: 'a position not renewed within positionTtlMs is no longer listed',
+    waits: 'positionTtlMs',
     async run(ctx) {
       const ttl = ctx.needWait('positionTtlMs', ctx.limits.positionTtlMs)
       const {me, others, at} = await placed(ctx, [200])

@@ -5,7 +5,7 @@ import {check, checkEqual} from '../expect.js'
 import {CaseFailure} from '../failures.js'
 import type {CaseDefinition} from '../types.js'
 import {checkFail, contentType, isObject, show} from './http-expect.js'
-import {QR_EARLY_FRACTION, QR_TTL_BUDGET_MS, atOnceMs, checkCode, checkRedirectUrl, checkWoken, describeReply, needQrWait, newLogin, nicknameOf, pollAcross, qrHref, scannedLogin, unknownUuid} from './qr-util.js'
+import {QR_EARLY_FRACTION, atOnceMs, checkCode, checkRedirectUrl, checkWoken, describeReply, newLogin, nicknameOf, pollAcross, qrHref, scannedLogin, unknownUuid} from './qr-util.js'
 
 const GOOD_CALLBACKS = ['cb', 'imh.page.onPoll', '$jsonp_1']
 const BAD_CALLBACKS = ['alert(1)//', 'x-y', '<script>', '1cb', 'a.b.c.d.e', 'x'.repeat(65)]
@@ -46,11 +46,12 @@ export const qrPollCases: readonly CaseDefinition[] = [
     section: '10.3',
     level: 'MUST',
     requirement: 'a poll on a waiting uuid is held for about holdMs, then answered HTTP 200 {code: 408}',
+    waits: 'holdMs',
     async run(ctx) {
       const browser = ctx.qrBrowser()
       const login = await newLogin(browser)
       const hold = login.holdMs
-      needQrWait(ctx, 'a poll hold (holdMs)', hold, ctx.maxWaitMs)
+      ctx.needWait('holdMs', hold)
       const {reply, ms} = await rawPoll(browser, `uuid=${login.uuid}&last=0`, `GET ${QR_PATHS.check} of a waiting uuid`)
       checkEqual(reply.code, 408, 'code of the poll of a waiting uuid')
       check(ms >= hold * QR_EARLY_FRACTION, `the poll was answered 408 after ${ms} ms, before ${QR_EARLY_FRACTION * 100}% of the announced hold of ${hold} ms`)
@@ -169,6 +170,7 @@ export const qrPollCases: readonly CaseDefinition[] = [
     section: '10.1',
     level: 'MUST',
     requirement: 'after ttlSeconds a waiting uuid expires: polls answer {code: 400}, a scan 410 IMH_ERR_QR_EXPIRED, the image 404',
+    waits: 'ttlSeconds',
     async run(ctx) {
       const user = await ctx.newUser('exp')
       const browser = ctx.qrBrowser()
@@ -176,7 +178,7 @@ export const qrPollCases: readonly CaseDefinition[] = [
       const login = await newLogin(browser)
       const t1 = performance.now()
       const ttlMs = login.ttlSeconds * 1000
-      needQrWait(ctx, 'a uuid lifetime (ttlSeconds)', ttlMs, QR_TTL_BUDGET_MS)
+      ctx.needWait('ttlSeconds', ttlMs)
       // Servers that expire on a timer of whole seconds may be up to a second early.
       const earliest = ttlMs - Math.max(1000, ttlMs * (1 - QR_EARLY_FRACTION))
       const latest = ttlMs + login.holdMs + ctx.ms(1000)

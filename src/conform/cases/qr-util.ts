@@ -5,10 +5,7 @@ import type {QrPhone} from '../../client/qr-phone.js'
 import {QR_PATHS, QR_UUID_PATTERN, type QrCheckReply, type QrCode, type QrNewReply} from '../../protocol/index.js'
 import {type CaseContext, type TestUser, sleep} from '../context.js'
 import {check} from '../expect.js'
-import {CaseFailure, NotApplicable} from '../failures.js'
-
-/** The longest uuid lifetime the expiry case waits out, before --timeout-factor. */
-export const QR_TTL_BUDGET_MS = 10_000
+import {CaseFailure} from '../failures.js'
 
 /** A server may end a hold this early without being called hasty (as for the link time-outs). */
 export const QR_EARLY_FRACTION = 0.8
@@ -26,13 +23,6 @@ export function qrHref(ctx: CaseContext, path: string): string {
 /** How soon an answer must follow the event it reports to count as "at once": well inside the hold. */
 export function atOnceMs(ctx: CaseContext, holdMs: number): number {
   return Math.max(50, Math.min(ctx.ms(500), Math.floor(holdMs * 0.6)))
-}
-
-/** Refuses a case that would wait longer than the suite allows. */
-export function needQrWait(ctx: CaseContext, what: string, valueMs: number, budgetMs: number): void {
-  if (valueMs > ctx.ms(budgetMs)) {
-    throw new NotApplicable(`the target announces ${what} of ${valueMs} ms, longer than this suite waits (${budgetMs} ms × timeout factor ${ctx.timeoutFactor}); run the target with a shorter one or raise --timeout-factor`)
-  }
 }
 
 /** A new login whose uuid is well-formed, so the case can go on with it. */

@@ -26,7 +26,7 @@ export const nearby = defineScenario({
   needsScheduler: true,
   options: {
     spreadM: option({field: 'spread', check: number({min: 0}), default: 2000, doc: 'metres around the centre the VUs stand within'}),
-    queryIntervalMs: option({field: 'queryInterval', check: durationField({positive: true}), default: 2000, doc: 'time between two rounds of one VU'}),
+    queryIntervalMs: option({field: 'queryInterval', check: durationField({positive: true}), default: 2000, doc: "time between two rounds of one VU; keep it below the server's `positionTtlMs` (90 s by default), or VUs drop out of each other's lists between reports"}),
     radiusM: option({field: 'radius', check: number({above: 0}), default: 1000, doc: 'NEARBY `radiusM` (servers cap it at 50000)'}),
     pageSize: option({field: 'pageSize', check: integer(1, 100), default: 20, doc: 'NEARBY `limit`'}),
   },
