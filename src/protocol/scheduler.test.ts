@@ -1,5 +1,6 @@
+import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
-import {FEATURES, announcedFeatures, featureGroups, isFeature} from './features.js'
+import {FEATURES, announcedFeatures, featureFlow, featureGroups, isFeature} from './features.js'
 import {FLOW_NAMES} from './flows.js'
 import {parseSchedulerAnswer} from './scheduler.js'
 
@@ -39,5 +40,24 @@ describe('the scheduler answer\'s features (PROTOCOL.md §2.2)', () => {
   it('that are not an array of strings violate the protocol', () => {
     expect(() => parseSchedulerAnswer(answer({features: 'talk'}))).toThrow(/features/)
     expect(() => parseSchedulerAnswer(answer({features: ['talk', 3]}))).toThrow(/features must be an array of feature id strings/)
+  })
+})
+
+describe('PROTOCOL.md §2.2\'s feature table', () => {
+  const doc = readFileSync(new URL('../../PROTOCOL.md', import.meta.url), 'utf8')
+  const s22 = doc.slice(doc.indexOf('<a id="s2.2"></a>'), doc.indexOf('<a id="s2.3"></a>'))
+  const rows = s22.split('\n').filter((l) => /^\| `[a-z]+` \|/.test(l)).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()))
+
+  it('lists every feature once, in order, with its sections, groups and first long-link command', () => {
+    expect(rows.map((r) => r[0])).toEqual(FEATURES.map((f) => `\`${f}\``))
+    for (const [id, sections, groups, first] of rows) {
+      const f = id!.slice(1, -1) as (typeof FEATURES)[number]
+      expect(sections, f).toBe(featureFlow(f).sections.map((s) => `§${s}`).join(', '))
+      expect(groups, f).toBe(featureGroups(f).map((g) => `\`${g.name}\``).join(', ') || '—')
+      const cmd = featureFlow(f).commands.find((c) => c.direction === 'request')
+      const route = Object.values(featureFlow(f).shortRoutes)[0]
+      if (cmd) expect(first, f).toBe(`\`${cmd.name}\` (${cmd.id})`)
+      else if (route) expect(first, f).toBe(`\`${route.method} SHORT${route.path}\``)
+    }
   })
 })
