@@ -174,9 +174,10 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
       this.emit('case-end', result)
       return result
     }
+    // Capabilities: an optional feature the target lacks ends its cases here, before they start (SIGINT during its probe: not run).
     const gated = await this.featureGate(target, factor).check(c)
-    if (!gated.run) {
-      const {verdict, message} = 'failure' in gated ? verdictFor(c, {ok: false, error: gated.failure}) : gated
+    if (!gated.run || signal?.aborted) {
+      const {verdict, message} = signal?.aborted ? {verdict: 'not-run' as const, message: 'not run: the run was interrupted'} : 'failure' in gated ? verdictFor(c, {ok: false, error: gated.failure}) : gated
       const result: CaseResult = {...base, verdict, durationMs: 0, message}
       this.emit('case-end', result)
       return result
