@@ -176,9 +176,11 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
     }
     // Capabilities: an optional feature the target lacks ends its cases here, before they start (SIGINT during its probe: not run).
     const gated = await this.featureGate(target, factor).check(c)
-    if (!gated.run || signal?.aborted) {
-      const {verdict, message} = signal?.aborted ? {verdict: 'not-run' as const, message: 'not run: the run was interrupted'} : 'failure' in gated ? verdictFor(c, {ok: false, error: gated.failure}) : gated
-      const result: CaseResult = {...base, verdict, durationMs: 0, message}
+    const held = signal?.aborted ? {verdict: 'not-run' as const, message: 'not run: the run was interrupted'}
+      : gated.run ? undefined
+        : 'failure' in gated ? verdictFor(c, {ok: false, error: gated.failure}) : gated
+    if (held) {
+      const result: CaseResult = {...base, verdict: held.verdict, durationMs: 0, message: held.message}
       this.emit('case-end', result)
       return result
     }
