@@ -1,3 +1,6 @@
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {ALL_CASES, ConformanceRunner, type ConformanceReport, filterCases} from '../src/conform/index.js'
 import {FEATURES} from '../src/protocol/index.js'
@@ -36,18 +39,23 @@ function verdictsOf(report: ConformanceReport, flow: string): string[] {
 describe('imh conform against a server that implements only the core (PROTOCOL.md §2–§6)', () => {
   it('the whole catalogue, as the README\'s CI example runs it: exit 0, every optional case unimplemented, no stack trace', async () => {
     const server = await coreOnly()
-    const {code, stdout, stderr} = await runCli(['conform', '--target', server.urls.scheduler, '--json'], 170_000)
+    const dir = await mkdtemp(join(tmpdir(), 'imh-caps-'))
+    closers.push(() => rm(dir, {recursive: true, force: true}))
+    const junit = join(dir, 'conform.xml')
+    // The README's CI example (a core-only server claims no feature: no --require), with --json.
+    const {code, stdout, stderr} = await runCli(['conform', '--target', server.urls.scheduler, '--junit', junit, '--timeout-factor', '2', '--json'], 170_000)
     expect(stderr).not.toMatch(STACK_LINE)
-    expect(code, stderr).toBe(EXIT.OK)
     const report = JSON.parse(stdout) as ConformanceReport
     expect(report.cases).toHaveLength(ALL_CASES.length)
     expect(report.cases.filter((c) => c.verdict === 'error' || c.verdict === 'fail').map((c) => `${c.id}: ${c.verdict} ${c.message}`)).toEqual([])
+    expect(code, stderr).toBe(EXIT.OK)
     const optional = report.cases.filter((c) => c.flow !== 'core')
     expect(optional.filter((c) => c.verdict !== 'unimplemented').map((c) => `${c.id}: ${c.verdict} ${c.message}`)).toEqual([])
     expect(optional[0]!.message).toMatch(/features are absent \(the core only\): the target does not implement "qr" \(PROTOCOL\.md §10\); --require qr makes this a failure/)
     expect(report.cases.filter((c) => c.flow === 'core').every((c) => ['pass', 'info'].includes(c.verdict))).toBe(true)
     expect(report.summary.unimplemented).toBe(optional.length)
     expect(report.summary.ok).toBe(true)
+    expect(await readFile(junit, 'utf8')).toMatch(new RegExp(`<testsuites name="imh conform" tests="${report.cases.length}" failures="0" errors="0" skipped="${optional.length}"`))
     expect(report.features).toEqual(FEATURES.map((feature) => ({feature, announced: false, implemented: false, required: false, message: expect.stringMatching(/features are absent/)})))
   }, 180_000)
 
