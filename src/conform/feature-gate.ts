@@ -1,4 +1,4 @@
-import {FEATURES, type Feature, announcedFeatures, featureFlow, featureGroups, isFeature} from '../protocol/index.js'
+import {FEATURES, type Feature, type Group, announcedFeatures, featureFlow, featureGroups, isFeature} from '../protocol/index.js'
 import {CaseContext, type Target} from './context.js'
 import {CaseFailure, Unimplemented} from './failures.js'
 import type {ConformanceCase, FeatureFinding} from './types.js'
@@ -65,12 +65,14 @@ export class FeatureGate {
         : `${why}: the target does not implement "${feature}" (${where}); --require ${feature} makes this a failure`
       return {finding: finding(announced, false, why), decision: {run: false, verdict: required ? 'fail' : 'unimplemented', message}}
     }
+    const groups = featureGroups(feature).map((g) => g.name as Group)
+    const listing = (want: boolean): Group[] => groups.filter((g) => (answer.groups[g] ?? []).length > 0 === want)
     if (!announcedFeatures(answer).includes(feature)) {
-      const listed = featureGroups(feature).filter((g) => (answer.groups[g.name as keyof typeof answer.groups] ?? []).length > 0).map((g) => g.name)
+      const listed = listing(true)
       const hint = listed.length > 0 ? ` (its ${listed.join(', ')} group lists addresses, though: announce "${feature}" to have it judged)` : ''
       return unimplemented(false, `the scheduler answer's features ${answer.features === undefined ? 'are absent (the core only)' : `do not list "${feature}"`}${hint}`)
     }
-    const empty = featureGroups(feature).filter((g) => (answer.groups[g.name as keyof typeof answer.groups] ?? []).length === 0).map((g) => g.name)
+    const empty = listing(false)
     if (empty.length > 0) {
       const why = `the scheduler announces "${feature}" in its features but lists no ${empty.join(', ')} address: a server that announces a feature MUST list an address in each group it is served on (PROTOCOL.md §2.2)`
       return {finding: finding(true, false, why), decision: {run: false, failure: new CaseFailure(why)}}
