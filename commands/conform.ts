@@ -13,7 +13,7 @@ import {formatHtml} from '../src/conform/report/html.js'
 import {checkReportPath, writeReportFile} from '../src/conform/report/report-file.js'
 import {type ConformanceCase} from '../src/conform/types.js'
 import type {ExpectationsFile} from '../src/conform/expectations.js'
-import {SCHEDULER_PATH, isImhError} from '../src/protocol/index.js'
+import {FEATURES, SCHEDULER_PATH, isImhError} from '../src/protocol/index.js'
 
 const timeoutFactor = Flags.custom<number>({
   parse: async (input) => {
@@ -26,7 +26,8 @@ const timeoutFactor = Flags.custom<number>({
 export default class Conform extends Command {
   static override summary = 'Check a server against PROTOCOL.md: every case cites the section it checks.'
   static override description = `Without --target it starts the embedded reference server (with short time-outs) and checks that.
-Verdicts: pass, non-strict (a SHOULD broken), fail (a MUST broken), info, not-applicable, error (harness fault), not-run (interrupted before a verdict).
+Verdicts: pass, non-strict (a SHOULD broken), fail (a MUST broken), info, not-applicable (cannot be judged here, e.g. a time-out longer than the suite waits), unimplemented (an optional feature the target does not implement), error (harness fault), not-run (interrupted before a verdict).
+Optional features (${FEATURES.join(', ')}) are judged when the scheduler announces them in its features (PROTOCOL.md §2.2) and their first command is not answered IMH_ERR_UNKNOWN_CMD or 404; otherwise their cases are unimplemented, which never fails the run unless --require names the feature.
 An exception inside a case is that case's verdict; one that escapes every case is a harness fault of the run. The text report, --json, --junit and --html are written whatever happened, Ctrl-C included.
 Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (or a SHOULD under --strict), or the target is unreachable; ${EXIT.USAGE} usage or configuration error; ${EXIT.HARNESS} harness error: a case ended in error or the run faulted (a broken run, not a failing server; before ${EXIT.FAILED}); ${EXIT.INTERRUPTED} interrupted (SIGINT): cases not run are listed as not-run.`
 
@@ -39,6 +40,7 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
     '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --resolver 127.0.0.1:8090 --flow shop',
     '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --expect expect.json',
     '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --max-wait 300',
+    '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --require talk --require media',
     '<%= config.bin %> conform --list',
   ]
 
@@ -55,6 +57,7 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
     junit: Flags.string({description: 'also write a JUnit XML report to this file'}),
     html: Flags.string({description: 'also write a self-contained HTML report to this file: verdicts per section, each requirement quoted from PROTOCOL.md, every failure with its frame trace'}),
     strict: Flags.boolean({description: 'count non-strict verdicts (broken SHOULDs) as failures'}),
+    require: Flags.string({description: 'an optional feature the target must implement: its unimplemented cases fail (repeatable)', multiple: true, options: [...FEATURES]}),
     'timeout-factor': timeoutFactor({description: 'multiply every time limit (slow targets, CI machines): 0.1 to 100', default: 1}),
     concurrency: Flags.integer({description: 'cases run at once (cases that wait out a long limit run besides, see --max-wait)', default: 4, min: 1, max: 64}),
     'max-wait': Flags.integer({
@@ -106,7 +109,7 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
     try {
       if (!embedded) await this.checkReachable(scheduler, flags['timeout-factor'], dispatcher)
       const runner = new ConformanceRunner({
-        scheduler, resolver: flags.resolver ?? embedded?.resolver, cases, embedded: !!embedded, strict: flags.strict, timeoutFactor: flags['timeout-factor'],
+        scheduler, resolver: flags.resolver ?? embedded?.resolver, cases, embedded: !!embedded, strict: flags.strict, require: flags.require, timeoutFactor: flags['timeout-factor'],
         concurrency: flags.concurrency, maxWaitMs: flags['max-wait'] * 1000, ca, rejectUnauthorized, dispatcher, version: this.config.version, signal: stop.signal,
       })
       const tty = process.stderr.isTTY && !flags.json

@@ -1,8 +1,8 @@
 import {readFile} from 'node:fs/promises'
 import {Command, Flags} from '@oclif/core'
-import {type ReferenceServerOptions} from '../reference-server/index.js'
+import {type ReferenceServerOptions, SERVER_FLOWS} from '../reference-server/index.js'
 import {StartFailure, runUntilSignal} from '../reference-server/run-until-signal.js'
-import {ADDRESS_FLAGS as A, LIMIT_FLAGS, SERVED_FLOWS, limitsFromFlags, readyLineShape, serveFlagHelp} from '../reference-server/serve-flags.js'
+import {ADDRESS_FLAGS as A, FLOWS_FLAG, LIMIT_FLAGS, SERVED_FLOWS, limitsFromFlags, readyLineShape, serveFlagHelp} from '../reference-server/serve-flags.js'
 
 // Every limit flag is derived from its LimitSpec: name, range and the help's default and unit.
 const limitFlags = Object.fromEntries(LIMIT_FLAGS.map((f) => [f.name, Flags.integer({description: serveFlagHelp(f), min: f.min, max: f.max})]))
@@ -15,7 +15,7 @@ ${readyLineShape()}
 and runs until SIGINT or SIGTERM, then closes every connection and exits 0.
 Exit codes: 0 stopped by a signal; 1 could not start; 2 a bad flag.`
 
-  static override examples = ['<%= config.bin %> serve', '<%= config.bin %> serve --port 8080', '<%= config.bin %> serve --idle-timeout 1500 --handshake-timeout 1000']
+  static override examples = ['<%= config.bin %> serve', '<%= config.bin %> serve --port 8080', '<%= config.bin %> serve --idle-timeout 1500 --handshake-timeout 1000', '<%= config.bin %> serve --flows core,qr']
 
   static override flags = {
     // No oclif defaults: the help states them, and the server applies them.
@@ -24,13 +24,14 @@ Exit codes: 0 stopped by a signal; 1 could not start; 2 a bad flag.`
     'public-host': Flags.string({description: serveFlagHelp(A['public-host'])}),
     'tls-cert': Flags.file({description: serveFlagHelp(A['tls-cert']), exists: true, dependsOn: ['tls-key']}),
     'tls-key': Flags.file({description: serveFlagHelp(A['tls-key']), exists: true, dependsOn: ['tls-cert']}),
+    flows: Flags.string({description: serveFlagHelp(FLOWS_FLAG), multiple: true, delimiter: ',', options: SERVER_FLOWS.map((f) => f.name)}),
     ...limitFlags,
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Serve)
     const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readFile(flags['tls-cert']), key: await readFile(flags['tls-key'])} : undefined
-    const options: ReferenceServerOptions = {host: flags.host, port: flags.port, publicHost: flags['public-host'], tls, limits: limitsFromFlags(flags)}
+    const options: ReferenceServerOptions = {host: flags.host, port: flags.port, publicHost: flags['public-host'], tls, limits: limitsFromFlags(flags), flows: flags.flows}
     try {
       await runUntilSignal(options)
     } catch (err) {

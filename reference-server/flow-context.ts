@@ -1,4 +1,4 @@
-import {GROUPS, type Group, type GroupAddresses} from '../src/protocol/index.js'
+import {type Feature, GROUPS, type Group, type GroupAddresses} from '../src/protocol/index.js'
 import type {AnyServerFlow, FlowContext} from './flow.js'
 import type {LinkDirectory} from './long/link-peer.js'
 import type {StoreInstances, StoreSlot} from './store/store-slot.js'
@@ -14,6 +14,8 @@ export interface ServerParts {
   /** The base URL of every listener, by name, once it listens (groups and flows' own alike). */
   bound: Record<string, string>
   links: LinkDirectory
+  /** The optional features the server runs (PROTOCOL.md §2.2): its flows but core. */
+  features: readonly Feature[]
 }
 
 export function isGroup(name: string): name is Group {
@@ -51,5 +53,6 @@ export function flowContext(flow: AnyServerFlow, parts: ServerParts): FlowContex
       return () => list
     },
     links: parts.links,
+    features: parts.features,
   }
 }

@@ -1,4 +1,4 @@
-import type {AnnouncedLimits, Group, LimitSpec} from '../src/protocol/index.js'
+import type {AnnouncedLimits, Feature, Group, LimitSpec} from '../src/protocol/index.js'
 import type {HttpRoute} from './http/route.js'
 import type {LinkDirectory} from './long/link-peer.js'
 import type {LongService} from './long/long-service.js'
@@ -64,6 +64,8 @@ export interface FlowContext<K extends string = never, Li extends string = never
   addresses(group: Group): () => readonly string[]
   /** The long-link node's authenticated links. */
   readonly links: LinkDirectory
+  /** The optional features the server runs, in the flow list's order: what its scheduler announces (PROTOCOL.md §2.2). */
+  readonly features: readonly Feature[]
 }
 
 /**

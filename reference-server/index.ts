@@ -1,7 +1,7 @@
 import type {Server} from 'node:http'
-import {type GroupAddresses, ImhError, emptyGroups} from '../src/protocol/index.js'
+import {type GroupAddresses, ImhError, emptyGroups, isFeature} from '../src/protocol/index.js'
 import {type ServerLimits, resolveLimits} from './config.js'
-import type {AnyServerFlow, UdpBound} from './flow.js'
+import type {AnyServerFlow, Listener, UdpBound} from './flow.js'
 import {type ServerParts, flowContext, isGroup} from './flow-context.js'
 import {type FlowServices, type FlowStatuses, type ListenerNames, SERVER_FLOWS} from './flows.js'
 import {createHttpGroup} from './http/http-group.js'
@@ -42,9 +42,19 @@ export interface ReferenceServerOptions {
    * options; the default builds the reference ones. For test doubles that plant a bug.
    */
   services?: FlowServices
+  /**
+   * The flows to run, by name (core runs whatever is given); default every one of SERVER_FLOWS.
+   * A flow not run opens no listener and binds no port: its groups are empty, its long-link
+   * commands are answered IMH_ERR_UNKNOWN_CMD, its routes 404, and the scheduler does not
+   * announce it in `features` (PROTOCOL.md §2.2). `['core']` is a server of the core only.
+   */
+  flows?: readonly string[]
 }
 
-/** Where clients reach each listener: the scheduler's URL with its path, each group's base URL. */
+/**
+ * Where clients reach each listener: the scheduler's URL with its path, each group's base URL;
+ * '' for a listener of a flow not run (`flows`).
+ */
 export type ReferenceServerUrls = Readonly<Record<ListenerNames, string>>
 
 export interface ReferenceServer {
@@ -66,10 +76,21 @@ export interface ReferenceServer {
 
 const FLOWS: readonly AnyServerFlow[] = SERVER_FLOWS
 
-function checkPort(port: number, udpPorts: number): number {
+/** The flows `names` selects, in the flow list's order, core always; an unknown name is refused naming the option. */
+export function selectServerFlows(names: readonly string[] | undefined): readonly AnyServerFlow[] {
+  if (names === undefined) return FLOWS
+  for (const name of names) {
+    if (!FLOWS.some((f) => f.name === name)) {
+      throw new ImhError('IMH_ERR_INVALID_OPTION', `option flows: unknown flow "${name}"; the flows are ${FLOWS.map((f) => f.name).join(', ')}`, {option: 'flows'})
+    }
+  }
+  return FLOWS.filter((f) => f.name === 'core' || names.includes(f.name))
+}
+
+function checkPort(port: number, listeners: number, udpPorts: number): number {
   const max = maxBasePort(udpPorts)
   if (!Number.isInteger(port) || port < 0 || (port > max && port !== 0)) {
-    throw new ImhError('IMH_ERR_INVALID_OPTION', `option port must be an integer from 0 to ${max} (it, the next ${LISTENERS.length - 1} and ${udpPorts} UDP ports are used), got ${port}`, {option: 'port'})
+    throw new ImhError('IMH_ERR_INVALID_OPTION', `option port must be an integer from 0 to ${max} (it, the next ${listeners - 1} and ${udpPorts} UDP ports are used), got ${port}`, {option: 'port'})
   }
   return port
 }
@@ -80,17 +101,20 @@ interface Running {
   udp?: UdpBound
 }
 
-/** Starts every flow of the reference server (SERVER_FLOWS) in this process. */
+/** Starts the flows of the reference server (SERVER_FLOWS, or those `options.flows` selects) in this process. */
 export async function startReferenceServer(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {
+  const flowList = selectServerFlows(options.flows)
+  const listeners = LISTENERS.filter((l) => flowList.some((f) => f.listeners?.includes(l)))
   const host = options.host ?? '127.0.0.1'
   const publicHost = options.publicHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
   const limits = resolveLimits(options.limits)
-  const udpCounts = FLOWS.map((f) => udpPortCount(f, limits))
-  const port = checkPort(options.port ?? 0, udpCounts.reduce((a, b) => a + b, 0))
+  const udpCounts = flowList.map((f) => udpPortCount(f, limits))
+  const port = checkPort(options.port ?? 0, listeners.length, udpCounts.reduce((a, b) => a + b, 0))
   const stores = new StoreInstances(limits)
   if (options.store) stores.provide(SHARED_STORE, options.store)
   const byUser = new Map<string, LongConnection>()
-  const parts: ServerParts = {limits, store: stores.get(SHARED_STORE), stores, groups: emptyGroups(), bound: {}, links: {lookup: (userId) => byUser.get(userId)}}
+  const features = flowList.flatMap((f) => (isFeature(f.name) ? [f.name] : []))
+  const parts: ServerParts = {limits, store: stores.get(SHARED_STORE), stores, groups: emptyGroups(), bound: {}, links: {lookup: (userId) => byUser.get(userId)}, features}
   const replacements = options.services as Partial<Record<string, (o: unknown) => unknown>> | undefined
 
   const running: Running[] = []
@@ -104,12 +128,12 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     await stores.close()
   }
   try {
-    for (const flow of FLOWS) {
+    for (const flow of flowList) {
       const make = replacements?.[flow.name] ?? ((o: unknown) => flow.create(o))
       running.push({flow, service: make(flow.options(flowContext(flow, parts)))})
     }
-    const routes = routesByListener(running)
-    for (const l of LISTENERS) {
+    const routes = routesByListener(running, listeners)
+    for (const l of listeners) {
       if (l.kind === 'long') {
         const services = running.flatMap((r) => (r.flow.long ? [r.flow.long(r.service)] : []))
         node = createLongNode({store: parts.store, limits, tls: options.tls, byUser, services})
@@ -120,15 +144,15 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     }
     const addresses: string[] = []
     const bind = async (i: number): Promise<void> => {
-      const l = LISTENERS[i]!
+      const l = listeners[i]!
       const scheme = l.kind === 'long' ? (options.tls ? 'wss' : 'ws') : (options.tls ? 'https' : 'http')
       addresses[i] = `${scheme}://${hostPort(publicHost, await listen(servers[i]!, host, port && port + i))}${l.path ?? ''}`
       parts.bound[l.name] = addresses[i]!
       if (isGroup(l.name)) parts.groups[l.name].push(addresses[i]!)
     }
     // The first listener (the scheduler) listens last: whoever reaches it finds every group up.
-    for (let i = 1; i < LISTENERS.length; i++) await bind(i)
-    let next = port && port + LISTENERS.length
+    for (let i = 1; i < listeners.length; i++) await bind(i)
+    let next = port && port + listeners.length
     for (const [i, r] of running.entries()) {
       if (!r.flow.udp) continue
       const ports = Array.from({length: udpCounts[i]!}, (_, k) => (port ? next + k : 0))
@@ -144,7 +168,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     const flows = Object.fromEntries(running.flatMap((r) => (r.flow.status ? [[r.flow.name, r.flow.status(r.service, r.udp)]] : [])))
     const longNode = node!
     return {
-      urls: Object.fromEntries(LISTENERS.map((l, i) => [l.name, addresses[i]!])) as ReferenceServerUrls,
+      urls: Object.fromEntries(LISTENERS.map((l) => [l.name, addresses[listeners.indexOf(l)] ?? ''])) as ReferenceServerUrls,
       groups: parts.groups,
       store: parts.store,
       limits,
@@ -162,11 +186,11 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
 }
 
 /** The routes every flow declares, by listener; a listener no flow opens is a mistake in the flow list. */
-function routesByListener(running: readonly Running[]): Map<string, HttpRoute[]> {
+function routesByListener(running: readonly Running[], listeners: readonly Listener<string>[]): Map<string, HttpRoute[]> {
   const out = new Map<string, HttpRoute[]>()
   for (const r of running) {
     for (const [name, list] of Object.entries(r.flow.routes?.(r.service) ?? {}) as Array<[string, readonly HttpRoute[]]>) {
-      if (!LISTENERS.some((l) => l.name === name && l.kind === 'http')) throw new Error(`flow ${r.flow.name} has routes for ${name}, which no flow opens as an http listener`)
+      if (!listeners.some((l) => l.name === name && l.kind === 'http')) throw new Error(`flow ${r.flow.name} has routes for ${name}, which no flow opens as an http listener`)
       out.set(name, [...(out.get(name) ?? []), ...list])
     }
   }

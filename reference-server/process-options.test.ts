@@ -8,10 +8,16 @@ describe('parseProcessOptions', () => {
     expect(parseProcessOptions(undefined)).toEqual({})
   })
 
+  it('reads flows, an array of flow names (the server checks the names)', () => {
+    expect(parseProcessOptions('{"flows":["core","qr"]}')).toEqual({flows: ['core', 'qr']})
+  })
+
   it.each([
     ['not json', /not JSON/],
     ['[1]', /must be a JSON object/],
-    ['{"nope":1}', /unknown option "nope"; known: host, port, publicHost, limits/],
+    ['{"nope":1}', /unknown option "nope"; known: host, port, publicHost, limits, flows/],
+    ['{"flows":"core"}', /option flows must be an array of strings/],
+    ['{"flows":[1]}', /option flows must be an array of strings/],
     ['{"port":"80"}', /option port must be a number/],
     ['{"limits":null}', /option limits must be a JSON object/],
   ])('refuses %s with IMH_ERR_INVALID_OPTION', (json, message) => {

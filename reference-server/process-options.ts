@@ -7,9 +7,11 @@ export interface ProcessOptions {
   port?: number
   publicHost?: string
   limits?: Partial<ServerLimits>
+  /** The flows to run (ReferenceServerOptions.flows); the server checks the names. */
+  flows?: string[]
 }
 
-const FIELDS: Record<keyof ProcessOptions, 'string' | 'number' | 'object'> = {host: 'string', port: 'number', publicHost: 'string', limits: 'object'}
+const FIELDS: Record<keyof ProcessOptions, 'string' | 'number' | 'object' | 'array'> = {host: 'string', port: 'number', publicHost: 'string', limits: 'object', flows: 'array'}
 
 /** Reads main.js's argument; the server checks the values (port range, limits) when it starts. */
 export function parseProcessOptions(json: string | undefined): ProcessOptions {
@@ -23,6 +25,10 @@ export function parseProcessOptions(json: string | undefined): ProcessOptions {
   for (const [key, v] of Object.entries(value)) {
     const type = FIELDS[key as keyof ProcessOptions]
     if (!type) throw new ImhError('IMH_ERR_INVALID_OPTION', `unknown option "${key}"; known: ${Object.keys(FIELDS).join(', ')}`, {option: key})
+    if (type === 'array') {
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ImhError('IMH_ERR_INVALID_OPTION', `option ${key} must be an array of strings`, {option: key})
+      continue
+    }
     if (typeof v !== type || v === null || Array.isArray(v)) throw new ImhError('IMH_ERR_INVALID_OPTION', `option ${key} must be a ${type === 'object' ? 'JSON object' : type}`, {option: key})
   }
   return value as ProcessOptions

@@ -59,8 +59,17 @@ function limitFlag(spec: LimitSpec<keyof ServerLimits>): LimitFlag {
 /** One flag per limit whose spec names a flag, in the order of the specs. */
 export const LIMIT_FLAGS: readonly LimitFlag[] = ALL_LIMIT_SPECS.filter((s) => s.flag !== undefined).map(limitFlag)
 
+/** The flows `imh serve` runs, for its summary: "core, qr, talk, …". */
+export const SERVED_FLOWS = SERVER_FLOWS.map((f) => f.name).join(', ')
+
+/** Which flows run (ReferenceServerOptions.flows): a server of the core and a few features, for conformance runs. */
+export const FLOWS_FLAG = {
+  name: 'flows', defaultText: 'every flow', section: '2.2',
+  description: `run only these flows, comma-separated (core always runs): ${SERVED_FLOWS}; the others open no listener, are not announced in the scheduler's features, and their commands are answered IMH_ERR_UNKNOWN_CMD, their routes 404`,
+} as const satisfies ServeFlag
+
 /** Every flag of `imh serve`. */
-export const SERVE_FLAGS: readonly ServeFlag[] = [...Object.values(ADDRESS_FLAGS), ...LIMIT_FLAGS]
+export const SERVE_FLAGS: readonly ServeFlag[] = [...Object.values(ADDRESS_FLAGS), FLOWS_FLAG, ...LIMIT_FLAGS]
 
 /** A unit worth printing after a number ('count' goes without). */
 function unitOf(flag: ServeFlag): string {
@@ -88,9 +97,6 @@ export function serveFlagHelp(flag: ServeFlag): string {
 export function limitsFromFlags(values: Readonly<Record<string, unknown>>): Partial<ServerLimits> {
   return Object.fromEntries(LIMIT_FLAGS.map((f) => [f.limit, values[f.name] as number | undefined]))
 }
-
-/** The flows `imh serve` runs, for its summary: "core, qr, talk, …". */
-export const SERVED_FLOWS = SERVER_FLOWS.map((f) => f.name).join(', ')
 
 /** The shape of the ready line (run-until-signal.ts) for `imh serve --help`, from the listeners and UDP ports of the flows. */
 export function readyLineShape(): string {

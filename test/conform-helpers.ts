@@ -1,5 +1,5 @@
 import {expect} from 'vitest'
-import {ALL_CASES, ConformanceRunner, type ConformanceReport, type RunOptions, selectCases} from '../src/conform/index.js'
+import {ALL_CASES, CaseFailure, ConformanceRunner, type ConformanceReport, type RunOptions, selectCases, verdictFor} from '../src/conform/index.js'
 import type {ReferenceServer} from '../reference-server/index.js'
 
 /**
@@ -25,4 +25,12 @@ export function expectDoubleVerdicts(report: ConformanceReport, fail: Record<str
   const messages = report.cases.filter((c) => c.verdict !== 'pass').map((c) => `${c.id}: ${c.verdict} ${c.message}`)
   expect(verdicts(report), messages.join('\n')).toEqual(expected)
   for (const [id, reason] of Object.entries(fail)) expect(report.cases.find((c) => c.id === id)?.message).toMatch(reason)
+}
+
+/**
+ * id → the verdict each case matching `globs` gets when its requirement is broken (fail, non-strict
+ * or info by its level), as the runner decides it: for doubles that break every case of a flow at once.
+ */
+export function brokenVerdicts(globs: string[]): Record<string, string> {
+  return Object.fromEntries(selectCases(ALL_CASES, globs).map((c) => [c.id, verdictFor(c, {ok: false, error: new CaseFailure('broken')}).verdict]))
 }

@@ -1,6 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import {ALL_CASES, ConformanceRunner, type ConformanceReport, selectCases} from '../src/conform/index.js'
-import {verdicts} from './conform-helpers.js'
+import {brokenVerdicts, verdicts} from './conform-helpers.js'
 import * as bugs from './doubles/media-bugs.js'
 import {type MediaTamper, startMediaDouble} from './doubles/media-proxy.js'
 
@@ -45,10 +45,11 @@ describe('media cases against broken doubles', () => {
     expect(verdicts(await conformMedia())).toEqual(Object.fromEntries(MEDIA_IDS.map((id) => [id, 'pass'])))
   })
 
-  it('a target whose scheduler lists no media address: every media case is not applicable', async () => {
+  it('a target that announces media but lists no media address: every media case fails (PROTOCOL.md §2.2)', async () => {
+    // Until features were announced (issue 12) this was not-applicable; the reference answer announces media, so it is a failure.
     const report = await conformMedia(undefined, {media: false})
-    expect(verdicts(report)).toEqual(Object.fromEntries(MEDIA_IDS.map((id) => [id, 'not-applicable'])))
-    expect(message(report, 'media.range')).toMatch(/lists no media address/)
+    expect(verdicts(report)).toEqual(brokenVerdicts(['media.*']))
+    expect(message(report, 'media.range')).toMatch(/announces "media" in its features but lists no media address/)
   })
 
   it('avatar URLs outside the media group the scheduler lists fail media.profile-avatar', async () => {

@@ -1,7 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import {ALL_CASES, ConformanceRunner, type ConformanceReport, selectCases} from '../src/conform/index.js'
 import {startReferenceServer} from '../reference-server/index.js'
-import {verdicts} from './conform-helpers.js'
+import {brokenVerdicts, verdicts} from './conform-helpers.js'
 import {callbackEcho} from './doubles/qr-callback-echo.js'
 import {confirmOnScan} from './doubles/qr-confirm-on-scan.js'
 import {type QrTamper, startQrDouble} from './doubles/qr-proxy.js'
@@ -37,11 +37,12 @@ describe('qr cases against broken doubles', () => {
     expect(verdicts(await conformQr())).toEqual(allPassBut([]))
   })
 
-  it('a target whose scheduler lists no qr address: every qr case is not applicable', async () => {
+  it('a target that announces qr but lists no qr address: every qr case fails (PROTOCOL.md §2.2)', async () => {
+    // Until features were announced (issue 12) this was not-applicable; the reference answer announces qr, so it is a failure.
     const report = await conformQr(undefined, {qr: false})
-    expect(verdicts(report)).toEqual(Object.fromEntries(QR_IDS.map((id) => [id, 'not-applicable'])))
-    expect(report.summary.ok).toBe(true)
-    expect(message(report, 'qr.ticket-login')).toMatch(/lists no qr address/)
+    expect(verdicts(report)).toEqual(brokenVerdicts(['qr.*']))
+    expect(report.summary.ok).toBe(false)
+    expect(message(report, 'qr.ticket-login')).toMatch(/announces "qr" in its features but lists no qr address/)
   })
 
   it('a target with the default hold (25 s) and lifetime (90 s) and --max-wait 20 s: the timer cases are not applicable, the others run', async () => {

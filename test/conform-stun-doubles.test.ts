@@ -1,7 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import {ALL_CASES, ConformanceRunner, type ConformanceReport, selectCases} from '../src/conform/index.js'
 import {startEmbeddedTarget} from '../reference-server/conform-target.js'
-import {conform, verdicts} from './conform-helpers.js'
+import {brokenVerdicts, conform, verdicts} from './conform-helpers.js'
 import {type StunTamper, answersMalformed, dropFingerprint, firstPortOnly, plainMappedAddress, startStunDouble, wrongFingerprint} from './doubles/stun-responder.js'
 
 const closers: (() => unknown)[] = []
@@ -40,14 +40,15 @@ describe('stun cases', () => {
     expect(verdicts(await conform(server, ['stun.*']))).toEqual(allPassBut([]))
   })
 
-  it('a target whose scheduler lists no relay address: every stun case is not applicable', async () => {
+  it('a target that announces talk but lists no relay address: every stun case fails (PROTOCOL.md §2.2)', async () => {
     // The reference server always offers 1–16 STUN ports: serve its answer with the relay group emptied.
     const double = await startStunDouble(undefined, {ports: 0})
     closers.push(() => double.close())
     const report = await new ConformanceRunner({scheduler: double.scheduler, cases: selectCases(ALL_CASES, ['stun.*'])}).run()
-    expect(verdicts(report)).toEqual(Object.fromEntries(STUN_IDS.map((id) => [id, 'not-applicable'])))
-    expect(message(report, 'stun.fingerprint')).toMatch(/lists no relay address/)
-    expect(report.summary.ok).toBe(true)
+    // Until features were announced (issue 12) this was not-applicable; the reference answer announces talk, so it is a failure.
+    expect(verdicts(report)).toEqual(brokenVerdicts(['stun.*']))
+    expect(message(report, 'stun.fingerprint')).toMatch(/announces "talk" in its features but lists no relay address/)
+    expect(report.summary.ok).toBe(false)
   })
 
   it('the double with the reference responder unchanged passes every stun case', async () => {

@@ -40,6 +40,7 @@ export const coreFlow = defineServerFlow({
         return {long, short}
       },
       mediaBase: ctx.base('media'),
+      features: ctx.features,
     }
   },
   create: (o): CoreService => ({scheduler: [schedulerRoute(o)], short: coreShortRoutes(o)}),

@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {ANNOUNCED_LIMIT_SPECS, type AnnouncedLimits, GROUPS, type GroupAddresses, SCHEDULER_PATH, type SchedulerAnswer} from '../../src/protocol/index.js'
+import {ANNOUNCED_LIMIT_SPECS, type AnnouncedLimits, type Feature, GROUPS, type GroupAddresses, SCHEDULER_PATH, type SchedulerAnswer} from '../../src/protocol/index.js'
 import {clientIp, sendJson} from '../http/json-server.js'
 import type {HttpRoute} from '../http/route.js'
 import type {CoreLimits} from './limits.js'
@@ -8,6 +8,8 @@ export interface SchedulerOptions {
   groups: () => GroupAddresses
   fallback: () => Partial<GroupAddresses>
   limits: CoreLimits
+  /** The optional features the server runs; none: the answer has no `features` (the core only). */
+  features: readonly Feature[]
 }
 
 /** The limits the scheduler announces (PROTOCOL.md §2.3), out of all the server has. */
@@ -41,6 +43,7 @@ export function schedulerRoute(options: SchedulerOptions): HttpRoute {
       groups: spread(options.groups(), url.searchParams.get('clientId') ?? ip),
       fallback: options.fallback(),
       limits: announcedLimits(options.limits),
+      ...(options.features.length > 0 ? {features: [...options.features]} : {}),
     }
     sendJson(res, 200, answer)
   }}

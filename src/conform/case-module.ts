@@ -1,5 +1,4 @@
-import type {CaseContext} from './context.js'
-import type {CaseDefinition, ConformanceCase} from './types.js'
+import type {CaseDefinition, ConformanceCase, FeatureProbe} from './types.js'
 
 /** What a flow's conformance module declares, once; `defineCaseModule` turns it into a {@link CaseModule}. */
 export interface CaseModuleDefinition<F extends string> {
@@ -10,10 +9,12 @@ export interface CaseModuleDefinition<F extends string> {
   /** The top-level PROTOCOL.md sections the flow's cases may cite, in order, e.g. `['10']`. */
   sections: readonly string[]
   /**
-   * Checked before each of the flow's cases, before it registers anyone: throws `NotApplicable`
-   * when the target does not offer the flow at all (e.g. its scheduler lists no address for it).
+   * How the runner tells, once per run and before any of the flow's cases, whether the target
+   * implements this optional feature beyond announcing it (PROTOCOL.md §2.2): the flow's first
+   * command, whose IMH_ERR_UNKNOWN_CMD or 404 answer means it does not (cases/probes.ts). Only
+   * optional flows (every flow but core) have one; without it, being announced is enough.
    */
-  precondition?: (ctx: CaseContext) => void
+  probe?: FeatureProbe
   /** The cases, in the order they run and are listed. */
   cases: readonly CaseDefinition[]
 }
@@ -23,24 +24,16 @@ export interface CaseModule<F extends string = string> {
   readonly flow: F
   readonly title: string
   readonly sections: readonly string[]
-  /** The cases with `flow` set (and the precondition, if any, run first). */
+  /** The feature probe, if the module declares one. */
+  readonly probe?: FeatureProbe
+  /** The cases with `flow` (and the probe, if any) set. */
   readonly cases: readonly ConformanceCase[]
 }
 
-/** Declares a flow's conformance module: stamps the flow on every case and wraps the precondition around it. */
+/** Declares a flow's conformance module: stamps the flow and its feature probe on every case. */
 export function defineCaseModule<const F extends string>(def: CaseModuleDefinition<F>): CaseModule<F> {
-  const {precondition} = def
-  const cases = def.cases.map((c): ConformanceCase => ({
-    ...c,
-    flow: def.flow,
-    run: precondition
-      ? async (ctx) => {
-          precondition(ctx)
-          return c.run(ctx)
-        }
-      : c.run,
-  }))
-  return {flow: def.flow, title: def.title, sections: def.sections, cases}
+  const cases = def.cases.map((c): ConformanceCase => ({...c, flow: def.flow, ...(def.probe ? {probe: def.probe} : {})}))
+  return {flow: def.flow, title: def.title, sections: def.sections, ...(def.probe ? {probe: def.probe} : {}), cases}
 }
 
 /** Whether `section` (e.g. "10.2") lies in one of `sections` (e.g. ["10"]). */

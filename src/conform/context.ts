@@ -107,17 +107,20 @@ export class CaseContext {
     return url
   }
 
-  /** The qr group's first address; a target that lists none lacks QR login (PROTOCOL.md §10). */
+  /**
+   * The qr group's first address. A target that does not announce qr never runs a qr case (its
+   * cases are unimplemented); one that announces it must list an address (PROTOCOL.md §2.2).
+   */
   get qrUrl(): string {
     const url = this.answer.groups.qr[0]
-    if (!url) throw new NotApplicable('the scheduler lists no qr address: the target offers no QR-code web login (PROTOCOL.md §10)')
+    if (!url) throw new CaseFailure('the scheduler lists no qr address (PROTOCOL.md §2.2, §10)')
     return url
   }
 
-  /** The media group's first address; a target that lists none has no media group (PROTOCOL.md §16). */
+  /** The media group's first address: listed by a target that announces media (PROTOCOL.md §2.2, §16). */
   get mediaUrl(): string {
     const url = this.answer.groups.media[0]
-    if (!url) throw new NotApplicable('the scheduler lists no media address: the target has no media / CDN group (PROTOCOL.md §16)')
+    if (!url) throw new CaseFailure('the scheduler lists no media address (PROTOCOL.md §2.2, §16)')
     return url
   }
 

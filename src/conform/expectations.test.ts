@@ -83,8 +83,8 @@ describe('judge', () => {
   it('is shown in the report: each case its expectation, summary.ok the judgement', () => {
     const report = {
       tool: {name: 'imharness' as const, version: '0'}, protocolVersion: 1, target: {scheduler: 'x', embedded: false}, startedAt: '', durationMs: 0, strict: false,
-      summary: {pass: 0, 'non-strict': 0, fail: 1, info: 0, 'not-applicable': 0, error: 0, 'not-run': 0, total: 1, ok: false},
-      cases: [result('sync.a', 'fail')], faults: [], interrupted: false,
+      summary: {pass: 0, 'non-strict': 0, fail: 1, info: 0, 'not-applicable': 0, unimplemented: 0, error: 0, 'not-run': 0, total: 1, ok: false},
+      cases: [result('sync.a', 'fail')], faults: [], interrupted: false, features: [],
     }
     const expectations = file({'sync.a': {verdict: 'fail', reason: 'known'}})
     const judged = applyJudgement(report, expectations, judge(report, expectations, CATALOGUE), 'e.json')
@@ -98,6 +98,26 @@ describe('judge', () => {
     const text = formatJudgement({...j, file: 'e.json'})
     expect(text).toContain('expected to fail but now pass: sync.a — remove them from e.json')
     expect(text).toContain('no case has these ids (renamed or removed): x.y')
+  })
+})
+
+describe('unimplemented cases and the ratchet', () => {
+  const CAT = [...CATALOGUE, {id: 'talk.x'}]
+
+  it('an unimplemented case never fails the run, listed or not: nothing to excuse', () => {
+    const run = {strict: false, cases: [result('talk.x', 'unimplemented')]}
+    expect(judge(run, file({}), CAT)).toMatchObject({ok: true, unexpectedFailures: [], expectedFailures: []})
+    expect(judge(run, file({'talk.x': {verdict: 'unimplemented', reason: 'no talk yet'}}), CAT)).toMatchObject({ok: true, unexpectedFailures: [], unexpectedPasses: []})
+  })
+
+  it('an entry expecting unimplemented fails the run once the case passes', () => {
+    const j = judge({strict: false, cases: [result('talk.x', 'pass')]}, file({'talk.x': {verdict: 'unimplemented', reason: 'no talk yet'}}), CAT)
+    expect(j).toMatchObject({ok: false, unexpectedPasses: ['talk.x']})
+  })
+
+  it('--write-expect never writes unimplemented cases; one failed under --require is written as a fail', () => {
+    const required = {...result('talk.y', 'fail'), message: '--require talk: …'}
+    expect(currentExpectations({strict: false, cases: [result('talk.x', 'unimplemented'), required]}).expected).toEqual({'talk.y': {verdict: 'fail', reason: '--require talk: …'}})
   })
 })
 

@@ -4,8 +4,10 @@ import type {CaseResult, ConformanceReport} from './types.js'
 import {countVerdicts} from './verdicts.js'
 
 /**
- * States a case may be expected in. `unimplemented` is accepted ahead of the verdict of that name
- * so that files written for a later harness still load.
+ * States a case may be expected in. An `unimplemented` verdict never fails the run, so it never
+ * needs listing and `--write-expect` never writes it; an entry may still say `unimplemented` (to
+ * document a feature not yet built): the case being unimplemented is then as expected, and the
+ * entry fails the run once the case passes, like any other.
  */
 export const EXPECTED_STATES = ['fail', 'unimplemented'] as const
 export type ExpectedState = (typeof EXPECTED_STATES)[number]
@@ -145,7 +147,8 @@ export function currentExpectations(report: Pick<ConformanceReport, 'cases' | 's
   for (const r of report.cases) {
     if (!failsRun(r, report.strict) || r.verdict === 'error') continue
     const kept = previous?.expected[r.id]
-    expected[r.id] = {verdict: (r.verdict as string) === 'unimplemented' ? 'unimplemented' : 'fail', reason: kept?.reason ?? (r.message.split('\n')[0]?.trim() || r.requirement)}
+    // Only fail and non-strict fail a run here (unimplemented does not; under --require it is a fail).
+    expected[r.id] = {verdict: 'fail', reason: kept?.reason ?? (r.message.split('\n')[0]?.trim() || r.requirement)}
   }
   return {version: 1, expected}
 }

@@ -6,10 +6,21 @@ export class CaseFailure extends Error {
   }
 }
 
-/** The target lacks an optional capability, or asks for longer waits than the suite allows. */
+/**
+ * The case cannot be judged here: the target asks for longer waits than the suite allows, or the
+ * run cannot set up what the case needs. A feature the target does not offer is `Unimplemented`.
+ */
 export class NotApplicable extends Error {
   constructor(message: string) {
     super(message)
     this.name = 'NotApplicable'
+  }
+}
+
+/** A feature probe's finding: the target does not implement the optional feature (verdict `unimplemented`). */
+export class Unimplemented extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'Unimplemented'
   }
 }

@@ -5,6 +5,7 @@ import {fetchSchedulerAnswer} from '../client/resolve.js'
 import {EXIT, type ExitCode} from '../common/exit-codes.js'
 import {PROTOCOL_VERSION, isImhError} from '../protocol/index.js'
 import {CaseContext, DEFAULT_MAX_WAIT_MS, type Target} from './context.js'
+import {FeatureGate} from './feature-gate.js'
 import {CaseFailure, NotApplicable} from './failures.js'
 import {type CaseResult, type ConformanceCase, type ConformanceReport, type Verdict, type VerdictCounts} from './types.js'
 import {countVerdicts} from './verdicts.js'
@@ -28,6 +29,8 @@ export interface RunOptions {
   rejectUnauthorized?: boolean
   dispatcher?: Dispatcher
   version?: string
+  /** Optional features that must be implemented (`--require`): their `unimplemented` cases fail instead. */
+  require?: readonly string[]
   /** Stops the run (SIGINT): cases not yet ended get `not-run`; the report is still returned. */
   signal?: AbortSignal
   /**
@@ -150,6 +153,7 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
         summary: {...counts, total: results.length, ok: runOk(counts, strict) && this.faults.length === 0 && !interrupted},
         faults: [...this.faults],
         interrupted,
+        features: (await this.gate?.findings()) ?? [],
         cases: results,
       }
       this.emit('done', report)
@@ -160,6 +164,16 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
       source.off('unhandledRejection', onFault)
     }
   }
+
+  // --- Capabilities (PROTOCOL.md §2.2, §8): one gate per run, consulted by runCase before a case starts.
+  private gate?: FeatureGate
+
+  /** The run's feature gate: decides once per optional feature whether its cases run (feature-gate.ts). */
+  private featureGate(target: Target, factor: number): FeatureGate {
+    this.gate ??= new FeatureGate(target, {require: this.options.require, context: () => new CaseContext(target, factor, this.options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS)})
+    return this.gate
+  }
+  // --- end of capabilities
 
   /** An exception escaped a case's promise: only a lone running case can be blamed for it. */
   private fault(err: unknown): void {
@@ -176,6 +190,16 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
     const base = {id: c.id, flow: c.flow, section: c.section, level: c.level, requirement: c.requirement}
     if (signal?.aborted) {
       const result: CaseResult = {...base, verdict: 'not-run', durationMs: 0, message: 'not run: the run was interrupted'}
+      this.emit('case-end', result)
+      return result
+    }
+    // Capabilities: an optional feature the target lacks ends its cases here, before they start (SIGINT during its probe: not run).
+    const gated = await this.featureGate(target, factor).check(c)
+    const held = signal?.aborted ? {verdict: 'not-run' as const, message: 'not run: the run was interrupted'}
+      : gated.run ? undefined
+        : 'failure' in gated ? verdictFor(c, {ok: false, error: gated.failure}) : gated
+    if (held) {
+      const result: CaseResult = {...base, verdict: held.verdict, durationMs: 0, message: held.message}
       this.emit('case-end', result)
       return result
     }

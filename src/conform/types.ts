@@ -5,8 +5,13 @@ import type {CaseContext} from './context.js'
 export const LEVELS = ['MUST', 'SHOULD', 'INFO'] as const
 export type Level = (typeof LEVELS)[number]
 
-/** `not-run`: the run was interrupted (SIGINT) before or while the case ran; no verdict was reached. */
-export const VERDICTS = ['pass', 'non-strict', 'fail', 'info', 'not-applicable', 'error', 'not-run'] as const
+/**
+ * `unimplemented`: the case's optional feature is not implemented by the target (not announced in
+ * the scheduler's `features`, or its probe answered IMH_ERR_UNKNOWN_CMD / 404); it never fails the
+ * run unless `--require` names the feature. `not-run`: the run was interrupted (SIGINT) before or
+ * while the case ran; no verdict was reached.
+ */
+export const VERDICTS = ['pass', 'non-strict', 'fail', 'info', 'not-applicable', 'unimplemented', 'error', 'not-run'] as const
 export type Verdict = (typeof VERDICTS)[number]
 
 /** One case as its flow's module declares it; `defineCaseModule` adds the flow. */
@@ -30,10 +35,33 @@ export interface CaseDefinition {
   run(ctx: CaseContext): Promise<void | string>
 }
 
+/**
+ * Tells whether the target implements an optional feature, once per run: resolves when the
+ * feature's first command is answered at all (the cases judge how), throws `Unimplemented` when it
+ * is answered IMH_ERR_UNKNOWN_CMD (long link) or 404 (HTTP).
+ */
+export type FeatureProbe = (ctx: CaseContext) => Promise<void>
+
 /** A case of the catalogue: its definition and the flow whose module declares it. */
 export interface ConformanceCase extends CaseDefinition {
   /** The flow id (`core`, `qr`, `talk` …), the same in every layer. */
   flow: string
+  /** The probe of its flow's feature (the module's), if the flow is optional and has one. */
+  probe?: FeatureProbe
+}
+
+/** What the run found of one optional feature whose cases it ran (`report.features`). */
+export interface FeatureFinding {
+  /** The feature id: the flow id. */
+  feature: string
+  /** Listed in the scheduler answer's `features`. */
+  announced: boolean
+  /** Judged: announced and its probe (if any) answered; its cases ran. */
+  implemented: boolean
+  /** Named by `--require`: unimplemented, its cases fail. */
+  required: boolean
+  /** Why it is not implemented, or what the probe saw; '' when nothing to say. */
+  message: string
 }
 
 export interface CaseResult {
@@ -66,5 +94,7 @@ export interface ConformanceReport {
   faults: string[]
   /** The run was stopped (SIGINT) before every case had ended. */
   interrupted: boolean
+  /** Each optional feature whose cases the run reached: announced, implemented, required. */
+  features: FeatureFinding[]
   cases: CaseResult[]
 }

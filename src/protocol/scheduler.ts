@@ -18,6 +18,12 @@ export interface SchedulerAnswer {
   /** Addresses to keep for when neither the scheduler nor system DNS answers. */
   fallback: Partial<GroupAddresses>
   limits?: Partial<AnnouncedLimits>
+  /**
+   * The optional features the server implements (PROTOCOL.md §2.2), by flow id; absent: the core
+   * only. Kept as received: ids this version does not know are not a violation (a newer server may
+   * know more), and `announcedFeatures` (features.ts) reads the ones it knows.
+   */
+  features?: string[]
 }
 
 function checkAddressList(where: string, group: Group, list: unknown): string[] {
@@ -40,8 +46,11 @@ function checkAddressList(where: string, group: Group, list: unknown): string[] 
 
 /** Checks a scheduler answer as a client must before trusting it. */
 export function parseSchedulerAnswer(v: unknown): SchedulerAnswer {
-  const a = checkShape<SchedulerAnswer>(v, {ret: 'int', ttl: 'uint', clientIp: 'string', groups: 'object', fallback: 'object', limits: 'object?'}, 'IMH_ERR_PROTOCOL_VIOLATION', 'scheduler answer')
+  const a = checkShape<SchedulerAnswer>(v, {ret: 'int', ttl: 'uint', clientIp: 'string', groups: 'object', fallback: 'object', limits: 'object?', features: 'array?'}, 'IMH_ERR_PROTOCOL_VIOLATION', 'scheduler answer')
   if (a.ret !== 0) throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `scheduler answer: ret is ${a.ret}, expected 0`)
+  if (a.features !== undefined && a.features.some((f) => typeof f !== 'string')) {
+    throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', 'scheduler answer: features must be an array of feature id strings')
+  }
   for (const g of GROUPS) checkAddressList(`groups.${g}`, g, a.groups[g])
   for (const [g, list] of Object.entries(a.fallback)) {
     if (!(GROUPS as readonly string[]).includes(g)) continue

@@ -1,6 +1,7 @@
 import {randomUUID} from 'node:crypto'
 import {CMD, MAX_BOTTLE_CONTENT_BYTES} from '../../protocol/index.js'
 import {defineCaseModule} from '../case-module.js'
+import {firstCommandProbe} from './probes.js'
 import {waitFor} from '../context.js'
 import {check, checkAlive, checkEqual, checkRejects} from '../expect.js'
 import {CaseFailure, NotApplicable} from '../failures.js'
@@ -168,5 +169,6 @@ export const bottleCaseModule = defineCaseModule({
   flow: 'bottle',
   title: 'Drift bottle: throw, pick once, reply',
   sections: ['14'],
+  probe: firstCommandProbe('bottle'),
   cases,
 })

@@ -1,6 +1,7 @@
 import {MediaClient} from '../../client/media-client.js'
 import {MAX_MOMENT_TEXT} from '../../protocol/index.js'
 import {defineCaseModule} from '../case-module.js'
+import {firstRouteProbe} from './probes.js'
 import {check, checkEqual} from '../expect.js'
 import {CaseFailure} from '../failures.js'
 import type {CaseDefinition} from '../types.js'
@@ -196,5 +197,6 @@ export const momentsCaseModule = defineCaseModule({
   flow: 'moments',
   title: 'Friends and moments: timelines, likes and comments, notices',
   sections: ['15'],
+  probe: firstRouteProbe('moments'),
   cases,
 })

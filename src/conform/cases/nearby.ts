@@ -1,5 +1,6 @@
 import {CMD, type LatLon, type NearbyReply, type NearbyRequest, haversineM, offsetBy} from '../../protocol/index.js'
 import {defineCaseModule} from '../case-module.js'
+import {firstCommandProbe} from './probes.js'
 import {type CaseContext, sleep} from '../context.js'
 import {check, checkEqual, checkRejects} from '../expect.js'
 import {NotApplicable} from '../failures.js'
@@ -165,5 +166,6 @@ export const nearbyCaseModule = defineCaseModule({
   flow: 'nearby',
   title: 'Nearby people: position reports, nearest first, expiry',
   sections: ['12'],
+  probe: firstCommandProbe('nearby'),
   cases,
 })

@@ -1,4 +1,6 @@
+import {QR_PATHS} from '../../protocol/index.js'
 import {defineCaseModule} from '../case-module.js'
+import {groupRouteProbe} from './probes.js'
 import {qrNewCases} from './qr-new.js'
 import {qrPollCases} from './qr-poll.js'
 import {qrScanCases} from './qr-scan.js'
@@ -9,7 +11,7 @@ export const qrCaseModule = defineCaseModule({
   flow: 'qr',
   title: 'QR-code web login: codes, long-polled check, scan and confirm, tickets',
   sections: ['10'],
-  // Not applicable, before any user is registered, on a target whose scheduler lists no qr address.
-  precondition: (ctx) => void ctx.qrUrl,
+  // Unimplemented when its first route, a new login, is not there.
+  probe: groupRouteProbe('qr', 'GET', QR_PATHS.new),
   cases: [...qrNewCases, ...qrPollCases, ...qrScanCases, ...qrTicketCases],
 })

@@ -1,6 +1,7 @@
 import type {ShakeResult} from '../../client/nearby-client.js'
 import {CMD, type LatLon, type ShakeMatchPush, isImhError, offsetBy} from '../../protocol/index.js'
 import {defineCaseModule} from '../case-module.js'
+import {firstCommandProbe} from './probes.js'
 import {type CaseContext, sleep} from '../context.js'
 import {check, checkEqual} from '../expect.js'
 import {CaseFailure} from '../failures.js'
@@ -143,5 +144,6 @@ export const shakeCaseModule = defineCaseModule({
   flow: 'shake',
   title: 'Shake: pairing within a window, nearest first',
   sections: ['13'],
+  probe: firstCommandProbe('shake'),
   cases,
 })

@@ -3,7 +3,6 @@ import {ShopClient} from '../../client/shop-client.js'
 import {type OrderView, type PaymentsSyncReply, SHOP_SHORT_ROUTES} from '../../protocol/index.js'
 import type {CaseContext, TestUser} from '../context.js'
 import {check} from '../expect.js'
-import {NotApplicable} from '../failures.js'
 import {api} from './moments-util.js'
 import {pullAfterNotify, syncFromStart} from './sync-category.js'
 import type {FrameLog} from './util.js'
@@ -25,11 +24,11 @@ export function shopOf(ctx: CaseContext, user: TestUser): ShopClient {
   return new ShopClient(user.short, {resolver: resolverOf(ctx), dispatcher: ctx.target.dispatcher, timeoutMs: ctx.ms(10_000), trace: ctx.trace.sink})
 }
 
-/** Fails as not applicable when the target has no shop: its short link answers /shop/entry 404 IMH_ERR_NOT_FOUND. */
+/**
+ * `user`'s shop client. A target without a shop never gets here: the shop's feature probe (its first
+ * route, GET /shop/entry, answered 404) makes its cases unimplemented before they start.
+ */
 export async function needShop(ctx: CaseContext, user: TestUser): Promise<ShopClient> {
-  const res = await api(user, 'GET', S.shopEntry.path)
-  const body = res.json as {code?: unknown} | undefined
-  if (res.status === 404 && body?.code === 'IMH_ERR_NOT_FOUND') throw new NotApplicable('the short link answers GET /shop/entry with 404 IMH_ERR_NOT_FOUND: the target offers no shop (PROTOCOL.md §17.1)')
   return shopOf(ctx, user)
 }
 

@@ -9,14 +9,14 @@ import {
 import {RFC5769_SAMPLE_REQUEST, RFC5769_TRANSACTION_ID} from '../../protocol/stun-vectors.js'
 import type {CaseContext} from '../context.js'
 import {check} from '../expect.js'
-import {CaseFailure, NotApplicable} from '../failures.js'
+import {CaseFailure} from '../failures.js'
 import type {CaseDefinition} from '../types.js'
 import {bindAddressFor, caseSocket, isLoopback} from './udp-util.js'
 
-/** The relay group as servers; a target listing none offers no real-time talk (PROTOCOL.md §11). */
+/** The relay group as servers: listed by a target that announces talk (PROTOCOL.md §2.2, §11.1). */
 function relayServers(ctx: CaseContext): StunServer[] {
   const relay = ctx.answer.groups.relay
-  if (relay.length === 0) throw new NotApplicable('the scheduler lists no relay address: the target offers no STUN (PROTOCOL.md §11.1)')
+  if (relay.length === 0) throw new CaseFailure('the scheduler lists no relay address (PROTOCOL.md §2.2, §11.1)')
   return relay.map((url) => parseStunServer(url))
 }
 

@@ -8,7 +8,7 @@ import {
 } from '../../protocol/index.js'
 import {type CaseContext, sleep} from '../context.js'
 import {check, checkEqual, checkRejects} from '../expect.js'
-import {CaseFailure, NotApplicable} from '../failures.js'
+import {CaseFailure} from '../failures.js'
 import type {CaseDefinition} from '../types.js'
 import {caseSocket} from './udp-util.js'
 import {must} from './util.js'
@@ -84,10 +84,10 @@ async function expectNoEnded(ctx: CaseContext, who: Party, whoName: string, call
 // ---- relay (§11.3) ----
 
 
-/** The first relay address; a target listing none has no relay. */
+/** The first relay address: a target that implements talk offers its relay (PROTOCOL.md §2.2, §11.3). */
 function firstRelay(reply: {relays: string[]}): StunServer {
   const url = reply.relays[0]
-  if (url === undefined) throw new NotApplicable('the call\'s relay list is empty: the target offers no relay (PROTOCOL.md §11.3)')
+  if (url === undefined) throw new CaseFailure('the call\'s relay list is empty, though the target implements talk, whose relay it must offer (PROTOCOL.md §2.2, §11.3)')
   try {
     return parseStunServer(url)
   } catch (err) {

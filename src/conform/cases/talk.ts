@@ -1,4 +1,5 @@
 import {defineCaseModule} from '../case-module.js'
+import {firstCommandProbe} from './probes.js'
 import {stunCases} from './stun.js'
 import {talkCallCases} from './talk-call.js'
 
@@ -7,5 +8,6 @@ export const talkCaseModule = defineCaseModule({
   flow: 'talk',
   title: 'Real-time talk: STUN, call signalling, relay',
   sections: ['11'],
+  probe: firstCommandProbe('talk'),
   cases: [...stunCases, ...talkCallCases],
 })

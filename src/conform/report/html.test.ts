@@ -42,7 +42,7 @@ function report(): ConformanceReport {
   return {
     tool: {name: 'imharness', version: '9.8.7'}, protocolVersion: 1, target: {scheduler: 'http://t/dns?a=1&b=2', embedded: false},
     startedAt: '2026-01-02T03:04:05.678Z', durationMs: 4321, strict: false,
-    summary: {...countVerdicts(cases), total: cases.length, ok: false}, faults: ['Error: late <boom>\n    at x (y.js:1:2)'], interrupted: false, cases,
+    summary: {...countVerdicts(cases), total: cases.length, ok: false}, faults: ['Error: late <boom>\n    at x (y.js:1:2)'], interrupted: false, features: [], cases,
   }
 }
 
@@ -144,6 +144,16 @@ describe('formatHtml', () => {
     expect(stopped).toContain('(interrupted: the cases not run are listed as not-run)')
     expect(stopped).toContain('before every case had ended: 1 case(s) not run.')
     expect(html).not.toContain('id="interrupted"')
+  })
+
+  it('tables what the run found of each optional feature, escaping the finding', () => {
+    const r = report()
+    r.features = [{feature: 'talk', announced: true, implemented: false, required: false, message: `probe answered ${SCRIPT}`}]
+    const html = formatHtml(r, SPEC)
+    expect(html).toContain('<h2>Optional features</h2>')
+    expect(html).toMatch(/<td>talk<\/td><td>yes<\/td><td>no<\/td><td>no<\/td>/)
+    expect(html).not.toContain(SCRIPT)
+    expect(formatHtml(report(), SPEC)).not.toContain('Optional features')
   })
 
   it('finds a quote in the shipped PROTOCOL.md for every section the catalogue cites', () => {

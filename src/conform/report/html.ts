@@ -134,6 +134,14 @@ function flowTable(report: HtmlReport, columns: readonly Verdict[]): string {
   return `<h2>Verdicts per flow</h2><div class="scroll"><table class="flows"><thead><tr><th>flow</th><th>sections</th>${countHeads(columns)}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`
 }
 
+/** What the run found of each optional feature (PROTOCOL.md §2.2): why its cases ran or were held. */
+function featureTable(report: HtmlReport): string {
+  if (!report.features || report.features.length === 0) return ''
+  const yes = (b: boolean): string => (b ? 'yes' : 'no')
+  const rows = report.features.map((f) => `<tr><td>${esc(f.feature)}</td><td>${yes(f.announced)}</td><td>${yes(f.implemented)}</td><td>${yes(f.required)}</td><td>${esc(f.message)}</td></tr>`)
+  return `<h2>Optional features</h2><div class="scroll"><table class="features"><thead><tr><th>feature</th><th>announced</th><th>implemented</th><th>required</th><th>finding</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`
+}
+
 /** "2.10" after "2.9": by number, part by part. */
 function compareSections(a: string, b: string): number {
   const pa = a.split('.').map(Number)
@@ -212,6 +220,7 @@ ${header(report)}
 ${faults(report)}
 ${judgement(report)}
 ${flowTable(report, columns)}
+${featureTable(report)}
 ${sectionTable(bySection(report.cases), sections, columns)}
 ${filters(report)}
 ${body.join('\n')}

@@ -7,9 +7,10 @@ function report(strict = false): ConformanceReport {
   return {
     tool: {name: 'imharness', version: '0.1.0'}, protocolVersion: 1, target: {scheduler: 'http://t/dns', embedded: false},
     startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1234, strict,
-    summary: {pass: 1, 'non-strict': 1, fail: 1, info: 0, 'not-applicable': 1, error: 0, 'not-run': 0, total: 4, ok: false},
+    summary: {pass: 1, 'non-strict': 1, fail: 1, info: 0, 'not-applicable': 1, unimplemented: 0, error: 0, 'not-run': 0, total: 4, ok: false},
     faults: [],
     interrupted: false,
+    features: [],
     cases: [
       {id: 'a.pass', flow: 'a', section: '2.2', level: 'MUST', requirement: 'r', verdict: 'pass', durationMs: 5, message: ''},
       {id: 'a.fail', flow: 'a', section: '4.1', level: 'MUST', requirement: 'r', verdict: 'fail', durationMs: 5, message: 'got <ERROR> & "more"\u0001', trace: [{t: 0, dir: 'send', cmd: 6}]},
@@ -56,6 +57,28 @@ describe('formatReport', () => {
     const text = formatReport(report(), false)
     expect(text).toContain('a (PROTOCOL.md §2, §4)\nPASS')
     expect(text).toContain('b (PROTOCOL.md §5)\nNON-STRICT')
+  })
+})
+
+describe('unimplemented cases', () => {
+  const why = 'the scheduler answer\'s features are absent (the core only): the target does not implement Real-time talk (PROTOCOL.md §11)'
+  function withTalk(): ConformanceReport {
+    const r = report()
+    const talk = ['talk.a', 'talk.b'].map((id) => ({id, flow: 'talk', section: '11.2', level: 'MUST' as const, requirement: 'r', verdict: 'unimplemented' as const, durationMs: 0, message: why}))
+    return {...r, cases: [...r.cases, ...talk], summary: {...r.summary, unimplemented: 2, total: 6}}
+  }
+
+  it('are skipped in JUnit, with the reason', () => {
+    const xml = formatJunit(withTalk())
+    expect(xml).toContain('<testsuite name="imh conform talk http://t/dns" tests="2" failures="0" errors="0" skipped="2"')
+    expect(xml).toContain(`<skipped message="unimplemented: the scheduler answer&apos;s`.replace('&apos;', "'"))
+  })
+
+  it('of a flow unimplemented for one reason are shown in brief in the text report', () => {
+    const text = formatReport(withTalk(), false)
+    expect(text).toContain(`talk (PROTOCOL.md §11)\nUNIMPL     all 2 case(s) of talk\n           ${why}`)
+    expect(text).not.toContain('talk.a')
+    expect(text).toContain('2 unimplemented')
   })
 })
 

@@ -13,7 +13,7 @@ function seconds(ms: number): string {
 /** The tests/failures/errors/skipped attributes of a suite. */
 function tally(counts: VerdictCounts, total: number, strict: boolean, faults = 0): string {
   const failures = counts.fail + (strict ? counts['non-strict'] : 0)
-  return `tests="${total + faults}" failures="${failures}" errors="${counts.error + faults}" skipped="${counts['not-applicable'] + counts['not-run']}"`
+  return `tests="${total + faults}" failures="${failures}" errors="${counts.error + faults}" skipped="${counts['not-applicable'] + counts.unimplemented + counts['not-run']}"`
 }
 
 /** Exceptions that escaped every case, as a suite of errors of their own: CI must see a broken run. */
@@ -34,6 +34,7 @@ function testcase(c: CaseResult, strict: boolean): string[] {
   if (c.verdict === 'fail' || (c.verdict === 'non-strict' && strict)) lines.push(`      <failure message="${esc(c.message)}" type="${c.level}">${detail}</failure>`)
   else if (c.verdict === 'error') lines.push(`      <error message="${esc(c.message.split('\n')[0] ?? '')}">${detail}</error>`)
   else if (c.verdict === 'not-applicable' || c.verdict === 'not-run') lines.push(`      <skipped message="${esc(c.message)}"/>`)
+  else if (c.verdict === 'unimplemented') lines.push(`      <skipped message="${esc(`unimplemented: ${c.message}`)}"/>`)
   else if (c.message) lines.push(`      <system-out>${esc(`${c.verdict}: ${c.message}`)}</system-out>`)
   lines.push('    </testcase>')
   return lines

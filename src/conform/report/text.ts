@@ -9,6 +9,7 @@ const MARK: Record<Verdict, [string, Style]> = {
   fail: ['FAIL', 'red'],
   info: ['INFO', 'cyan'],
   'not-applicable': ['N/A', 'gray'],
+  unimplemented: ['UNIMPL', 'gray'],
   error: ['ERROR', 'magenta'],
   'not-run': ['NOT RUN', 'gray'],
 }
@@ -60,17 +61,26 @@ export function formatFaults(faults: readonly string[], color: boolean): string[
   return faults.flatMap((f, i) => [paint(`harness fault ${i + 1} of ${faults.length} (not blamed on one case):`, 'magenta', color), ...f.split('\n').map((l) => `  ${l}`)])
 }
 
-/** The human report: every case in suite order under its flow, then counts and the outcome. */
+/**
+ * A flow whose every case is unimplemented for one reason, in two lines instead of one block per
+ * case; undefined when the flow has a case with another verdict or reason.
+ */
+export function formatUnimplementedFlow(results: readonly CaseResult[], color: boolean): string | undefined {
+  const [first] = results
+  if (!first || results.some((r) => r.verdict !== 'unimplemented' || r.message !== first.message)) return undefined
+  const [label, style] = MARK.unimplemented
+  return [`${paint(label.padEnd(10), style, color)} all ${results.length} case(s) of ${first.flow}`, `           ${paint(first.message, 'gray', color)}`].join('\n')
+}
+
+/** The human report: every case in suite order under its flow (an unimplemented flow in brief), then counts and the outcome. */
 export function formatReport(report: ConformanceReport, color: boolean): string {
   const out = [`imh conform — ${report.target.scheduler}${report.target.embedded ? ' (embedded reference server)' : ''}`, '']
-  let flow: string | undefined
-  for (const r of report.cases) {
-    if (r.flow !== flow) {
-      if (flow !== undefined) out.push('')
-      out.push(formatFlowHeading(r.flow, report.cases, color))
-      flow = r.flow
-    }
-    out.push(formatCase(r, color))
+  const flows = [...new Set(report.cases.map((r) => r.flow))]
+  for (const [i, flow] of flows.entries()) {
+    const results = report.cases.filter((r) => r.flow === flow)
+    if (i > 0) out.push('')
+    out.push(formatFlowHeading(flow, report.cases, color))
+    out.push(formatUnimplementedFlow(results, color) ?? results.map((r) => formatCase(r, color)).join('\n'))
   }
   if (report.faults.length > 0) out.push('', ...formatFaults(report.faults, color))
   out.push('', formatSummary(report, color))
