@@ -26,21 +26,41 @@ export interface RawRequestOptions {
   trace?: TraceSink
 }
 
+/** Tries of a GET or HEAD whose connection closes before any answer (see `retriable`). */
+const IDEMPOTENT_ATTEMPTS = 3
+
+/**
+ * A server may close an idle keep-alive connection at any moment, and a request sent on it just
+ * then meets a closed socket: after a large body the client's idle timer starts seconds after the
+ * server's, so this is a race a correct server loses now and then. RFC 9112 §9.3.1 lets a client
+ * retry an idempotent request in that case; a server that closes on every try still fails.
+ */
+export function retriable(method: string, err: unknown): boolean {
+  const code = (err as {code?: unknown})?.code
+  return (method === 'GET' || method === 'HEAD') && (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET')
+}
+
 /** One HTTP request as given, no envelope handling: time-outs and refused connections become coded errors. */
 export async function rawRequest(method: string, url: URL, init: RawRequestInit, options: RawRequestOptions): Promise<RawResponse> {
   const what = `${method} ${url.pathname}${url.search}`
   const timeout = AbortSignal.timeout(options.timeoutMs)
   const signal = init.signal ? AbortSignal.any([timeout, init.signal]) : timeout
   options.trace?.({t: 0, dir: 'send', note: what, body: init.body === undefined ? undefined : previewBody(Buffer.from(init.body))})
-  let res: Dispatcher.ResponseData
-  try {
-    res = await request(url, {method: method as Dispatcher.HttpMethod, body: init.body, headers: init.headers, signal, dispatcher: options.dispatcher})
-  } catch (err) {
-    if (init.signal?.aborted) throw init.signal.reason
-    const timedOut = timeout.aborted
-    options.trace?.({t: 0, dir: 'event', note: `${what}: ${timedOut ? 'time-out' : (err as Error).message}`})
-    if (timedOut) throw new ImhError('IMH_ERR_TIMEOUT', `${what}: no answer within ${options.timeoutMs} ms`)
-    throw new ImhError('IMH_ERR_CONNECT_FAILED', `${what}: ${(err as Error).message}`)
+  let res: Dispatcher.ResponseData | undefined
+  for (let attempt = 1; res === undefined; attempt++) {
+    try {
+      res = await request(url, {method: method as Dispatcher.HttpMethod, body: init.body, headers: init.headers, signal, dispatcher: options.dispatcher})
+    } catch (err) {
+      if (init.signal?.aborted) throw init.signal.reason
+      const timedOut = timeout.aborted
+      options.trace?.({t: 0, dir: 'event', note: `${what}: ${timedOut ? 'time-out' : (err as Error).message}`})
+      if (timedOut) throw new ImhError('IMH_ERR_TIMEOUT', `${what}: no answer within ${options.timeoutMs} ms`)
+      if (attempt < IDEMPOTENT_ATTEMPTS && retriable(method, err)) {
+        options.trace?.({t: 0, dir: 'event', note: `${what}: retried (the connection closed before any answer)`})
+        continue
+      }
+      throw new ImhError('IMH_ERR_CONNECT_FAILED', `${what}: ${(err as Error).message}`)
+    }
   }
   const bytes = Buffer.from(await res.body.arrayBuffer())
   const text = bytes.toString('utf8')
