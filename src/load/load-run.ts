@@ -6,11 +6,12 @@ import {joinReports} from './metrics/joined-counter.js'
 import type {MetricDefinition} from './metrics/metric-definition.js'
 import {MetricsAggregate, decodeDelta} from './metrics/registry.js'
 import {evaluateThresholds, shouldAbort, validateThresholds} from './metrics/thresholds.js'
+import {isBehind, judgeRates, rateAchieved, rateTargets, requestedBy, type RateTarget} from './rate-check.js'
 import {runMeta} from './run-meta.js'
 import type {LoadUrls} from './scenarios/context.js'
 import {type ScenarioKind, scenarioModule} from './scenarios/index.js'
 import {TimeSeries} from './time-series.js'
-import type {Clock, MetricsDelta, Profile, ProfileOverrides, RunEvents, RunMeta, RunResult} from './types.js'
+import type {Clock, MetricsDelta, Profile, ProfileOverrides, RunEvents, RunMeta, RunResult, TickSample} from './types.js'
 import type {FromWorker, ToWorker} from './worker-protocol.js'
 import {startWorkers, type WorkerHandle, type WorkerPoolEvents} from './worker-pool.js'
 
@@ -51,6 +52,9 @@ export class LoadRun extends EventEmitter<RunEvents> {
   private timers: NodeJS.Timeout[] = []
   private lastSecond = 0
   private readonly scheduleEndSecond: number
+  private readonly rateTargets: RateTarget[]
+  private readonly behindNoted = new Set<string>()
+  private readonly rateSoFar = new Map<string, number>()
   private resolveRun: ((r: RunResult) => void) | undefined
 
   constructor(private readonly o: LoadRunOptions) {
@@ -58,6 +62,7 @@ export class LoadRun extends EventEmitter<RunEvents> {
     this.clock = o.clock ?? realClock
     this.scheduleEndSecond = Math.ceil(Math.max(...o.profile.scenarios.map((s) => s.startTimeMs + planFor(s.spec).durationMs)) / 1000)
     validateThresholds(o.profile.thresholds)
+    this.rateTargets = rateTargets(o.profile)
   }
 
   get workerCount(): number {
@@ -150,13 +155,28 @@ export class LoadRun extends EventEmitter<RunEvents> {
     const second = Math.floor((this.clock.now() - this.startAtMs - 300) / 1000)
     if (second <= this.lastSecond || !this.series) return
     this.lastSecond = second
-    this.emit('tick', this.series.sample(second))
+    const tick = this.series.sample(second)
+    this.emit('tick', tick)
+    this.noteBehind(tick)
     if (this.phase !== 'running') return
     const elapsed = this.clock.now() - this.startAtMs
     const outcomes = evaluateThresholds(this.o.profile.thresholds, this.agg, elapsed, {final: false})
     if (shouldAbort(outcomes, this.o.profile.thresholds, elapsed)) {
       const failed = outcomes.filter((t) => !t.ok && t.abortOnFail).map((t) => `${t.metric} ${t.expression}`)
       this.abort(`threshold failed with abortOnFail: ${failed.join(', ')}`)
+    }
+  }
+
+  // Like the saturation note: said once per target, the first second its work lags the schedule.
+  private noteBehind(tick: TickSample): void {
+    if (tick.second > this.scheduleEndSecond) return
+    for (const t of this.rateTargets) {
+      const key = t.scenarios.join('+')
+      const got = (this.rateSoFar.get(key) ?? 0) + (tick.counters[t.counter] ?? 0)
+      this.rateSoFar.set(key, got)
+      if (this.behindNoted.has(key) || !isBehind(t, tick.second, got)) continue
+      this.behindNoted.add(key)
+      this.emit('note', `${key} is behind its rate: ${got} ${t.unit} done by second ${tick.second}, ${Math.round(requestedBy(t, tick.second))} scheduled`)
     }
   }
 
@@ -219,14 +239,18 @@ export class LoadRun extends EventEmitter<RunEvents> {
     const elapsed = this.startAtMs ? this.clock.now() - this.startAtMs : 0
     const bound = p.options.maxEventLoopLagMs
     const workers = [...this.maxLag].map(([worker, max]) => ({worker, maxLagMs: max, saturatedSeconds: this.lagBySecond.get(worker)?.size ?? 0}))
+    const series = this.series?.all() ?? []
+    const rate = judgeRates(this.rateTargets, series, this.agg.counters())
+    const achieved = rateAchieved(rate)
     const result: RunResult = {
       meta: {...this.meta!, durationMs: Math.round(elapsed)},
       metrics: this.agg.summaries(),
       counters: this.agg.counters(),
       errors: this.agg.errors(),
-      thresholds: evaluateThresholds(p.thresholds, this.agg, elapsed, {final: true}),
+      thresholds: evaluateThresholds(p.thresholds, this.agg, elapsed, {final: true, ratios: achieved === undefined ? {} : {rate_achieved: achieved}}),
       saturation: {flagged: workers.some((w) => w.saturatedSeconds > 0), boundMs: bound, judgedSeconds: this.scheduleEndSecond, maxEventLoopLagMs: Math.max(0, ...workers.map((w) => w.maxLagMs)), workers},
-      timeSeries: this.series?.all() ?? [],
+      rate,
+      timeSeries: series,
       ...(this.aborted ? {aborted: this.aborted} : {}),
       ...(this.runError ? {runError: this.runError} : {}),
     }

@@ -123,6 +123,27 @@ export interface SaturationReport {
   workers: Array<{worker: number; maxLagMs: number; saturatedSeconds: number}>
 }
 
+/** Whether each rate the run was asked for was achieved (src/load/rate-check.ts). */
+export interface RateReport {
+  /** Some target achieved less than `tolerance` of its requested rate. */
+  flagged: boolean
+  tolerance: number
+  scenarios: Array<{
+    scenarios: string[]
+    /** The counter that counts the work (`iterations_started`, `sent`, …). */
+    counter: string
+    unit: string
+    /** Averaged over the schedule's seconds. */
+    requestedPerS: number
+    achievedPerS: number
+    /** Achieved ÷ requested over the whole run. */
+    ratio: number
+    missed: boolean
+    /** Seconds of the run at whose end the work done lagged the schedule. */
+    behindSeconds: number[]
+  }>
+}
+
 export interface RunMeta {
   profile: string
   profileFile: string
@@ -147,6 +168,7 @@ export interface RunResult {
   errors: Record<string, number>
   thresholds: ThresholdOutcome[]
   saturation: SaturationReport
+  rate: RateReport
   timeSeries: TickSample[]
   /** Set when a threshold with abortOnFail stopped the run, or the user interrupted it. */
   aborted?: {reason: string; atMs: number}

@@ -114,7 +114,7 @@ export class LoadWorker {
     }
     const vus = p.plan.kind === 'vus'
       ? await runVus(p.plan, p.factory, {clock: this.clock, share: this.share, signal, startMs: p.ctx.startedAt, rampConcurrency: profile.options.rampConcurrency, onError})
-      : await runArrivals(p.plan, p.pool!, {clock: this.clock, share: this.share, signal, startMs: p.ctx.startedAt, onError, onDropped: () => this.recorder.add('dropped_iterations')})
+      : await runArrivals(p.plan, p.pool!, {clock: this.clock, share: this.share, signal, startMs: p.ctx.startedAt, onError, onDropped: () => this.recorder.add('dropped_iterations'), onIteration: () => this.recorder.add('iterations_started')})
     this.open.push(...vus)
   }
 

@@ -18,7 +18,8 @@ describe('the metric catalogue', () => {
     const kinds = METRICS.map((m) => m.kind)
     expect(kinds.indexOf('counter')).toBe(kinds.lastIndexOf('trend') + 1)
     expect(METRICS[0]!.name).toBe('heartbeat_rtt')
-    expect(METRICS.at(-1)!.name).toBe('data_received')
+    expect(METRICS.at(-2)!.name).toBe('data_received')
+    expect(METRICS.at(-1)!.name).toBe('rate_achieved')
   })
 
   it('says who records a metric', () => {

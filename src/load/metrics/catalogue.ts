@@ -26,7 +26,7 @@ export function buildCatalogue(engine: readonly MetricDefinition[], modules: Rea
   const rest = entries.filter((e) => !first.includes(e.definition.name))
   const of = (kind: MetricKind, fromEngine: boolean): typeof entries =>
     rest.filter((e) => e.definition.kind === kind && (e.from === 'the engine') === fromEngine)
-  return [...lead, ...of('trend', false), ...of('trend', true), ...of('counter', false), ...of('counter', true)].map((e) => e.definition)
+  return [...lead, ...of('trend', false), ...of('trend', true), ...of('counter', false), ...of('counter', true), ...of('ratio', false), ...of('ratio', true)].map((e) => e.definition)
 }
 
 /** Every metric `imh load` knows, in the order summaries list them. */

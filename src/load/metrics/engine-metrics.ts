@@ -1,4 +1,4 @@
-import {type CounterName, type TrendName, counter, trend} from './metric-definition.js'
+import {type CounterName, type TrendName, counter, ratio, trend} from './metric-definition.js'
 
 /**
  * The metrics the load engine itself records, whatever the scenario: the protocol client's
@@ -12,9 +12,11 @@ export const ENGINE_METRICS = [
   trend('scheduler', 'asking the scheduler which node serves the user until the answer arrives'),
   counter('errors', 'failed operations of any kind; the summary breaks them down by error code'),
   counter('iterations', 'scenario iterations completed'),
+  counter('iterations_started', 'iterations an arrival-rate executor started (at their time or, when the generator fell behind, late)'),
   counter('dropped_iterations', 'iterations an arrival-rate executor could not start because no VU was free (the target rate was not reached)'),
   counter('data_sent', 'bytes the clients wrote to the network', {unit: 'bytes'}),
   counter('data_received', 'bytes the clients read from the network', {unit: 'bytes'}),
+  ratio('rate_achieved', 'achieved ÷ requested rate of the least-served rate target (arrival-rate iterations, or a kind\'s own rate such as chat messages/s); e.g. `rate>0.95`'),
 ] as const
 
 export type EngineTrend = TrendName<typeof ENGINE_METRICS>

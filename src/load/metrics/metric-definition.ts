@@ -1,10 +1,13 @@
-/** How a metric aggregates: trends keep a latency histogram, counters a running sum. */
-export type MetricKind = 'trend' | 'counter'
+/**
+ * How a metric aggregates: trends keep a latency histogram, counters a running sum, ratios one
+ * fraction the coordinator works out at the end (`rate` is that fraction, as in k6's Rate).
+ */
+export type MetricKind = 'trend' | 'counter' | 'ratio'
 /**
  * `kB/s`: a rate in units of 1000 bytes per second. The histogram keeps integer millionths of the
  * recorded value, so a rate recorded in kB/s is kept to the byte per second (up to 3.6 GB/s).
  */
-export type MetricUnit = 'ms' | 'count' | 'bytes' | 'kB/s'
+export type MetricUnit = 'ms' | 'count' | 'bytes' | 'kB/s' | 'fraction'
 
 /**
  * One metric `imh load` records; `description` is user-facing (summaries, docs). The name is a
@@ -46,6 +49,11 @@ export function trend<const N extends string>(name: N, description: string, unit
 /** A running sum. */
 export function counter<const N extends string>(name: N, description: string, o: {unit?: MetricUnit; reportZero?: boolean} = {}): MetricDefinition<N, 'counter'> {
   return {name, kind: 'counter', unit: o.unit ?? 'count', description, ...(o.reportZero ? {reportZero: true} : {})}
+}
+
+/** A fraction from 0 to 1 the coordinator computes once the run is over. */
+export function ratio<const N extends string>(name: N, description: string): MetricDefinition<N, 'ratio'> {
+  return {name, kind: 'ratio', unit: 'fraction', description}
 }
 
 /** The trend names of a list of definitions, as a union of literals. */

@@ -28,6 +28,7 @@ export interface ValidatedThreshold {
 const AGGREGATIONS_BY_KIND: Record<MetricKind, readonly ThresholdAggregation[]> = {
   trend: THRESHOLD_AGGREGATIONS,
   counter: ['count', 'rate'],
+  ratio: ['rate'],
 }
 
 const ALLOWED = 'allowed: p(N) with 0 < N <= 100, avg, min, max, med, count, rate; then one of < <= > >= == != ===; then a number (e.g. "p(99)<50")'
@@ -104,7 +105,8 @@ function failReason(t: ParsedThreshold, actual: number): string {
 }
 
 // null: the metric has no data, so there is nothing to judge.
-function actualValue(kind: MetricKind, metric: string, t: ParsedThreshold, agg: MetricsAggregate, elapsedMs: number): number | null {
+function actualValue(kind: MetricKind, metric: string, t: ParsedThreshold, agg: MetricsAggregate, elapsedMs: number, ratios: Record<string, number>): number | null {
+  if (kind === 'ratio') return ratios[metric] ?? null
   if (kind === 'counter') {
     if (!agg.hasCounter(metric)) return null
     const n = agg.counter(metric)
@@ -125,17 +127,18 @@ function actualValue(kind: MetricKind, metric: string, t: ParsedThreshold, agg: 
 
 /**
  * Judges every expression against the merged metrics. Trend aggregations are in ms; `rate` is
- * per second of `elapsedMs` (0 when `elapsedMs` is 0). A metric without data fails with
+ * per second of `elapsedMs` (0 when `elapsedMs` is 0) for trends and counters, and for a ratio
+ * its value in `opts.ratios` (absent until the coordinator works it out at the end). A metric without data fails with
  * `actual: null`: a trend without samples, or a counter nothing reported (except the counters
  * the coordinator always reports, where 0 is data). With `final: false` the reason says so
  * ("no samples yet") and {@link shouldAbort} ignores such outcomes. Throws like
  * {@link validateThresholds}.
  */
-export function evaluateThresholds(specs: ThresholdSpec[], agg: MetricsAggregate, elapsedMs: number, opts: {final: boolean}): ThresholdOutcome[] {
+export function evaluateThresholds(specs: ThresholdSpec[], agg: MetricsAggregate, elapsedMs: number, opts: {final: boolean; ratios?: Record<string, number>}): ThresholdOutcome[] {
   const outcomes: ThresholdOutcome[] = []
   for (const spec of validateThresholds(specs)) {
     for (const t of spec.expressions) {
-      const actual = actualValue(spec.kind, spec.metric, t, agg, elapsedMs)
+      const actual = actualValue(spec.kind, spec.metric, t, agg, elapsedMs, opts.ratios ?? {})
       const base = {metric: spec.metric, expression: t.source, abortOnFail: t.abortOnFail}
       if (actual === null) {
         outcomes.push({...base, ok: false, actual: null, reason: opts.final ? 'no samples' : 'no samples yet'})

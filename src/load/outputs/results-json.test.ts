@@ -34,6 +34,7 @@ function result(over: Partial<RunResult> = {}): RunResult {
     errors: {IMH_ERR_TIMEOUT: 1},
     thresholds: [{metric: 'sync_latency', expression: 'p(99)<50', ok: true, actual: 3.999, abortOnFail: false}],
     saturation: {flagged: false, boundMs: 50, maxEventLoopLagMs: 4.56789, judgedSeconds: 3, workers: [{worker: 0, maxLagMs: 4.56789, saturatedSeconds: 0}]},
+    rate: {flagged: false, tolerance: 0.95, scenarios: []},
     timeSeries: [{second: 1, elapsedMs: 1000.4, vus: 100, counters: {sent: 10}, metrics: {sync_latency: {count: 3, p50: 2.0004999, p99: 3.99912}}, maxEventLoopLagMs: 1.23456, saturated: false}],
     ...over,
   }
@@ -48,7 +49,7 @@ describe('toResultsJson', () => {
   it('survives JSON with the documented keys, ms rounded to 3 decimals', () => {
     const doc = JSON.parse(JSON.stringify(toResultsJson(result())))
     expect(doc.schema).toBe(RESULTS_SCHEMA)
-    expect(Object.keys(doc)).toEqual(['schema', 'meta', 'ok', 'metrics', 'counters', 'errors', 'thresholds', 'saturation', 'timeSeries'])
+    expect(Object.keys(doc)).toEqual(['schema', 'meta', 'ok', 'metrics', 'counters', 'errors', 'thresholds', 'saturation', 'rate', 'timeSeries'])
     expect(doc.ok).toBe(true)
     expect(Object.keys(doc.metrics.sync_latency)).toEqual(['count', 'min', 'p50', 'p90', 'p99', 'p999', 'max', 'avg', 'histogram'])
     expect(doc.metrics.sync_latency).toMatchObject({count: 3, min: 1, p50: 2.0, max: 4.001, avg: 2.333})

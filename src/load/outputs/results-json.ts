@@ -1,6 +1,6 @@
 import {mkdir, rename, writeFile} from 'node:fs/promises'
 import {dirname} from 'node:path'
-import type {MetricSummary, RunMeta, RunResult, SaturationReport, ThresholdOutcome, TickSample} from '../types.js'
+import type {MetricSummary, RateReport, RunMeta, RunResult, SaturationReport, ThresholdOutcome, TickSample} from '../types.js'
 import {isRunOk} from './run-ok.js'
 
 /** Bumped when a field changes meaning or goes away; adding fields keeps the version. */
@@ -23,6 +23,8 @@ export interface ResultsJson {
   errors: Record<string, number>
   thresholds: ThresholdOutcome[]
   saturation: SaturationReport
+  /** Each rate the run was asked for, requested vs achieved; `flagged` when one was missed. */
+  rate: RateReport
   aborted?: {reason: string; atMs: number}
   runError?: {code: string; message: string}
   timeSeries: TickSample[]
@@ -60,6 +62,7 @@ export function toResultsJson(result: RunResult): ResultsJson {
       flagged: s.flagged, boundMs: ms(s.boundMs), maxEventLoopLagMs: ms(s.maxEventLoopLagMs), judgedSeconds: s.judgedSeconds,
       workers: s.workers.map((w) => ({...w, maxLagMs: ms(w.maxLagMs)})),
     },
+    rate: {...result.rate, scenarios: result.rate.scenarios.map((r) => ({...r, requestedPerS: ms(r.requestedPerS), achievedPerS: ms(r.achievedPerS)}))},
     ...(result.aborted ? {aborted: {reason: result.aborted.reason, atMs: ms(result.aborted.atMs)}} : {}),
     ...(result.runError ? {runError: {...result.runError}} : {}),
     timeSeries: result.timeSeries.map(tick),

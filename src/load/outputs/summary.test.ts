@@ -20,6 +20,7 @@ function result(over: Partial<RunResult> = {}): RunResult {
       {metric: 'login', expression: 'p(95)<100', ok: false, actual: null, abortOnFail: false},
     ],
     saturation: {flagged: false, boundMs: 50, maxEventLoopLagMs: 4, judgedSeconds: 3, workers: [{worker: 0, maxLagMs: 4, saturatedSeconds: 0}, {worker: 1, maxLagMs: 3, saturatedSeconds: 0}]},
+    rate: {flagged: false, tolerance: 0.95, scenarios: []},
     timeSeries: [1, 2, 3].map((s) => ({second: s, elapsedMs: s * 1000, vus: s * 700, counters: {}, metrics: {}, maxEventLoopLagMs: 1, saturated: false})),
     ...over,
   }

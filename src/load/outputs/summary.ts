@@ -1,5 +1,5 @@
 import {styleText} from 'node:util'
-import type {RunResult, SaturationReport} from '../types.js'
+import type {RateReport, RunResult, SaturationReport} from '../types.js'
 import {metricDefinition} from '../metrics/catalogue.js'
 import {correctedOf, formatBytes, formatElapsed, formatNumber, formatTrendValue, orderCounters, orderMetrics} from './format.js'
 import {isRunOk} from './run-ok.js'
@@ -63,6 +63,14 @@ function saturationText(s: SaturationReport, series: RunResult['timeSeries']): s
   const where = worst ? ` on worker ${worst.worker}${others ? ` (and ${plural(others, 'other worker')})` : ''}` : ''
   return `the longest event-loop stall reached ${prose(s.maxEventLoopLagMs)} ms (bound ${prose(s.boundMs)} ms)${where}${when};`
     + ' latencies measured then reflect the harness, not the server. Use more --workers, fewer clients or a slower ramp.'
+}
+
+function rateText(r: RateReport): string {
+  const missed = r.scenarios.filter((s) => s.missed).map((s) => {
+    const behind = s.behindSeconds.length > 0 ? `, behind schedule in second${s.behindSeconds.length > 1 ? 's' : ''} ${secondRanges(s.behindSeconds)}` : ''
+    return `${s.scenarios.join(' + ')} achieved ${prose(s.achievedPerS)} of ${prose(s.requestedPerS)} ${s.unit}/s requested (${Math.round(s.ratio * 100)}%)${behind}`
+  })
+  return `${missed.join('; ')}. Figures measured at a lower rate than asked; the server or the generator could not keep up (see saturation, errors).`
 }
 
 function header(r: RunResult, color: boolean): string[] {
@@ -134,6 +142,7 @@ export function formatSummary(result: RunResult, o: {color?: boolean} = {}): str
   const sections = [header(result, color), metricsTable(result), countersTable(result), errorsTable(result), thresholdLines(result, color)]
   const warnings: string[] = []
   if (result.saturation.flagged) warnings.push(...loud('WARNING: the load generator was saturated', saturationText(result.saturation, result.timeSeries), color))
+  if (result.rate.flagged) warnings.push(...loud('WARNING: the requested rate was not achieved', rateText(result.rate), color))
   if (result.aborted) {
     warnings.push(...loud(`RUN ABORTED at ${formatElapsed(result.aborted.atMs)}`, `${result.aborted.reason.replace(/\.$/, '')}. The figures above cover only the part that ran.`, color))
   }

@@ -50,7 +50,7 @@ export const chat = defineScenario({
     counter('duplicates', 'extra copies of messages a receiver already held', {reportZero: true}),
     LEDGER_LOST,
   ],
-  rate: {sets: 'messageRate', as: 'rate', unit: 'messages'},
+  rate: {sets: 'messageRate', as: 'rate', unit: 'messages', counts: 'sent'},
   create(ctx) {
     const {recorder, clock} = ctx
     const ledger = ctx.tallies.of(LEDGER_LOST)

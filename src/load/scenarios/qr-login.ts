@@ -33,7 +33,7 @@ export const qrLogin = defineScenario({
     counter('qr_polls', 'qr-login: long polls the browsers sent (each held up to the hold time)'),
     counter('qr_logins', 'qr-login: web sessions obtained through scan, confirm and ticket'),
   ],
-  rate: {sets: 'loginRate', as: 'rate', unit: 'logins'},
+  rate: {sets: 'loginRate', as: 'rate', unit: 'logins', counts: 'qr_logins'},
   create(ctx) {
     const scheduler = schedulerUrl(ctx)
     const {recorder, clock} = ctx

@@ -61,10 +61,11 @@ type NumberKey<P> = {[K in keyof P]-?: number extends P[K] ? K : never}[keyof P]
  * - `as: 'rate'`: sets option `sets` to R / peak VUs (a rate per client);
  * - `as: 'interval'`: sets option `sets` (ms) to peak VUs / R seconds, rounded to whole ms;
  * - no `sets`: the kind has no rate to set and is left as it is; `doc` says why (and what to do instead).
- * `unit` names what R counts ("messages", "heartbeats").
+ * `unit` names what R counts ("messages", "heartbeats"); `counts`, the counter that counts them
+ * when no other kind declares it, so the run can say whether the rate was achieved (rate-check.ts).
  */
 export type RateSpec<P> =
-  | {readonly sets: NumberKey<P>; readonly as: 'rate' | 'interval'; readonly unit: string}
+  | {readonly sets: NumberKey<P>; readonly as: 'rate' | 'interval'; readonly unit: string; readonly counts?: string}
   | {readonly sets?: undefined; readonly doc: string}
 
 /** The context a module's factory receives: its options typed, its recorder narrowed to its metric names. */

@@ -1,0 +1,109 @@
+import {planFor} from './executors/index.js'
+import {declaredBy} from './metrics/catalogue.js'
+import {scenarioModule} from './scenarios/index.js'
+import type {Profile, RateReport, TickSample} from './types.js'
+
+/** Below this share of the requested rate a target counts as missed (the run or one of its seconds). */
+export const RATE_TOLERANCE = 0.95
+
+/** What the run was asked to do at a rate, and the counter that says how much it did. */
+export interface RateTarget {
+  /** The scenarios whose work the counter adds up (several when they share it). */
+  scenarios: string[]
+  counter: string
+  unit: string
+  /** Requested per second of the run: `perSecond[k]` is second k + 1. */
+  perSecond: number[]
+}
+
+const STEP_MS = 50
+
+// The mean over [fromMs, toMs) of a piecewise rate, sampled finely enough for ramps of whole seconds.
+function mean(f: (tMs: number) => number, fromMs: number, toMs: number): number {
+  let sum = 0
+  for (let t = fromMs; t < toMs; t += STEP_MS) sum += f(t + STEP_MS / 2)
+  return sum / Math.ceil((toMs - fromMs) / STEP_MS)
+}
+
+function ratedCounter(kind: Profile['scenarios'][number]['scenario']): string | undefined {
+  const rate = scenarioModule(kind).rate
+  return rate.sets === undefined ? undefined : rate.counts
+}
+
+/**
+ * The rate targets of a profile: every arrival-rate scenario (iterations started, together, as
+ * they share the `iterations_started` counter), and every VU-executor scenario whose kind paces
+ * its clients at a rate (`rate.counts`, e.g. chat's messages) when no unrated kind declares that
+ * counter too. Kinds without a counter of their own are not judged.
+ */
+export function rateTargets(profile: Profile): RateTarget[] {
+  const seconds = Math.ceil(Math.max(0, ...profile.scenarios.map((s) => s.startTimeMs + planFor(s.spec).durationMs)) / 1000)
+  const byCounter = new Map<string, RateTarget>()
+  const add = (name: string, counter: string, unit: string, rateAt: (tMs: number) => number, startMs: number): void => {
+    let t = byCounter.get(counter)
+    if (!t) byCounter.set(counter, (t = {scenarios: [], counter, unit, perSecond: Array.from({length: seconds}, () => 0)}))
+    t.scenarios.push(name)
+    for (let k = 0; k < seconds; k++) t.perSecond[k]! += mean(rateAt, k * 1000 - startMs, (k + 1) * 1000 - startMs)
+  }
+  const rated = profile.scenarios.filter((s) => s.spec.executor.endsWith('arrival-rate') || ratedCounter(s.scenario) !== undefined)
+  for (const s of rated) {
+    const plan = planFor(s.spec)
+    if (plan.kind === 'arrival') {
+      add(s.name, 'iterations_started', 'iterations', plan.rateAt, s.startTimeMs)
+      continue
+    }
+    const rate = scenarioModule(s.scenario).rate
+    if (rate.sets === undefined || rate.counts === undefined) continue
+    // Another kind counting the same thing would make the achieved figure wrong: judge nothing then.
+    if (declaredBy(rate.counts).some((k) => !profile.scenarios.some((o) => o.scenario === k))) continue
+    const value = Number((s.options as Record<string, unknown>)[rate.sets])
+    const perClient = rate.as === 'rate' ? value : 1000 / value
+    if (!(perClient > 0)) continue
+    add(s.name, rate.counts, rate.unit, (t) => (t >= 0 && t < plan.durationMs ? plan.vusAt(t) * perClient : 0), s.startTimeMs)
+  }
+  return [...byCounter.values()]
+}
+
+/** The work `t` asked for in seconds 1…`second`. */
+export function requestedBy(t: RateTarget, second: number): number {
+  return t.perSecond.slice(0, second).reduce((a, b) => a + b, 0)
+}
+
+/** Whether `done` units by the end of `second` lag the schedule (see {@link judgeRates}). */
+export function isBehind(t: RateTarget, second: number, done: number): boolean {
+  const want = requestedBy(t, second)
+  return done < want * RATE_TOLERANCE - Math.max(2, 3 * Math.sqrt(want))
+}
+
+/**
+ * Judges each target against what was counted, second by second. A second is behind when the
+ * work done so far is below RATE_TOLERANCE of the work requested so far by more than chance
+ * explains (3 √requested: clients pace from a random phase, so counts scatter); the target is
+ * missed when the whole run achieved less than RATE_TOLERANCE of it. `rate_achieved` is the
+ * least-served target's ratio.
+ */
+export function judgeRates(targets: RateTarget[], series: TickSample[], totals: Record<string, number>): RateReport {
+  const scenarios = targets.map((t) => {
+    const requested = t.perSecond.reduce((a, b) => a + b, 0)
+    const achieved = totals[t.counter] ?? 0
+    const behindSeconds: number[] = []
+    let got = 0
+    t.perSecond.forEach((_, k) => {
+      got += series[k]?.counters[t.counter] ?? 0
+      if (isBehind(t, k + 1, got)) behindSeconds.push(k + 1)
+    })
+    const seconds = Math.max(1, t.perSecond.length)
+    const ratio = requested > 0 ? achieved / requested : 1
+    return {
+      scenarios: t.scenarios, counter: t.counter, unit: t.unit,
+      requestedPerS: requested / seconds, achievedPerS: achieved / seconds, ratio,
+      missed: ratio < RATE_TOLERANCE, behindSeconds,
+    }
+  })
+  return {flagged: scenarios.some((s) => s.missed), tolerance: RATE_TOLERANCE, scenarios}
+}
+
+/** The value of the `rate_achieved` metric: undefined (no samples) when the profile asked for no rate. */
+export function rateAchieved(report: RateReport): number | undefined {
+  return report.scenarios.length === 0 ? undefined : Math.min(...report.scenarios.map((s) => s.ratio))
+}
