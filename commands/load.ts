@@ -1,5 +1,5 @@
 import {readFile} from 'node:fs/promises'
-import {Command, Errors, Flags} from '@oclif/core'
+import {Args, Command, Errors, Flags} from '@oclif/core'
 import {LoadRun} from '../src/load/load-run.js'
 import {validateThresholds} from '../src/load/metrics/thresholds.js'
 import {attachProgress} from '../src/load/outputs/progress.js'
@@ -7,7 +7,7 @@ import {writeResultsJson} from '../src/load/outputs/results-json.js'
 import {formatSummary} from '../src/load/outputs/summary.js'
 import {applyOverrides} from '../src/load/profile/apply-overrides.js'
 import {parseDuration} from '../src/load/profile/duration.js'
-import {loadProfile} from '../src/load/profile/load-profile.js'
+import {listBuiltinProfiles, loadProfile} from '../src/load/profile/load-profile.js'
 import type {LoadUrls} from '../src/load/scenarios/context.js'
 import {needsScheduler, rateMeanings} from '../src/load/scenarios/index.js'
 import type {Profile, ProfileOverrides, RunResult} from '../src/load/types.js'
@@ -40,15 +40,21 @@ export default class Load extends Command {
 Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not start, interrupted), 2 usage or profile error, 99 thresholds failed. Errors against an unreachable target are counted by code (errors, IMH_ERR_…) and fail thresholds on them.`
 
   static override examples = [
+    '<%= config.bin %> load smoke',
+    '<%= config.bin %> load ./mine.yaml',
+    '<%= config.bin %> load chat --clients 2000 --duration 20s --out r.json',
+    "<%= config.bin %> load chat --threshold 'sync_latency:p(99)<50' --target http://10.0.0.5:8080/dns",
+    '<%= config.bin %> load ws-ping --target ws://127.0.0.1:9000/',
+    '<%= config.bin %> load flash-sale --target http://127.0.0.1:8080/dns --resolver 127.0.0.1:8090',
     '<%= config.bin %> load --profile smoke',
-    '<%= config.bin %> load --profile chat --clients 2000 --duration 20s --out r.json',
-    "<%= config.bin %> load --profile chat --threshold 'sync_latency:p(99)<50' --target http://10.0.0.5:8080/dns",
-    '<%= config.bin %> load --profile ws-ping --target ws://127.0.0.1:9000/',
-    '<%= config.bin %> load --profile flash-sale --target http://127.0.0.1:8080/dns --resolver 127.0.0.1:8090',
   ]
 
+  static override args = {
+    profile: Args.string({description: 'built-in profile name or path of a YAML profile (or --profile)'}),
+  }
+
   static override flags = {
-    profile: Flags.string({char: 'p', description: 'built-in profile name or path of a YAML profile', required: true}),
+    profile: Flags.string({char: 'p', description: 'built-in profile name or path of a YAML profile, as the argument gives it'}),
     target: Flags.string({description: 'scheduler URL (http[s]://host:port/dns) for protocol scenarios, ws[s]:// URL for ws-ping, http[s]:// URL for http; default: start the reference server'}),
     resolver: Flags.string({description: "host:port (UDP) of the DNS server to ask for names the scheduler does not list, such as the shop's (PROTOCOL.md §2.4, §17.1); default: the started reference server's own, else the system's resolver"}),
     clients: Flags.integer({description: 'virtual clients (peak), overriding the profile', min: 1, max: 1_000_000}),
@@ -63,11 +69,16 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
   }
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Load)
+    const {args, flags} = await this.parse(Load)
+    if (args.profile !== undefined && flags.profile !== undefined && args.profile !== flags.profile) {
+      this.error(`give the profile once: as the argument ("${args.profile}") or as --profile ("${flags.profile}")`, {exit: EXIT.USAGE})
+    }
+    const name = args.profile ?? flags.profile
+    if (name === undefined) this.error(`name a profile: imh load NAME or imh load ./file.yaml; built-in profiles: ${listBuiltinProfiles().join(', ')}`, {exit: EXIT.USAGE})
     const overrides: ProfileOverrides = {clients: flags.clients, durationMs: flags.duration, rate: flags.rate, workers: flags.workers, thresholds: flags.threshold}
     let profile: Profile
     try {
-      profile = applyOverrides(await loadProfile(flags.profile), overrides)
+      profile = applyOverrides(await loadProfile(name), overrides)
       validateThresholds(profile.thresholds)
     } catch (err) {
       if (isImhError(err)) this.error(`${err.code}: ${err.message}`, {exit: EXIT.USAGE})

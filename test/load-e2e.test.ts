@@ -112,6 +112,30 @@ describe('imh load: usage errors exit 2 with a coded message', () => {
     expect(r.stderr).toContain('smoke')
   })
 
+  it('takes the profile as its argument: an unknown name gets the built-ins, not "command not found"', async () => {
+    const r = await runCli(['load', 'no-such-profile'], 30_000)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('IMH_ERR_PROFILE_NOT_FOUND')
+    expect(r.stderr).not.toContain('command load:')
+    expect(r.stderr.replace(/\s+›?\s*/g, ' ')).toContain('built-in profiles: bottle, chat')
+  })
+
+  it('reads a profile file given as its argument', async () => {
+    const file = profileFile('positional-bad', 'scenarios:\n  s: {scenario: chat, executor: constant-vu, vus: 2, duration: 1s}\n')
+    const r = await runCli(['load', file], 30_000)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('positional-bad.yaml')
+  })
+
+  it('wants one profile: none, or two different ones, is a usage error', async () => {
+    const none = await runCli(['load'], 30_000)
+    expect(none.code).toBe(2)
+    expect(none.stderr).toContain('name a profile')
+    const two = await runCli(['load', 'smoke', '--profile', 'chat'], 30_000)
+    expect(two.code).toBe(2)
+    expect(two.stderr).toContain('give the profile once')
+  })
+
   it('refuses a threshold that does not parse', async () => {
     const r = await runCli(['load', '--profile', 'smoke', '--threshold', 'sync_latency:p99<5'], 30_000)
     expect(r.code).toBe(2)
