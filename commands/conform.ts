@@ -97,7 +97,7 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
     const ca = flags.ca ? await readFile(flags.ca) : undefined
     const rejectUnauthorized = !flags.insecure
     const dispatcher = ca || flags.insecure ? new Agent({connect: {ca, rejectUnauthorized}}) : undefined
-    const embedded = flags.target ? undefined : await startEmbeddedTarget()
+    const embedded = flags.target ? undefined : await startEmbeddedTarget().catch((err: Error) => this.error(`could not start the embedded reference server: ${isImhError(err) ? `${err.code}: ` : ''}${err.message}`, {exit: EXIT.FAILED}))
     const scheduler = flags.target ? schedulerUrl(flags.target) : embedded!.urls.scheduler
     // Ctrl-C stops the run, not the process: the cases not run are reported as such. A second Ctrl-C kills.
     const stop = new AbortController()

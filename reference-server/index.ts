@@ -7,6 +7,7 @@ import {type FlowServices, type FlowStatuses, type ListenerNames, SERVER_FLOWS} 
 import {createHttpGroup} from './http/http-group.js'
 import type {TlsOptions} from './http/json-server.js'
 import {closeServer, hostPort, listen} from './http/listen.js'
+import {listening} from './listen-failure.js'
 import type {HttpRoute} from './http/route.js'
 import type {LongConnection} from './long/long-connection.js'
 import {type LongNode, createLongNode} from './long/long-node.js'
@@ -146,7 +147,8 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     const bind = async (i: number): Promise<void> => {
       const l = listeners[i]!
       const scheme = l.kind === 'long' ? (options.tls ? 'wss' : 'ws') : (options.tls ? 'https' : 'http')
-      addresses[i] = `${scheme}://${hostPort(publicHost, await listen(servers[i]!, host, port && port + i))}${l.path ?? ''}`
+      const at = port && port + i
+      addresses[i] = `${scheme}://${hostPort(publicHost, await listening(`the ${l.name} group`, host, at, () => listen(servers[i]!, host, at)))}${l.path ?? ''}`
       parts.bound[l.name] = addresses[i]!
       if (isGroup(l.name)) parts.groups[l.name].push(addresses[i]!)
     }
@@ -157,7 +159,8 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       if (!r.flow.udp) continue
       const ports = Array.from({length: udpCounts[i]!}, (_, k) => (port ? next + k : 0))
       next += ports.length
-      const bound = await r.flow.udp.bind(r.service, {host, ports})
+      const udpGroup = r.flow.udp.group
+      const bound = await listening(udpGroup ? `the ${udpGroup} group (UDP)` : `the ${r.flow.name} flow's UDP server`, host, ports[0] ?? 0, () => r.flow.udp!.bind(r.service, {host, ports}))
       r.udp = bound
       const group = r.flow.udp.group
       if (group) for (const p of bound.ports) parts.groups[group].push(`udp://${hostPort(publicHost, p)}`)

@@ -34,6 +34,7 @@ export async function runUntilSignal(options: ReferenceServerOptions, write: (li
     server = await startReferenceServer(options)
   } catch (err) {
     if (isImhError(err, 'IMH_ERR_INVALID_OPTION')) throw new StartFailure(err.message, EXIT.USAGE)
+    if (isImhError(err, 'IMH_ERR_LISTEN_FAILED')) throw new StartFailure(`could not start: ${err.code}: ${err.message}`, EXIT.FAILED)
     throw new StartFailure(`could not start: ${(err as Error).message}`, EXIT.FAILED)
   }
   write(`${JSON.stringify(readyLine(server))}\n`)
