@@ -143,7 +143,7 @@ export class LoadRun extends EventEmitter<RunEvents> {
     this.startAtMs = this.clock.now() + START_DELAY_MS
     this.series = new TimeSeries(this.startAtMs, this.o.profile.options.maxEventLoopLagMs)
     this.broadcast({type: 'start', startAtMs: this.startAtMs})
-    this.emit('start', {meta: this.meta!})
+    this.emit('start', {meta: this.meta!, scheduleMs: this.scheduleEndSecond * 1000})
     const timer = setInterval(() => this.onSecond(), 250)
     this.timers.push(timer)
     // A schedule that never ends is a bug somewhere; bound it all the same.

@@ -178,7 +178,8 @@ export interface RunResult {
 
 /** Events of the run engine (autocannon style); progress and reports subscribe. */
 export interface RunEvents {
-  start: [{meta: RunMeta}]
+  /** `scheduleMs`: how long the schedule runs (the longest scenario's start + duration), drain not included. */
+  start: [{meta: RunMeta; scheduleMs: number}]
   tick: [TickSample]
   /** Free-form notes worth a line: ramp finished, draining, a worker saturated. */
   note: [string]

@@ -62,6 +62,20 @@ export function orderMetrics(names: Iterable<string>): string[] {
   return heads.flatMap((n) => (all.has(n + UNCORRECTED_SUFFIX) ? [n, n + UNCORRECTED_SUFFIX] : [n]))
 }
 
+/**
+ * Whether a run corrected for coordinated omission: only arrival-rate executors schedule
+ * iterations ahead of the VU that runs them; a closed-model VU starts each operation when it
+ * meant to, so its `_uncorrected` twins repeat the corrected figures and are not shown.
+ */
+export function correctsOmission(scenarios: ReadonlyArray<{executor: string}>): boolean {
+  return scenarios.some((s) => s.executor.endsWith('arrival-rate'))
+}
+
+/** {@link orderMetrics}, without the `_uncorrected` twins when the run did not correct (see {@link correctsOmission}). */
+export function shownMetrics(names: Iterable<string>, corrected: boolean): string[] {
+  return orderMetrics(names).filter((n) => corrected || correctedOf(n) === undefined)
+}
+
 /** Counter names in display order: catalogue order first, then the rest alphabetically. */
 export function orderCounters(names: Iterable<string>): string[] {
   return [...new Set(names)].sort(byRankThenName((n) => rankIn(COUNTERS, n)))

@@ -1,6 +1,6 @@
 import {EventEmitter} from 'node:events'
 import {describe, expect, it} from 'vitest'
-import type {RunEvents, RunResult, TickSample} from '../types.js'
+import type {ExecutorKind, RunEvents, RunMeta, RunResult, TickSample} from '../types.js'
 import {attachProgress} from './progress.js'
 
 function fakeStream(isTTY: boolean) {
@@ -17,10 +17,13 @@ function tick(second: number, over: Partial<TickSample> = {}): TickSample {
   }
 }
 
-function run(isTTY: boolean, opts: {quiet?: boolean; plainIntervalS?: number} = {}, ticks = 10) {
+const meta = (executor: ExecutorKind) => ({scenarios: [{name: 'pairs', scenario: 'chat', executor}]}) as RunMeta
+
+function run(isTTY: boolean, opts: {quiet?: boolean; plainIntervalS?: number} = {}, ticks = 10, start?: RunEvents['start'][0]) {
   const engine = new EventEmitter<RunEvents>()
   const {writes, stream} = fakeStream(isTTY)
   attachProgress(engine, {stream, ...opts})
+  if (start) engine.emit('start', start)
   for (let s = 1; s <= ticks; s++) {
     engine.emit('tick', tick(s, s === 7 ? {saturated: true} : {}))
     if (s === 3) engine.emit('note', 'draining: waiting up to 10s for 12 messages')
@@ -68,6 +71,27 @@ describe('attachProgress', () => {
     expect(lines[2]).toMatch(/^\[00:10\] .* saturated$/)
     expect(lines[3]).toMatch(/^\[00:12\] clients=2000 sent/)
     expect(lines[3]).not.toContain('saturated')
+  })
+
+  it('shows elapsed / total with a bar on a TTY, elapsed/total on plain lines', () => {
+    const start = {meta: meta('constant-vus'), scheduleMs: 20_000}
+    const tty = run(true, {}, 10, start)
+    const last = tty.slice(tty.lastIndexOf('\u001b[0J'))
+    expect(last).toContain('[##########----------] 00:10 / 00:20  clients 2000')
+    expect(run(false, {plainIntervalS: 5}, 10, start)).toContain('[00:05/00:20] clients=2000')
+  })
+
+  it('shows uncorrected metrics only for runs that correct for coordinated omission', () => {
+    const withTwin = (executor: ExecutorKind) => {
+      const engine = new EventEmitter<RunEvents>()
+      const {writes, stream} = fakeStream(true)
+      attachProgress(engine, {stream})
+      engine.emit('start', {meta: meta(executor), scheduleMs: 10_000})
+      engine.emit('tick', tick(1, {metrics: {sync_latency: {count: 1, p50: 1, p99: 1}, sync_latency_uncorrected: {count: 1, p50: 1, p99: 1}}}))
+      return writes.join('')
+    }
+    expect(withTwin('constant-vus')).not.toContain('sync_latency_uncorrected')
+    expect(withTwin('constant-arrival-rate')).toContain('sync_latency_uncorrected')
   })
 
   it('prints nothing when quiet', () => {

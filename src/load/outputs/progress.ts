@@ -1,6 +1,6 @@
 import type {EventEmitter} from 'node:events'
 import type {RunEvents, TickSample} from '../types.js'
-import {formatElapsed, formatNumber, formatTrendValue, orderMetrics} from './format.js'
+import {correctsOmission, formatElapsed, formatNumber, formatTrendValue, shownMetrics} from './format.js'
 
 // Plain ANSI escapes instead of a terminal library: we only move up, clear and colour one word,
 // which is not worth a dependency.
@@ -22,8 +22,8 @@ function count(tick: TickSample, name: string): number {
   return tick.counters[name] ?? 0
 }
 
-function metricCells(tick: TickSample): Array<[string, string, string]> {
-  return orderMetrics(Object.keys(tick.metrics)).map((name) => {
+function metricCells(tick: TickSample, corrected: boolean): Array<[string, string, string]> {
+  return shownMetrics(Object.keys(tick.metrics), corrected).map((name) => {
     const m = tick.metrics[name]!
     return m.count > 0 ? [name, formatTrendValue(name, m.p50, 'ms'), formatTrendValue(name, m.p99, 'ms')] : [name, '-', '-']
   })
@@ -36,11 +36,32 @@ function optionalRates(counters: Record<string, number>, perS: (n: number) => st
     .map((k) => ` ${k}/s${sep}${perS(counters[k]!)}`).join('')
 }
 
-function ttyBlock(tick: TickSample, totalErrors: number, color: boolean): string[] {
-  const head = `${formatElapsed(tick.elapsedMs)}  clients ${tick.vus}`
+const BAR_WIDTH = 20
+
+/** `00:12 / 00:30`, or just the elapsed time while the total is unknown. */
+export function elapsedOfTotal(elapsedMs: number, totalMs: number | undefined, sep = ' / '): string {
+  return totalMs ? `${formatElapsed(elapsedMs)}${sep}${formatElapsed(totalMs)}` : formatElapsed(elapsedMs)
+}
+
+/** `[######--------------]`: the share of the schedule run so far (full during the drain). */
+export function progressBar(elapsedMs: number, totalMs: number): string {
+  const done = Math.round(Math.min(1, Math.max(0, elapsedMs / totalMs)) * BAR_WIDTH)
+  return `[${'#'.repeat(done)}${'-'.repeat(BAR_WIDTH - done)}]`
+}
+
+interface View {
+  totalMs: number | undefined
+  corrected: boolean
+  color: boolean
+}
+
+function ttyBlock(tick: TickSample, totalErrors: number, v: View): string[] {
+  const {color} = v
+  const when = v.totalMs ? `${progressBar(tick.elapsedMs, v.totalMs)} ${elapsedOfTotal(tick.elapsedMs, v.totalMs)}` : formatElapsed(tick.elapsedMs)
+  const head = `${when}  clients ${tick.vus}`
     + `${optionalRates(tick.counters, String, ' ')}  errors/s ${count(tick, 'errors')}  errors ${totalErrors}`
     + `  loop lag ${formatNumber(tick.maxEventLoopLagMs)}ms${tick.saturated ? `  ${color ? red('SATURATED') : 'SATURATED'}` : ''}`
-  const cells = metricCells(tick)
+  const cells = metricCells(tick, v.corrected)
   const width = Math.max(0, ...cells.map(([n]) => n.length))
   return [head, ...cells.map(([n, p50, p99]) => `  ${n.padEnd(width)}  p50 ${p50.padStart(9)}  p99 ${p99.padStart(9)}`)]
 }
@@ -55,9 +76,11 @@ function fit(line: string, columns: number | undefined): string {
 /**
  * Shows a run's progress on `o.stream` until the engine emits `done`.
  *
- * On a TTY a small block is redrawn in place every tick: this second's counters and p50/p99 per
- * metric, total errors, and a SATURATED marker; the last state stays on screen. Without a TTY one
- * plain line is written every `plainIntervalS` seconds (rates averaged over that window,
+ * On a TTY a small block is redrawn in place every tick: a bar and elapsed / total time of the
+ * schedule, this second's counters and p50/p99 per metric (`_uncorrected` twins only when the run
+ * corrects for coordinated omission), total errors, and a SATURATED marker; the last state stays
+ * on screen. Without a TTY one
+ * plain line (`[elapsed/total]`) is written every `plainIntervalS` seconds (rates averaged over that window,
  * percentiles of its last second, `saturated` if any second in it was), plus a final line at
  * `done`. Notes print as `· <note>` in both modes.
  *
@@ -71,12 +94,13 @@ export function attachProgress(engine: EventEmitter<RunEvents>, o: ProgressOptio
   const write = (s: string) => void o.stream.write(s)
 
   let totalErrors = 0
+  const view: View = {totalMs: undefined, corrected: true, color}
   let last: TickSample | undefined
   let drawn = 0
   let span = {fromSecond: 0, counters: {} as Record<string, number>, saturated: false, ticks: 0}
 
   const draw = (tick: TickSample) => {
-    const lines = ttyBlock(tick, totalErrors, color).map((l) => fit(l, o.stream.columns))
+    const lines = ttyBlock(tick, totalErrors, view).map((l) => fit(l, o.stream.columns))
     write(`${clearFrom(drawn)}${lines.join('\n')}\n`)
     drawn = lines.length
   }
@@ -85,13 +109,15 @@ export function attachProgress(engine: EventEmitter<RunEvents>, o: ProgressOptio
     const seconds = Math.max(1, tick.second - span.fromSecond)
     const perS = (n: number) => String(Math.round(n / seconds))
     const c = span.counters
-    const metrics = metricCells(tick).map(([n, p50, p99]) => ` ${n} p50=${p50} p99=${p99}`).join('')
-    write(`[${formatElapsed(tick.elapsedMs)}] clients=${tick.vus}`
+    const metrics = metricCells(tick, view.corrected).map(([n, p50, p99]) => ` ${n} p50=${p50} p99=${p99}`).join('')
+    write(`[${elapsedOfTotal(tick.elapsedMs, view.totalMs, '/')}] clients=${tick.vus}`
       + `${optionalRates(c, perS, '=')} errors=${totalErrors}${metrics}${span.saturated ? ' saturated' : ''}\n`)
     span = {fromSecond: tick.second, counters: {}, saturated: false, ticks: 0}
   }
 
-  const onStart = () => {
+  const onStart = (s: RunEvents['start'][0]) => {
+    view.totalMs = s.scheduleMs
+    view.corrected = correctsOmission(s.meta.scenarios)
     totalErrors = 0
     last = undefined
     span = {fromSecond: 0, counters: {}, saturated: false, ticks: 0}

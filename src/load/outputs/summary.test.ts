@@ -28,9 +28,14 @@ function result(over: Partial<RunResult> = {}): RunResult {
 
 const flat = (s: string) => s.replace(/\s+/g, ' ')
 
+// The same run under an arrival-rate executor: coordinated-omission correction applied.
+function open(r: RunResult): RunResult {
+  return {...r, meta: {...r.meta, scenarios: [{name: 'chat', scenario: 'chat', executor: 'constant-arrival-rate'}]}}
+}
+
 describe('formatSummary', () => {
   it('shows the header, an aligned latency table with the uncorrected row under its metric', () => {
-    const text = formatSummary(result())
+    const text = formatSummary(open(result()))
     expect(text).toContain('imh load — chat-small → http://127.0.0.1:9000/dns (embedded reference server)')
     expect(text).toContain('workers 2 · clients peak 2100')
     const lines = text.split('\n')
@@ -42,6 +47,20 @@ describe('formatSummary', () => {
     expect(lines[row(/^ {2}connect /)]).toMatch(/1200\s+0\.42\s+1\.23\s+2\.47\s+55\.5\s+83\.3\s+251$/)
     const head = lines[row(/^latency \(ms\)/)]!
     expect(head.indexOf('p99.9') + 'p99.9'.length).toBe(lines[row(/^ {2}connect /)]!.indexOf('83.3') + 4)
+  })
+
+  it('shows uncorrected rows only where correction applied and changed a figure', () => {
+    expect(formatSummary(result())).not.toContain('└ uncorrected')
+    const same = open(result())
+    same.metrics.sync_latency_uncorrected = same.metrics.sync_latency!
+    expect(formatSummary(same)).not.toContain('└ uncorrected')
+    expect(formatSummary(open(result()))).toContain('└ uncorrected')
+  })
+
+  it('flags a missed rate with achieved vs requested and the seconds behind', () => {
+    const r = result({rate: {flagged: true, tolerance: 0.95, scenarios: [{scenarios: ['pairs'], counter: 'sent', unit: 'messages', requestedPerS: 5000, achievedPerS: 4194, ratio: 0.8388, missed: true, behindSeconds: [3, 4, 5, 9]}]}})
+    expect(flat(formatSummary(r))).toContain('!! WARNING: the requested rate was not achieved: pairs achieved 4194 of 5000 messages/s requested (84%), behind schedule in seconds 3–5, 9.')
+    expect(formatSummary(result())).not.toContain('rate was not achieved')
   })
 
   it('lists counters in the usual order with rates, and errors by count', () => {

@@ -59,6 +59,7 @@ export const http = defineScenario({
     return {
       async create(index) {
         const dispatcher = ctx.addresses.dispatcherFor(index, url)
+        ctx.gauges.connected++ // a VU is a client slot: the summary's "clients" (no connection of its own to count)
         const once = async (intendedMs: number): Promise<void> => {
           const sentMs = clock.now()
           recorder.add('http_reqs')
@@ -80,7 +81,7 @@ export const http = defineScenario({
             while (!signal.aborted) await once(clock.now())
           },
           iterate: once,
-          close: async () => {},
+          close: async () => void ctx.gauges.connected--,
         }
         return vu
       },
