@@ -37,7 +37,7 @@ const duration = Flags.custom<number>({
 export default class Load extends Command {
   static override summary = 'Load-test a server with thousands of virtual clients; report HDR latencies; judge thresholds.'
   static override description = `Runs a profile (a built-in name such as smoke, chat, mixed, nearby, moments, download, ws-ping, http, or a YAML file) against --target, or against the reference server started in its own process.
-Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not start, interrupted), 2 usage or profile error, 99 thresholds failed. Errors against an unreachable target are counted by code (errors, IMH_ERR_…) and fail thresholds on them.`
+Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not start, a threshold with abortOnFail stopped it), 2 usage or profile error, 99 thresholds failed, 130 interrupted (Ctrl-C; the summary and --out are still written). Errors against an unreachable target are counted by code (errors, IMH_ERR_…) and fail thresholds on them.`
 
   static override examples = [
     '<%= config.bin %> load smoke',
@@ -109,10 +109,14 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     }
     const tls = {ca: flags.ca ? await readFile(flags.ca, 'utf8') : undefined, rejectUnauthorized: flags.insecure ? false : undefined}
     let result: RunResult
+    let interrupted = false
     try {
       const run = new LoadRun({profile, urls, target, embeddedServer: !flags.target, overrides, tls})
       attachProgress(run, {stream: process.stdout, quiet: flags.quiet})
-      const onSignal = (): void => run.interrupt('interrupted by the user')
+      const onSignal = (): void => {
+        interrupted = true
+        run.interrupt('interrupted by the user')
+      }
       process.once('SIGINT', onSignal)
       result = await run.run()
       process.off('SIGINT', onSignal)
@@ -124,12 +128,14 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
       await writeResultsJson(flags.out, result)
       process.stdout.write(`results written to ${flags.out}\n`)
     }
-    const code = exitCodeFor(result)
+    const code = exitCodeFor(result, interrupted)
     if (code !== 0) this.exit(code)
   }
 }
 
-export function exitCodeFor(result: RunResult): ExitCode {
+/** The exit code of a run: Ctrl-C first (as imh conform), then a run error, failed thresholds, an abort. */
+export function exitCodeFor(result: RunResult, interrupted = false): ExitCode {
+  if (interrupted) return EXIT.INTERRUPTED
   if (result.runError) return EXIT.FAILED
   if (result.thresholds.some((t) => !t.ok)) return EXIT.THRESHOLDS
   if (result.aborted) return EXIT.FAILED

@@ -5,7 +5,7 @@
 export const EXIT = {
   /** The run finished and everything it judged held. */
   OK: 0,
-  /** conform: a case failed. load: the run itself failed (a worker crashed, the server did not start, Ctrl-C). serve: could not start. */
+  /** conform: a case failed. load: the run itself failed (a worker crashed, the server did not start, an abortOnFail threshold stopped it). serve: could not start. */
   FAILED: 1,
   /** A bad flag, profile or option: nothing was run. */
   USAGE: 2,
@@ -15,7 +15,7 @@ export const EXIT = {
    * or report it; it takes precedence over FAILED. Every report is still written.
    */
   HARNESS: 3,
-  /** conform: interrupted (SIGINT); the cases not run are reported as `not-run`. 128 + SIGINT, as shells do. */
+  /** Interrupted (SIGINT). conform: the cases not run are reported as `not-run`; load: the summary and results cover the part that ran. 128 + SIGINT, as shells do. */
   INTERRUPTED: 130,
   /** load: the run completed but a threshold failed. */
   THRESHOLDS: 99,
