@@ -6,7 +6,7 @@ import {joinReports} from './metrics/joined-counter.js'
 import type {MetricDefinition} from './metrics/metric-definition.js'
 import {MetricsAggregate, decodeDelta} from './metrics/registry.js'
 import {evaluateThresholds, shouldAbort, validateThresholds} from './metrics/thresholds.js'
-import {isBehind, judgeRates, rateAchieved, rateTargets, requestedBy, type RateTarget} from './rate-check.js'
+import {isBehind, judgeRates, rateAchieved, rateTargets, requestedIn, type RateTarget} from './rate-check.js'
 import {runMeta} from './run-meta.js'
 import type {LoadUrls} from './scenarios/context.js'
 import {type ScenarioKind, scenarioModule} from './scenarios/index.js'
@@ -54,7 +54,7 @@ export class LoadRun extends EventEmitter<RunEvents> {
   private readonly scheduleEndSecond: number
   private readonly rateTargets: RateTarget[]
   private readonly behindNoted = new Set<string>()
-  private readonly rateSoFar = new Map<string, number>()
+  private readonly rateSoFar = new Map<string, {requested: number; done: number}>()
   private resolveRun: ((r: RunResult) => void) | undefined
 
   constructor(private readonly o: LoadRunOptions) {
@@ -172,11 +172,13 @@ export class LoadRun extends EventEmitter<RunEvents> {
     if (tick.second > this.scheduleEndSecond) return
     for (const t of this.rateTargets) {
       const key = t.scenarios.join('+')
-      const got = (this.rateSoFar.get(key) ?? 0) + (tick.counters[t.counter] ?? 0)
-      this.rateSoFar.set(key, got)
-      if (this.behindNoted.has(key) || !isBehind(t, tick.second, got)) continue
+      const so = this.rateSoFar.get(key) ?? {requested: 0, done: 0}
+      so.requested += requestedIn(t, tick.second, tick.vus)
+      so.done += tick.counters[t.counter] ?? 0
+      this.rateSoFar.set(key, so)
+      if (this.behindNoted.has(key) || !isBehind(so.requested, so.done)) continue
       this.behindNoted.add(key)
-      this.emit('note', `${key} is behind its rate: ${got} ${t.unit} done by second ${tick.second}, ${Math.round(requestedBy(t, tick.second))} scheduled`)
+      this.emit('note', `${key} is behind its rate: ${so.done} ${t.unit} done by second ${tick.second}, ${Math.round(so.requested)} asked for`)
     }
   }
 

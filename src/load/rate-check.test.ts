@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {parseProfile} from './profile/load-profile.js'
-import {isBehind, judgeRates, rateAchieved, rateTargets} from './rate-check.js'
+import {isBehind, judgeRates, rateAchieved, rateTargets, requestedIn} from './rate-check.js'
 import type {TickSample} from './types.js'
 
 const tick = (second: number, counters: Record<string, number>): TickSample =>
@@ -45,10 +45,20 @@ describe('judgeRates', () => {
   })
 
   it('forgives what chance explains (clients pace from a random phase), not more', () => {
-    const few = {...target, perSecond: [1, 1, 1]}
-    expect(isBehind(few, 1, 0)).toBe(false)
-    expect(isBehind(target, 1, 870)).toBe(false)
-    expect(isBehind(target, 1, 800)).toBe(true)
+    expect(isBehind(1, 0)).toBe(false)
+    expect(isBehind(1000, 870)).toBe(false)
+    expect(isBehind(1000, 800)).toBe(true)
+  })
+
+  it('asks a closed model only for what its connected clients can send', () => {
+    const closed = {...target, perClient: 10}
+    expect(requestedIn(closed, 1, 40)).toBe(400)
+    expect(requestedIn(closed, 1, 500)).toBe(1000)
+    expect(requestedIn(target, 1, 40)).toBe(1000)
+    // 40 clients in the first second, all 100 after: 4 × 1000 planned, 400 + 3 × 1000 asked for.
+    const r = judgeRates([closed], [tick(1, {sent: 400}), ...[2, 3, 4].map((s) => ({...tick(s, {sent: 990}), vus: 100}))].map((t, i) => (i === 0 ? {...t, vus: 40} : t)), {sent: 3370})
+    expect(r.scenarios[0]).toMatchObject({missed: false, behindSeconds: []})
+    expect(r.scenarios[0]!.ratio).toBeCloseTo(3370 / 3400)
   })
 
   it('gives no rate_achieved when nothing asked for a rate (so its threshold fails for lack of samples)', () => {

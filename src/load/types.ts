@@ -133,7 +133,9 @@ export interface RateReport {
     /** The counter that counts the work (`iterations_started`, `sent`, …). */
     counter: string
     unit: string
-    /** Averaged over the schedule's seconds. */
+    /** What the profile's schedule asks for, averaged over its seconds. */
+    scheduledPerS: number
+    /** What was judged: the schedule, in closed models capped each second by the clients connected then × each one's rate. */
     requestedPerS: number
     achievedPerS: number
     /** Achieved ÷ requested over the whole run. */

@@ -62,7 +62,7 @@ export function toResultsJson(result: RunResult): ResultsJson {
       flagged: s.flagged, boundMs: ms(s.boundMs), maxEventLoopLagMs: ms(s.maxEventLoopLagMs), judgedSeconds: s.judgedSeconds,
       workers: s.workers.map((w) => ({...w, maxLagMs: ms(w.maxLagMs)})),
     },
-    rate: {...result.rate, scenarios: result.rate.scenarios.map((r) => ({...r, requestedPerS: ms(r.requestedPerS), achievedPerS: ms(r.achievedPerS)}))},
+    rate: {...result.rate, scenarios: result.rate.scenarios.map((r) => ({...r, scheduledPerS: ms(r.scheduledPerS), requestedPerS: ms(r.requestedPerS), achievedPerS: ms(r.achievedPerS)}))},
     ...(result.aborted ? {aborted: {reason: result.aborted.reason, atMs: ms(result.aborted.atMs)}} : {}),
     ...(result.runError ? {runError: {...result.runError}} : {}),
     timeSeries: result.timeSeries.map(tick),

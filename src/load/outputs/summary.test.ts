@@ -58,7 +58,7 @@ describe('formatSummary', () => {
   })
 
   it('flags a missed rate with achieved vs requested and the seconds behind', () => {
-    const r = result({rate: {flagged: true, tolerance: 0.95, scenarios: [{scenarios: ['pairs'], counter: 'sent', unit: 'messages', requestedPerS: 5000, achievedPerS: 4194, ratio: 0.8388, missed: true, behindSeconds: [3, 4, 5, 9]}]}})
+    const r = result({rate: {flagged: true, tolerance: 0.95, scenarios: [{scenarios: ['pairs'], counter: 'sent', unit: 'messages', scheduledPerS: 5000, requestedPerS: 5000, achievedPerS: 4194, ratio: 0.8388, missed: true, behindSeconds: [3, 4, 5, 9]}]}})
     expect(flat(formatSummary(r))).toContain('!! WARNING: the requested rate was not achieved: pairs achieved 4194 of 5000 messages/s requested (84%), behind schedule in seconds 3–5, 9.')
     expect(formatSummary(result())).not.toContain('rate was not achieved')
   })

@@ -68,7 +68,8 @@ function saturationText(s: SaturationReport, series: RunResult['timeSeries']): s
 function rateText(r: RateReport): string {
   const missed = r.scenarios.filter((s) => s.missed).map((s) => {
     const behind = s.behindSeconds.length > 0 ? `, behind schedule in second${s.behindSeconds.length > 1 ? 's' : ''} ${secondRanges(s.behindSeconds)}` : ''
-    return `${s.scenarios.join(' + ')} achieved ${prose(s.achievedPerS)} of ${prose(s.requestedPerS)} ${s.unit}/s requested (${Math.round(s.ratio * 100)}%)${behind}`
+    const scheduled = prose(s.scheduledPerS) === prose(s.requestedPerS) ? '' : ` of its connected clients (the schedule: ${prose(s.scheduledPerS)}/s)`
+    return `${s.scenarios.join(' + ')} achieved ${prose(s.achievedPerS)} of ${prose(s.requestedPerS)} ${s.unit}/s requested${scheduled} (${Math.round(s.ratio * 100)}%)${behind}`
   })
   return `${missed.join('; ')}. Figures measured at a lower rate than asked; the server or the generator could not keep up (see saturation, errors).`
 }
