@@ -47,6 +47,7 @@ let t0 = 0
 const sample = () => {
   if (!rootPid) return
   let generatorKb = 0
+  let coordinatorKb = 0
   let serverKb = 0
   let workers = 0
   for (const pid of processTree(rootPid)) {
@@ -55,10 +56,11 @@ const sample = () => {
     if (isServer(info)) serverKb += info.rssKb
     else {
       generatorKb += info.rssKb
-      if (info.pid !== rootPid) workers++
+      if (info.pid === rootPid) coordinatorKb = info.rssKb
+      else workers++
     }
   }
-  samples.push({t: (performance.now() - t0) / 1000, generatorKb, serverKb, workers})
+  samples.push({t: (performance.now() - t0) / 1000, generatorKb, coordinatorKb, serverKb, workers})
 }
 const sampler = setInterval(sample, everyS * 1000)
 const run = await runImhLoad(imhArgs, {
@@ -120,6 +122,7 @@ const result = {
   saturation: {flagged: res.saturation?.flagged ?? null, maxEventLoopLagMs: res.saturation?.maxEventLoopLagMs ?? null},
   generator: {
     slopeMbPerMin: round(slopePerMin(series('generatorKb')), 2),
+    coordinatorSlopeMbPerMin: round(slopePerMin(series('coordinatorKb')), 2),
     rssMbAfterRamp: steady.length ? mb(steady[0].generatorKb) : null,
     rssMbAtEnd: steady.length ? mb(steady.at(-1).generatorKb) : null,
     rssMbMax: samples.length ? mb(Math.max(...samples.map((s) => s.generatorKb))) : null,
@@ -133,8 +136,8 @@ const result = {
     note: 'stored content (messages, posts, bottles, orders) is allowed to grow; reported, not judged',
   },
   counters,
-  samples: samples.map((s) => [round(s.t, 1), mb(s.generatorKb), mb(s.serverKb), s.workers]),
-  samplesColumns: ['t_s', 'generatorRssMb', 'serverRssMb', 'workers'],
+  samples: samples.map((s) => [round(s.t, 1), mb(s.generatorKb), mb(s.coordinatorKb), mb(s.serverKb), s.workers]),
+  samplesColumns: ['t_s', 'generatorRssMb', 'coordinatorRssMb', 'serverRssMb', 'workers'],
 }
 mkdirSync(dirname(outFile), {recursive: true})
 writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`)
@@ -143,7 +146,7 @@ const f = (x, unit = '') => (x === null || x === undefined ? 'n/a' : `${x}${unit
 const g = result.generator
 const s = result.server
 console.log(`
-generator RSS   ${f(g.rssMbAfterRamp, ' MB')} after the ramp → ${f(g.rssMbAtEnd, ' MB')} at the end; slope ${f(g.slopeMbPerMin, ' MB/min')}
+generator RSS   ${f(g.rssMbAfterRamp, ' MB')} after the ramp → ${f(g.rssMbAtEnd, ' MB')} at the end; slope ${f(g.slopeMbPerMin, ' MB/min')} (coordinator alone ${f(g.coordinatorSlopeMbPerMin, ' MB/min')})
 server RSS      ${f(s.rssMbAfterRamp, ' MB')} after the ramp → ${f(s.rssMbAtEnd, ' MB')} at the end; slope ${f(s.slopeMbPerMin, ' MB/min')} (stored per minute: ${JSON.stringify(s.storedPerMinute)})
 errors          ${JSON.stringify(result.errors)}; saturation ${result.saturation.flagged ? 'FLAGGED' : 'no'}
 exit            ${run.code ?? run.signal}

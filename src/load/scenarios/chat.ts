@@ -46,7 +46,7 @@ export function decodeContent(content: string): ChatContent | undefined {
 export const chat = defineScenario({
   kind: 'chat',
   summary: 'clients log in, pair up, and send each other messages; each message is timed from send to acknowledgement (`send_ack`) and to delivery through SYNC (`sync_latency`).',
-  details: 'Client 2m chats with 2m+1; a client learns its peer\'s user id across workers. Each message carries its identity (sender, incarnation, n — the incarnation changes whenever a client starts again), its addressee and send times, so `lost` (acknowledged, never delivered by the end of the drain), `duplicates` and `reordered` are counted over every worker, right across reconnects and a server that forgets its state. Open models: each iteration sends one message to the pair, timed from its intended start.',
+  details: 'Client 2m chats with 2m+1; a client learns its peer\'s user id across workers. Each message carries its identity (sender, incarnation, n — the incarnation changes whenever a client starts again), its addressee and send times, so `lost` (acknowledged, never delivered by the end of the drain), `duplicates` and `reordered` are counted over every worker, right across reconnects and a server that forgets its state. A client whose long link dies ends its VU; the executor starts that index again a second later, as a new incarnation. Open models: each iteration sends one message to the pair, timed from its intended start.',
   needsScheduler: true,
   options: {
     messageRate: option({field: 'messageRate', check: number({above: 0}), default: 0.2, doc: 'messages per second each client sends to its peer (VU executors)'}),
@@ -61,7 +61,8 @@ export const chat = defineScenario({
     counter('sent', 'messages the clients sent', {reportZero: true}),
     counter('acked', 'messages the server acknowledged to their sender', {reportZero: true}),
     counter('delivered', 'messages that reached their receiver (first copy only)', {reportZero: true}),
-    counter('duplicates', 'extra copies of messages a receiver already held', {reportZero: true}),
+    counter('duplicates', 'extra copies of messages a receiver already held (in the same life of the receiving client)', {reportZero: true}),
+    counter('redelivered', 'messages a receiving client got again after it started anew (its earlier life held them; the server returns what it retains to a fresh SYNC)', {reportZero: true}),
     counter('reordered', 'messages delivered after a later one of the same conversation (sender incarnation → receiver)', {reportZero: true}),
     counter('misdelivered', 'messages that reached a client they were not addressed to (a stale user id after the server forgot its users); not counted delivered', {reportZero: true}),
     LEDGER_LOST,
@@ -76,7 +77,7 @@ export const chat = defineScenario({
     // Incarnations of this worker's clients: indices live in one worker, so (index, incarnation) is unique in the run.
     let incarnations = 0
 
-    const onMessage = (receiver: number, m: ChatMessage): void => {
+    const onMessage = (receiver: number, life: number, m: ChatMessage): void => {
       const c = decodeContent(m.content)
       if (!c) return
       const at = clock.now()
@@ -84,9 +85,9 @@ export const chat = defineScenario({
         recorder.add('misdelivered')
         return
       }
-      const delivery = ledger.delivered({scope, ...c})
-      if (delivery === 'duplicate') {
-        recorder.add('duplicates')
+      const delivery = ledger.delivered({scope, ...c}, life)
+      if (delivery === 'duplicate' || delivery === 'redelivered') {
+        recorder.add(delivery === 'duplicate' ? 'duplicates' : 'redelivered')
         return
       }
       if (delivery === 'reordered') recorder.add('reordered')
@@ -97,11 +98,15 @@ export const chat = defineScenario({
 
     return {
       async create(index) {
-        const lc = await startLoadClient(ctx, index, {username: usernameFor(ctx, index), heartbeat: heartbeatOption(ctx.options.heartbeatIntervalMs)})
-        lc.client.on('message', (m) => onMessage(index, m))
-        ctx.directory.publish(index, lc.client.userId!)
         // A new life: its messages count from 0 under a new incarnation.
         const incarnation = incarnations++
+        // Listening before the start: the SYNC after AUTH brings what was stored while this index was away.
+        const lc = await startLoadClient(ctx, index, {
+          username: usernameFor(ctx, index),
+          heartbeat: heartbeatOption(ctx.options.heartbeatIntervalMs),
+          beforeStart: (client) => client.on('message', (m) => onMessage(index, incarnation, m)),
+        })
+        ctx.directory.publish(index, lc.client.userId!)
         let n = 0
         const send = async (intendedMs: number): Promise<void> => {
           const peer = peerOf(index)

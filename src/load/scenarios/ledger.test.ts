@@ -64,6 +64,18 @@ describe('ledger', () => {
     expect(countLost([w0.report(), w1.report()])).toBe(4)
   })
 
+  it('a new life of the receiver re-getting what its predecessor held is a redelivery, not a duplicate', () => {
+    const l = new Ledger()
+    for (let n = 0; n < 5; n++) expect(l.delivered(id(0, 0, n), 0)).toBe('first')
+    // The receiver starts again and SYNCs from an epoch-0 key: the server returns 3, 4 it retained.
+    expect(l.delivered(id(0, 0, 3), 1)).toBe('redelivered')
+    expect(l.delivered(id(0, 0, 4), 1)).toBe('redelivered')
+    expect(l.delivered(id(0, 0, 5), 1)).toBe('first')
+    // The same life getting one twice is a duplicate.
+    expect(l.delivered(id(0, 0, 4), 1)).toBe('duplicate')
+    expect(l.delivered(id(0, 0, 0), 0)).toBe('duplicate')
+  })
+
   it('reordering is counted within a conversation only', () => {
     const l = new Ledger()
     expect(l.delivered(id(0, 0, 0))).toBe('first')

@@ -14,8 +14,14 @@ export interface MessageId {
   n: number
 }
 
-/** What a receiver makes of a delivery. */
-export type Delivery = 'first' | 'reordered' | 'duplicate'
+/**
+ * What a receiver makes of a delivery: `duplicate` when this life of the receiver held the message
+ * already (the server delivered it twice: PROTOCOL.md §6.8 forbids it), `redelivered` when an
+ * earlier life of the receiver held it (allowed: a new client SYNCs from an epoch-0 key and gets
+ * what the server retains, including what its predecessor pulled but never acknowledged),
+ * `reordered` when a later message of its conversation came first, `first` otherwise.
+ */
+export type Delivery = 'first' | 'reordered' | 'redelivered' | 'duplicate'
 
 /**
  * What one worker saw of chat messages, by conversation (`scope|sender.incarnation`): the runs of
@@ -40,19 +46,20 @@ export function conversationOf(id: Omit<MessageId, 'n'>): string {
 export class Ledger {
   private readonly acks = new Map<string, SeenSet>()
   private readonly deliveries = new Map<string, SeenSet>()
+  /** Deliveries by conversation and receiver incarnation: what tells a duplicate from a redelivery. */
+  private readonly byReceiver = new Map<string, SeenSet>()
 
   acked(id: MessageId): void {
     setOf(this.acks, conversationOf(id)).add(id.n)
   }
 
-  /**
-   * Records a delivery: `duplicate` when this message was delivered before, `reordered` when a
-   * later message of its conversation was delivered before it, `first` otherwise.
-   */
-  delivered(id: MessageId): Delivery {
-    const set = setOf(this.deliveries, conversationOf(id))
+  /** Records a delivery to `receiverIncarnation` (the receiving client's life; see {@link Delivery}). */
+  delivered(id: MessageId, receiverIncarnation = 0): Delivery {
+    const conversation = conversationOf(id)
+    if (!setOf(this.byReceiver, `${conversation}>${receiverIncarnation}`).add(id.n)) return 'duplicate'
+    const set = setOf(this.deliveries, conversation)
     const max = set.max
-    if (!set.add(id.n)) return 'duplicate'
+    if (!set.add(id.n)) return 'redelivered'
     return max !== undefined && id.n < max ? 'reordered' : 'first'
   }
 
