@@ -16,6 +16,7 @@ import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parse, stringify} from 'yaml'
+import {parseDurationS} from './lib/duration.mjs'
 import {fdLimits, parseArgs, portRange, processInfo, processTree, round, runImhLoad, tcpStates} from './lib/proc.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -242,9 +243,3 @@ saturation         ${result.saturation.flagged ? 'FLAGGED' : 'no'} (max event-lo
 wall time          ${result.wallSeconds} s (run ${f(result.runDurationMs, ' ms')}), exit ${run.code ?? run.signal}
 written to ${rel(outFile)}`)
 if (!result.reachedTarget) process.exitCode = 1
-
-function parseDurationS(d) {
-  let total = 0
-  for (const [, n, unit] of d.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(n) * {ms: 0.001, s: 1, m: 60, h: 3600}[unit]
-  return total
-}

@@ -52,6 +52,18 @@ describe('RelayPeer accounting', () => {
     expect(p.report(9)).toMatchObject({expected: 9, lost: 3})
   })
 
+  it('accounting stays exact under adversarial orders (descending, evens then odds)', () => {
+    const down = peer('caller')
+    for (let seq = 999; seq >= 0; seq--) down.account(from('callee', seq, 0), 1)
+    expect(down.report()).toMatchObject({received: 1000, expected: 1000, lost: 0, duplicates: 0, reordered: 999, highestSeq: 999})
+    const split = peer('caller')
+    for (let seq = 0; seq < 1000; seq += 2) split.account(from('callee', seq, 0), 1)
+    expect(split.report()).toMatchObject({received: 500, expected: 999, lost: 499, reordered: 0})
+    for (let seq = 1; seq < 1000; seq += 2) split.account(from('callee', seq, 0), 1)
+    split.account(from('callee', 500, 0), 1)
+    expect(split.report()).toMatchObject({received: 1000, expected: 1000, lost: 0, duplicates: 1, reordered: 499})
+  })
+
   it('echo replies give rtt; other tokens and own non-echo datagrams are ignored', () => {
     const p = peer('caller')
     p.account(from('caller', 0, 100, {echo: true}), 103)

@@ -1,5 +1,6 @@
 import type {RemoteInfo, Socket} from 'node:dgram'
 import {LatencyHistogram, type MetricSummary} from '../common/histogram.js'
+import {SeenSet} from '../common/seen-set.js'
 import {
   ImhError, RELAY_MAX_PAYLOAD_BYTES, RELAY_TOKEN_PATTERN, type DecodedRelayDatagram, type RelayRole, decodeRelay, encodeRelay, isRelayDatagram,
   unmapIPv4,
@@ -79,11 +80,10 @@ export class RelayPeer {
   readonly rtt = new LatencyHistogram()
   private readonly socket: Socket
   private readonly clock: () => number
-  private readonly seen = new Set<number>()
+  /** Seqs of the other party received: runs, so a long call costs memory per gap, not per datagram. */
+  private readonly seen = new SeenSet()
   private sent = 0
   private nextSeq = 0
-  private lowestSeq: number | undefined
-  private highestSeq: number | undefined
   private duplicates = 0
   private reordered = 0
   private jitter = 0
@@ -150,7 +150,8 @@ export class RelayPeer {
   /** The accounting so far; `peerSent` (the other party's sent count, if known) makes `lost` exact. */
   report(peerSent?: number): RelayReport {
     const received = this.seen.size
-    const range = this.highestSeq === undefined ? 0 : this.highestSeq - this.lowestSeq! + 1
+    const highestSeq = this.seen.max
+    const range = highestSeq === undefined ? 0 : highestSeq - this.seen.min! + 1
     const expected = peerSent ?? range
     return {
       sent: this.sent,
@@ -159,7 +160,7 @@ export class RelayPeer {
       lost: Math.max(0, expected - received),
       duplicates: this.duplicates,
       reordered: this.reordered,
-      highestSeq: this.highestSeq,
+      highestSeq,
       jitterMs: this.jitter,
       latency: this.latency.summary(),
       echoes: this.echoes,
@@ -192,18 +193,12 @@ export class RelayPeer {
       } else this.ignored++
       return
     }
-    if (this.seen.has(d.seq)) {
+    const highest = this.seen.max
+    if (!this.seen.add(d.seq)) {
       this.duplicates++
       return
     }
-    this.seen.add(d.seq)
-    if (this.highestSeq === undefined) {
-      this.lowestSeq = d.seq
-      this.highestSeq = d.seq
-    } else if (d.seq < this.highestSeq) {
-      this.reordered++
-      this.lowestSeq = Math.min(this.lowestSeq!, d.seq)
-    } else this.highestSeq = d.seq
+    if (highest !== undefined && d.seq < highest) this.reordered++
     this.latency.record(arrival - d.sendTime)
     // RFC 3550 §6.4.1: D = (Rj − Ri) − (Sj − Si) = transit_j − transit_i, in arrival order.
     const transit = arrival - d.sendTime

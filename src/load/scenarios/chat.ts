@@ -9,22 +9,36 @@ import {paced, untilAbortOrClosed} from './loops.js'
 import {peerActive, peerOf} from './pairs.js'
 import {defineScenario, option} from './scenario-module.js'
 
-const TAG = 'imh1'
+const TAG = 'imh2'
+
+/** What a chat message's content carries: its identity, its addressee and its send times. */
+export interface ChatContent {
+  sender: number
+  incarnation: number
+  n: number
+  /** Global index of the client the message is meant for. */
+  to: number
+  intendedMs: number
+  sentMs: number
+}
 
 /**
- * Message content: `imh1|sender|n|intendedMs|sentMs|` padded to the profile's size. The receiver
- * reads the times from it, so sender and receiver may live in different processes as long as
- * they share the clock (performance.timeOrigin + performance.now() on one host).
+ * Message content: `imh2|sender|incarnation|n|to|intendedMs|sentMs|` padded to the profile's
+ * size. (sender, incarnation, n) is unique in the run, so a client that starts again never
+ * "delivers" its former life's messages. The receiver reads the times from it, so sender and
+ * receiver may live in different processes as long as they share the clock
+ * (performance.timeOrigin + performance.now() on one host).
  */
-export function encodeContent(sender: number, n: number, intendedMs: number, sentMs: number, size: number): string {
-  const head = `${TAG}|${sender}|${n}|${intendedMs.toFixed(3)}|${sentMs.toFixed(3)}|`
+export function encodeContent(c: ChatContent, size: number): string {
+  const head = `${TAG}|${c.sender}|${c.incarnation}|${c.n}|${c.to}|${c.intendedMs.toFixed(3)}|${c.sentMs.toFixed(3)}|`
   return head.length >= size ? head : head + 'x'.repeat(size - head.length)
 }
 
-export function decodeContent(content: string): {sender: number; n: number; intendedMs: number; sentMs: number} | undefined {
-  const [tag, s, n, i, t] = content.split('|', 5)
-  if (tag !== TAG || s === undefined || n === undefined || i === undefined || t === undefined) return undefined
-  const out = {sender: Number(s), n: Number(n), intendedMs: Number(i), sentMs: Number(t)}
+export function decodeContent(content: string): ChatContent | undefined {
+  const [tag, ...fields] = content.split('|', 7)
+  if (tag !== TAG || fields.length !== 6) return undefined
+  const [sender, incarnation, n, to, intendedMs, sentMs] = fields.map(Number) as [number, number, number, number, number, number]
+  const out = {sender, incarnation, n, to, intendedMs, sentMs}
   return Object.values(out).every(Number.isFinite) ? out : undefined
 }
 
@@ -32,7 +46,7 @@ export function decodeContent(content: string): {sender: number; n: number; inte
 export const chat = defineScenario({
   kind: 'chat',
   summary: 'clients log in, pair up, and send each other messages; each message is timed from send to acknowledgement (`send_ack`) and to delivery through SYNC (`sync_latency`).',
-  details: 'Client 2m chats with 2m+1; a client learns its peer\'s user id across workers. Each message carries its sender, number and send times, so `lost` (acknowledged, never delivered by the end of the drain) and `duplicates` are counted over every worker. Open models: each iteration sends one message to the pair, timed from its intended start.',
+  details: 'Client 2m chats with 2m+1; a client learns its peer\'s user id across workers. Each message carries its identity (sender, incarnation, n — the incarnation changes whenever a client starts again), its addressee and send times, so `lost` (acknowledged, never delivered by the end of the drain), `duplicates` and `reordered` are counted over every worker, right across reconnects and a server that forgets its state. A client whose long link dies ends its VU; the executor starts that index again a second later, as a new incarnation. Open models: each iteration sends one message to the pair, timed from its intended start.',
   needsScheduler: true,
   options: {
     messageRate: option({field: 'messageRate', check: number({above: 0}), default: 0.2, doc: 'messages per second each client sends to its peer (VU executors)'}),
@@ -47,7 +61,10 @@ export const chat = defineScenario({
     counter('sent', 'messages the clients sent', {reportZero: true}),
     counter('acked', 'messages the server acknowledged to their sender', {reportZero: true}),
     counter('delivered', 'messages that reached their receiver (first copy only)', {reportZero: true}),
-    counter('duplicates', 'extra copies of messages a receiver already held', {reportZero: true}),
+    counter('duplicates', 'extra copies of messages a receiver already held (in the same life of the receiving client)', {reportZero: true}),
+    counter('redelivered', 'messages a receiving client got again after it started anew (its earlier life held them; the server returns what it retains to a fresh SYNC)', {reportZero: true}),
+    counter('reordered', 'messages delivered after a later one of the same conversation (sender incarnation → receiver)', {reportZero: true}),
+    counter('misdelivered', 'messages that reached a client they were not addressed to (a stale user id after the server forgot its users); not counted delivered', {reportZero: true}),
     LEDGER_LOST,
   ],
   rate: {sets: 'messageRate', as: 'rate', unit: 'messages', counts: 'sent'},
@@ -55,15 +72,25 @@ export const chat = defineScenario({
     const {recorder, clock} = ctx
     const ledger = ctx.tallies.of(LEDGER_LOST)
     const {messageSize: size, messageRate: rate} = ctx.options
+    const scope = ctx.name
 
-    const onMessage = (m: ChatMessage): void => {
+    // Incarnations of this worker's clients: indices live in one worker, so (index, incarnation) is unique in the run.
+    let incarnations = 0
+
+    const onMessage = (receiver: number, life: number, m: ChatMessage): void => {
       const c = decodeContent(m.content)
       if (!c) return
       const at = clock.now()
-      if (!ledger.delivered(c.sender, c.n)) {
-        recorder.add('duplicates')
+      if (c.to !== receiver) {
+        recorder.add('misdelivered')
         return
       }
+      const delivery = ledger.delivered({scope, ...c}, life)
+      if (delivery === 'duplicate' || delivery === 'redelivered') {
+        recorder.add(delivery === 'duplicate' ? 'duplicates' : 'redelivered')
+        return
+      }
+      if (delivery === 'reordered') recorder.add('reordered')
       recorder.add('delivered')
       recorder.trend('sync_latency', at - c.intendedMs)
       recorder.trend('sync_latency_uncorrected', at - c.sentMs)
@@ -71,26 +98,32 @@ export const chat = defineScenario({
 
     return {
       async create(index) {
-        const lc = await startLoadClient(ctx, index, {username: usernameFor(ctx, index), heartbeat: heartbeatOption(ctx.options.heartbeatIntervalMs)})
-        lc.client.on('message', onMessage)
+        // A new life: its messages count from 0 under a new incarnation.
+        const incarnation = incarnations++
+        // Listening before the start: the SYNC after AUTH brings what was stored while this index was away.
+        const lc = await startLoadClient(ctx, index, {
+          username: usernameFor(ctx, index),
+          heartbeat: heartbeatOption(ctx.options.heartbeatIntervalMs),
+          beforeStart: (client) => client.on('message', (m) => onMessage(index, incarnation, m)),
+        })
         ctx.directory.publish(index, lc.client.userId!)
         let n = 0
         const send = async (intendedMs: number): Promise<void> => {
           const peer = peerOf(index)
           const to = ctx.directory.lookup(peer)
           if (!to || !peerActive(ctx, peer)) return
-          const seq = n++
+          const id = {scope, sender: index, incarnation, n: n++}
           const sentMs = clock.now()
           recorder.add('sent')
           recorder.add('data_sent', size)
           try {
-            await lc.client.sendText(to, encodeContent(index, seq, intendedMs, sentMs, size), `${ctx.runId}.${index}.${seq}`)
+            await lc.client.sendText(to, encodeContent({...id, to: peer, intendedMs, sentMs}, size), `${ctx.runId}.${index}.${incarnation}.${id.n}`)
           } catch (err) {
             recorder.error(errorCode(err))
             return
           }
           const at = clock.now()
-          ledger.acked(index, seq)
+          ledger.acked(id)
           recorder.add('acked')
           recorder.trend('send_ack', at - intendedMs)
           recorder.trend('send_ack_uncorrected', at - sentMs)

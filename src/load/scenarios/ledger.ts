@@ -1,60 +1,91 @@
+import {SeenSet} from '../../common/seen-set.js'
 import {joinedCounter} from '../metrics/joined-counter.js'
 
-/** What one worker saw of chat messages: acknowledged sends and deliveries, per sender index. */
-export interface LedgerReport {
-  acked: Array<[sender: number, ns: number[]]>
-  delivered: Array<[sender: number, ns: number[]]>
+/**
+ * A chat message's identity, unique in the run: the sender's global index, the sender's
+ * incarnation (a new one whenever that virtual client starts again: a reconnect after a lost
+ * link, a restart of the VU) and n, counting from 0 within the incarnation. `scope` keeps the
+ * scenarios of one profile apart (their indices overlap).
+ */
+export interface MessageId {
+  scope: string
+  sender: number
+  incarnation: number
+  n: number
 }
 
 /**
- * Bookkeeping for `lost` and `duplicates`. Every chat message carries (sender index, n); the
- * sender's worker records acknowledgements, the receiver's worker deliveries. Sender and receiver
- * may live in different workers, so only the coordinator can join the two (countLost).
+ * What a receiver makes of a delivery: `duplicate` when this life of the receiver held the message
+ * already (the server delivered it twice: PROTOCOL.md §6.8 forbids it), `redelivered` when an
+ * earlier life of the receiver held it (allowed: a new client SYNCs from an epoch-0 key and gets
+ * what the server retains, including what its predecessor pulled but never acknowledged),
+ * `reordered` when a later message of its conversation came first, `first` otherwise.
+ */
+export type Delivery = 'first' | 'reordered' | 'redelivered' | 'duplicate'
+
+/**
+ * What one worker saw of chat messages, by conversation (`scope|sender.incarnation`): the runs of
+ * n acknowledged to the sender and of n delivered to the receiver (SeenSet.toRuns).
+ */
+export interface LedgerReport {
+  acked: Array<[conversation: string, runs: number[]]>
+  delivered: Array<[conversation: string, runs: number[]]>
+}
+
+/** The conversation a message belongs to: one sender incarnation to its receiver. */
+export function conversationOf(id: Omit<MessageId, 'n'>): string {
+  return `${id.scope}|${id.sender}.${id.incarnation}`
+}
+
+/**
+ * Bookkeeping for `lost`, `duplicates` and `reordered`. The sender's worker records
+ * acknowledgements, the receiver's worker deliveries; sender and receiver may live in different
+ * workers, so only the coordinator can join the two (countLost). Each conversation keeps two
+ * SeenSets, whose memory grows with holes (losses), not with the messages counted.
  */
 export class Ledger {
-  private readonly ackedBy = new Map<number, number[]>()
-  private readonly deliveredBy = new Map<number, Set<number>>()
+  private readonly acks = new Map<string, SeenSet>()
+  private readonly deliveries = new Map<string, SeenSet>()
+  /** Deliveries by conversation and receiver incarnation: what tells a duplicate from a redelivery. */
+  private readonly byReceiver = new Map<string, SeenSet>()
 
-  acked(sender: number, n: number): void {
-    let list = this.ackedBy.get(sender)
-    if (!list) this.ackedBy.set(sender, (list = []))
-    list.push(n)
+  acked(id: MessageId): void {
+    setOf(this.acks, conversationOf(id)).add(id.n)
   }
 
-  /** Records a delivery; false when this message was delivered before (a duplicate). */
-  delivered(sender: number, n: number): boolean {
-    let set = this.deliveredBy.get(sender)
-    if (!set) this.deliveredBy.set(sender, (set = new Set()))
-    if (set.has(n)) return false
-    set.add(n)
-    return true
+  /** Records a delivery to `receiverIncarnation` (the receiving client's life; see {@link Delivery}). */
+  delivered(id: MessageId, receiverIncarnation = 0): Delivery {
+    const conversation = conversationOf(id)
+    if (!setOf(this.byReceiver, `${conversation}>${receiverIncarnation}`).add(id.n)) return 'duplicate'
+    const set = setOf(this.deliveries, conversation)
+    const max = set.max
+    if (!set.add(id.n)) return 'redelivered'
+    return max !== undefined && id.n < max ? 'reordered' : 'first'
   }
 
   report(): LedgerReport {
-    return {
-      acked: [...this.ackedBy].map(([s, ns]) => [s, ns]),
-      delivered: [...this.deliveredBy].map(([s, ns]) => [s, [...ns]]),
-    }
+    const runs = (m: Map<string, SeenSet>): Array<[string, number[]]> => [...m].map(([c, set]) => [c, set.toRuns()])
+    return {acked: runs(this.acks), delivered: runs(this.deliveries)}
   }
+}
+
+function setOf(map: Map<string, SeenSet>, key: string): SeenSet {
+  let set = map.get(key)
+  if (!set) map.set(key, (set = new SeenSet()))
+  return set
 }
 
 /** Messages acknowledged by the server but delivered to no receiver, over every worker's report. */
 export function countLost(reports: readonly LedgerReport[]): number {
-  const delivered = new Map<number, Set<number>>()
-  for (const r of reports) {
-    for (const [s, ns] of r.delivered) {
-      let set = delivered.get(s)
-      if (!set) delivered.set(s, (set = new Set()))
-      for (const n of ns) set.add(n)
-    }
+  const join = (pick: (r: LedgerReport) => LedgerReport['acked']): Map<string, SeenSet> => {
+    const out = new Map<string, SeenSet>()
+    for (const r of reports) for (const [c, runs] of pick(r)) setOf(out, c).addRuns(runs)
+    return out
   }
+  const delivered = join((r) => r.delivered)
+  const none = new SeenSet()
   let lost = 0
-  for (const r of reports) {
-    for (const [s, ns] of r.acked) {
-      const set = delivered.get(s)
-      for (const n of ns) if (!set?.has(n)) lost++
-    }
-  }
+  for (const [c, acked] of join((r) => r.acked)) lost += acked.countNotIn(delivered.get(c) ?? none)
   return lost
 }
 

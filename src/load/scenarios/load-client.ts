@@ -27,7 +27,7 @@ export interface LoadClient {
   close(): Promise<void>
 }
 
-export async function startLoadClient(ctx: LoadClientContext, index: number, o: {username: string; heartbeat: boolean | number}): Promise<LoadClient> {
+export async function startLoadClient(ctx: LoadClientContext, index: number, o: {username: string; heartbeat: boolean | number; beforeStart?: (client: VirtualClient) => void}): Promise<LoadClient> {
   const scheduler = schedulerUrl(ctx)
   const {recorder} = ctx
   const client = new VirtualClient({
@@ -61,6 +61,7 @@ export async function startLoadClient(ctx: LoadClientContext, index: number, o: 
       resolve(err)
     })
   })
+  o.beforeStart?.(client) // listeners that must see the SYNC right after AUTH (offline messages)
   try {
     await client.start()
   } catch (err) {
