@@ -27,8 +27,12 @@ export function startWorkers(count: number, events: EventEmitter<WorkerPoolEvent
     return [{index: 0, send: (m) => setImmediate(() => void worker.handle(m)), kill: () => {}}]
   }
   const entry = compiledModule('src/load/worker-main.js')
+  // A small young generation: V8's default (16 MB semi-spaces, up to 3× that committed) is kept
+  // resident by every worker and is a large part of a worker's RSS when its clients are idle;
+  // 2 MB measured ~15-20 MB less per worker (bench/peers idle job) at no visible CPU cost there.
+  const execArgv = [...process.execArgv, '--max-semi-space-size=2']
   return Array.from({length: count}, (_, index) => {
-    const child = fork(entry, [], {serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc']})
+    const child = fork(entry, [], {execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc']})
     let finished = false
     child.on('message', (m: FromWorker) => {
       if (m.type === 'final') finished = true
