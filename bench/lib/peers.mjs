@@ -66,22 +66,26 @@ export function run(cmd, argv, {cwd, env, timeoutMs = 60_000} = {}) {
 export function treeSampler(rootPids, everyMs = 500) {
   let peakKb = 0
   let peakProcesses = 0
+  let peakEach = []
   const cpu = new Map()
   const sample = () => {
     let kb = 0
     let n = 0
+    const each = []
     for (const root of rootPids()) {
       for (const pid of processTree(root)) {
         const info = processInfo(pid)
         if (!info) continue
         kb += info.rssKb
         n++
+        each.push(Math.round(info.rssKb / 102.4) / 10)
         cpu.set(pid, info.cpuS)
       }
     }
     if (kb > peakKb) {
       peakKb = kb
       peakProcesses = n
+      peakEach = each
     }
     return kb
   }
@@ -91,7 +95,7 @@ export function treeSampler(rootPids, everyMs = 500) {
     /** Stops sampling; the figures so far. */
     stop() {
       clearInterval(timer)
-      return {peakRssMb: Math.round(peakKb / 102.4) / 10, peakRssKb: peakKb, processesAtPeak: peakProcesses, cpuSeconds: Math.round([...cpu.values()].reduce((a, b) => a + b, 0) * 100) / 100}
+      return {peakRssMb: Math.round(peakKb / 102.4) / 10, peakRssKb: peakKb, processesAtPeak: peakProcesses, rssMbEachAtPeak: peakEach, cpuSeconds: Math.round([...cpu.values()].reduce((a, b) => a + b, 0) * 100) / 100}
     },
   }
 }

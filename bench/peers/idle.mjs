@@ -96,7 +96,7 @@ async function runImh({root, tmp, n, rampS, holdS, port}) {
   } catch {
     measured = {error: `no results (exit ${r.code ?? r.signal}): ${r.output.slice(-400)}`}
   }
-  return {peakRssMb: r.peakRssMb, peakRssKb: r.peakRssKb, processesAtPeak: r.processesAtPeak, cpuSeconds: r.cpuSeconds, exit: r.code ?? r.signal, measured}
+  return {peakRssMb: r.peakRssMb, peakRssKb: r.peakRssKb, processesAtPeak: r.processesAtPeak, rssMbEachAtPeak: r.rssMbEachAtPeak, cpuSeconds: r.cpuSeconds, exit: r.code ?? r.signal, measured}
 }
 
 function spawnBounded(cmd, argv, {cwd, env, timeoutMs, onSpawn}) {
@@ -145,7 +145,7 @@ async function runArtillery({tmp, n, rampS, holdS, port, bin}) {
   } catch {
     measured = {error: `no report (exit ${r.code}): ${r.output.slice(-400)}`}
   }
-  return {peakRssMb: r.peakRssMb, peakRssKb: r.peakRssKb, processesAtPeak: r.processesAtPeak, cpuSeconds: r.cpuSeconds, exit: r.code, measured}
+  return {peakRssMb: r.peakRssMb, peakRssKb: r.peakRssKb, processesAtPeak: r.processesAtPeak, rssMbEachAtPeak: r.rssMbEachAtPeak, cpuSeconds: r.cpuSeconds, exit: r.code, measured}
 }
 
 async function runTsung({tmp, n, rampS, holdS, port, bin}) {
@@ -181,5 +181,5 @@ async function runTsung({tmp, n, rampS, holdS, port, bin}) {
   } catch (err) {
     measured = {error: `no tsung.log (exit ${r.code}): ${err.message}; ${r.output.slice(-400)}`}
   }
-  return {peakRssMb: r.peakRssMb, peakRssKb: r.peakRssKb, processesAtPeak: r.processesAtPeak, cpuSeconds: r.cpuSeconds, exit: r.code, measured}
+  return {peakRssMb: r.peakRssMb, peakRssKb: r.peakRssKb, processesAtPeak: r.processesAtPeak, rssMbEachAtPeak: r.rssMbEachAtPeak, cpuSeconds: r.cpuSeconds, exit: r.code, measured}
 }
