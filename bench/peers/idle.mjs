@@ -150,6 +150,8 @@ async function runArtillery({tmp, n, rampS, holdS, port, bin}) {
 
 async function runTsung({tmp, n, rampS, holdS, port, bin}) {
   const loops = Math.ceil(holdS / HEARTBEAT_S) + Math.ceil(rampS / HEARTBEAT_S)
+  // Tsung's arrivals are a Poisson process: the phase runs past the ramp (capped at n users) so
+  // that all n arrive.
   const conf = join(tmp, 'idle.xml')
   writeFileSync(conf, `<?xml version="1.0"?>
 <!DOCTYPE tsung SYSTEM "/usr/share/tsung/tsung-1.0.dtd">
@@ -157,7 +159,7 @@ async function runTsung({tmp, n, rampS, holdS, port, bin}) {
   <clients><client host="localhost" use_controller_vm="true" maxusers="${n + 1000}"/></clients>
   <servers><server host="127.0.0.1" port="${port}" type="tcp"/></servers>
   <load duration="${rampS + holdS + 30}" unit="second">
-    <arrivalphase phase="1" duration="${rampS}" unit="second"><users maxnumber="${n}" arrivalrate="${Math.ceil(n / rampS)}" unit="second"/></arrivalphase>
+    <arrivalphase phase="1" duration="${rampS + Math.ceil(holdS / 2)}" unit="second"><users maxnumber="${n}" arrivalrate="${Math.ceil(n / rampS)}" unit="second"/></arrivalphase>
   </load>
   <sessions>
     <session name="idle" probability="100" type="ts_websocket">
@@ -177,7 +179,9 @@ async function runTsung({tmp, n, rampS, holdS, port, bin}) {
     const [run] = readdirSync(logDir)
     const log = readFileSync(join(logDir, run, 'tsung.log'), 'utf8')
     const last = (name) => [...log.matchAll(new RegExp(`^stats: ${name} (.*)$`, 'gm'))].at(-1)?.[1]
-    measured = {connectedLast: last('connected'), usersLast: last('users'), usersCount: last('users_count'), note: 'Tsung logs connections and page/request counts every 10 s; no round trip per heartbeat (ack=no_ack)'}
+    // "stats: users <now> <max>": the most users Tsung held at once.
+    const usersMax = Number(last('users')?.split(' ')[1])
+    measured = {usersMax, reachedTarget: usersMax >= n, usersLast: last('users'), usersCount: last('users_count'), note: 'Tsung logs users and request counts every 10 s; no round trip per heartbeat (ack=no_ack)'}
   } catch (err) {
     measured = {error: `no tsung.log (exit ${r.code}): ${err.message}; ${r.output.slice(-400)}`}
   }
