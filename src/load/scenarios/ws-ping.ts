@@ -53,23 +53,66 @@ export const wsPing = defineScenario({
         recorder.trend('connect', clock.now() - t0)
         ctx.gauges.connected++
         let closing = false
-        const pongs: Array<() => void> = []
-        ws.on('pong', () => pongs.shift()?.())
+        // Pongs come back in ping order (RFC 6455 gives no id), so a FIFO matches them: the loop's
+        // pings as their start time (-1 once timed out: its late pong is skipped), `iterate`'s as
+        // the function that settles it.
+        const pending: Array<number | (() => void)> = []
+        // The closed loop holds no promise, closure or timer per heartbeat: one start time in
+        // flight and one timer re-armed for the next ping or the pong's deadline (a few hundred
+        // bytes per idle connection instead of a chain of async frames).
+        let inFlight = -1
+        let timer: NodeJS.Timeout | undefined
+        const arm = (ms: number): void => {
+          if (timer) clearTimeout(timer)
+          timer = setTimeout(tick, Math.max(0, ms))
+        }
+        const tick = (): void => {
+          timer = undefined
+          if (stopped || ws.readyState !== WebSocket.OPEN) return
+          const now = clock.now()
+          if (inFlight >= 0) {
+            // No pong within the time limit: counted, and the next ping goes at its own time.
+            const i = pending.indexOf(inFlight)
+            if (i >= 0) pending[i] = -1
+            recorder.error('IMH_ERR_TIMEOUT')
+            const next = inFlight + interval
+            inFlight = -1
+            return arm(next - now)
+          }
+          inFlight = now
+          pending.push(now)
+          ws.ping(payload)
+          arm(timeout)
+        }
+        let stopped = false
+        ws.on('pong', () => {
+          const entry = pending.shift()
+          if (typeof entry === 'function') return entry()
+          if (entry === undefined || entry < 0) return
+          const now = clock.now()
+          recorder.trend('heartbeat_rtt', now - entry)
+          recorder.add('iterations')
+          if (entry === inFlight) {
+            inFlight = -1
+            if (!stopped) arm(entry + interval - now)
+          }
+        })
         ws.on('error', () => {})
         const closed = new Promise<ImhError>((resolve) => ws.once('close', (code) => {
           ctx.gauges.connected--
+          if (timer) clearTimeout(timer)
           if (!closing) {
             recorder.error('IMH_ERR_CONNECTION_CLOSED')
             resolve(new ImhError('IMH_ERR_CONNECTION_CLOSED', `${url} closed the connection (${code})`))
           }
-          for (const p of pongs.splice(0)) p()
+          for (const p of pending.splice(0)) if (typeof p === 'function') p()
         }))
-        // Pongs come back in ping order (RFC 6455 gives no id), so a FIFO matches them.
+        // An open model's iteration: one ping, timed from its intended start.
         const ping = async (fromMs: number): Promise<void> => {
           try {
             await new Promise<void>((resolve, reject) => {
-              const timer = setTimeout(() => reject(new ImhError('IMH_ERR_TIMEOUT', `no pong within ${timeout} ms`)), timeout)
-              pongs.push(() => { clearTimeout(timer); resolve() })
+              const t = setTimeout(() => reject(new ImhError('IMH_ERR_TIMEOUT', `no pong within ${timeout} ms`)), timeout)
+              pending.push(() => { clearTimeout(t); resolve() })
               ws.ping(payload)
             })
             recorder.trend('heartbeat_rtt', clock.now() - fromMs)
@@ -80,16 +123,16 @@ export const wsPing = defineScenario({
         }
         const vu: VirtualUser = {
           async loop(signal) {
-            const pinging = (async () => {
-              await clock.sleep(ctx.random() * interval, signal).catch(() => undefined)
-              while (!signal.aborted && ws.readyState === WebSocket.OPEN) {
-                const start = clock.now()
-                await ping(start)
-                await clock.sleep(start + interval - clock.now(), signal).catch(() => undefined)
-              }
-            })()
-            await untilAbortOrClosed(signal, closed)
-            await pinging
+            stopped = false
+            arm(ctx.random() * interval)
+            try {
+              await untilAbortOrClosed(signal, closed)
+            } finally {
+              stopped = true
+              if (timer) clearTimeout(timer)
+              timer = undefined
+              inFlight = -1
+            }
           },
           iterate: (intendedMs) => ping(intendedMs),
           async close() {
