@@ -1,4 +1,4 @@
-import {type Dispatcher, getGlobalDispatcher} from 'undici'
+import {Client, type Dispatcher} from 'undici'
 import {ImhError} from '../../protocol/index.js'
 import type {Clock} from '../clock.js'
 import type {VirtualUser} from '../executors/virtual-user.js'
@@ -64,11 +64,15 @@ export const http = defineScenario({
 
     return {
       async create(index) {
-        const exchange = new Exchange(ctx.addresses.dispatcherFor(index, url) ?? getGlobalDispatcher(), spec, ctx.recorder, ctx.clock, ok)
+        // One connection per VU, its own: a VU has one request in flight, so a shared pool would
+        // only add a lookup per request and open spare sockets while one awaits reuse.
+        const address = ctx.addresses.addressFor(index, url)
+        const client = new Client(target.origin, {connect: {timeout: timeout, ...(address ? {localAddress: address} : {})}, keepAliveTimeout: 30_000, pipelining: 1})
+        const exchange = new Exchange(client, spec, ctx.recorder, ctx.clock, ok)
         const vu: VirtualUser = {
           loop: (signal) => exchange.loop(signal),
           iterate: (intendedMs) => exchange.once(intendedMs),
-          close: async () => {},
+          close: (graceMs) => closeWithin(client, graceMs),
         }
         return vu
       },
@@ -169,4 +173,15 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.#signal !== undefined && !this.#signal.aborted) setImmediate(() => this.#finished())
     else this.#finished()
   }
+}
+
+/** Lets a request in flight finish for at most graceMs, then drops the connection. */
+async function closeWithin(client: Client, graceMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, graceMs)
+  })
+  await Promise.race([client.close().catch(() => undefined), late])
+  clearTimeout(timer)
+  await client.destroy().catch(() => undefined)
 }
