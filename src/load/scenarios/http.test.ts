@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
 function factory(recorder: MetricsRecorder, url: string) {
-  const ctx = {name: 'h', options: {url, method: 'GET', requestTimeoutMs: 2000}, urls: {}, recorder, clock: realClock, addresses: new SourceAddresses(0)}
+  const ctx = {name: 'h', options: {url, method: 'GET', requestTimeoutMs: 2000}, urls: {}, recorder, clock: realClock, addresses: new SourceAddresses(0), gauges: {connected: 0}}
   return http.create(ctx as unknown as Parameters<typeof http.create>[0])
 }
 
