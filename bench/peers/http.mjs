@@ -14,14 +14,18 @@
 //   node bench/peers/http.mjs --seconds 10 --connections 64 [--only imh]
 //
 // Alone it writes bench/results/peers-http.json; under bench/peers.mjs the runner writes.
-import {execFileSync, spawn} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {spawn} from 'node:child_process'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {aptTool, npmTool} from '../lib/peers.mjs'
 import {parseArgs, processInfo, processTree, round, startReadyChild} from '../lib/proc.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+/** Where peer tools are installed on first use (git-ignored), as bench/peers.mjs passes it. */
+const scratch = join(root, 'bench/.peers')
+mkdirSync(scratch, {recursive: true})
 const CLK_TCK = 100
 const SAMPLE_MS = 200
 
@@ -64,29 +68,6 @@ async function measure(cmd, argv, {cwd = root, timeoutMs}) {
   return {stdout, stderr, cpuS, peakRssMb: round(peakRssKb / 1024, 1), peakProcesses}
 }
 
-function haveWrk() {
-  try {
-    execFileSync('wrk', ['-v'], {stdio: 'ignore'})
-    return true
-  } catch (err) {
-    // wrk -v exits 1 after printing its version
-    return err.status === 1
-  }
-}
-
-/** autocannon's entry script, installed on first use into bench/.peers (git-ignored). */
-function autocannonBin() {
-  const dir = join(root, 'bench/.peers')
-  const bin = join(dir, 'node_modules/autocannon/autocannon.js')
-  if (!existsSync(bin)) {
-    mkdirSync(dir, {recursive: true})
-    if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), '{"name":"imh-bench-peers","private":true}\n')
-    console.error('installing autocannon into bench/.peers (first use)…')
-    execFileSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', 'autocannon'], {cwd: dir, stdio: 'inherit'})
-  }
-  return bin
-}
-
 /** wrk's latency figures ("50%    1.23ms") in ms. */
 function wrkMs(text) {
   const m = /^([\d.]+)(us|ms|s)$/.exec(text)
@@ -96,14 +77,15 @@ function wrkMs(text) {
 
 const tools = {
   async wrk({url, seconds, connections}) {
-    if (!haveWrk()) return {skipped: 'wrk is not installed (apt-get install -y wrk)'}
+    const wrk = await aptTool('wrk', 'wrk', console.error)
+    if (wrk.error) return {skipped: wrk.error}
     const r = await measure('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', url], {timeoutMs: (seconds + 30) * 1000})
     const total = Number(/(\d+) requests in/.exec(r.stdout)?.[1])
     const pct = (p) => wrkMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(r.stdout)?.[1] ?? '')
     return {requests: total, seconds, cpuS: r.cpuS, peakRssMb: r.peakRssMb, processes: r.peakProcesses, measured: {p50Ms: pct(50), p99Ms: pct(99)}}
   },
   async autocannon({url, seconds, connections}) {
-    const bin = autocannonBin()
+    const bin = await npmTool(scratch, 'autocannon', 'autocannon', console.error)
     const r = await measure(process.execPath, [bin, '-c', String(connections), '-d', String(seconds), '-j', url], {timeoutMs: (seconds + 30) * 1000})
     const j = JSON.parse(r.stdout)
     return {requests: j.requests.total, seconds, cpuS: r.cpuS, peakRssMb: r.peakRssMb, processes: r.peakProcesses, measured: {p50Ms: j.latency.p50, p99Ms: j.latency.p99, errors: j.errors + j.non2xx}}
