@@ -1,10 +1,10 @@
-import {VERDICTS} from '../types.js'
+import {VERDICTS, type Verdict} from '../types.js'
 
 /**
- * Each verdict's colour (light theme, dark theme). Only the colours are per verdict: a verdict
- * missing here (a new one) is drawn in the neutral colour, everything else iterates VERDICTS.
+ * Each verdict's colour (light theme, dark theme), typed over every verdict as text.ts's MARK is,
+ * so a new verdict cannot be left out; everything else iterates VERDICTS.
  */
-const COLOURS: Record<string, [string, string]> = {
+const COLOURS: Record<Verdict, [string, string]> = {
   pass: ['#1a7f37', '#3fb950'],
   'non-strict': ['#9a6700', '#d29922'],
   fail: ['#cf222e', '#f85149'],
@@ -14,10 +14,11 @@ const COLOURS: Record<string, [string, string]> = {
   'not-run': ['#6e7781', '#8b949e'],
   unimplemented: ['#57606a', '#9198a1'],
 }
+/** The page's colour outside any verdict. */
 const NEUTRAL: [string, string] = ['#57606a', '#9198a1']
 
-function colour(verdict: string): [string, string] {
-  return COLOURS[verdict] ?? NEUTRAL
+function colour(verdict: Verdict): [string, string] {
+  return COLOURS[verdict]
 }
 
 /** The page's whole style sheet: inline, so the page needs nothing from the network. */
