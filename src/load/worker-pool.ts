@@ -18,6 +18,24 @@ export interface WorkerPoolEvents {
 }
 
 /**
+ * Node flags every worker process runs with. A small young generation: V8's default (16 MB
+ * semi-spaces, up to 3× that committed) is kept resident by every worker and is a large part of a
+ * worker's RSS when its clients are idle; 2 MB measured ~15-20 MB less per worker (bench/peers idle
+ * job) at no visible CPU cost there. Exported so that bench/density.mjs measures a worker as it runs.
+ */
+export const WORKER_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=2']
+
+/**
+ * Environment every worker process gets on top of the coordinator's. glibc gives each thread that
+ * mallocs its own arena; a worker's socket reads (64 KB buffers shrunk to the bytes read) spread
+ * over V8's and libuv's threads leave every arena fragmented. Two arenas: 275-291 MB against
+ * 294 MB at 2k idle connections (quick idle job, noisy machine). A user's own setting wins.
+ */
+export function workerEnv(): Record<string, string> {
+  return {MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2'}
+}
+
+/**
  * Starts `count` worker processes (child_process.fork of the compiled worker-main.js), or with
  * count 0 one worker inside this process (tests and debugging: no IPC, same event loop).
  */
@@ -27,14 +45,8 @@ export function startWorkers(count: number, events: EventEmitter<WorkerPoolEvent
     return [{index: 0, send: (m) => setImmediate(() => void worker.handle(m)), kill: () => {}}]
   }
   const entry = compiledModule('src/load/worker-main.js')
-  // A small young generation: V8's default (16 MB semi-spaces, up to 3× that committed) is kept
-  // resident by every worker and is a large part of a worker's RSS when its clients are idle;
-  // 2 MB measured ~15-20 MB less per worker (bench/peers idle job) at no visible CPU cost there.
-  const execArgv = [...process.execArgv, '--max-semi-space-size=2']
-  // glibc gives each thread that mallocs its own arena; a worker's socket reads (64 KB buffers
-  // shrunk to the bytes read) spread over V8's and libuv's threads leave every arena fragmented.
-  // Two arenas: 275-291 MB against 294 MB at 2k idle connections (quick idle job, noisy machine).
-  const env = {...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2'}
+  const execArgv = [...process.execArgv, ...WORKER_EXEC_ARGV]
+  const env = {...process.env, ...workerEnv()}
   return Array.from({length: count}, (_, index) => {
     const child = fork(entry, [], {execArgv, env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc']})
     let finished = false
