@@ -1,4 +1,3 @@
-import {Client, type Dispatcher} from 'undici'
 import {ImhError} from '../../protocol/index.js'
 import type {Clock} from '../clock.js'
 import type {VirtualUser} from '../executors/virtual-user.js'
@@ -6,6 +5,7 @@ import type {Recorder} from '../metrics/registry.js'
 import {counter, trend} from '../metrics/metric-definition.js'
 import {type Check, MapReader, integer, invalid, join, oneOf, show, string, urlOf} from '../profile/fields.js'
 import {errorCode} from './context.js'
+import {HttpConnection, type HttpRequestSpec} from './http-connection.js'
 import {defineScenario, option} from './scenario-module.js'
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH'] as const
@@ -17,6 +17,8 @@ const headers: Check<Record<string, string>> = Object.assign(
     for (const [name, v] of Object.entries(h.map)) {
       if (!HEADER_NAME.test(name)) h.fail(name, `${JSON.stringify(name)} is not a valid HTTP header name`)
       if (typeof v !== 'string') h.fail(name, `expected a string, got ${show(v)}${typeof v === 'number' || typeof v === 'boolean' ? ` (quote it: '${v}')` : ''}`)
+      // The request is encoded once, as written: a line break would end the header early.
+      if (/[\r\n\0]/.test(v as string)) h.fail(name, 'a header value cannot contain a line break or NUL')
     }
     return {...h.map} as Record<string, string>
   },
@@ -57,25 +59,19 @@ export const http = defineScenario({
     const target = new URL(url)
     const timeout = o.requestTimeoutMs
     const ok = o.expectStatus ? (status: number): boolean => o.expectStatus!.includes(status) : (status: number): boolean => status >= 200 && status < 400
-    // Built once: undici reads but does not keep or change them, so every request shares them.
     const body = o.body === undefined ? null : Buffer.from(o.body)
-    const headers = o.headers ? Object.entries(o.headers).flat() : null
-    const spec = {origin: target.origin, path: `${target.pathname}${target.search}`, method: o.method, headers, body, headersTimeout: timeout, bodyTimeout: timeout}
 
     return {
       async create(index) {
-        // One connection per VU, its own: a VU has one request in flight, so a shared pool would
-        // only add a lookup per request and open spare sockets while one awaits reuse.
-        const address = ctx.addresses.addressFor(index, url)
-        const client = new Client(target.origin, {connect: {timeout: timeout, ...(address ? {localAddress: address} : {})}, keepAliveTimeout: 30_000, pipelining: 1})
-        const exchange = new Exchange(client, spec, ctx.recorder, ctx.clock, ok)
+        const spec: HttpRequestSpec = {url: target, method: o.method, headers: o.headers, body, timeoutMs: timeout, localAddress: ctx.addresses.addressFor(index, url), tls: ctx.tls ?? {}}
+        const exchange = new Exchange(spec, ctx.recorder, ctx.clock, ok)
         ctx.gauges.connected++ // a VU is a client slot: the summary's "clients"
         const vu: VirtualUser = {
           loop: (signal) => exchange.loop(signal),
           iterate: (intendedMs) => exchange.once(intendedMs),
           close: async (graceMs) => {
             ctx.gauges.connected--
-            await closeWithin(client, graceMs)
+            await exchange.close(graceMs)
           },
         }
         return vu
@@ -87,26 +83,25 @@ export const http = defineScenario({
 type HttpRecorder = Recorder<'http_req_duration' | 'http_req_duration_uncorrected', 'http_reqs' | 'data_received' | 'iterations'>
 
 /**
- * One VU's requests, one at a time, through undici's dispatch with this object as the handler:
- * the body is counted and dropped as it arrives, nothing is allocated per request but the
- * promise the executor awaits (none at all in the closed loop, which sends the next request from
- * the completion callback).
+ * One VU's requests, one at a time on its own keep-alive connection: the body is counted and
+ * dropped as it arrives, nothing is allocated per request but the promise the executor awaits
+ * (none at all in the closed loop, which sends the next request from the completion callback).
  */
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange {
+  readonly #conn: HttpConnection
   #intendedMs = 0
   #sentMs = 0
-  #status = 0
-  #bytes = 0
   #done: (() => void) | undefined
   #signal: AbortSignal | undefined
 
   constructor(
-    private readonly dispatcher: Dispatcher,
-    private readonly spec: Dispatcher.DispatchOptions,
+    spec: HttpRequestSpec,
     private readonly recorder: HttpRecorder,
     private readonly clock: Clock,
     private readonly ok: (status: number) => boolean,
-  ) {}
+  ) {
+    this.#conn = new HttpConnection(spec, (err, status, bytes) => (err ? this.#failed(err) : this.#answered(status, bytes)))
+  }
 
   /** Open models: one request, timed from its intended start. */
   once(intendedMs: number): Promise<void> {
@@ -126,13 +121,27 @@ class Exchange implements Dispatcher.DispatchHandler {
     })
   }
 
+  /** Lets a request in flight finish for at most graceMs, then drops the connection. */
+  async close(graceMs: number): Promise<void> {
+    if (this.#conn.busy) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs)
+        const done = this.#done
+        this.#done = () => {
+          clearTimeout(timer)
+          done?.()
+          resolve()
+        }
+      })
+    }
+    this.#conn.destroy()
+  }
+
   #send(intendedMs: number): void {
     this.#intendedMs = intendedMs
     this.#sentMs = this.clock.now()
-    this.#status = 0
-    this.#bytes = 0
     this.recorder.add('http_reqs')
-    this.dispatcher.dispatch(this.spec, this)
+    this.#conn.send()
   }
 
   #finished(): void {
@@ -146,23 +155,11 @@ class Exchange implements Dispatcher.DispatchHandler {
     done?.()
   }
 
-  onConnect(): void {}
-
-  onHeaders(statusCode: number): boolean {
-    this.#status = statusCode
-    return true
-  }
-
-  onData(chunk: Buffer): boolean {
-    this.#bytes += chunk.length
-    return true
-  }
-
-  onComplete(): void {
+  #answered(status: number, bytes: number): void {
     const at = this.clock.now()
     const r = this.recorder
-    r.add('data_received', this.#bytes)
-    if (this.ok(this.#status)) {
+    r.add('data_received', bytes)
+    if (this.ok(status)) {
       r.trend('http_req_duration', at - this.#intendedMs)
       r.trend('http_req_duration_uncorrected', at - this.#sentMs)
       r.add('iterations')
@@ -170,22 +167,11 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#finished()
   }
 
-  onError(err: Error): void {
+  #failed(err: Error): void {
     this.recorder.error(errorCode(err))
     // The closed loop goes on after a failure, as it did with one awaited request per iteration,
     // but not in the same tick: a refused connection must not spin.
     if (this.#signal !== undefined && !this.#signal.aborted) setImmediate(() => this.#finished())
     else this.#finished()
   }
-}
-
-/** Lets a request in flight finish for at most graceMs, then drops the connection. */
-async function closeWithin(client: Client, graceMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, graceMs)
-  })
-  await Promise.race([client.close().catch(() => undefined), late])
-  clearTimeout(timer)
-  await client.destroy().catch(() => undefined)
 }
