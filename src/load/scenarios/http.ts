@@ -33,11 +33,11 @@ const statusList: Check<number[]> = Object.assign(
   {what: 'a list of HTTP statuses like [200, 204]'},
 )
 
-/** Any HTTP endpoint through undici: one request per iteration, timed from its intended start. */
+/** Any HTTP/1.1 endpoint: one request per iteration, timed from its intended start. */
 export const http = defineScenario({
   kind: 'http',
   summary: 'plain HTTP requests, no IM protocol; `http_req_duration` times each.',
-  details: 'Works against any HTTP endpoint (undici). A VU sends its next request as soon as the previous one answered; under arrival-rate executors each iteration is one request, timed from its intended start. A status outside `expectStatus` counts as error `IMH_ERR_UNEXPECTED_STATUS`.',
+  details: 'Works against any HTTP/1.1 endpoint (http or https). Each VU keeps one keep-alive connection (a new one when the server closes it) and sends its next request as soon as the previous one answered; under arrival-rate executors each iteration is one request, timed from its intended start. A status outside `expectStatus` counts as error `IMH_ERR_UNEXPECTED_STATUS`.',
   needsScheduler: false,
   options: {
     url: option({field: 'url', check: urlOf(['http:', 'https:']), defaultDoc: 'the target', doc: 'the URL requested'}),
