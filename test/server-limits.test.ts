@@ -1,12 +1,9 @@
-import {execFileSync} from 'node:child_process'
-import {mkdtempSync, readFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {Agent} from 'undici'
 import {afterEach, describe, expect, it} from 'vitest'
 import {LongLink, VirtualClient} from '../src/client/index.js'
 import {type AuthReply, CMD, type ChatMessage} from '../src/protocol/index.js'
 import {type ReferenceServer, startReferenceServer} from '../reference-server/index.js'
+import {selfSignedCert} from './tls-cert.js'
 
 const servers: ReferenceServer[] = []
 const closers: (() => unknown)[] = []
@@ -20,16 +17,6 @@ async function user(server: ReferenceServer, name: string, dispatcher?: Agent) {
   const short = new ShortClient(server.urls.short, {dispatcher})
   await short.register({username: name, password: 'pw'})
   return short.login({username: name, password: 'pw'})
-}
-
-function selfSignedCert(): {cert: Buffer; key: Buffer} | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'imh-tls-'))
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {stdio: 'ignore'})
-  } catch {
-    return undefined
-  }
-  return {cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem'))}
 }
 
 const tls = selfSignedCert()

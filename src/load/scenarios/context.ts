@@ -59,6 +59,9 @@ export function schedulerUrl(ctx: Pick<ScenarioContext, 'name' | 'urls'>): strin
 
 const SOCKET_TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'])
 const SOCKET_CONNECT = new Set(['ECONNREFUSED', 'EADDRNOTAVAIL', 'EADDRINUSE', 'EHOSTUNREACH', 'ENETUNREACH', 'EMFILE', 'ENFILE'])
+// A certificate the client does not trust (or a TLS handshake with something that is not TLS)
+// leaves the target unreachable, as a refused connection does.
+const TLS_FAILED = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_SSL_WRONG_VERSION_NUMBER'])
 const SOCKET_CLOSED = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
 
 /** The stable code a load run counts an error under. */
@@ -67,7 +70,7 @@ export function errorCode(err: unknown): ErrorCode {
   const code = (err as {code?: unknown} | undefined)?.code
   if (typeof code === 'string') {
     if (SOCKET_TIMEOUTS.has(code)) return 'IMH_ERR_TIMEOUT'
-    if (SOCKET_CONNECT.has(code)) return 'IMH_ERR_CONNECT_FAILED'
+    if (SOCKET_CONNECT.has(code) || TLS_FAILED.has(code)) return 'IMH_ERR_CONNECT_FAILED'
     if (SOCKET_CLOSED.has(code)) return 'IMH_ERR_CONNECTION_CLOSED'
   }
   return 'IMH_ERR_UNEXPECTED'
