@@ -1,0 +1,243 @@
+#!/usr/bin/env node
+// bench/sync.mjs: cycles on the long link (issue 14, item 2), against `imh serve` (core only) in
+// its own process, and writes bench/results/sync.json.
+//
+// (a) frames per generator CPU-second, heartbeat and chat. `imh load <kind> --target … --rate R
+//     --workers 1` at a fixed total rate the generator keeps, beside the baseline of the same
+//     run: bench/lib/sync-raw.mjs, the same job as a bare `ws` loop with hand-built frames (no
+//     codec, checks or metrics). Both are measured over a window after the ramp: the generator's
+//     CPU (every process of it, /proc) and the server's, separately, and the frames. imh's frames
+//     are counted from its per-second results: a heartbeat is 2 frames (NOOP, echo), a chat
+//     message ≈ 5 (SEND_MSG, reply, SYNC_NOTIFY, SYNC, reply: the server may coalesce notifies,
+//     so this is an upper bound); the baseline counts its own. The figures that travel are the
+//     ratios: imh's frames per CPU-second ÷ the baseline's, and server CPU µs per frame.
+// (b) delivered msg/s at p99 ≤ 50 ms: `imh load chat --rate R` in bounded steps with short holds,
+//     until sync_latency p99 passes 50 ms, the rate is missed (results.json `rate.flagged`) or the
+//     generator saturates (`saturation.flagged`); the highest rate that held is the figure.
+//
+//   npm run bench:sync                        # a few minutes
+//   npm run bench:sync -- --quick             # shorter holds, fewer steps
+//   node bench/sync.mjs --only frames|ladder [--clients 100] [--seconds 8] [--steps 500,1000,…]
+//   node bench/sync.mjs --cpu-prof DIR        # also write CPU profiles of the server and of
+//                                             # imh load (--workers 0: the load in one process)
+//
+// Only loopback; every run is bounded in time.
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {loadavg, tmpdir} from 'node:os'
+import {dirname, join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {spawn} from 'node:child_process'
+import {parseArgs, processInfo, processTree, round, startReadyChild} from './lib/proc.mjs'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const args = parseArgs(process.argv.slice(2), {quick: 'boolean', only: 'string', clients: 'number', seconds: 'number', steps: 'string', workers: 'number', 'cpu-prof': 'string', out: 'string'})
+const quick = Boolean(args.quick)
+const clients = args.clients ?? 100
+const seconds = args.seconds ?? (quick ? 6 : 10)
+const steps = (args.steps ?? (quick ? '1000,2000,3000,4000,6000' : '500,1000,1500,2000,3000,4000,5000,6000,8000')).split(',').map(Number)
+const workers = args['cpu-prof'] ? 0 : (args.workers ?? 1)
+const FRAME_RATES = {heartbeat: 2000, chat: 600}
+const FRAMES_PER = {heartbeat: 2, chat: 5}
+const P99_BOUND_MS = 50
+if (!(seconds >= 3 && seconds <= 60)) throw new Error('--seconds must be from 3 to 60')
+if (!Number.isInteger(clients) || clients < 2 || clients > 2000 || clients % 2) throw new Error('--clients must be an even integer from 2 to 2000')
+if (steps.some((s) => !(s > 0 && s <= 100_000))) throw new Error('--steps must be rates from 1 to 100000, comma-separated')
+const only = args.only
+if (only && !['frames', 'ladder'].includes(only)) throw new Error('--only must be frames or ladder')
+const profDir = args['cpu-prof'] ? resolve(args['cpu-prof']) : undefined
+if (profDir) mkdirSync(profDir, {recursive: true})
+const log = (s) => console.error(s)
+
+const uptime = () => loadavg().map((x) => round(x, 2))
+
+async function startServer() {
+  const argv = [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `serve-${Date.now()}.cpuprofile`] : []), join(root, 'bin/run.js'), 'serve', '--port', '0', '--flows', 'core']
+  return startReadyChild(argv, 'imh serve', root)
+}
+
+/** Established connections whose local port is `port` (the server's side of its long links). */
+function linksOn(port) {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `
+  let n = 0
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    try {
+      for (const line of readFileSync(file, 'utf8').split('\n')) {
+        const f = line.trim().split(/\s+/)
+        if (f[3] === '01' && `${f[1]?.slice(f[1].lastIndexOf(':'))} `.toUpperCase() === hex) n++
+      }
+    } catch {
+      // no IPv6
+    }
+  }
+  return n
+}
+
+/**
+ * Every 250 ms: CPU seconds of the generator's process tree and of the server, and the long links
+ * open on the server. The window it measures is the span with every client's link open, less a
+ * second at each end (logins before, wind-down after): the time series of results.json counts
+ * from the run's own zero, which the wall clock does not show, so the links mark it.
+ */
+function sampler(rootPid, serverPid, longPort) {
+  const samples = []
+  const take = () => {
+    const gen = processTree(rootPid).map(processInfo).filter(Boolean).reduce((s, p) => s + p.cpuS, 0)
+    samples.push({at: Date.now(), gen, server: processInfo(serverPid)?.cpuS ?? Number.NaN, links: linksOn(longPort)})
+  }
+  take()
+  const timer = setInterval(take, 250)
+  return {
+    stop: () => clearInterval(timer),
+    /** CPU used by each over the steady window, and its length in seconds; undefined if too short. */
+    steady(maxS = Infinity) {
+      const full = samples.map((s, i) => (s.links >= clients ? i : -1)).filter((i) => i >= 0)
+      if (full.length === 0) return undefined
+      const t0 = samples[full[0]].at + 1000
+      // Capped at the schedule's steady seconds: a chat run's drain keeps the links open, idle.
+      const t1 = Math.min(samples[full.at(-1)].at - 1000, t0 + maxS * 1000)
+      const a = samples.find((s) => s.at >= t0)
+      const b = samples.findLast((s) => s.at <= t1)
+      if (!a || !b || b.at - a.at < 1500) return undefined
+      return {windowS: (b.at - a.at) / 1000, gen: b.gen - a.gen, server: b.server - a.server}
+    },
+    peakLinks: () => Math.max(...samples.map((s) => s.links)),
+    total: () => ({gen: samples.at(-1).gen - samples[0].gen, server: samples.at(-1).server - samples[0].server}),
+  }
+}
+
+/** Runs `imh load` to its end; the results.json and the CPU samples of its run. */
+async function imhLoad(kind, {server, rate, duration, threshold}) {
+  const target = server.ready.scheduler
+  const serverPid = server.ready.pid
+  const longPort = Number(new URL(server.ready.long).port)
+  const tmp = mkdtempSync(join(tmpdir(), 'imh-bench-sync-'))
+  const out = join(tmp, 'r.json')
+  const argv = [
+    ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `load-${kind}-${rate}-${Date.now()}.cpuprofile`] : []),
+    'bin/run.js', 'load', kind, '--target', target, '--clients', String(clients), '--rate', String(rate), '--duration', `${duration}s`,
+    '--workers', String(workers), '--out', out, '-q', ...(threshold ? ['--threshold', threshold] : []),
+  ]
+  const child = spawn(process.execPath, argv, {cwd: root, detached: true, stdio: ['ignore', 'ignore', 'pipe']})
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (d) => (stderr = (stderr + d).slice(-4000)))
+  const cpu = sampler(child.pid, serverPid, longPort)
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid, 'SIGKILL')
+    } catch {
+      // gone
+    }
+  }, (duration + 60) * 1000)
+  const code = await new Promise((r) => child.once('exit', (c) => r(c)))
+  clearTimeout(timer)
+  cpu.stop()
+  try {
+    // 0 ok, 99 a threshold failed: both measured.
+    if (code !== 0 && code !== 99) throw new Error(`imh load ${kind} exited ${code}\n${stderr}`)
+    return {results: JSON.parse(readFileSync(out, 'utf8')), cpu}
+  } finally {
+    rmSync(tmp, {recursive: true, force: true})
+  }
+}
+
+/** The seconds of a run with every client connected, less the last (the run winds down in it). */
+function steadySeconds(r) {
+  const series = r.timeSeries
+  const first = series.findIndex((s) => s.vus >= clients)
+  if (first < 0) return []
+  return series.slice(first + 1, -1)
+}
+
+/** (a) for one kind: imh and the raw baseline, frames per CPU-second over a steady window. */
+async function framesJob(kind, server) {
+  const rate = FRAME_RATES[kind]
+  const {results, cpu} = await imhLoad(kind, {server, rate, duration: seconds + 6})
+  const window = steadySeconds(results)
+  const span = cpu.steady(window.length)
+  if (window.length < 2 || !span) throw new Error(`imh load ${kind} (${window.length} s in the series, links peak ${cpu.peakLinks()}): fewer than 2 seconds with all ${clients} clients connected; raise --seconds`)
+  const count = (s) => (kind === 'heartbeat' ? (s.metrics.heartbeat_rtt?.count ?? 0) : (s.counters.delivered ?? 0))
+  // The steady seconds' rate over the span the CPU was measured in (the load's rate is fixed).
+  const unitsPerS = window.reduce((n, s) => n + count(s), 0) / window.length
+  const windowS = span.windowS
+  const units = Math.round(unitsPerS * windowS)
+  const from = {gen: 0, server: 0}
+  const to = span
+  const imh = {
+    windowS: round(windowS, 2),
+    units,
+    unitsPerS: round(unitsPerS, 1),
+    framesEst: units * FRAMES_PER[kind],
+    cpuS: round(to.gen - from.gen, 3),
+    serverCpuS: round(to.server - from.server, 3),
+    saturated: results.saturation?.flagged ?? null,
+    rateMissed: results.rate?.flagged ?? null,
+  }
+  const raw = await new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [join(root, 'bench/lib/sync-raw.mjs'), JSON.stringify({kind, short: server.ready.short, long: server.ready.long, serverPid: server.ready.pid, clients, rate, seconds: Math.round(windowS)})], {cwd: root, stdio: ['ignore', 'pipe', 'inherit']})
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (d) => (out += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), (windowS + 60) * 1000)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      const line = out.split('\n').find((l) => l.includes('"result"'))
+      if (code !== 0 || !line) reject(new Error(`sync-raw ${kind} exited ${code}`))
+      else resolvePromise(JSON.parse(line))
+    })
+  })
+  const rawUnits = kind === 'heartbeat' ? raw.framesIn : raw.messages
+  const rawFrames = raw.framesIn + raw.framesOut
+  const perCpu = (frames, cpuS) => round(frames / cpuS, 0)
+  const out = {
+    rate,
+    clients,
+    imh: {...imh, framesPerCpuS: perCpu(imh.framesEst, imh.cpuS), serverCpuUsPerFrame: round((imh.serverCpuS / imh.framesEst) * 1e6, 1)},
+    raw: {windowS: round(raw.windowS, 2), units: rawUnits, unitsPerS: round(rawUnits / raw.windowS, 1), frames: rawFrames, cpuS: round(raw.cpuS, 3), serverCpuS: round(raw.serverCpuS, 3), framesPerCpuS: perCpu(rawFrames, raw.cpuS), serverCpuUsPerFrame: round((raw.serverCpuS / rawFrames) * 1e6, 1)},
+  }
+  out.imhVsRaw = {framesPerCpuS: round(out.imh.framesPerCpuS / out.raw.framesPerCpuS, 3), serverCpuPerFrame: round(out.imh.serverCpuUsPerFrame / out.raw.serverCpuUsPerFrame, 3)}
+  log(`frames ${kind}: ${JSON.stringify(out)}`)
+  return out
+}
+
+/** (b) the rate ladder: the highest rate at which sync_latency p99 ≤ 50 ms held. */
+async function ladderJob(server) {
+  const rows = []
+  let held
+  for (const rate of steps) {
+    const {results, cpu} = await imhLoad('chat', {server, rate, duration: seconds})
+    const sl = results.metrics.sync_latency
+    const achieved = results.rate?.scenarios?.[0]
+    const durS = results.meta.durationMs / 1000
+    const row = {
+      rate,
+      deliveredPerS: round((results.counters.delivered ?? 0) / durS, 1),
+      achievedSendPerS: achieved?.achievedPerS ?? null,
+      p50Ms: sl?.p50 ?? null,
+      p99Ms: sl?.p99 ?? null,
+      rateMissed: results.rate?.flagged ?? null,
+      saturated: results.saturation?.flagged ?? null,
+      lost: results.counters.lost ?? 0,
+      errors: results.counters.errors ?? 0,
+      serverCpuS: round(cpu.total().server, 2),
+    }
+    row.held = row.p99Ms !== null && row.p99Ms <= P99_BOUND_MS && !row.rateMissed && !row.saturated && row.errors === 0
+    rows.push(row)
+    log(`ladder ${rate}/s: ${JSON.stringify(row)}`)
+    if (!row.held) break
+    held = row
+  }
+  return {boundMs: P99_BOUND_MS, holdS: seconds, steps: rows, highestHeld: held ? {rate: held.rate, deliveredPerS: held.deliveredPerS, p99Ms: held.p99Ms} : null}
+}
+
+const result = {at: new Date().toISOString(), loadavgBefore: uptime(), clients, workers, seconds, quick}
+const server = await startServer()
+try {
+  if (only !== 'ladder') result.frames = {heartbeat: await framesJob('heartbeat', server), chat: await framesJob('chat', server)}
+  if (only !== 'frames') result.ladder = await ladderJob(server)
+} finally {
+  await server.stop()
+}
+result.loadavgAfter = uptime()
+const outFile = args.out ?? join(root, 'bench/results/sync.json')
+writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`)
+console.log(JSON.stringify({frames: result.frames && Object.fromEntries(Object.entries(result.frames).map(([k, v]) => [k, v.imhVsRaw])), ladder: result.ladder?.highestHeld, loadavg: [result.loadavgBefore, result.loadavgAfter]}))
+console.log(`wrote ${outFile}`)
