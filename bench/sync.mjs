@@ -11,13 +11,14 @@
 //     message ≈ 5 (SEND_MSG, reply, SYNC_NOTIFY, SYNC, reply: the server may coalesce notifies,
 //     so this is an upper bound); the baseline counts its own. The figures that travel are the
 //     ratios: imh's frames per CPU-second ÷ the baseline's, and server CPU µs per frame.
+// (c) the codec: ns per encode and decode of chat frames beside a bare baseline (bench/lib/sync-codec.mjs).
 // (b) delivered msg/s at p99 ≤ 50 ms: `imh load chat --rate R` in bounded steps with short holds,
 //     until sync_latency p99 passes 50 ms, the rate is missed (results.json `rate.flagged`) or the
 //     generator saturates (`saturation.flagged`); the highest rate that held is the figure.
 //
 //   npm run bench:sync                        # a few minutes
 //   npm run bench:sync -- --quick             # shorter holds, fewer steps
-//   node bench/sync.mjs --only frames|ladder [--clients 100] [--seconds 8] [--steps 500,1000,…]
+//   node bench/sync.mjs --only codec|frames|ladder [--clients 100] [--seconds 8] [--steps 500,1000,…]
 //   node bench/sync.mjs --cpu-prof DIR        # also write CPU profiles of the server and of
 //                                             # imh load (--workers 0: the load in one process)
 //
@@ -27,6 +28,7 @@ import {loadavg, tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {spawn} from 'node:child_process'
+import {codecJob} from './lib/sync-codec.mjs'
 import {parseArgs, processInfo, processTree, round, startReadyChild} from './lib/proc.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -43,7 +45,7 @@ if (!(seconds >= 3 && seconds <= 60)) throw new Error('--seconds must be from 3 
 if (!Number.isInteger(clients) || clients < 2 || clients > 2000 || clients % 2) throw new Error('--clients must be an even integer from 2 to 2000')
 if (steps.some((s) => !(s > 0 && s <= 100_000))) throw new Error('--steps must be rates from 1 to 100000, comma-separated')
 const only = args.only
-if (only && !['frames', 'ladder'].includes(only)) throw new Error('--only must be frames or ladder')
+if (only && !['codec', 'frames', 'ladder'].includes(only)) throw new Error('--only must be codec, frames or ladder')
 const profDir = args['cpu-prof'] ? resolve(args['cpu-prof']) : undefined
 if (profDir) mkdirSync(profDir, {recursive: true})
 const log = (s) => console.error(s)
@@ -229,15 +231,19 @@ async function ladderJob(server) {
 }
 
 const result = {at: new Date().toISOString(), loadavgBefore: uptime(), clients, workers, seconds, quick}
-const server = await startServer()
+if (!only || only === 'codec') {
+  result.codec = await codecJob(root)
+  log(`codec: ${JSON.stringify(result.codec)}`)
+}
+const server = only === 'codec' ? undefined : await startServer()
 try {
-  if (only !== 'ladder') result.frames = {heartbeat: await framesJob('heartbeat', server), chat: await framesJob('chat', server)}
-  if (only !== 'frames') result.ladder = await ladderJob(server)
+  if (!only || only === 'frames') result.frames = {heartbeat: await framesJob('heartbeat', server), chat: await framesJob('chat', server)}
+  if (!only || only === 'ladder') result.ladder = await ladderJob(server)
 } finally {
-  await server.stop()
+  await server?.stop()
 }
 result.loadavgAfter = uptime()
 const outFile = args.out ?? join(root, 'bench/results/sync.json')
 writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`)
-console.log(JSON.stringify({frames: result.frames && Object.fromEntries(Object.entries(result.frames).map(([k, v]) => [k, v.imhVsRaw])), ladder: result.ladder?.highestHeld, loadavg: [result.loadavgBefore, result.loadavgAfter]}))
+console.log(JSON.stringify({codec: result.codec && Object.fromEntries(Object.entries(result.codec).map(([k, v]) => [k, v.ratio])), frames: result.frames && Object.fromEntries(Object.entries(result.frames).map(([k, v]) => [k, v.imhVsRaw])), ladder: result.ladder?.highestHeld, loadavg: [result.loadavgBefore, result.loadavgAfter]}))
 console.log(`wrote ${outFile}`)
