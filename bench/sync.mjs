@@ -10,11 +10,12 @@
 //     are counted from its per-second results: a heartbeat is 2 frames (NOOP, echo), a chat
 //     message ≈ 5 (SEND_MSG, reply, SYNC_NOTIFY, SYNC, reply: the server may coalesce notifies,
 //     so this is an upper bound); the baseline counts its own. The figures that travel are the
-//     ratios: imh's frames per CPU-second ÷ the baseline's, and server CPU µs per frame.
-// (c) the codec: ns per encode and decode of chat frames beside a bare baseline (bench/lib/sync-codec.mjs).
+//     ratios: imh's frames per CPU-second ÷ the baseline's, and server CPU µs per frame, each the
+//     median of --rounds rounds (3; --quick 1) of imh then baseline, as the machine's load moves.
 // (b) delivered msg/s at p99 ≤ 50 ms: `imh load chat --rate R` in bounded steps with short holds,
 //     until sync_latency p99 passes 50 ms, the rate is missed (results.json `rate.flagged`) or the
 //     generator saturates (`saturation.flagged`); the highest rate that held is the figure.
+// (c) the codec: ns per encode and decode of chat frames beside a bare baseline (bench/lib/sync-codec.mjs).
 //
 //   npm run bench:sync                        # a few minutes
 //   npm run bench:sync -- --quick             # shorter holds, fewer steps
@@ -32,20 +33,32 @@ import {codecJob} from './lib/sync-codec.mjs'
 import {parseArgs, processInfo, processTree, round, startReadyChild} from './lib/proc.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const args = parseArgs(process.argv.slice(2), {quick: 'boolean', only: 'string', clients: 'number', seconds: 'number', steps: 'string', workers: 'number', 'cpu-prof': 'string', out: 'string'})
+/** A bad option: a sentence and exit 2, not a stack trace. */
+function usage(message) {
+  console.error(`bench:sync: ${message}`)
+  process.exit(2)
+}
+let args
+try {
+  args = parseArgs(process.argv.slice(2), {quick: 'boolean', only: 'string', clients: 'number', seconds: 'number', steps: 'string', workers: 'number', rounds: 'number', 'cpu-prof': 'string', out: 'string'})
+} catch (err) {
+  usage(err.message)
+}
 const quick = Boolean(args.quick)
 const clients = args.clients ?? 100
 const seconds = args.seconds ?? (quick ? 6 : 10)
-const steps = (args.steps ?? (quick ? '1000,2000,3000,4000,6000' : '500,1000,1500,2000,3000,4000,5000,6000,8000')).split(',').map(Number)
+const steps = (args.steps ?? (quick ? '250,500,1000,2000,3000,4000' : '250,500,750,1000,1500,2000,3000,4000,6000,8000')).split(',').map(Number)
 const workers = args['cpu-prof'] ? 0 : (args.workers ?? 1)
+const rounds = args.rounds ?? (quick ? 1 : 3)
+if (!Number.isInteger(rounds) || rounds < 1 || rounds > 9) usage('--rounds must be an integer from 1 to 9')
 const FRAME_RATES = {heartbeat: 2000, chat: 600}
 const FRAMES_PER = {heartbeat: 2, chat: 5}
 const P99_BOUND_MS = 50
-if (!(seconds >= 3 && seconds <= 60)) throw new Error('--seconds must be from 3 to 60')
-if (!Number.isInteger(clients) || clients < 2 || clients > 2000 || clients % 2) throw new Error('--clients must be an even integer from 2 to 2000')
-if (steps.some((s) => !(s > 0 && s <= 100_000))) throw new Error('--steps must be rates from 1 to 100000, comma-separated')
+if (!(seconds >= 3 && seconds <= 60)) usage('--seconds must be from 3 to 60')
+if (!Number.isInteger(clients) || clients < 2 || clients > 2000 || clients % 2) usage('--clients must be an even integer from 2 to 2000')
+if (steps.some((s) => !(s > 0 && s <= 100_000))) usage('--steps must be rates from 1 to 100000, comma-separated')
 const only = args.only
-if (only && !['codec', 'frames', 'ladder'].includes(only)) throw new Error('--only must be codec, frames or ladder')
+if (only && !['codec', 'frames', 'ladder'].includes(only)) usage('--only must be codec, frames or ladder')
 const profDir = args['cpu-prof'] ? resolve(args['cpu-prof']) : undefined
 if (profDir) mkdirSync(profDir, {recursive: true})
 const log = (s) => console.error(s)
@@ -150,8 +163,8 @@ function steadySeconds(r) {
   return series.slice(first + 1, -1)
 }
 
-/** (a) for one kind: imh and the raw baseline, frames per CPU-second over a steady window. */
-async function framesJob(kind, server) {
+/** (a) one round for one kind: imh, then the raw baseline, frames per CPU-second over a steady window. */
+async function framesRound(kind, server) {
   const rate = FRAME_RATES[kind]
   const {results, cpu} = await imhLoad(kind, {server, rate, duration: seconds + 6})
   const window = steadySeconds(results)
@@ -200,6 +213,22 @@ async function framesJob(kind, server) {
   return out
 }
 
+/**
+ * (a) for one kind: `rounds` rounds of imh then the baseline; the ratios are the rounds' medians,
+ * since on a shared machine the load other processes put on it moves between the two runs.
+ */
+async function framesJob(kind, server) {
+  const list = []
+  for (let i = 0; i < rounds; i++) list.push(await framesRound(kind, server))
+  const median = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1]
+  return {
+    rate: list[0].rate,
+    clients,
+    imhVsRaw: {framesPerCpuS: median(list.map((r) => r.imhVsRaw.framesPerCpuS)), serverCpuPerFrame: median(list.map((r) => r.imhVsRaw.serverCpuPerFrame))},
+    rounds: list.map(({imh, raw, imhVsRaw}) => ({imh, raw, imhVsRaw})),
+  }
+}
+
 /** (b) the rate ladder: the highest rate at which sync_latency p99 ≤ 50 ms held. */
 async function ladderJob(server) {
   const rows = []
@@ -230,20 +259,29 @@ async function ladderJob(server) {
   return {boundMs: P99_BOUND_MS, holdS: seconds, steps: rows, highestHeld: held ? {rate: held.rate, deliveredPerS: held.deliveredPerS, p99Ms: held.p99Ms} : null}
 }
 
-const result = {at: new Date().toISOString(), loadavgBefore: uptime(), clients, workers, seconds, quick}
-if (!only || only === 'codec') {
-  result.codec = await codecJob(root)
-  log(`codec: ${JSON.stringify(result.codec)}`)
-}
-const server = only === 'codec' ? undefined : await startServer()
 try {
-  if (!only || only === 'frames') result.frames = {heartbeat: await framesJob('heartbeat', server), chat: await framesJob('chat', server)}
-  if (!only || only === 'ladder') result.ladder = await ladderJob(server)
-} finally {
-  await server?.stop()
+  await main()
+} catch (err) {
+  console.error(`bench:sync failed: ${err?.message ?? err}`)
+  process.exitCode = 1
 }
-result.loadavgAfter = uptime()
-const outFile = args.out ?? join(root, 'bench/results/sync.json')
-writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`)
-console.log(JSON.stringify({codec: result.codec && Object.fromEntries(Object.entries(result.codec).map(([k, v]) => [k, v.ratio])), frames: result.frames && Object.fromEntries(Object.entries(result.frames).map(([k, v]) => [k, v.imhVsRaw])), ladder: result.ladder?.highestHeld, loadavg: [result.loadavgBefore, result.loadavgAfter]}))
-console.log(`wrote ${outFile}`)
+
+async function main() {
+  const result = {at: new Date().toISOString(), loadavgBefore: uptime(), clients, workers, seconds, rounds, quick}
+  if (!only || only === 'codec') {
+    result.codec = await codecJob(root)
+    log(`codec: ${JSON.stringify(result.codec)}`)
+  }
+  const server = only === 'codec' ? undefined : await startServer()
+  try {
+    if (!only || only === 'frames') result.frames = {heartbeat: await framesJob('heartbeat', server), chat: await framesJob('chat', server)}
+    if (!only || only === 'ladder') result.ladder = await ladderJob(server)
+  } finally {
+    await server?.stop()
+  }
+  result.loadavgAfter = uptime()
+  const outFile = args.out ?? join(root, 'bench/results/sync.json')
+  writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`)
+  console.log(JSON.stringify({codec: result.codec && Object.fromEntries(Object.entries(result.codec).map(([k, v]) => [k, v.ratio])), frames: result.frames && Object.fromEntries(Object.entries(result.frames).map(([k, v]) => [k, v.imhVsRaw])), ladder: result.ladder?.highestHeld, loadavg: [result.loadavgBefore, result.loadavgAfter]}))
+  console.log(`wrote ${outFile}`)
+}
