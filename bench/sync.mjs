@@ -13,8 +13,9 @@
 //     ratios: imh's frames per CPU-second ÷ the baseline's, and server CPU µs per frame, each the
 //     median of --rounds rounds (3; --quick 1) of imh then baseline, as the machine's load moves.
 // (b) delivered msg/s at p99 ≤ 50 ms: `imh load chat --rate R` in bounded steps with short holds,
-//     until sync_latency p99 passes 50 ms, the rate is missed (results.json `rate.flagged`) or the
-//     generator saturates (`saturation.flagged`); the highest rate that held is the figure.
+//     until sync_latency p99 passes 50 ms, the rate is missed (under 95% sent) or the generator
+//     stalls (a saturated second), judged over each step's steady seconds (from results.json's
+//     time series; see ladderJob); the highest rate that held is the figure.
 // (c) the codec: ns per encode and decode of chat frames beside a bare baseline (bench/lib/sync-codec.mjs).
 //
 //   npm run bench:sync                        # a few minutes
@@ -209,6 +210,9 @@ async function framesRound(kind, server) {
     raw: {windowS: round(raw.windowS, 2), units: rawUnits, unitsPerS: round(rawUnits / raw.windowS, 1), frames: rawFrames, cpuS: round(raw.cpuS, 3), serverCpuS: round(raw.serverCpuS, 3), framesPerCpuS: perCpu(rawFrames, raw.cpuS), serverCpuUsPerFrame: round((raw.serverCpuS / rawFrames) * 1e6, 1)},
   }
   out.imhVsRaw = {framesPerCpuS: round(out.imh.framesPerCpuS / out.raw.framesPerCpuS, 3), serverCpuPerFrame: round(out.imh.serverCpuUsPerFrame / out.raw.serverCpuUsPerFrame, 3)}
+  // The server's own figure, for before/after of a server change: its CPU per frame of the
+  // baseline's traffic ÷ the baseline generator's CPU per frame (code no change here touches).
+  out.serverVsRawGenerator = round(out.raw.serverCpuS / raw.cpuS, 3)
   log(`frames ${kind}: ${JSON.stringify(out)}`)
   return out
 }
@@ -225,38 +229,54 @@ async function framesJob(kind, server) {
     rate: list[0].rate,
     clients,
     imhVsRaw: {framesPerCpuS: median(list.map((r) => r.imhVsRaw.framesPerCpuS)), serverCpuPerFrame: median(list.map((r) => r.imhVsRaw.serverCpuPerFrame))},
-    rounds: list.map(({imh, raw, imhVsRaw}) => ({imh, raw, imhVsRaw})),
+    serverVsRawGenerator: median(list.map((r) => r.serverVsRawGenerator)),
+    rounds: list.map(({imh, raw, imhVsRaw, serverVsRawGenerator}) => ({imh, raw, imhVsRaw, serverVsRawGenerator})),
   }
 }
 
-/** (b) the rate ladder: the highest rate at which sync_latency p99 ≤ 50 ms held. */
+/**
+ * (b) the rate ladder: the highest rate at which sync_latency p99 ≤ 50 ms held. Each step is
+ * judged over its steady seconds (every client connected, the first and last second left out):
+ * on a busy machine logging 100 clients in takes seconds, and the ramp's latencies and stalls
+ * are the logins', not the SYNC path's. The p99 judged is the largest of those seconds' p99s: if
+ * no second has more than 1% of its samples over 50 ms, neither has their union, so it bounds the
+ * window's p99 from above (per-second percentiles do not merge, a bound does). The whole run's
+ * p99, rate and saturation verdicts are kept beside it.
+ */
 async function ladderJob(server) {
   const rows = []
   let held
   for (const rate of steps) {
-    const {results, cpu} = await imhLoad('chat', {server, rate, duration: seconds})
-    const sl = results.metrics.sync_latency
-    const achieved = results.rate?.scenarios?.[0]
-    const durS = results.meta.durationMs / 1000
+    const {results, cpu} = await imhLoad('chat', {server, rate, duration: seconds + 6})
+    const window = steadySeconds(results)
+    const sum = (f) => window.reduce((n, s) => n + (f(s) ?? 0), 0)
+    const n = Math.max(1, window.length)
     const row = {
       rate,
-      deliveredPerS: round((results.counters.delivered ?? 0) / durS, 1),
-      achievedSendPerS: achieved?.achievedPerS ?? null,
-      p50Ms: sl?.p50 ?? null,
-      p99Ms: sl?.p99 ?? null,
-      rateMissed: results.rate?.flagged ?? null,
-      saturated: results.saturation?.flagged ?? null,
-      lost: results.counters.lost ?? 0,
-      errors: results.counters.errors ?? 0,
-      serverCpuS: round(cpu.total().server, 2),
+      steadyS: window.length,
+      deliveredPerS: round(sum((s) => s.counters.delivered) / n, 1),
+      sentPerS: round(sum((s) => s.counters.sent) / n, 1),
+      p99MsBound: window.length ? Math.max(...window.map((s) => s.metrics.sync_latency?.p99 ?? Number.POSITIVE_INFINITY)) : null,
+      saturatedSeconds: window.filter((s) => s.saturated).length,
+      errors: sum((s) => s.counters.errors),
+      run: {
+        p50Ms: results.metrics.sync_latency?.p50 ?? null,
+        p99Ms: results.metrics.sync_latency?.p99 ?? null,
+        rateMissed: results.rate?.flagged ?? null,
+        saturated: results.saturation?.flagged ?? null,
+        lost: results.counters.lost ?? 0,
+        errors: results.counters.errors ?? 0,
+        serverCpuS: round(cpu.total().server, 2),
+      },
     }
-    row.held = row.p99Ms !== null && row.p99Ms <= P99_BOUND_MS && !row.rateMissed && !row.saturated && row.errors === 0
+    // Held: enough steady seconds, p99 within the bound, the rate kept (95%), no stall, no error.
+    row.held = row.steadyS >= 2 && row.p99MsBound <= P99_BOUND_MS && row.sentPerS >= 0.95 * rate && row.saturatedSeconds === 0 && row.errors === 0
     rows.push(row)
     log(`ladder ${rate}/s: ${JSON.stringify(row)}`)
     if (!row.held) break
     held = row
   }
-  return {boundMs: P99_BOUND_MS, holdS: seconds, steps: rows, highestHeld: held ? {rate: held.rate, deliveredPerS: held.deliveredPerS, p99Ms: held.p99Ms} : null}
+  return {boundMs: P99_BOUND_MS, stepS: seconds + 6, steps: rows, highestHeld: held ? {rate: held.rate, deliveredPerS: held.deliveredPerS, p99MsBound: held.p99MsBound} : null}
 }
 
 try {
@@ -282,6 +302,6 @@ async function main() {
   result.loadavgAfter = uptime()
   const outFile = args.out ?? join(root, 'bench/results/sync.json')
   writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`)
-  console.log(JSON.stringify({codec: result.codec && Object.fromEntries(Object.entries(result.codec).map(([k, v]) => [k, v.ratio])), frames: result.frames && Object.fromEntries(Object.entries(result.frames).map(([k, v]) => [k, v.imhVsRaw])), ladder: result.ladder?.highestHeld, loadavg: [result.loadavgBefore, result.loadavgAfter]}))
+  console.log(JSON.stringify({codec: result.codec && Object.fromEntries(Object.entries(result.codec).map(([k, v]) => [k, v.ratio])), frames: result.frames && Object.fromEntries(Object.entries(result.frames).map(([k, v]) => [k, {...v.imhVsRaw, serverVsRawGenerator: v.serverVsRawGenerator}])), ladder: result.ladder?.highestHeld, loadavg: [result.loadavgBefore, result.loadavgAfter]}))
   console.log(`wrote ${outFile}`)
 }
