@@ -33,7 +33,7 @@ export type SyncPageFor<C> = C extends SyncCategorySpec<string, infer F> ? SyncP
 const SYNC_KEY: Shape = {epoch: 'uint', seq: 'uint'}
 const SYNC_REQUEST: Shape = {syncKey: 'object', limit: 'uint?', category: 'string?'}
 const SYNC_NOTIFY: Shape = {category: 'string?'}
-/** A reply page's shape by its items field: made once per category, as checkShape compiles each shape once. */
+/** A reply page's shape by its items field, made once per category rather than on every reply checked. */
 const pageShapes = new Map<string, Shape>()
 const pageShape = (field: string): Shape => {
   let shape = pageShapes.get(field)
