@@ -1,4 +1,5 @@
 import {EventEmitter} from 'node:events'
+import type {Socket} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 import WebSocket from 'ws'
 import {CMD, decodeFrame, encodeFrame, parseJsonBody} from '../../src/protocol/index.js'
@@ -46,7 +47,22 @@ afterEach(() => {
   for (const ws of sockets.splice(0)) ws.emit('close', 1000, Buffer.alloc(0))
 })
 
-async function setup(limits = {}) {
+/** The corks of the TCP socket under the WebSocket, as net.Socket counts them. */
+class FakeTcp {
+  corked = 0
+  corks = 0
+  /** For each frame sent, whether the socket was corked at that moment. */
+  sentCorked: boolean[] = []
+  cork() {
+    this.corked++
+    this.corks++
+  }
+  uncork() {
+    this.corked = Math.max(0, this.corked - 1)
+  }
+}
+
+async function setup(limits = {}, tcp?: FakeTcp) {
   const store = new SlowStore()
   const a = (await store.createUser('a', 'h'))!
   const b = (await store.createUser('b', 'h'))!
@@ -54,7 +70,14 @@ async function setup(limits = {}) {
   const ctx: LongContext = {store, limits: resolveLimits({handshakeTimeoutMs: 60_000, idleTimeoutMs: 60_000, maxQueuedFrames: 16, ...limits}), byUser: new Map(), services: new Map(), serviceList: []}
   const ws = new FakeSocket()
   sockets.push(ws)
-  new LongConnection(ws as unknown as WebSocket, ctx)
+  if (tcp) {
+    const send = ws.send.bind(ws)
+    ws.send = (buf: Buffer) => {
+      tcp.sentCorked.push(tcp.corked > 0)
+      send(buf)
+    }
+  }
+  new LongConnection(ws as unknown as WebSocket, ctx, tcp as unknown as Socket)
   ws.emit('message', encodeFrame(CMD.AUTH, 1, {token}), true)
   return {ws, to: b.userId}
 }
@@ -119,5 +142,24 @@ describe('LongConnection inbound queue (PROTOCOL.md §5.6)', () => {
     ws.emit('message', encodeFrame(CMD.NOOP, 3), true)
     await until(() => ws.closed !== undefined)
     expect(ws.closed).toBe(4503)
+  })
+})
+
+describe('LongConnection writes', () => {
+  it('corks the socket while a tick sends frames and uncorks it when the tick ends, so they leave in one write', async () => {
+    const tcp = new FakeTcp()
+    const {ws} = await setup({}, tcp)
+    await until(() => ws.sent.length === 1)
+    await new Promise((r) => setImmediate(r))
+    expect(tcp.corked).toBe(0)
+    const corks = tcp.corks
+    // Three heartbeats read in one chunk: three echoes, one cork.
+    for (let seq = 2; seq <= 4; seq++) ws.emit('message', encodeFrame(CMD.NOOP, seq), true)
+    await until(() => ws.sent.length === 4)
+    expect(tcp.sentCorked.slice(1)).toEqual([true, true, true])
+    await new Promise((r) => setImmediate(r))
+    expect(tcp.corks - corks).toBe(1)
+    expect(tcp.corked).toBe(0)
+    expect(ws.sent.slice(1).map((b) => decodeFrame(b).seq)).toEqual([2, 3, 4])
   })
 })

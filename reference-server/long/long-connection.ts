@@ -1,4 +1,5 @@
 import {randomUUID} from 'node:crypto'
+import type {Socket} from 'node:net'
 import WebSocket from 'ws'
 import {
   CMD, DEFAULT_SYNC_CATEGORY, type Frame, HEAD_LEN, ImhError, PUSH_SEQ, type SyncCategory, closeCodeFor, cmdName, decodeFrame, encodeFrame, errorBody,
@@ -23,6 +24,9 @@ export interface LongContext {
 
 type Queued = ({frame: Frame} | {error: ImhError}) & {bytes: number}
 
+/** Chat's notify (cmd 4, seq 0, empty body) is the same 20 bytes every time: encoded once. */
+const CHAT_NOTIFY = encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ)
+
 /** One client's long link: handshake, serial frame processing, timers, notify coalescing. */
 export class LongConnection implements LinkPeer {
   readonly key = randomUUID()
@@ -35,8 +39,18 @@ export class LongConnection implements LinkPeer {
   private readonly notifyPending = new Set<SyncCategory>()
   private readonly handshakeTimer: NodeJS.Timeout
   private idleTimer: NodeJS.Timeout | undefined
+  /** The socket is corked until the end of this tick (see send). */
+  private corked = false
+  private readonly uncork = (): void => {
+    this.corked = false
+    this.socket?.uncork()
+  }
 
-  constructor(private readonly ws: WebSocket, private readonly ctx: LongContext) {
+  /**
+   * `socket` is the upgraded request's TCP socket, the one `ws` writes to: frames sent in one
+   * tick are corked on it and leave in one write.
+   */
+  constructor(private readonly ws: WebSocket, private readonly ctx: LongContext, private readonly socket?: Socket) {
     this.handshakeTimer = setTimeout(() => this.fatal(new ImhError('IMH_ERR_HANDSHAKE_TIMEOUT', `no AUTH within ${ctx.limits.handshakeTimeoutMs} ms`), PUSH_SEQ), ctx.limits.handshakeTimeoutMs)
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary))
     ws.on('close', () => this.onClose())
@@ -54,7 +68,7 @@ export class LongConnection implements LinkPeer {
     if (this.state !== 'open' || this.notifyPending.has(category)) return
     this.notifyPending.add(category)
     // The default category's notify keeps its empty body, so clients that know no categories work unchanged.
-    this.send(category === DEFAULT_SYNC_CATEGORY ? encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ) : encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ, {category}))
+    this.send(category === DEFAULT_SYNC_CATEGORY ? CHAT_NOTIFY : encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ, {category}))
   }
 
   /** Sends a push (seq 0) if the link is open and authenticated. */
@@ -192,6 +206,14 @@ export class LongConnection implements LinkPeer {
     if (this.ws.bufferedAmount + buf.length > limit) {
       this.fatal(new ImhError('IMH_ERR_SLOW_CONSUMER', `client is not reading: over ${limit} bytes wait to be sent`), PUSH_SEQ)
       return
+    }
+    // ws writes each frame with a write call (a syscall) of its own: a reply and a notify, or
+    // the replies to frames that came in one read, share one when the socket is corked until
+    // the tick ends. The profile of the SYNC path had a third of the server's time in writev.
+    if (!this.corked && this.socket) {
+      this.corked = true
+      this.socket.cork()
+      process.nextTick(this.uncork)
     }
     this.ws.send(buf)
   }

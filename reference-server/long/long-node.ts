@@ -45,7 +45,7 @@ export function createLongNode(options: LongNodeOptions): LongNode {
   // One byte over the body limit still reaches the codec, which answers with a coded ERROR;
   // larger messages are refused by ws itself (close 1009) before they are buffered.
   const wss = new WebSocketServer({server, maxPayload: HEAD_LEN + options.limits.maxBodyBytes + 1024, perMessageDeflate: false})
-  wss.on('connection', (ws) => new LongConnection(ws, ctx))
+  wss.on('connection', (ws, req) => new LongConnection(ws, ctx, req.socket))
   // ws re-emits the HTTP server's errors; a listen failure is already answered by listen()'s
   // rejection (a coded start failure), so an unheard re-emit must not crash the process.
   wss.on('error', () => {})
