@@ -1,4 +1,25 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+import {readFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+import {setFlagsFromString} from 'node:v8'
 
-await execute({dir: import.meta.url})
+const isLoad = process.argv[2] === 'load'
+// `imh load`'s own process only coordinates (workers generate the load): V8 would otherwise grow
+// its young generation to 16 MB semi-spaces while modules load and keep them resident for the run,
+// ~9 MB of the coordinator's RSS (bench/peers idle job). A semi-space cannot be capped once the heap
+// exists, but its growth can; set before anything else allocates. Other commands (serve) keep V8's
+// defaults.
+if (isLoad) setFlagsFromString('--semi-space-growth-factor=1')
+
+const {execute} = await import('@oclif/core')
+if (isLoad) {
+  // Without a manifest oclif imports every command to list them (the reference server, the
+  // conformance runner, the docs generator): ~10 MB the coordinator would hold for nothing. `imh
+  // load` is found through oclif's explicit discovery instead, from the one module it needs.
+  const root = fileURLToPath(new URL('..', import.meta.url))
+  const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  pjson.oclif = {...pjson.oclif, commands: {strategy: 'explicit', target: './dist/commands/load.js', identifier: 'LOAD_COMMAND'}}
+  await execute({loadOptions: {root, pjson}})
+} else {
+  await execute({dir: import.meta.url})
+}

@@ -14,7 +14,7 @@ import type {Profile, ProfileOverrides, RunResult} from '../src/load/types.js'
 import {checkResolverAddress} from '../src/client/dns-resolver.js'
 import {EXIT, type ExitCode} from '../src/common/exit-codes.js'
 import {isImhError} from '../src/protocol/index.js'
-import {spawnReferenceServer, type SpawnedReferenceServer} from '../reference-server/process.js'
+import type {SpawnedReferenceServer} from '../reference-server/process.js'
 
 const rate = Flags.custom<number>({
   async parse(input) {
@@ -100,6 +100,8 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
       if (missing) this.error(`scenario ${missing.name} (${missing.scenario}) speaks the protocol and needs a scheduler URL: --target http://HOST:PORT/dns`, {exit: EXIT.USAGE})
     } else {
       try {
+        // Imported only here: a run against --target keeps the reference server's modules out of the coordinator.
+        const {spawnReferenceServer} = await import('../reference-server/process.js')
         server = await spawnReferenceServer()
       } catch (err) {
         this.error(`could not start the reference server: ${(err as Error).message}`, {exit: EXIT.FAILED})
@@ -155,3 +157,6 @@ function urlsForTarget(target: string, usage: (m: string) => never): LoadUrls {
   const scheduler = url.pathname === '/' ? new URL('/dns', url).toString() : target
   return {scheduler, http: target}
 }
+
+/** The command alone, for bin/run.js: `imh load` starts without importing the other commands. */
+export const LOAD_COMMAND = {load: Load}

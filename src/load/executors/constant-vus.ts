@@ -9,6 +9,7 @@ export function constantVus(spec: Extract<ExecutorSpec, {executor: 'constant-vus
     durationMs,
     maxVUs: vus,
     vusAt: (tMs) => (tMs >= 0 && tMs < durationMs ? vus : 0),
+    floorFrom: () => vus,
     gracefulStopMs,
     // Nothing ramps down here; this only bounds closing a VU whose loop failed.
     gracefulRampDownMs: gracefulStopMs,

@@ -5,6 +5,12 @@ export interface VuPlan {
   maxVUs: number
   /** Integer global VU target `tMs` after the scenario's start. */
   vusAt(tMs: number): number
+  /**
+   * The lowest `vusAt` from `tMs` to the end: VUs below it are never stopped before the end, so
+   * the executor lets them share one stop signal instead of an AbortController each. May be lower
+   * than the true minimum (costs memory), never higher (a VU could not be stopped).
+   */
+  floorFrom(tMs: number): number
   gracefulStopMs: number
   gracefulRampDownMs: number
 }

@@ -53,4 +53,15 @@ describe('rampingVus', () => {
     const values = Array.from({length: 701}, (_, t) => p.vusAt(t))
     for (let t = 1; t < values.length; t++) expect(values[t]! - values[t - 1]!).toBeGreaterThanOrEqual(0)
   })
+
+  it('floorFrom(t) is never above vusAt at any later time (a zero-length stage may make it lower)', () => {
+    for (let t = 0; t <= 28_000; t += 250) {
+      let low = Infinity
+      for (let u = t; u < 28_000; u += 50) low = Math.min(low, plan.vusAt(u))
+      const floor = plan.floorFrom(t)
+      expect(floor).toBeLessThanOrEqual(low)
+      expect(floor).toBeGreaterThanOrEqual(Math.min(low, 4) - 1)
+    }
+    expect(rampingVus({executor: 'ramping-vus', startVUs: 0, stages: [{durationMs: 100, target: 8}, {durationMs: 100, target: 8}], gracefulRampDownMs: 0, gracefulStopMs: 0}).floorFrom(100)).toBe(8)
+  })
 })

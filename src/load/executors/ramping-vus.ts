@@ -27,5 +27,16 @@ export function rampingVus(spec: Extract<ExecutorSpec, {executor: 'ramping-vus'}
     }
     return from
   }
-  return {kind: 'vus', durationMs, maxVUs, vusAt, gracefulStopMs, gracefulRampDownMs}
+  // Each stage moves monotonically between its two ends, so the lowest value from tMs on is the
+  // value at tMs or a later stage's target.
+  const floorFrom = (tMs: number): number => {
+    let low = vusAt(tMs)
+    let end = 0
+    for (const {durationMs: d, target} of stages) {
+      end += d
+      if (end > tMs) low = Math.min(low, target)
+    }
+    return low
+  }
+  return {kind: 'vus', durationMs, maxVUs, vusAt, floorFrom, gracefulStopMs, gracefulRampDownMs}
 }

@@ -241,4 +241,43 @@ describe('runVus', () => {
     expect(indices(await run)).toEqual([0])
     expect(f.only('create')).toEqual([[300, 'create', 0]])
   })
+
+  it('gives VUs the plan never stops early a shared stop signal, and each VU it may stop a signal of its own', async () => {
+    const clock = new FakeClock()
+    const signals = new Map<number, AbortSignal>()
+    const factory: VuFactory = {
+      async create(index) {
+        return {
+          loop: (signal) => {
+            signals.set(index, signal)
+            return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), {once: true}))
+          },
+          async iterate() {},
+          async close() {},
+        }
+      },
+    }
+    const {o} = options(clock)
+    // 3 VUs for 300 ms, then 1 until 600 ms: index 0 stays to the end, 1 and 2 are stopped at 300.
+    const plan = rampingVus({executor: 'ramping-vus', startVUs: 3, gracefulRampDownMs: 0, gracefulStopMs: 0, stages: [{durationMs: 300, target: 3}, {durationMs: 0, target: 1}, {durationMs: 300, target: 1}]})
+    const run = runVus(plan, factory, o)
+    await clock.advanceTo(100)
+    const [s0, s1, s2] = [0, 1, 2].map((i) => signals.get(i)!)
+    expect(new Set([s0, s1, s2]).size).toBe(3)
+    await clock.advanceTo(300)
+    expect([s0!.aborted, s1!.aborted, s2!.aborted]).toEqual([false, true, true])
+    await clock.advanceTo(600)
+    await run
+    expect(s0!.aborted).toBe(true)
+
+    const shared = new Map<number, AbortSignal>()
+    const constant = runVus(constantVus({executor: 'constant-vus', vus: 3, durationMs: 100, gracefulStopMs: 0}), {
+      create: async (index) => ({...(await factory.create(index, o.signal)), loop: (signal) => (shared.set(index, signal), factory.create(index, o.signal).then((vu) => vu.loop(signal)))}),
+    }, options(clock).o)
+    await clock.advance(50)
+    expect(new Set(shared.values()).size).toBe(1)
+    await clock.advance(100)
+    expect(await constant).toHaveLength(3)
+    expect([...shared.values()][0]!.aborted).toBe(true)
+  })
 })

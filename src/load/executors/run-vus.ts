@@ -1,3 +1,4 @@
+import {setMaxListeners} from 'node:events'
 import pLimit, {type LimitFunction} from 'p-limit'
 import type {Clock} from '../clock.js'
 import type {VuPlan} from './plan.js'
@@ -25,12 +26,21 @@ export interface RunVusOptions {
 /** A failed create, or a loop that ended, leaves its index alone this long. */
 const RETRY_MS = 1000
 
+/**
+ * VUs sharing one stop signal. Shared, an AbortController costs a few bytes per VU instead of ~1 KB;
+ * kept small because an EventTarget walks its whole listener list on every add and remove, and a
+ * scenario may add one per sleep (clock.sleep with the loop's signal).
+ */
+const GROUP = 64
+
 interface Slot {
   k: number
   state: 'idle' | 'creating' | 'active' | 'stopping'
   /** Set while the VU is open and ours to hand back. */
   vu?: VirtualUser
+  /** Only for a VU the schedule may stop before the end; the others share the runner's. */
   loop?: AbortController
+  /** With `loop`: settles once the loop ended and was accounted for. */
   loopDone?: Promise<void>
   retryAt: number
 }
@@ -43,6 +53,10 @@ interface Slot {
  * it aborts every loop and waits for loops and creates at most gracefulStopMs, then resolves
  * with the VUs still open (not closed: the caller drains and closes them). Creates finishing
  * later are closed.
+ *
+ * What an idle VU costs here is kept to its slot, one reaction on its loop's promise and, only if
+ * the plan may stop it before the end (plan.floorFrom), an AbortController: the others share one
+ * signal, and no async frame stays suspended per VU.
  */
 export async function runVus(plan: VuPlan, factory: VuFactory, o: RunVusOptions): Promise<VirtualUser[]> {
   return new VuRunner(plan, factory, o).run()
@@ -50,11 +64,15 @@ export async function runVus(plan: VuPlan, factory: VuFactory, o: RunVusOptions)
 
 class VuRunner {
   readonly #slots: Slot[]
-  readonly #work = new Set<Promise<void>>()
   readonly #limit: LimitFunction
   readonly #creates = new AbortController()
   readonly #createSignal: AbortSignal
+  /** End the loops the schedule never stops early (aborted at the end), one per GROUP slots. */
+  readonly #groups: AbortController[] = []
   readonly #startMs: number
+  /** Creates, loops and stops not yet settled: the end waits for them. */
+  #busy = 0
+  #allSettled: (() => void) | undefined
   #target = 0
   #ended = false
   #settled = false
@@ -101,8 +119,16 @@ class VuRunner {
   }
 
   #track(work: Promise<void>): void {
-    this.#work.add(work)
-    void work.finally(() => this.#work.delete(work))
+    this.#busy++
+    void work.then(this.#settle, this.#settle)
+  }
+
+  readonly #settle = (): void => {
+    if (--this.#busy === 0) this.#allSettled?.()
+  }
+
+  #idle(): Promise<void> {
+    return this.#busy === 0 ? Promise.resolve() : new Promise((resolve) => (this.#allSettled = resolve))
   }
 
   #create(slot: Slot): void {
@@ -139,37 +165,62 @@ class VuRunner {
   }
 
   #startLoop(slot: Slot, vu: VirtualUser): void {
-    const loop = new AbortController()
+    const stoppable = slot.k >= shareCount(this.plan.floorFrom(this.o.clock.now() - this.#startMs), this.o.share)
+    const own = stoppable ? new AbortController() : undefined
+    const signal = own?.signal ?? this.#groupSignal(slot.k)
     slot.vu = vu
-    slot.loop = loop
+    slot.loop = own
     slot.state = 'active'
-    const done = (async () => {
-      try {
-        await vu.loop(loop.signal)
-      } catch (err) {
-        if (!isAbort(err, loop.signal)) this.o.onError(err, 'loop')
-      }
-      // Ended on its own (gave up, or threw): close it and connect that index again later.
-      if (!loop.signal.aborted && !this.#ended) {
-        slot.state = 'stopping'
-        slot.vu = undefined
-        await this.#close(vu, this.plan.gracefulRampDownMs)
-        slot.state = 'idle'
-        slot.retryAt = this.o.clock.now() + RETRY_MS
-      }
-    })()
-    slot.loopDone = done
-    this.#track(done)
+    this.#busy++
+    let loop: Promise<void>
+    try {
+      loop = vu.loop(signal)
+    } catch (err) {
+      loop = Promise.reject(err)
+    }
+    const done = loop.then(() => this.#loopEnded(slot, vu, signal), (err: unknown) => {
+      if (!isAbort(err, signal)) this.o.onError(err, 'loop')
+      return this.#loopEnded(slot, vu, signal)
+    })
+    if (own) slot.loopDone = done
+  }
+
+  #groupSignal(k: number): AbortSignal {
+    const g = Math.floor(k / GROUP)
+    let group = this.#groups[g]
+    if (!group) {
+      group = this.#groups[g] = new AbortController()
+      // A group's loops may each listen (clock.sleep with the signal): no leak warning at 11.
+      setMaxListeners(GROUP * 4, group.signal)
+    }
+    return group.signal
+  }
+
+  /** Accounts for a loop that ended; one that ended on its own (gave up, threw) is closed and its index connected again later. */
+  #loopEnded(slot: Slot, vu: VirtualUser, signal: AbortSignal): void | Promise<void> {
+    if (signal.aborted || this.#ended) return this.#settle()
+    slot.state = 'stopping'
+    slot.vu = undefined
+    slot.loop = undefined
+    slot.loopDone = undefined
+    return this.#close(vu, this.plan.gracefulRampDownMs).then(() => {
+      slot.state = 'idle'
+      slot.retryAt = this.o.clock.now() + RETRY_MS
+      this.#settle()
+    })
   }
 
   #stop(slot: Slot): void {
     const vu = slot.vu
     slot.state = 'stopping'
     slot.vu = undefined
+    const loopDone = slot.loopDone
     slot.loop?.abort()
+    slot.loop = undefined
+    slot.loopDone = undefined
     const grace = this.plan.gracefulRampDownMs
     this.#track((async () => {
-      if (slot.loopDone) await within(this.o.clock, grace, slot.loopDone)
+      if (loopDone) await within(this.o.clock, grace, loopDone)
       if (vu) await this.#close(vu, grace)
       slot.state = 'idle'
     })())
@@ -185,8 +236,9 @@ class VuRunner {
 
   async #end(): Promise<VirtualUser[]> {
     this.#ended = true
+    for (const group of this.#groups) group?.abort()
     for (const slot of this.#slots) slot.loop?.abort()
-    await within(this.o.clock, this.plan.gracefulStopMs, Promise.all(this.#work))
+    await within(this.o.clock, this.plan.gracefulStopMs, this.#idle())
     this.#settled = true
     this.#creates.abort()
     return this.#slots.flatMap((s) => (s.vu && s.state === 'active' ? [s.vu] : []))

@@ -1,12 +1,54 @@
 import type {ImhError} from '../../protocol/index.js'
 import type {Clock} from '../clock.js'
 
-/** Resolves when the signal aborts; throws the session's error when the server ends it first. */
-export async function untilAbortOrClosed(signal: AbortSignal, closed: Promise<ImhError>): Promise<void> {
-  if (signal.aborted) return
-  const aborted = new Promise<'aborted'>((resolve) => signal.addEventListener('abort', () => resolve('aborted'), {once: true}))
-  const outcome = await Promise.race([aborted, closed])
-  if (outcome !== 'aborted') throw outcome
+/**
+ * Callbacks waiting for each signal's abort. One signal is shared by thousands of idle VUs (every
+ * loop of a constant-vus scenario gets the executor's one end-of-run signal): one real listener per
+ * signal and a Set behind it keep adding and removing a waiter O(1) and a few dozen bytes, where
+ * `addEventListener` per VU costs a Listener object each and a walk of the whole list per add.
+ */
+const waiters = new WeakMap<AbortSignal, Set<() => void>>()
+
+
+/**
+ * Calls `fn` once when `signal` aborts (at once, synchronously, if it already has). Cancel with
+ * {@link offAbort} when the waiter is done first.
+ */
+export function onAbort(signal: AbortSignal, fn: () => void): void {
+  if (signal.aborted) return fn()
+  let set = waiters.get(signal)
+  if (!set) {
+    const mine = (set = new Set())
+    waiters.set(signal, mine)
+    signal.addEventListener('abort', () => {
+      waiters.delete(signal)
+      for (const waiter of mine) waiter()
+    }, {once: true})
+  }
+  set.add(fn)
+}
+
+/** Cancels an {@link onAbort} wait (nothing happens if `fn` already ran or never waited). */
+export function offAbort(signal: AbortSignal, fn: () => void): void {
+  waiters.get(signal)?.delete(fn)
+}
+
+function noop(): void {}
+
+/**
+ * Resolves when the signal aborts; throws the session's error when the server ends it first.
+ * Written with callbacks, not `async`: an idle VU waits here for its whole life, and a suspended
+ * async function keeps a generator, its registers and a promise chain alive per VU.
+ */
+export function untilAbortOrClosed(signal: AbortSignal, closed: Promise<ImhError>): Promise<void> {
+  if (signal.aborted) return Promise.resolve()
+  return new Promise<void>((resolve, reject) => {
+    onAbort(signal, resolve)
+    closed.then((err) => {
+      offAbort(signal, resolve)
+      reject(err)
+    }, noop)
+  })
 }
 
 /**
