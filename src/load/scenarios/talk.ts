@@ -1,5 +1,6 @@
 import type {Socket} from 'node:dgram'
-import {TalkClient} from '../../client/talk-client.js'
+import {TALK_PUSH_HISTORY, TalkClient} from '../../client/talk-client.js'
+import {keepNewest} from '../../common/keep-newest.js'
 import {ImhError} from '../../protocol/index.js'
 import type {VirtualUser} from '../executors/virtual-user.js'
 import {counter, trend} from '../metrics/metric-definition.js'
@@ -119,6 +120,8 @@ export const talk = defineScenario({
           })
           if (!ring) return
           handled.add(ring.callId)
+          // A ring older than the client's last TALK_PUSH_HISTORY pushes can no longer be matched.
+          keepNewest(handled, TALK_PUSH_HISTORY)
           let live = true
           try {
             const join = await guard(talk.join(ring.callId, timeoutMs), signal)
