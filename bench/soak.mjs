@@ -3,9 +3,12 @@
 // clients by default) for 30 minutes against the embedded reference server (own process), samples
 // the RSS of the generator (coordinator + every worker, summed) and of the reference server
 // separately every few seconds from /proc, and writes bench/results/soak.json with both series and
-// the slope of each after the ramp (MB/min, least squares). The generator's bookkeeping must not
-// grow; the server's stored content (messages, posts, bottles, orders) may, so its slope is
-// reported beside what it stored per minute (from results.json counters), not judged.
+// the slope of each after the ramp (MB/min, least squares), with the coordinator and each worker
+// process on its own beside the generator's sum (the process that grows is the one to snapshot:
+// `node --heapsnapshot-signal=SIGUSR2 bin/run.js load …` reaches the workers through execArgv).
+// The generator's bookkeeping must not grow; the server's stored content (messages, posts,
+// bottles, orders) may, so its slope is reported beside what it stored per minute (from
+// results.json counters), not judged.
 //
 //   npm run bench:soak                               # mixed, 240 clients, 30 minutes
 //   node bench/soak.mjs --duration 4m                # a shorter soak
