@@ -3,9 +3,12 @@
 // clients by default) for 30 minutes against the embedded reference server (own process), samples
 // the RSS of the generator (coordinator + every worker, summed) and of the reference server
 // separately every few seconds from /proc, and writes bench/results/soak.json with both series and
-// the slope of each after the ramp (MB/min, least squares). The generator's bookkeeping must not
-// grow; the server's stored content (messages, posts, bottles, orders) may, so its slope is
-// reported beside what it stored per minute (from results.json counters), not judged.
+// the slope of each after the ramp (MB/min, least squares), with the coordinator and each worker
+// process on its own beside the generator's sum (the process that grows is the one to snapshot:
+// `node --heapsnapshot-signal=SIGUSR2 bin/run.js load …` reaches the workers through execArgv).
+// The generator's bookkeeping must not grow; the server's stored content (messages, posts,
+// bottles, orders) may, so its slope is reported beside what it stored per minute (from
+// results.json counters), not judged.
 //
 //   npm run bench:soak                               # mixed, 240 clients, 30 minutes
 //   node bench/soak.mjs --duration 4m                # a shorter soak
@@ -50,6 +53,7 @@ const sample = () => {
   let coordinatorKb = 0
   let serverKb = 0
   let workers = 0
+  const byWorker = {}
   for (const pid of processTree(rootPid)) {
     const info = processInfo(pid)
     if (!info) continue
@@ -57,10 +61,13 @@ const sample = () => {
     else {
       generatorKb += info.rssKb
       if (info.pid === rootPid) coordinatorKb = info.rssKb
-      else workers++
+      else {
+        workers++
+        byWorker[pid] = info.rssKb
+      }
     }
   }
-  samples.push({t: (performance.now() - t0) / 1000, generatorKb, coordinatorKb, serverKb, workers})
+  samples.push({t: (performance.now() - t0) / 1000, generatorKb, coordinatorKb, workersKb: generatorKb - coordinatorKb, serverKb, workers, byWorker})
 }
 const sampler = setInterval(sample, everyS * 1000)
 const run = await runImhLoad(imhArgs, {
@@ -103,6 +110,13 @@ const mb = (kb) => round(kb / 1024, 1)
 const start = samples.find((s) => s.workers > 0)?.t ?? 0
 const steady = samples.filter((s) => s.t >= start + rampS && s.t <= start + durationS)
 const series = (key) => steady.map((s) => ({t: s.t, y: s[key] / 1024}))
+// Each worker process on its own (by pid), so that one growing worker is not hidden by the sum.
+const workerPids = [...new Set(steady.flatMap((s) => Object.keys(s.byWorker)))]
+const perWorker = workerPids.map((pid) => ({
+  pid: Number(pid),
+  slopeMbPerMin: round(slopePerMin(steady.filter((s) => s.byWorker[pid] !== undefined).map((s) => ({t: s.t, y: s.byWorker[pid] / 1024}))), 2),
+  rssMbAtEnd: mb(steady.findLast((s) => s.byWorker[pid] !== undefined)?.byWorker[pid] ?? 0),
+}))
 const minutes = durationS / 60
 const counters = res.counters ?? {}
 // What the server was asked to store per minute of load, from the run's own counters.
@@ -123,6 +137,8 @@ const result = {
   generator: {
     slopeMbPerMin: round(slopePerMin(series('generatorKb')), 2),
     coordinatorSlopeMbPerMin: round(slopePerMin(series('coordinatorKb')), 2),
+    workersSlopeMbPerMin: round(slopePerMin(series('workersKb')), 2),
+    workers: perWorker,
     rssMbAfterRamp: steady.length ? mb(steady[0].generatorKb) : null,
     rssMbAtEnd: steady.length ? mb(steady.at(-1).generatorKb) : null,
     rssMbMax: samples.length ? mb(Math.max(...samples.map((s) => s.generatorKb))) : null,
@@ -136,8 +152,8 @@ const result = {
     note: 'stored content (messages, posts, bottles, orders) is allowed to grow; reported, not judged',
   },
   counters,
-  samples: samples.map((s) => [round(s.t, 1), mb(s.generatorKb), mb(s.coordinatorKb), mb(s.serverKb), s.workers]),
-  samplesColumns: ['t_s', 'generatorRssMb', 'coordinatorRssMb', 'serverRssMb', 'workers'],
+  samples: samples.map((s) => [round(s.t, 1), mb(s.generatorKb), mb(s.coordinatorKb), mb(s.workersKb), mb(s.serverKb), s.workers]),
+  samplesColumns: ['t_s', 'generatorRssMb', 'coordinatorRssMb', 'workersRssMb', 'serverRssMb', 'workers'],
 }
 mkdirSync(dirname(outFile), {recursive: true})
 writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`)
@@ -146,7 +162,7 @@ const f = (x, unit = '') => (x === null || x === undefined ? 'n/a' : `${x}${unit
 const g = result.generator
 const s = result.server
 console.log(`
-generator RSS   ${f(g.rssMbAfterRamp, ' MB')} after the ramp → ${f(g.rssMbAtEnd, ' MB')} at the end; slope ${f(g.slopeMbPerMin, ' MB/min')} (coordinator alone ${f(g.coordinatorSlopeMbPerMin, ' MB/min')})
+generator RSS   ${f(g.rssMbAfterRamp, ' MB')} after the ramp → ${f(g.rssMbAtEnd, ' MB')} at the end; slope ${f(g.slopeMbPerMin, ' MB/min')} (coordinator ${f(g.coordinatorSlopeMbPerMin, ' MB/min')}, workers ${f(g.workersSlopeMbPerMin, ' MB/min')}: ${g.workers.map((w) => f(w.slopeMbPerMin)).join(' / ')})
 server RSS      ${f(s.rssMbAfterRamp, ' MB')} after the ramp → ${f(s.rssMbAtEnd, ' MB')} at the end; slope ${f(s.slopeMbPerMin, ' MB/min')} (stored per minute: ${JSON.stringify(s.storedPerMinute)})
 errors          ${JSON.stringify(result.errors)}; saturation ${result.saturation.flagged ? 'FLAGGED' : 'no'}
 exit            ${run.code ?? run.signal}

@@ -1,4 +1,5 @@
 import type {Dispatcher} from 'undici'
+import {keepNewest} from '../common/keep-newest.js'
 import {
   type CatalogueReply, type EntryReply, type ListingReply, type OrderReply, PAYMENTS_SYNC_CATEGORY, type PayReply, type PaymentNotice,
   type ProductReply, SHOP_ROUTES, SHOP_SRV_LABEL, checkShopUrl, parseCatalogueReply, parseEntryReply, parseListingReply, parseOrderReply,
@@ -10,6 +11,9 @@ import {groupUrl} from './group-url.js'
 import type {ShortClient} from './short-client.js'
 import type {TraceSink} from './trace.js'
 import type {VirtualClient} from './virtual-client.js'
+
+/** Product and catalogue pages held for revalidation: the newest ones, as a browser's cache is bounded. */
+const PAGE_CACHE_SIZE = 64
 
 export interface ShopClientOptions extends NameResolverOptions {
   /** For the shop group's requests (the short link's are the ShortClient's). */
@@ -110,7 +114,12 @@ export class ShopClient {
     const cacheControl = header(res, 'cache-control')
     if (res.status === 304 && held) return {body: parse(held.json), status: 304, etag: etag ?? held.etag, cacheControl}
     const body = parse(envelopeBody(res, `GET ${path}`))
-    if (etag !== undefined) this.pages.set(path, {etag, json: res.json})
+    if (etag !== undefined) {
+      // Re-inserted so the page counts as the newest; a flash sale lists a new product every few seconds.
+      this.pages.delete(path)
+      this.pages.set(path, {etag, json: res.json})
+      keepNewest(this.pages, PAGE_CACHE_SIZE)
+    }
     return {body, status: 200, etag, cacheControl}
   }
 }

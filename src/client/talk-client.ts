@@ -26,7 +26,7 @@ const PUSHES: Record<number, [Kind, (v: unknown) => unknown]> = {
   [CMD.TALK_ENDED]: ['ended', parseTalkEnded],
 }
 
-const HISTORY = 256
+export const TALK_PUSH_HISTORY = 256
 
 /**
  * The call-signalling role of one user (PROTOCOL.md §11.2) on top of a long link: requests
@@ -127,7 +127,7 @@ export class TalkClient extends EventEmitter<TalkClientEvents> {
       return
     }
     this.history.push({kind, body})
-    if (this.history.length > HISTORY) this.history.shift()
+    if (this.history.length > TALK_PUSH_HISTORY) this.history.shift()
     ;(this.emit as (k: Kind, b: Body<Kind>) => boolean)(kind, body)
   }
 }

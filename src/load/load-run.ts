@@ -141,7 +141,7 @@ export class LoadRun extends EventEmitter<RunEvents> {
   private start(): void {
     this.phase = 'running'
     this.startAtMs = this.clock.now() + START_DELAY_MS
-    this.series = new TimeSeries(this.startAtMs, this.o.profile.options.maxEventLoopLagMs)
+    this.series = new TimeSeries(this.startAtMs, this.o.profile.options.maxEventLoopLagMs, this.handles.length)
     this.broadcast({type: 'start', startAtMs: this.startAtMs})
     this.emit('start', {meta: this.meta!, scheduleMs: this.scheduleEndSecond * 1000})
     const timer = setInterval(() => this.onSecond(), 250)

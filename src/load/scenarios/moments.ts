@@ -1,5 +1,6 @@
 import {MediaClient} from '../../client/media-client.js'
 import {MomentsClient} from '../../client/moments-client.js'
+import {keepNewest} from '../../common/keep-newest.js'
 import type {MomentView} from '../../protocol/index.js'
 import type {VirtualUser} from '../executors/virtual-user.js'
 import {counter, trend} from '../metrics/metric-definition.js'
@@ -23,6 +24,9 @@ export function imageBytes(size: number): Buffer {
   const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
   return size <= sig.length ? sig.subarray(0, Math.max(1, size)) : Buffer.concat([sig, Buffer.alloc(size - sig.length, 0x2a)])
 }
+
+/** Moments a VU remembers reacting to: far more than a few pages of scrolling show. */
+const ACTED_WINDOW = 512
 
 /**
  * Friends posting moments (PROTOCOL.md §15): each VU befriends its ring neighbours, uploads an
@@ -99,6 +103,9 @@ export const moments = defineScenario({
         const react = async (moment: MomentView): Promise<void> => {
           if (moment.author.userId === client.userId || acted.has(moment.momentId)) return
           acted.add(moment.momentId)
+          // Scrolling rarely goes this deep; one seen again later may get a second reaction (liking
+          // again changes nothing, a comment is one more), which keeps a long run's memory flat.
+          keepNewest(acted, ACTED_WINDOW)
           const roll = ctx.random()
           if (roll >= likeRatio) return
           if (roll < likeRatio / 2) await attempt(() => m.comment(moment.momentId, `nice ${index}`))

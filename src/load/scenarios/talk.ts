@@ -1,5 +1,6 @@
 import type {Socket} from 'node:dgram'
-import {TalkClient} from '../../client/talk-client.js'
+import {TALK_PUSH_HISTORY, TalkClient} from '../../client/talk-client.js'
+import {keepNewest} from '../../common/keep-newest.js'
 import {ImhError} from '../../protocol/index.js'
 import type {VirtualUser} from '../executors/virtual-user.js'
 import {counter, trend} from '../metrics/metric-definition.js'
@@ -58,7 +59,14 @@ export const talk = defineScenario({
       async create(index) {
         const lc = await startLoadClient(ctx, index, {username: usernameFor(ctx, index), heartbeat: true})
         let dead: ImhError | undefined
-        void lc.closed.then((e) => (dead = e))
+        // Whoever waits on a guarded request now; one reaction on `closed` serves them all (a
+        // reaction per request would stay on the session's promise, with what it resolved to,
+        // until the session ends: a long call loop grew by every probe and join it made).
+        const onDead = new Set<(e: ImhError) => void>()
+        void lc.closed.then((e) => {
+          dead = e
+          for (const f of onDead) f(e)
+        })
         const talk = TalkClient.of(lc.client)
         talk.on('error', (err) => recorder.error(errorCode(err)))
         ctx.directory.publish(index, lc.client.userId!)
@@ -70,12 +78,17 @@ export const talk = defineScenario({
         const guard = <T>(p: Promise<T>, signal: AbortSignal): Promise<T> => {
           p.catch(() => undefined)
           if (signal.aborted) return Promise.reject(new Stopped())
+          if (dead) return Promise.reject(dead)
           return new Promise<T>((resolve, reject) => {
-            const onAbort = () => reject(new Stopped())
+            const onAbort = () => (done(), reject(new Stopped()))
+            const onClosed = (e: ImhError) => (done(), reject(e))
+            const done = () => {
+              signal.removeEventListener('abort', onAbort)
+              onDead.delete(onClosed)
+            }
             signal.addEventListener('abort', onAbort, {once: true})
-            const done = () => signal.removeEventListener('abort', onAbort)
+            onDead.add(onClosed)
             p.then((v) => (done(), resolve(v)), (e: unknown) => (done(), reject(e)))
-            void lc.closed.then((e) => (done(), reject(e)))
           })
         }
         const pause = (ms: number, signal: AbortSignal) => clock.sleep(ms, signal).catch(() => undefined)
@@ -119,6 +132,8 @@ export const talk = defineScenario({
           })
           if (!ring) return
           handled.add(ring.callId)
+          // A ring older than the client's last TALK_PUSH_HISTORY pushes can no longer be matched.
+          keepNewest(handled, TALK_PUSH_HISTORY)
           let live = true
           try {
             const join = await guard(talk.join(ring.callId, timeoutMs), signal)
