@@ -6,7 +6,8 @@ import {
   parseErrorReply, parseJsonBody, parseSyncNotify, syncCategory,
 } from '../protocol/index.js'
 import {CoalescingLoop} from './coalescing-loop.js'
-import {LongLink, type CloseInfo} from './long-link.js'
+import {dropEmptyListenerTable} from './listener-table.js'
+import {type CloseInfo, type LinkOwner, LongLink} from './long-link.js'
 import {type Resolved, type ResolveOptions, resolveServices} from './resolve.js'
 import {ShortClient} from './short-client.js'
 import type {TraceSink} from './trace.js'
@@ -33,6 +34,12 @@ export interface VirtualClientOptions {
   rejectUnauthorized?: boolean
   dispatcher?: Dispatcher
   trace?: TraceSink
+  /**
+   * Told of every event with the client, before its listeners: one observer can serve thousands
+   * of clients, where a listener costs each client a closure and an entry in its listener table.
+   * An observer that takes 'error' stands in for an 'error' listener.
+   */
+  observer?: ClientObserver
 }
 
 /**
@@ -54,24 +61,48 @@ export type VirtualClientEvents = SyncEvents & {
   error: [Error]
 }
 
+/** What a {@link VirtualClientOptions.observer} may take: any event, with the client it came from. */
+export type ClientObserver = {[E in keyof VirtualClientEvents]?: (client: VirtualClient, ...args: VirtualClientEvents[E]) => void}
+
+/** Every category's key before its first pull; a pull replaces a key, never changes one. */
+const INITIAL_KEYS = Object.freeze(Object.fromEntries(SYNC_CATEGORY_SPECS.map((c) => [c.name, Object.freeze({epoch: 0, seq: 0})]))) as Record<SyncCategory, SyncKey>
+const SPEC_OF = new Map(SYNC_CATEGORY_SPECS.map((c) => [c.name, c]))
+
 /**
  * One simulated user (PROTOCOL.md §2–§6): scheduler look-up, login on the short link, AUTH on the
  * long link, heartbeat loop and the notify-then-pull SYNC state machine, with one key and one pull
  * loop for each SYNC category the protocol flows declare.
  */
-export class VirtualClient extends EventEmitter<VirtualClientEvents> {
+export class VirtualClient extends EventEmitter<VirtualClientEvents> implements LinkOwner {
   userId: string | undefined
   short: ShortClient | undefined
   link: LongLink | undefined
   auth: AuthReply | undefined
+  /** Where the servers are; a scheduler's answer is shared with the other clients that got it. */
   resolved: Resolved | undefined
   /** The key of each declared SYNC category's inbox, by name; `{0, 0}` until its first pull. */
-  readonly syncKeys = Object.fromEntries(SYNC_CATEGORY_SPECS.map((c) => [c.name, {epoch: 0, seq: 0}])) as Record<SyncCategory, SyncKey>
-  private readonly pulls = new Map(SYNC_CATEGORY_SPECS.map((c) => [c.name, new CoalescingLoop(() => this.pullPage(c))]))
+  readonly syncKeys: Record<SyncCategory, SyncKey> = {...INITIAL_KEYS}
+  /**
+   * The pull loop of each category while it pulls. An idle client holds none: a loop is made by
+   * the pull that needs it and dropped when its run ends.
+   */
+  private pulls: Map<SyncCategory, CoalescingLoop> | undefined
   private heartbeatTimer: NodeJS.Timeout | undefined
 
   constructor(readonly options: VirtualClientOptions) {
     super()
+    dropEmptyListenerTable(this)
+  }
+
+  /** Tells the observer first; an 'error' the observer took needs no listener. */
+  override emit<K extends keyof VirtualClientEvents>(event: K, ...args: VirtualClientEvents[K]): boolean {
+    const observer = this.options.observer
+    const observe = observer?.[event] as ((this: ClientObserver, client: VirtualClient, ...a: unknown[]) => void) | undefined
+    if (observe) {
+      observe.call(observer!, this, ...args)
+      if (event === 'error' && this.listenerCount('error') === 0) return true
+    }
+    return (super.emit as (event: K, ...a: unknown[]) => boolean)(event, ...args)
   }
 
   /** Resolves services, logs in and opens the long link; ends with a first SYNC. */
@@ -130,11 +161,7 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
       }
     }
     if (!this.link) throw lastError ?? new ImhError('IMH_ERR_CONNECT_FAILED', 'the scheduler lists no long-link address')
-    this.link.on('push', (f) => this.onPush(f))
-    this.link.on('close', (info) => {
-      this.stopHeartbeat()
-      this.emit('close', info)
-    })
+    this.link.owner = this
     this.auth = await this.link.call<AuthReply>(CMD.AUTH, {token: this.short!.token})
     this.emit('timing', 'connect', performance.now() - t0)
     const interval = o.heartbeat === false ? 0 : typeof o.heartbeat === 'number' ? o.heartbeat : this.auth.heartbeatIntervalMs
@@ -161,9 +188,22 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
    * category overlap.
    */
   sync(category: SyncCategory = DEFAULT_SYNC_CATEGORY): Promise<void> {
-    const loop = this.pulls.get(category)
-    if (!loop) return Promise.reject(new ImhError('IMH_ERR_INVALID_OPTION', `sync: no protocol flow declares the SYNC category "${category}"`))
-    return loop.run()
+    const running = this.pulls?.get(category)
+    if (running) return running.run()
+    const spec = SPEC_OF.get(category)
+    if (!spec) return Promise.reject(new ImhError('IMH_ERR_INVALID_OPTION', `sync: no protocol flow declares the SYNC category "${category}"`))
+    const loop = new CoalescingLoop(() => this.pullPage(spec))
+    const pulls = (this.pulls ??= new Map())
+    pulls.set(category, loop)
+    // Dropped when its run ends, unless a run() in the meantime started another.
+    const drop = (): void => {
+      if (loop.busy || this.pulls?.get(category) !== loop) return
+      this.pulls.delete(category)
+      if (this.pulls.size === 0) this.pulls = undefined
+    }
+    const run = loop.run()
+    run.then(drop, drop)
+    return run
   }
 
   private async pullPage(category: SyncCategorySpecs): Promise<boolean> {
@@ -179,7 +219,8 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
     return page.continue
   }
 
-  private onPush(frame: Frame): void {
+  /** @internal Called by the link for each push (LinkOwner). */
+  linkPush(frame: Frame): void {
     if (frame.cmd === CMD.SYNC_NOTIFY) {
       const category = this.notifyCategory(frame)
       this.emitSync(syncCategory(category).notifyEvent)
@@ -192,6 +233,12 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
       }
     }
     // Pushes of commands this client does not know are ignored (PROTOCOL.md §4.3).
+  }
+
+  /** @internal Called by the link when it closes (LinkOwner). */
+  linkClosed(info: CloseInfo): void {
+    this.stopHeartbeat()
+    this.emit('close', info)
   }
 
   /** The category a SYNC_NOTIFY names; an empty, unreadable or unknown body is the default's (§6.3). */
