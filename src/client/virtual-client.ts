@@ -8,6 +8,7 @@ import {
 import {CoalescingLoop} from './coalescing-loop.js'
 import {dropEmptyListenerTable} from './listener-table.js'
 import {type CloseInfo, type LinkOwner, LongLink} from './long-link.js'
+import {type Periodic, PeriodicWheel} from './periodic-wheel.js'
 import {type Resolved, type ResolveOptions, resolveServices} from './resolve.js'
 import {ShortClient} from './short-client.js'
 import type {TraceSink} from './trace.js'
@@ -73,7 +74,7 @@ const SPEC_OF = new Map(SYNC_CATEGORY_SPECS.map((c) => [c.name, c]))
  * long link, heartbeat loop and the notify-then-pull SYNC state machine, with one key and one pull
  * loop for each SYNC category the protocol flows declare.
  */
-export class VirtualClient extends EventEmitter<VirtualClientEvents> implements LinkOwner {
+export class VirtualClient extends EventEmitter<VirtualClientEvents> implements LinkOwner, Periodic {
   userId: string | undefined
   short: ShortClient | undefined
   link: LongLink | undefined
@@ -87,7 +88,8 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> implements 
    * the pull that needs it and dropped when its run ends.
    */
   private pulls: Map<SyncCategory, CoalescingLoop> | undefined
-  private heartbeatTimer: NodeJS.Timeout | undefined
+  /** The process's wheel of this client's heartbeat period, while it heartbeats. */
+  private heartbeats: PeriodicWheel | undefined
 
   constructor(readonly options: VirtualClientOptions) {
     super()
@@ -258,16 +260,20 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> implements 
 
   private startHeartbeat(intervalMs: number): void {
     this.stopHeartbeat()
-    this.heartbeatTimer = setInterval(() => {
-      this.heartbeat().catch((err) => {
-        if (!isImhError(err, 'IMH_ERR_CONNECTION_CLOSED')) this.emit('error', err)
-      })
-    }, intervalMs)
+    this.heartbeats = PeriodicWheel.of(intervalMs)
+    this.heartbeats.add(this)
+  }
+
+  /** @internal A heartbeat is due (Periodic): one timer per period serves every client. */
+  onPeriod(): void {
+    this.heartbeat().catch((err) => {
+      if (!isImhError(err, 'IMH_ERR_CONNECTION_CLOSED')) this.emit('error', err)
+    })
   }
 
   private stopHeartbeat(): void {
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
-    this.heartbeatTimer = undefined
+    this.heartbeats?.delete(this)
+    this.heartbeats = undefined
   }
 
   /** Closes the long link and waits for it to be closed. */
