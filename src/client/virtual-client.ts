@@ -190,21 +190,25 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> implements 
    * category overlap.
    */
   sync(category: SyncCategory = DEFAULT_SYNC_CATEGORY): Promise<void> {
-    const running = this.pulls?.get(category)
-    if (running) return running.run()
-    const spec = SPEC_OF.get(category)
-    if (!spec) return Promise.reject(new ImhError('IMH_ERR_INVALID_OPTION', `sync: no protocol flow declares the SYNC category "${category}"`))
-    const loop = new CoalescingLoop(() => this.pullPage(spec))
-    const pulls = (this.pulls ??= new Map())
-    pulls.set(category, loop)
-    // Dropped when its run ends, unless a run() in the meantime started another.
-    const drop = (): void => {
-      if (loop.busy || this.pulls?.get(category) !== loop) return
-      this.pulls.delete(category)
-      if (this.pulls.size === 0) this.pulls = undefined
+    let loop = this.pulls?.get(category)
+    if (!loop) {
+      const spec = SPEC_OF.get(category)
+      if (!spec) return Promise.reject(new ImhError('IMH_ERR_INVALID_OPTION', `sync: no protocol flow declares the SYNC category "${category}"`))
+      loop = new CoalescingLoop(() => this.pullPage(spec))
+      ;(this.pulls ??= new Map()).set(category, loop)
     }
+    const joined = loop.busy
     const run = loop.run()
-    run.then(drop, drop)
+    if (!joined) {
+      // A run this call started: when it ends, the loop goes, unless a run() started another.
+      const ended = loop
+      const drop = (): void => {
+        if (ended.busy || this.pulls?.get(category) !== ended) return
+        this.pulls.delete(category)
+        if (this.pulls.size === 0) this.pulls = undefined
+      }
+      run.then(drop, drop)
+    }
     return run
   }
 
