@@ -62,7 +62,7 @@ if (mode === 'raw') {
   const {parseProfile} = await dist('src/load/profile/load-profile.js')
   const profile = parseProfile(JSON.stringify({
     name: 'density', options: {drain: '0s', rampConcurrency: 50},
-    scenarios: {idle: {scenario: mode, executor: 'constant-vus', vus: clients, duration: `${holdS + 600}s`, heartbeatInterval: '5s', ...(mode === 'chat' ? {rate: Math.max(1, clients / 10)} : {})}},
+    scenarios: {idle: {scenario: mode, executor: 'constant-vus', vus: clients, duration: `${holdS + 600}s`, heartbeatInterval: '5s', ...(mode === 'chat' ? {messageRate: 0.1} : {})}},
   }), 'density.json')
   let vus = 0
   const worker = new LoadWorker((m) => {

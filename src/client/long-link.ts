@@ -4,6 +4,7 @@ import {
   CMD, DEFAULT_MAX_BODY_BYTES, type Frame, HEAD_LEN, ImhError, PUSH_SEQ, cmdName, decodeFrame,
   encodeFrame, parseErrorReply, parseJsonBody, replyParser,
 } from '../protocol/index.js'
+import {dropEmptyListenerTable} from './listener-table.js'
 import {serverError} from './server-error.js'
 import {previewBody, type TraceSink} from './trace.js'
 
@@ -33,42 +34,81 @@ interface Pending {
 }
 
 /**
+ * Who a link tells of its pushes and its close by a direct call, before the 'push' and 'close'
+ * events: what a VirtualClient is to its link. Thousands of links in a load worker then carry no
+ * listener closures and no listener table of their own.
+ */
+export interface LinkOwner {
+  linkPush(frame: Frame): void
+  linkClosed(info: CloseInfo): void
+}
+
+// The socket's listeners are the same three functions for every link: each finds its link on the
+// socket, so a link costs no closures of its own.
+const LINK = Symbol('imh.link')
+type LinkedSocket = WebSocket & {[LINK]: LongLink}
+function onSocketMessage(this: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
+  ;(this as LinkedSocket)[LINK].onMessage(data as Buffer, isBinary)
+}
+function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
+  ;(this as LinkedSocket)[LINK].onClose(code, reason.toString())
+}
+// A socket error is followed by 'close', which ends the link; the listener only keeps the
+// EventEmitter from throwing.
+function ignore(): void {}
+
+/**
  * A client long link (PROTOCOL.md §4): one WebSocket, numbered requests matched to replies by
  * seq, pushes (seq 0) emitted as 'push'. Emits 'close' with the code and reason once.
  */
 export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; 'bad-frame': [Error, Buffer]}> {
   private seq = 0
-  private readonly pending = new Map<number, Pending>()
+  /** Requests awaiting their reply; made on the first and dropped when none is left. */
+  private pending: Map<number, Pending> | undefined
   closed: CloseInfo | undefined
+  /** Told of pushes and the close before the events are emitted (see {@link LinkOwner}). */
+  owner: LinkOwner | undefined
   private readonly requestTimeoutMs: number
   private readonly maxPending: number
+  private readonly maxBodyBytes: number | undefined
+  private readonly trace: TraceSink | undefined
 
-  private constructor(readonly ws: WebSocket, private readonly options: LongLinkOptions) {
+  private constructor(readonly ws: WebSocket, options: LongLinkOptions) {
     super()
+    dropEmptyListenerTable(this)
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000
     this.maxPending = options.maxPending ?? 10_000
-    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary))
-    ws.on('close', (code, reason) => this.onClose(code, reason.toString()))
-    ws.on('error', () => {})
+    this.maxBodyBytes = options.maxBodyBytes
+    this.trace = options.trace
+    ;(ws as LinkedSocket)[LINK] = this
+    ws.on('message', onSocketMessage)
+    ws.on('close', onSocketClose)
+    ws.on('error', ignore)
   }
 
   static connect(url: string, options: LongLinkOptions = {}): Promise<LongLink> {
     const timeout = options.connectTimeoutMs ?? 10_000
     return new Promise((resolve, reject) => {
+      // The handshake's time limit is a timer of our own, not ws's handshakeTimeout: that one
+      // leaves a timer and its bound callback on the socket for the whole life of the link.
       const ws = new WebSocket(url, {
         perMessageDeflate: false,
-        handshakeTimeout: timeout,
         maxPayload: HEAD_LEN + (options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
         localAddress: options.localAddress,
         ca: options.ca,
         rejectUnauthorized: options.rejectUnauthorized,
       })
       const fail = (err: Error) => {
+        clearTimeout(timer)
+        ws.off('error', fail)
+        ws.on('error', ignore)
         ws.terminate()
         reject(new ImhError('IMH_ERR_CONNECT_FAILED', `long link ${url}: ${err.message}`))
       }
+      const timer = setTimeout(() => fail(new Error(`opening handshake has timed out after ${timeout} ms`)), timeout)
       ws.once('error', fail)
       ws.once('open', () => {
+        clearTimeout(timer)
         ws.off('error', fail)
         options.trace?.({t: 0, dir: 'event', note: `connected to ${url}`})
         resolve(new LongLink(ws, options))
@@ -85,14 +125,15 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
   /** Sends a request and resolves with its reply frame; an ERROR reply rejects with its code. */
   request(cmd: number, body?: unknown, timeoutMs = this.requestTimeoutMs): Promise<Frame> {
     if (this.closed) return Promise.reject(this.closedError(cmd))
-    if (this.pending.size >= this.maxPending) return Promise.reject(new ImhError('IMH_ERR_TOO_MANY_PENDING', `${this.pending.size} requests already await an answer`))
+    const pending = (this.pending ??= new Map())
+    if (pending.size >= this.maxPending) return Promise.reject(new ImhError('IMH_ERR_TOO_MANY_PENDING', `${pending.size} requests already await an answer`))
     const seq = this.nextSeq()
     return new Promise<Frame>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(seq)
+        this.settled(seq)
         reject(new ImhError('IMH_ERR_TIMEOUT', `${cmdName(cmd)} seq ${seq}: no reply within ${timeoutMs} ms`, {cmd, seq}))
       }, timeoutMs)
-      this.pending.set(seq, {cmd, resolve, reject, timer})
+      pending.set(seq, {cmd, resolve, reject, timer})
       this.sendFrame(cmd, seq, body)
     })
   }
@@ -105,16 +146,24 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
     return (parse ? parse(json) : json) as T
   }
 
+  /** Forgets a request that got its answer or timed out; an idle link holds no table. */
+  private settled(seq: number): void {
+    const pending = this.pending
+    if (!pending) return
+    pending.delete(seq)
+    if (pending.size === 0) this.pending = undefined
+  }
+
   sendFrame(cmd: number, seq: number, body?: unknown): void {
     const buf = encodeFrame(cmd, seq, body)
-    this.options.trace?.({t: 0, dir: 'send', cmd, name: cmdName(cmd), seq, bodyLen: buf.length - HEAD_LEN, body: previewBody(buf.subarray(HEAD_LEN))})
+    this.trace?.({t: 0, dir: 'send', cmd, name: cmdName(cmd), seq, bodyLen: buf.length - HEAD_LEN, body: previewBody(buf.subarray(HEAD_LEN))})
     this.ws.send(buf)
   }
 
   /** Sends bytes as they are: one binary message, or a text message for a string. */
   sendRaw(data: Buffer | string, note = 'raw'): void {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data
-    this.options.trace?.({t: 0, dir: 'send', bodyLen: bytes.length, body: typeof data === 'string' ? data.slice(0, 200) : bytes.subarray(0, 64).toString('hex'), note})
+    this.trace?.({t: 0, dir: 'send', bodyLen: bytes.length, body: typeof data === 'string' ? data.slice(0, 200) : bytes.subarray(0, 64).toString('hex'), note})
     this.ws.send(data, {binary: typeof data !== 'string'})
   }
 
@@ -161,7 +210,7 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
   }
 
   get pendingRequests(): number {
-    return this.pending.size
+    return this.pending?.size ?? 0
   }
 
   close(code = 1000): void {
@@ -172,23 +221,25 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
     this.ws.terminate()
   }
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
+  /** @internal A message from the socket (see onSocketMessage). */
+  onMessage(data: Buffer, isBinary: boolean): void {
     let frame: Frame
     try {
       if (!isBinary) throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', 'server sent a text message')
-      frame = decodeFrame(data, this.options.maxBodyBytes)
+      frame = decodeFrame(data, this.maxBodyBytes)
     } catch (err) {
-      this.options.trace?.({t: 0, dir: 'recv', bodyLen: data.length, body: data.subarray(0, 64).toString('hex'), note: `undecodable: ${(err as Error).message}`})
+      this.trace?.({t: 0, dir: 'recv', bodyLen: data.length, body: data.subarray(0, 64).toString('hex'), note: `undecodable: ${(err as Error).message}`})
       this.emit('bad-frame', err as Error, data)
       return
     }
-    this.options.trace?.({t: 0, dir: 'recv', cmd: frame.cmd, name: cmdName(frame.cmd), seq: frame.seq, bodyLen: frame.body.length, body: previewBody(frame.body)})
-    const waiting = frame.seq === PUSH_SEQ ? undefined : this.pending.get(frame.seq)
+    this.trace?.({t: 0, dir: 'recv', cmd: frame.cmd, name: cmdName(frame.cmd), seq: frame.seq, bodyLen: frame.body.length, body: previewBody(frame.body)})
+    const waiting = frame.seq === PUSH_SEQ ? undefined : this.pending?.get(frame.seq)
     if (!waiting) {
+      this.owner?.linkPush(frame)
       this.emit('push', frame)
       return
     }
-    this.pending.delete(frame.seq)
+    this.settled(frame.seq)
     clearTimeout(waiting.timer)
     if (frame.cmd === CMD.ERROR) {
       let body: unknown
@@ -206,14 +257,17 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
     }
   }
 
-  private onClose(code: number, reason: string): void {
+  /** @internal The socket closed (see onSocketClose). */
+  onClose(code: number, reason: string): void {
     this.closed = {code, reason}
-    this.options.trace?.({t: 0, dir: 'event', note: `closed ${code} ${reason}`})
-    for (const [seq, p] of this.pending) {
+    this.trace?.({t: 0, dir: 'event', note: `closed ${code} ${reason}`})
+    const pending = this.pending
+    this.pending = undefined
+    for (const [seq, p] of pending ?? []) {
       clearTimeout(p.timer)
       p.reject(this.closedError(p.cmd, seq))
     }
-    this.pending.clear()
+    this.owner?.linkClosed(this.closed)
     this.emit('close', this.closed)
   }
 

@@ -83,6 +83,23 @@ describe('resolveServices: scheduler → system DNS → fallback (PROTOCOL.md §
     expect(s.hits.length).toBe(1)
   })
 
+  it('shares one frozen answer between the clients that got the same text, and keeps different answers apart', async () => {
+    const s = await answering()
+    const ip = {...ANSWER, clientIp: '127.0.0.2'}
+    const other = await scheduler((_req, res) => {
+      res.writeHead(200, {'content-type': 'application/json'})
+      res.end(JSON.stringify(ip))
+    })
+    const [a, b, c] = await Promise.all([resolveServices({scheduler: s.url}), resolveServices({scheduler: s.url, clientId: 'x'}), resolveServices({scheduler: other.url})])
+    expect(b).toBe(a)
+    expect(b.groups.long).toBe(a.groups.long)
+    expect(c.answer?.clientIp).toBe('127.0.0.2')
+    expect(a.answer?.clientIp).toBe('127.0.0.1')
+    expect(c.groups.long).toEqual(a.groups.long)
+    expect(Object.isFrozen(a.groups.long)).toBe(true)
+    expect(() => (a.groups.long as string[]).push('ws://elsewhere/long')).toThrow(TypeError)
+  })
+
   it('fails with IMH_ERR_SCHEDULER_UNAVAILABLE naming every attempt when nothing works', async () => {
     const err = await resolveServices({scheduler: 'http://127.0.0.1:1/dns', dnsNames: {short: 'http://x.invalid'}, lookup: failingLookup}).catch((e) => e)
     expect(isImhError(err, 'IMH_ERR_SCHEDULER_UNAVAILABLE')).toBe(true)

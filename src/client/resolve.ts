@@ -40,7 +40,48 @@ export class ResolverCache {
   fallback: Partial<GroupAddresses> | undefined
 }
 
-/** Fetches and checks the scheduler's answer (PROTOCOL.md §2.2). */
+/**
+ * Parsed scheduler answers by their text, and the Resolved made of each. The virtual clients of
+ * one worker get the same answer, or one per source address (`clientIp` differs), and a parsed
+ * copy with its address strings costs each of them about 2 KB: they share one, frozen, so that no
+ * client can change what another holds. A different text is a different entry, so answers that
+ * differ per client stay apart. Bounded: past INTERNED_MAX texts the oldest goes.
+ */
+const INTERNED_MAX = 256
+const interned = new Map<string, SchedulerAnswer>()
+const resolvedOf = new WeakMap<SchedulerAnswer, Resolved>()
+const SCHEDULER_SOURCES: Resolved['sources'] = Object.freeze(Object.fromEntries(GROUPS.map((g) => [g, 'scheduler'])))
+const NO_ERRORS: string[] = Object.freeze([]) as unknown as string[]
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}
+
+/** The shared, frozen answer for `text`, parsed by `parse` the first time. */
+function internAnswer(text: string, parse: () => SchedulerAnswer): SchedulerAnswer {
+  let answer = interned.get(text)
+  if (answer) return answer
+  answer = deepFreeze(parse())
+  if (interned.size >= INTERNED_MAX) interned.delete(interned.keys().next().value!)
+  interned.set(text, answer)
+  return answer
+}
+
+/** What an answer resolves to: one frozen object per answer, shared by every client that got it. */
+function resolvedFrom(answer: SchedulerAnswer): Resolved {
+  let r = resolvedOf.get(answer)
+  if (!r) resolvedOf.set(answer, (r = Object.freeze({groups: answer.groups, sources: SCHEDULER_SOURCES, answer, errors: NO_ERRORS})))
+  return r
+}
+
+/**
+ * Fetches and checks the scheduler's answer (PROTOCOL.md §2.2). The answer is frozen and shared
+ * with every caller that got the same text.
+ */
 export async function fetchSchedulerAnswer(url: string, options: {timeoutMs?: number; clientId?: string; dispatcher?: Dispatcher} = {}): Promise<SchedulerAnswer> {
   const target = new URL(url)
   if (options.clientId) target.searchParams.set('clientId', options.clientId)
@@ -54,13 +95,15 @@ export async function fetchSchedulerAnswer(url: string, options: {timeoutMs?: nu
   }
   const text = await res.body.text()
   if (res.statusCode !== 200) throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `scheduler ${url}: HTTP ${res.statusCode}`, {status: res.statusCode, body: text.slice(0, 200)})
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `scheduler ${url}: answer is not JSON`, {body: text.slice(0, 200)})
-  }
-  return parseSchedulerAnswer(json)
+  return internAnswer(text, () => {
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `scheduler ${url}: answer is not JSON`, {body: text.slice(0, 200)})
+    }
+    return parseSchedulerAnswer(json)
+  })
 }
 
 export function shuffle<T>(list: readonly T[], random: () => number = Math.random): T[] {
@@ -74,14 +117,15 @@ export function shuffle<T>(list: readonly T[], random: () => number = Math.rando
 
 /**
  * Finds every group's addresses in the client order of PROTOCOL.md §2.4: the scheduler (2 s),
- * then system DNS for the configured names, then the fallback list, shuffled.
+ * then system DNS for the configured names, then the fallback list, shuffled. What the scheduler
+ * gave is frozen and shared by every caller that got the same answer.
  */
 export async function resolveServices(options: ResolveOptions): Promise<Resolved> {
   const cache = options.cache
   const required = options.require ?? ['long', 'short']
   const errors: string[] = []
   if (cache?.answer && Date.now() < cache.expiresAt) {
-    return {groups: cache.answer.groups, sources: Object.fromEntries(GROUPS.map((g) => [g, 'scheduler'])), answer: cache.answer, errors}
+    return resolvedFrom(cache.answer)
   }
   if (options.scheduler) {
     try {
@@ -91,7 +135,7 @@ export async function resolveServices(options: ResolveOptions): Promise<Resolved
         cache.expiresAt = Date.now() + answer.ttl * 1000
         cache.fallback = answer.fallback
       }
-      return {groups: answer.groups, sources: Object.fromEntries(GROUPS.map((g) => [g, 'scheduler'])), answer, errors}
+      return resolvedFrom(answer)
     } catch (err) {
       errors.push((err as Error).message)
     }

@@ -18,10 +18,12 @@ export interface ShortClientOptions {
 export class ShortClient {
   token: string | undefined
   private readonly timeoutMs: number
+  private readonly dispatcher: Dispatcher | undefined
 
-  constructor(readonly baseUrl: string, private readonly options: ShortClientOptions = {}) {
+  constructor(readonly baseUrl: string, options: ShortClientOptions = {}) {
     this.token = options.token
     this.timeoutMs = options.timeoutMs ?? 10_000
+    this.dispatcher = options.dispatcher
   }
 
   register(c: Credentials): Promise<RegisterReply> {
@@ -44,7 +46,7 @@ export class ShortClient {
 
   /** One request as given, no envelope handling: what conformance cases need. `path` is a route path, appended to the base path (PROTOCOL.md §2.2). */
   raw(method: string, path: string, init: RawRequestInit = {}): Promise<RawResponse> {
-    return rawRequest(method, groupUrl(this.baseUrl, path), init, {dispatcher: this.options.dispatcher, timeoutMs: this.timeoutMs})
+    return rawRequest(method, groupUrl(this.baseUrl, path), init, {dispatcher: this.dispatcher, timeoutMs: this.timeoutMs})
   }
 
   /**

@@ -132,4 +132,31 @@ describe('VirtualClient SYNC over the declared categories (PROTOCOL.md §6)', ()
     expect(isImhError(err, 'IMH_ERR_PROTOCOL_VIOLATION')).toBe(true)
     expect(c.syncKeys.moments).toEqual(key(0, 0))
   })
+
+  it('tells its observer every event with the client, before listeners; an observer that takes errors stands in for an error listener', async () => {
+    const inbox: FakeInbox = {pages: {chat: [
+      {syncKey: key(7, 1), messages: [message(1)], continue: false},
+      {syncKey: key(7, 2), messages: [message(2)], continue: false},
+    ]}, syncs: []}
+    const seen: string[] = []
+    const observer = {
+      tag: 'obs',
+      message(this: {tag: string}, client: VirtualClient, m: ChatMessage) {
+        seen.push(`${this.tag} ${client.userId ?? 'u?'} ${m.content}`)
+      },
+      error(this: {tag: string}, _client: VirtualClient, err: Error) {
+        seen.push(`${this.tag} error ${err.message}`)
+      },
+    }
+    const c = await connected(inbox, {observer}, (client) => client.on('message', (m) => seen.push(`listener ${m.content}`)))
+    expect(seen).toEqual(['obs u? m1', 'listener m1'])
+    expect(c.emit('error', new Error('boom'))).toBe(true)
+    expect(seen.at(-1)).toBe('obs error boom')
+  })
+
+  it('holds no pull loop once its pulls are done', async () => {
+    const inbox: FakeInbox = {pages: {chat: [{syncKey: key(7, 0), messages: [], continue: false}]}, syncs: []}
+    const c = await connected(inbox)
+    await until(() => (c as unknown as {pulls: unknown}).pulls === undefined)
+  })
 })

@@ -6,7 +6,9 @@ import {
   parseErrorReply, parseJsonBody, parseSyncNotify, syncCategory,
 } from '../protocol/index.js'
 import {CoalescingLoop} from './coalescing-loop.js'
-import {LongLink, type CloseInfo} from './long-link.js'
+import {dropEmptyListenerTable} from './listener-table.js'
+import {type CloseInfo, type LinkOwner, LongLink} from './long-link.js'
+import {type Periodic, PeriodicWheel} from './periodic-wheel.js'
 import {type Resolved, type ResolveOptions, resolveServices} from './resolve.js'
 import {ShortClient} from './short-client.js'
 import type {TraceSink} from './trace.js'
@@ -33,6 +35,12 @@ export interface VirtualClientOptions {
   rejectUnauthorized?: boolean
   dispatcher?: Dispatcher
   trace?: TraceSink
+  /**
+   * Told of every event with the client, before its listeners: one observer can serve thousands
+   * of clients, where a listener costs each client a closure and an entry in its listener table.
+   * An observer that takes 'error' stands in for an 'error' listener.
+   */
+  observer?: ClientObserver
 }
 
 /**
@@ -54,24 +62,49 @@ export type VirtualClientEvents = SyncEvents & {
   error: [Error]
 }
 
+/** What a {@link VirtualClientOptions.observer} may take: any event, with the client it came from. */
+export type ClientObserver = {[E in keyof VirtualClientEvents]?: (client: VirtualClient, ...args: VirtualClientEvents[E]) => void}
+
+/** Every category's key before its first pull; a pull replaces a key, never changes one. */
+const INITIAL_KEYS = Object.freeze(Object.fromEntries(SYNC_CATEGORY_SPECS.map((c) => [c.name, Object.freeze({epoch: 0, seq: 0})]))) as Record<SyncCategory, SyncKey>
+const SPEC_OF = new Map(SYNC_CATEGORY_SPECS.map((c) => [c.name, c]))
+
 /**
  * One simulated user (PROTOCOL.md §2–§6): scheduler look-up, login on the short link, AUTH on the
  * long link, heartbeat loop and the notify-then-pull SYNC state machine, with one key and one pull
  * loop for each SYNC category the protocol flows declare.
  */
-export class VirtualClient extends EventEmitter<VirtualClientEvents> {
+export class VirtualClient extends EventEmitter<VirtualClientEvents> implements LinkOwner, Periodic {
   userId: string | undefined
   short: ShortClient | undefined
   link: LongLink | undefined
   auth: AuthReply | undefined
+  /** Where the servers are; a scheduler's answer is shared with the other clients that got it. */
   resolved: Resolved | undefined
   /** The key of each declared SYNC category's inbox, by name; `{0, 0}` until its first pull. */
-  readonly syncKeys = Object.fromEntries(SYNC_CATEGORY_SPECS.map((c) => [c.name, {epoch: 0, seq: 0}])) as Record<SyncCategory, SyncKey>
-  private readonly pulls = new Map(SYNC_CATEGORY_SPECS.map((c) => [c.name, new CoalescingLoop(() => this.pullPage(c))]))
-  private heartbeatTimer: NodeJS.Timeout | undefined
+  readonly syncKeys: Record<SyncCategory, SyncKey> = {...INITIAL_KEYS}
+  /**
+   * The pull loop of each category while it pulls. An idle client holds none: a loop is made by
+   * the pull that needs it and dropped when its run ends.
+   */
+  private pulls: Map<SyncCategory, CoalescingLoop> | undefined
+  /** The process's wheel of this client's heartbeat period, while it heartbeats. */
+  private heartbeats: PeriodicWheel | undefined
 
   constructor(readonly options: VirtualClientOptions) {
     super()
+    dropEmptyListenerTable(this)
+  }
+
+  /** Tells the observer first; an 'error' the observer took needs no listener. */
+  override emit<K extends keyof VirtualClientEvents>(event: K, ...args: VirtualClientEvents[K]): boolean {
+    const observer = this.options.observer
+    const observe = observer?.[event] as ((this: ClientObserver, client: VirtualClient, ...a: unknown[]) => void) | undefined
+    if (observe) {
+      observe.call(observer!, this, ...args)
+      if (event === 'error' && this.listenerCount('error') === 0) return true
+    }
+    return (super.emit as (event: K, ...a: unknown[]) => boolean)(event, ...args)
   }
 
   /** Resolves services, logs in and opens the long link; ends with a first SYNC. */
@@ -130,11 +163,7 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
       }
     }
     if (!this.link) throw lastError ?? new ImhError('IMH_ERR_CONNECT_FAILED', 'the scheduler lists no long-link address')
-    this.link.on('push', (f) => this.onPush(f))
-    this.link.on('close', (info) => {
-      this.stopHeartbeat()
-      this.emit('close', info)
-    })
+    this.link.owner = this
     this.auth = await this.link.call<AuthReply>(CMD.AUTH, {token: this.short!.token})
     this.emit('timing', 'connect', performance.now() - t0)
     const interval = o.heartbeat === false ? 0 : typeof o.heartbeat === 'number' ? o.heartbeat : this.auth.heartbeatIntervalMs
@@ -161,9 +190,26 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
    * category overlap.
    */
   sync(category: SyncCategory = DEFAULT_SYNC_CATEGORY): Promise<void> {
-    const loop = this.pulls.get(category)
-    if (!loop) return Promise.reject(new ImhError('IMH_ERR_INVALID_OPTION', `sync: no protocol flow declares the SYNC category "${category}"`))
-    return loop.run()
+    let loop = this.pulls?.get(category)
+    if (!loop) {
+      const spec = SPEC_OF.get(category)
+      if (!spec) return Promise.reject(new ImhError('IMH_ERR_INVALID_OPTION', `sync: no protocol flow declares the SYNC category "${category}"`))
+      loop = new CoalescingLoop(() => this.pullPage(spec))
+      ;(this.pulls ??= new Map()).set(category, loop)
+    }
+    const joined = loop.busy
+    const run = loop.run()
+    if (!joined) {
+      // A run this call started: when it ends, the loop goes, unless a run() started another.
+      const ended = loop
+      const drop = (): void => {
+        if (ended.busy || this.pulls?.get(category) !== ended) return
+        this.pulls.delete(category)
+        if (this.pulls.size === 0) this.pulls = undefined
+      }
+      run.then(drop, drop)
+    }
+    return run
   }
 
   private async pullPage(category: SyncCategorySpecs): Promise<boolean> {
@@ -179,7 +225,8 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
     return page.continue
   }
 
-  private onPush(frame: Frame): void {
+  /** @internal Called by the link for each push (LinkOwner). */
+  linkPush(frame: Frame): void {
     if (frame.cmd === CMD.SYNC_NOTIFY) {
       const category = this.notifyCategory(frame)
       this.emitSync(syncCategory(category).notifyEvent)
@@ -192,6 +239,12 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
       }
     }
     // Pushes of commands this client does not know are ignored (PROTOCOL.md §4.3).
+  }
+
+  /** @internal Called by the link when it closes (LinkOwner). */
+  linkClosed(info: CloseInfo): void {
+    this.stopHeartbeat()
+    this.emit('close', info)
   }
 
   /** The category a SYNC_NOTIFY names; an empty, unreadable or unknown body is the default's (§6.3). */
@@ -211,16 +264,20 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> {
 
   private startHeartbeat(intervalMs: number): void {
     this.stopHeartbeat()
-    this.heartbeatTimer = setInterval(() => {
-      this.heartbeat().catch((err) => {
-        if (!isImhError(err, 'IMH_ERR_CONNECTION_CLOSED')) this.emit('error', err)
-      })
-    }, intervalMs)
+    this.heartbeats = PeriodicWheel.of(intervalMs)
+    this.heartbeats.add(this)
+  }
+
+  /** @internal A heartbeat is due (Periodic): one timer per period serves every client. */
+  onPeriod(): void {
+    this.heartbeat().catch((err) => {
+      if (!isImhError(err, 'IMH_ERR_CONNECTION_CLOSED')) this.emit('error', err)
+    })
   }
 
   private stopHeartbeat(): void {
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
-    this.heartbeatTimer = undefined
+    this.heartbeats?.delete(this)
+    this.heartbeats = undefined
   }
 
   /** Closes the long link and waits for it to be closed. */

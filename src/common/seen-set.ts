@@ -48,8 +48,15 @@ export class SeenSet {
     if (end <= start) return 0
     const r = this.runs
     const last = r.length - 2
-    // The common case first: appending at (or extending) the last run.
-    if (last < 0 || start > r[last + 1]!) {
+    // The common case first: appending at (or extending) the last run. The first run is an array
+    // of its own two numbers: a push onto an empty array would reserve 17 slots, and most sets (a
+    // conversation without losses) never hold more than one run.
+    if (last < 0) {
+      this.runs = [start, end]
+      this.count += end - start
+      return end - start
+    }
+    if (start > r[last + 1]!) {
       r.push(start, end)
       this.count += end - start
       return end - start

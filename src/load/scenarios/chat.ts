@@ -4,10 +4,10 @@ import {counter, trend} from '../metrics/metric-definition.js'
 import {integer, number} from '../profile/fields.js'
 import {errorCode} from './context.js'
 import {LEDGER_LOST} from './ledger.js'
-import {HEARTBEAT_INTERVAL, heartbeatOption, startLoadClient, usernameFor} from './load-client.js'
+import {HEARTBEAT_INTERVAL, type LoadClient, heartbeatOption, startLoadClient, usernameFor} from './load-client.js'
 import {paced, untilAbortOrClosed} from './loops.js'
 import {peerActive, peerOf} from './pairs.js'
-import {defineScenario, option} from './scenario-module.js'
+import {type ModuleContext, defineScenario, option} from './scenario-module.js'
 
 const TAG = 'imh2'
 
@@ -42,104 +42,134 @@ export function decodeContent(content: string): ChatContent | undefined {
   return Object.values(out).every(Number.isFinite) ? out : undefined
 }
 
+const CHAT_OPTIONS = {
+  messageRate: option({field: 'messageRate', check: number({above: 0}), default: 0.2, doc: 'messages per second each client sends to its peer (VU executors)'}),
+  messageSize: option({field: 'messageSize', check: integer(1, 65536), default: 64, doc: 'bytes of message content'}),
+  heartbeatIntervalMs: HEARTBEAT_INTERVAL,
+}
+
+const CHAT_METRICS = [
+  trend('sync_latency', "sender's intended send time → the receiver holds the message after notify and pull (coordinated-omission corrected in open models)"),
+  trend('sync_latency_uncorrected', 'actual send time → the receiver holds the message after notify and pull (not corrected for coordinated omission)'),
+  trend('send_ack', "sender's intended send time → the server acknowledges the message (coordinated-omission corrected in open models)"),
+  trend('send_ack_uncorrected', 'actual send time → the server acknowledges the message (not corrected for coordinated omission)'),
+  counter('sent', 'messages the clients sent', {reportZero: true}),
+  counter('acked', 'messages the server acknowledged to their sender', {reportZero: true}),
+  counter('delivered', 'messages that reached their receiver (first copy only)', {reportZero: true}),
+  counter('duplicates', 'extra copies of messages a receiver already held (in the same life of the receiving client)', {reportZero: true}),
+  counter('redelivered', 'messages a receiving client got again after it started anew (its earlier life held them; the server returns what it retains to a fresh SYNC)', {reportZero: true}),
+  counter('reordered', 'messages delivered after a later one of the same conversation (sender incarnation → receiver)', {reportZero: true}),
+  counter('misdelivered', 'messages that reached a client they were not addressed to (a stale user id after the server forgot its users); not counted delivered', {reportZero: true}),
+  LEDGER_LOST,
+] as const
+
+type ChatContext = ModuleContext<typeof CHAT_OPTIONS, typeof CHAT_METRICS>
+
+/** What the VUs of one chat scenario in this worker share: the context, the ledger, the options. */
+class ChatRun {
+  readonly ledger
+  readonly scope: string
+  readonly size: number
+  readonly periodMs: number
+  /** Incarnations of this worker's clients: indices live in one worker, so (index, incarnation) is unique in the run. */
+  incarnations = 0
+
+  constructor(readonly ctx: ChatContext) {
+    this.ledger = ctx.tallies.of(LEDGER_LOST)
+    this.scope = ctx.name
+    this.size = ctx.options.messageSize
+    this.periodMs = 1000 / ctx.options.messageRate
+  }
+
+  onMessage(receiver: number, life: number, m: ChatMessage): void {
+    const {recorder, clock} = this.ctx
+    const c = decodeContent(m.content)
+    if (!c) return
+    const at = clock.now()
+    if (c.to !== receiver) {
+      recorder.add('misdelivered')
+      return
+    }
+    const delivery = this.ledger.delivered({scope: this.scope, ...c}, life)
+    if (delivery === 'duplicate' || delivery === 'redelivered') {
+      recorder.add(delivery === 'duplicate' ? 'duplicates' : 'redelivered')
+      return
+    }
+    if (delivery === 'reordered') recorder.add('reordered')
+    recorder.add('delivered')
+    recorder.trend('sync_latency', at - c.intendedMs)
+    recorder.trend('sync_latency_uncorrected', at - c.sentMs)
+  }
+}
+
+/** One chat client as a VU: methods of a class, so that thousands of them carry no closures. */
+class ChatUser implements VirtualUser {
+  private n = 0
+
+  constructor(private readonly run: ChatRun, private readonly index: number, private readonly incarnation: number, private readonly lc: LoadClient) {}
+
+  async loop(signal: AbortSignal): Promise<void> {
+    const {ctx, periodMs} = this.run
+    // Closed model: each client sends every 1/rate s from a random phase, waiting for each
+    // acknowledgement before the next (a slow server slows the senders down).
+    const sending = paced(ctx.clock, ctx.random, periodMs, signal, (t) => this.iterate(t))
+    await untilAbortOrClosed(signal, this.lc.closed)
+    await sending
+  }
+
+  /** Sends one message to the peer, if it takes part now. */
+  async iterate(intendedMs: number): Promise<void> {
+    const {ctx, scope, size, ledger} = this.run
+    const {recorder, clock} = ctx
+    const {index, incarnation} = this
+    const peer = peerOf(index)
+    const to = ctx.directory.lookup(peer)
+    if (!to || !peerActive(ctx, peer)) return
+    const id = {scope, sender: index, incarnation, n: this.n++}
+    const sentMs = clock.now()
+    recorder.add('sent')
+    recorder.add('data_sent', size)
+    try {
+      await this.lc.client.sendText(to, encodeContent({...id, to: peer, intendedMs, sentMs}, size), `${ctx.runId}.${index}.${incarnation}.${id.n}`)
+    } catch (err) {
+      recorder.error(errorCode(err))
+      return
+    }
+    const at = clock.now()
+    ledger.acked(id)
+    recorder.add('acked')
+    recorder.trend('send_ack', at - intendedMs)
+    recorder.trend('send_ack_uncorrected', at - sentMs)
+  }
+
+  close(): Promise<void> {
+    return this.lc.close()
+  }
+}
+
 /** Pairs of clients sending each other messages (PROTOCOL.md §6); sync_latency is measured at the receiver. */
 export const chat = defineScenario({
   kind: 'chat',
   summary: 'clients log in, pair up, and send each other messages; each message is timed from send to acknowledgement (`send_ack`) and to delivery through SYNC (`sync_latency`).',
   details: 'Client 2m chats with 2m+1; a client learns its peer\'s user id across workers. Each message carries its identity (sender, incarnation, n — the incarnation changes whenever a client starts again), its addressee and send times, so `lost` (acknowledged, never delivered by the end of the drain), `duplicates` and `reordered` are counted over every worker, right across reconnects and a server that forgets its state. A client whose long link dies ends its VU; the executor starts that index again a second later, as a new incarnation. Open models: each iteration sends one message to the pair, timed from its intended start.',
   needsScheduler: true,
-  options: {
-    messageRate: option({field: 'messageRate', check: number({above: 0}), default: 0.2, doc: 'messages per second each client sends to its peer (VU executors)'}),
-    messageSize: option({field: 'messageSize', check: integer(1, 65536), default: 64, doc: 'bytes of message content'}),
-    heartbeatIntervalMs: HEARTBEAT_INTERVAL,
-  },
-  metrics: [
-    trend('sync_latency', "sender's intended send time → the receiver holds the message after notify and pull (coordinated-omission corrected in open models)"),
-    trend('sync_latency_uncorrected', 'actual send time → the receiver holds the message after notify and pull (not corrected for coordinated omission)'),
-    trend('send_ack', "sender's intended send time → the server acknowledges the message (coordinated-omission corrected in open models)"),
-    trend('send_ack_uncorrected', 'actual send time → the server acknowledges the message (not corrected for coordinated omission)'),
-    counter('sent', 'messages the clients sent', {reportZero: true}),
-    counter('acked', 'messages the server acknowledged to their sender', {reportZero: true}),
-    counter('delivered', 'messages that reached their receiver (first copy only)', {reportZero: true}),
-    counter('duplicates', 'extra copies of messages a receiver already held (in the same life of the receiving client)', {reportZero: true}),
-    counter('redelivered', 'messages a receiving client got again after it started anew (its earlier life held them; the server returns what it retains to a fresh SYNC)', {reportZero: true}),
-    counter('reordered', 'messages delivered after a later one of the same conversation (sender incarnation → receiver)', {reportZero: true}),
-    counter('misdelivered', 'messages that reached a client they were not addressed to (a stale user id after the server forgot its users); not counted delivered', {reportZero: true}),
-    LEDGER_LOST,
-  ],
+  options: CHAT_OPTIONS,
+  metrics: CHAT_METRICS,
   rate: {sets: 'messageRate', as: 'rate', unit: 'messages', counts: 'sent'},
   create(ctx) {
-    const {recorder, clock} = ctx
-    const ledger = ctx.tallies.of(LEDGER_LOST)
-    const {messageSize: size, messageRate: rate} = ctx.options
-    const scope = ctx.name
-
-    // Incarnations of this worker's clients: indices live in one worker, so (index, incarnation) is unique in the run.
-    let incarnations = 0
-
-    const onMessage = (receiver: number, life: number, m: ChatMessage): void => {
-      const c = decodeContent(m.content)
-      if (!c) return
-      const at = clock.now()
-      if (c.to !== receiver) {
-        recorder.add('misdelivered')
-        return
-      }
-      const delivery = ledger.delivered({scope, ...c}, life)
-      if (delivery === 'duplicate' || delivery === 'redelivered') {
-        recorder.add(delivery === 'duplicate' ? 'duplicates' : 'redelivered')
-        return
-      }
-      if (delivery === 'reordered') recorder.add('reordered')
-      recorder.add('delivered')
-      recorder.trend('sync_latency', at - c.intendedMs)
-      recorder.trend('sync_latency_uncorrected', at - c.sentMs)
-    }
-
+    const run = new ChatRun(ctx)
     return {
       async create(index) {
         // A new life: its messages count from 0 under a new incarnation.
-        const incarnation = incarnations++
+        const incarnation = run.incarnations++
         // Listening before the start: the SYNC after AUTH brings what was stored while this index was away.
         const lc = await startLoadClient(ctx, index, {
           username: usernameFor(ctx, index),
           heartbeat: heartbeatOption(ctx.options.heartbeatIntervalMs),
-          beforeStart: (client) => client.on('message', (m) => onMessage(index, incarnation, m)),
+          beforeStart: (client) => client.on('message', (m) => run.onMessage(index, incarnation, m)),
         })
         ctx.directory.publish(index, lc.client.userId!)
-        let n = 0
-        const send = async (intendedMs: number): Promise<void> => {
-          const peer = peerOf(index)
-          const to = ctx.directory.lookup(peer)
-          if (!to || !peerActive(ctx, peer)) return
-          const id = {scope, sender: index, incarnation, n: n++}
-          const sentMs = clock.now()
-          recorder.add('sent')
-          recorder.add('data_sent', size)
-          try {
-            await lc.client.sendText(to, encodeContent({...id, to: peer, intendedMs, sentMs}, size), `${ctx.runId}.${index}.${incarnation}.${id.n}`)
-          } catch (err) {
-            recorder.error(errorCode(err))
-            return
-          }
-          const at = clock.now()
-          ledger.acked(id)
-          recorder.add('acked')
-          recorder.trend('send_ack', at - intendedMs)
-          recorder.trend('send_ack_uncorrected', at - sentMs)
-        }
-        const vu: VirtualUser = {
-          async loop(signal) {
-            // Closed model: each client sends every 1/rate s from a random phase, waiting for each
-            // acknowledgement before the next (a slow server slows the senders down).
-            const sending = paced(clock, ctx.random, 1000 / rate, signal, send)
-            await untilAbortOrClosed(signal, lc.closed)
-            await sending
-          },
-          iterate: (intendedMs) => send(intendedMs),
-          close: () => lc.close(),
-        }
-        return vu
+        return new ChatUser(run, index, incarnation, lc)
       },
     }
   },

@@ -1,9 +1,33 @@
 import {CMD} from '../../protocol/index.js'
 import type {VirtualUser} from '../executors/virtual-user.js'
 import {errorCode} from './context.js'
-import {HEARTBEAT_INTERVAL, heartbeatOption, startLoadClient, usernameFor} from './load-client.js'
+import {HEARTBEAT_INTERVAL, type LoadClient, type LoadClientContext, heartbeatOption, startLoadClient, usernameFor} from './load-client.js'
 import {untilAbortOrClosed} from './loops.js'
 import {defineScenario} from './scenario-module.js'
+
+/** A heartbeat client as a VU: methods of a class, so that thousands of them carry no closures. */
+class HeartbeatUser implements VirtualUser {
+  constructor(private readonly ctx: LoadClientContext, private readonly lc: LoadClient) {}
+
+  loop(signal: AbortSignal): Promise<void> {
+    return untilAbortOrClosed(signal, this.lc.closed)
+  }
+
+  async iterate(intendedMs: number): Promise<void> {
+    const {ctx} = this
+    try {
+      await this.lc.client.link!.request(CMD.NOOP)
+      // Open model: measured from the intended time, so a late start counts (coordinated omission).
+      ctx.recorder.trend('heartbeat_rtt', ctx.clock.now() - intendedMs)
+    } catch (err) {
+      ctx.recorder.error(errorCode(err))
+    }
+  }
+
+  close(): Promise<void> {
+    return this.lc.close()
+  }
+}
 
 /** Clients that hold an authenticated long link and heartbeat (PROTOCOL.md §5.3). */
 export const heartbeat = defineScenario({
@@ -19,21 +43,7 @@ export const heartbeat = defineScenario({
     const heartbeat = ctx.plan.kind === 'arrival' ? false : heartbeatOption(ctx.options.heartbeatIntervalMs)
     return {
       async create(index) {
-        const lc = await startLoadClient(ctx, index, {username: usernameFor(ctx, index), heartbeat})
-        const vu: VirtualUser = {
-          loop: (signal) => untilAbortOrClosed(signal, lc.closed),
-          async iterate(intendedMs) {
-            try {
-              await lc.client.link!.request(CMD.NOOP)
-              // Open model: measured from the intended time, so a late start counts (coordinated omission).
-              ctx.recorder.trend('heartbeat_rtt', ctx.clock.now() - intendedMs)
-            } catch (err) {
-              ctx.recorder.error(errorCode(err))
-            }
-          },
-          close: () => lc.close(),
-        }
-        return vu
+        return new HeartbeatUser(ctx, await startLoadClient(ctx, index, {username: usernameFor(ctx, index), heartbeat}))
       },
     }
   },

@@ -1,5 +1,6 @@
-import {VirtualClient} from '../../client/virtual-client.js'
-import {ImhError, isErrorCode} from '../../protocol/index.js'
+import type {CloseInfo} from '../../client/long-link.js'
+import {type ClientObserver, VirtualClient} from '../../client/virtual-client.js'
+import {type ErrorReply, ImhError, isErrorCode} from '../../protocol/index.js'
 import type {EngineCounter, EngineTrend} from '../metrics/engine-metrics.js'
 import {durationField} from '../profile/duration.js'
 import {type Check, invalid, show} from '../profile/fields.js'
@@ -27,39 +28,78 @@ export interface LoadClient {
   close(): Promise<void>
 }
 
+/**
+ * What a session makes of its client's events, and when it ended. The observer of its client
+ * (VirtualClientOptions.observer): methods of a class, so that a worker's thousands of clients
+ * carry no listener closures.
+ */
+class SessionEvents implements ClientObserver {
+  readonly closed: Promise<ImhError>
+  private settle!: (err: ImhError) => void
+  private lastServerError: ImhError | undefined
+  /** The VU closes the session: its link's close is no failure. */
+  closing = false
+  connected = false
+
+  constructor(private readonly ctx: LoadClientContext) {
+    this.closed = new Promise<ImhError>((resolve) => (this.settle = resolve))
+  }
+
+  timing(_c: VirtualClient, phase: 'scheduler' | 'login' | 'connect', ms: number): void {
+    this.ctx.recorder.trend(phase, ms)
+  }
+
+  heartbeat(_c: VirtualClient, ms: number): void {
+    this.ctx.recorder.trend('heartbeat_rtt', ms)
+  }
+
+  error(_c: VirtualClient, err: Error): void {
+    this.ctx.recorder.error(errorCode(err))
+  }
+
+  'server-error'(_c: VirtualClient, e: ErrorReply): void {
+    this.ctx.recorder.error(e.code)
+    this.lastServerError = new ImhError(isErrorCode(e.code) ? e.code : 'IMH_ERR_SERVER_ERROR', e.errMsg)
+  }
+
+  close(_c: VirtualClient, info: CloseInfo): void {
+    if (this.connected) this.ctx.gauges.connected--
+    this.connected = false
+    if (this.closing) return
+    const err = this.lastServerError ?? new ImhError('IMH_ERR_CONNECTION_CLOSED', `the server closed the long link (${info.code} ${info.reason})`)
+    if (!this.lastServerError) this.ctx.recorder.error(err.code)
+    this.settle(err)
+  }
+}
+
+class LoadSession implements LoadClient {
+  constructor(readonly client: VirtualClient, private readonly events: SessionEvents) {}
+
+  get closed(): Promise<ImhError> {
+    return this.events.closed
+  }
+
+  async close(): Promise<void> {
+    this.events.closing = true
+    await this.client.close().catch(() => undefined)
+  }
+}
+
 export async function startLoadClient(ctx: LoadClientContext, index: number, o: {username: string; heartbeat: boolean | number; beforeStart?: (client: VirtualClient) => void}): Promise<LoadClient> {
   const scheduler = schedulerUrl(ctx)
-  const {recorder} = ctx
+  const dispatcher = ctx.addresses.dispatcherFor(index, scheduler)
+  const events = new SessionEvents(ctx)
   const client = new VirtualClient({
-    resolve: {scheduler, clientId: o.username, dispatcher: ctx.addresses.dispatcherFor(index, scheduler)},
+    resolve: {scheduler, clientId: o.username, dispatcher},
     credentials: {username: o.username, password: LOAD_PASSWORD},
     register: true,
     heartbeat: o.heartbeat,
     requestTimeoutMs: ctx.options.requestTimeoutMs,
     localAddress: ctx.addresses.addressFor(index, scheduler),
-    dispatcher: ctx.addresses.dispatcherFor(index, scheduler),
+    dispatcher,
     ca: ctx.tls.ca,
     rejectUnauthorized: ctx.tls.rejectUnauthorized,
-  })
-  client.on('timing', (phase, ms) => recorder.trend(phase, ms))
-  client.on('heartbeat', (ms) => recorder.trend('heartbeat_rtt', ms))
-  client.on('error', (err) => recorder.error(errorCode(err)))
-  let lastServerError: ImhError | undefined
-  client.on('server-error', (e) => {
-    recorder.error(e.code)
-    lastServerError = new ImhError(isErrorCode(e.code) ? e.code : 'IMH_ERR_SERVER_ERROR', e.errMsg)
-  })
-  let closing = false
-  let connected = false
-  const closed = new Promise<ImhError>((resolve) => {
-    client.on('close', (info) => {
-      if (connected) ctx.gauges.connected--
-      connected = false
-      if (closing) return
-      const err = lastServerError ?? new ImhError('IMH_ERR_CONNECTION_CLOSED', `the server closed the long link (${info.code} ${info.reason})`)
-      if (!lastServerError) recorder.error(err.code)
-      resolve(err)
-    })
+    observer: events,
   })
   o.beforeStart?.(client) // listeners that must see the SYNC right after AUTH (offline messages)
   try {
@@ -68,16 +108,9 @@ export async function startLoadClient(ctx: LoadClientContext, index: number, o: 
     await client.close().catch(() => undefined)
     throw err
   }
-  connected = true
+  events.connected = true
   ctx.gauges.connected++
-  return {
-    client,
-    closed,
-    async close() {
-      closing = true
-      await client.close().catch(() => undefined)
-    },
-  }
+  return new LoadSession(client, events)
 }
 
 const positiveDuration = durationField({positive: true})

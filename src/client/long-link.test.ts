@@ -1,0 +1,51 @@
+import {createServer, type Socket} from 'node:net'
+import type {AddressInfo} from 'node:net'
+import {afterEach, describe, expect, it} from 'vitest'
+import {WebSocketServer} from 'ws'
+import {CMD, type Frame, PUSH_SEQ, decodeFrame, encodeFrame, isImhError} from '../protocol/index.js'
+import {type CloseInfo, LongLink} from './long-link.js'
+
+const closers: (() => unknown)[] = []
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c()
+})
+
+describe('LongLink', () => {
+  it('gives up on a handshake that never ends after connectTimeoutMs, as a coded connect failure', async () => {
+    const sockets: Socket[] = []
+    const silent = createServer((s) => sockets.push(s))
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
+    closers.push(() => new Promise((r) => {
+      for (const s of sockets) s.destroy()
+      silent.close(r)
+    }))
+    const err = await LongLink.connect(`ws://127.0.0.1:${(silent.address() as AddressInfo).port}/long`, {connectTimeoutMs: 150}).catch((e: unknown) => e)
+    expect(isImhError(err, 'IMH_ERR_CONNECT_FAILED')).toBe(true)
+    expect((err as Error).message).toMatch(/timed out after 150 ms/)
+  })
+
+  it('tells its owner of pushes and its close before the events, and matches replies by seq', async () => {
+    const wss = new WebSocketServer({port: 0, host: '127.0.0.1'})
+    await new Promise((r) => wss.once('listening', r))
+    closers.push(() => new Promise((r) => wss.close(r)))
+    wss.on('connection', (ws) => ws.on('message', (data) => {
+      const f = decodeFrame(data as Buffer)
+      ws.send(encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ))
+      ws.send(encodeFrame(f.cmd, f.seq))
+      ws.close(4000, 'bye')
+    }))
+    const link = await LongLink.connect(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`)
+    const order: string[] = []
+    link.owner = {
+      linkPush: (f: Frame) => order.push(`owner push ${f.cmd}`),
+      linkClosed: (info: CloseInfo) => order.push(`owner close ${info.code}`),
+    }
+    link.on('push', (f) => order.push(`event push ${f.cmd}`))
+    const closed = link.waitClose(5000)
+    const reply = await link.request(CMD.NOOP)
+    expect(reply.cmd).toBe(CMD.NOOP)
+    expect(link.pendingRequests).toBe(0)
+    expect((await closed).code).toBe(4000)
+    expect(order).toEqual([`owner push ${CMD.SYNC_NOTIFY}`, `event push ${CMD.SYNC_NOTIFY}`, 'owner close 4000'])
+  })
+})
