@@ -5,6 +5,7 @@ import {
   encodeFrame, parseErrorReply, parseJsonBody, replyParser,
 } from '../protocol/index.js'
 import {dropEmptyListenerTable} from './listener-table.js'
+import {openWebSocket} from './open-web-socket.js'
 import {serverError} from './server-error.js'
 import {previewBody, type TraceSink} from './trace.js'
 
@@ -88,31 +89,15 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
 
   static connect(url: string, options: LongLinkOptions = {}): Promise<LongLink> {
     const timeout = options.connectTimeoutMs ?? 10_000
-    return new Promise((resolve, reject) => {
-      // The handshake's time limit is a timer of our own, not ws's handshakeTimeout: that one
-      // leaves a timer and its bound callback on the socket for the whole life of the link.
-      const ws = new WebSocket(url, {
-        perMessageDeflate: false,
-        maxPayload: HEAD_LEN + (options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
-        localAddress: options.localAddress,
-        ca: options.ca,
-        rejectUnauthorized: options.rejectUnauthorized,
-      })
-      const fail = (err: Error) => {
-        clearTimeout(timer)
-        ws.off('error', fail)
-        ws.on('error', ignore)
-        ws.terminate()
-        reject(new ImhError('IMH_ERR_CONNECT_FAILED', `long link ${url}: ${err.message}`))
-      }
-      const timer = setTimeout(() => fail(new Error(`opening handshake has timed out after ${timeout} ms`)), timeout)
-      ws.once('error', fail)
-      ws.once('open', () => {
-        clearTimeout(timer)
-        ws.off('error', fail)
-        options.trace?.({t: 0, dir: 'event', note: `connected to ${url}`})
-        resolve(new LongLink(ws, options))
-      })
+    return openWebSocket(url, {
+      perMessageDeflate: false,
+      maxPayload: HEAD_LEN + (options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
+      localAddress: options.localAddress,
+      ca: options.ca,
+      rejectUnauthorized: options.rejectUnauthorized,
+    }, timeout, `long link ${url}`, (ws) => {
+      options.trace?.({t: 0, dir: 'event', note: `connected to ${url}`})
+      return new LongLink(ws, options)
     })
   }
 

@@ -1,4 +1,5 @@
 import WebSocket from 'ws'
+import {openWebSocket} from '../../client/open-web-socket.js'
 import {ImhError} from '../../protocol/index.js'
 import type {VirtualUser} from '../executors/virtual-user.js'
 import {durationField} from '../profile/duration.js'
@@ -82,34 +83,14 @@ class PingVu implements VirtualUser {
   static async connect(s: Shared, index: number): Promise<PingVu> {
     const {ctx, url, timeout} = s
     const t0 = ctx.clock.now()
-    // The shared URL object: ws then keeps its one href string instead of a copy per VU. No
-    // handshakeTimeout: ws leaves its timer on the socket (socket.setTimeout(0) clears it but keeps
-    // the Timeout and its bound callback) for the life of the connection; ours goes away.
-    const ws = new WebSocket(s.target, {perMessageDeflate: false, localAddress: ctx.addresses.addressFor(index, url), ca: ctx.tls.ca, rejectUnauthorized: ctx.tls.rejectUnauthorized})
-    ws.on('error', noop)
-    await new Promise<void>((resolve, reject) => {
-      const fail = (message: string): void => {
-        clearTimeout(timer)
-        ws.off('open', onOpen)
-        ws.off('error', onError)
-        reject(new ImhError('IMH_ERR_CONNECT_FAILED', `${url}: ${message}`))
-      }
-      const onError = (err: Error): void => fail(err.message)
-      const onOpen = (): void => {
-        clearTimeout(timer)
-        ws.off('error', onError)
-        resolve()
-      }
-      const timer = setTimeout(() => {
-        fail('Opening handshake has timed out')
-        ws.terminate()
-      }, timeout)
-      ws.once('open', onOpen)
-      ws.once('error', onError)
+    // The shared URL object: ws then keeps its one href string instead of a copy per VU.
+    const vu = await openWebSocket(s.target, {perMessageDeflate: false, localAddress: ctx.addresses.addressFor(index, url), ca: ctx.tls.ca, rejectUnauthorized: ctx.tls.rejectUnauthorized}, timeout, url, (ws) => {
+      ws.on('error', noop)
+      return new PingVu(s, ws)
     })
     ctx.recorder.trend('connect', ctx.clock.now() - t0)
     ctx.gauges.connected++
-    return new PingVu(s, ws)
+    return vu
   }
 
   /** Closed models: a ping every interval from a random phase, each pong timed, until the signal. */
