@@ -2,13 +2,12 @@ import type {ImhError} from '../../protocol/index.js'
 import type {Clock} from '../clock.js'
 
 /**
- * Callbacks waiting for each signal's abort. One signal is shared by thousands of idle VUs (every
- * loop of a constant-vus scenario gets the executor's one end-of-run signal): one real listener per
+ * Callbacks waiting for each signal's abort. One signal is shared by many idle VUs (runVus gives
+ * the loops it never stops early one end-of-run signal per group of 64): one real listener per
  * signal and a Set behind it keep adding and removing a waiter O(1) and a few dozen bytes, where
  * `addEventListener` per VU costs a Listener object each and a walk of the whole list per add.
  */
 const waiters = new WeakMap<AbortSignal, Set<() => void>>()
-
 
 /**
  * Calls `fn` once when `signal` aborts (at once, synchronously, if it already has). Cancel with
