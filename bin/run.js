@@ -11,6 +11,9 @@ const isLoad = process.argv[2] === 'load'
 // defaults.
 if (isLoad) setFlagsFromString('--semi-space-growth-factor=1')
 
+// oclif checks Node against its own engines range (>=18) with semver on import, ~10% of a
+// command's start-up; ours (package.json, >=20.18.1, which npm checks at install) implies it.
+process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
 const {execute} = await import('@oclif/core')
 if (isLoad) {
   // Without a manifest oclif imports every command to list them (the reference server, the

@@ -1,4 +1,5 @@
-import {type Dispatcher, request} from 'undici'
+import type {Dispatcher} from 'undici'
+import {undici} from '../common/undici.js'
 import {ImhError, MEDIA_ROUTES, type MediaUploadReply, parseContentRange, parseMediaUploadReply} from '../protocol/index.js'
 import {envelopeBody, rawRequest} from './http-json.js'
 import {groupUrl} from './group-url.js'
@@ -83,7 +84,7 @@ export class MediaClient {
       if (o.chunkBytes > 0 || offset > 0) headers.range = `bytes=${offset}-${end ?? ''}`
       if (etag && headers.range) headers['if-range'] = etag
       const sentAt = performance.now()
-      const res = await request(url, {method: 'GET', headers, dispatcher: this.options.dispatcher, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs})
+      const res = await undici().request(url, {method: 'GET', headers, dispatcher: this.options.dispatcher, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs})
       requests++
       const what = `GET ${url} ${headers.range ?? ''}`.trim()
       if (res.statusCode !== 200 && res.statusCode !== 206) {

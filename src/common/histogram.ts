@@ -1,4 +1,13 @@
-import * as hdr from 'hdr-histogram-js'
+import {createRequire} from 'node:module'
+import type {JsHistogram} from 'hdr-histogram-js/dist/JsHistogram.js'
+
+// Only the JS histogram and its V2 encoding, not the package's index: that also loads the
+// WebAssembly build and the log writer, whose module-level Intl.NumberFormat alone costs ~50 ms of
+// every load worker's start-up. The package has no exports map; these are its CommonJS files,
+// required (an ESM default import of a CommonJS class differs between Node and vitest).
+const require = createRequire(import.meta.url)
+const {default: Int32Histogram} = require('hdr-histogram-js/dist/Int32Histogram.js') as typeof import('hdr-histogram-js/dist/Int32Histogram.js')
+const {decompress, doDecode} = require('hdr-histogram-js/dist/JsHistogram.encoding.js') as typeof import('hdr-histogram-js/dist/JsHistogram.encoding.js')
 
 /** Percentiles and extremes of one histogram, in the unit it was recorded in. */
 export interface MetricSummary {
@@ -17,16 +26,10 @@ const LOWEST_US = 1
 const HIGHEST_US = 3_600_000_000
 const SIGNIFICANT_DIGITS = 3
 
-function buildHdr(): hdr.Histogram {
-  // The JS implementation: WebAssembly histograms need an async init and cannot be added to JS ones.
-  return hdr.build({
-    lowestDiscernibleValue: LOWEST_US,
-    highestTrackableValue: HIGHEST_US,
-    numberOfSignificantValueDigits: SIGNIFICANT_DIGITS,
-    bitBucketSize: 32,
-    autoResize: false,
-    useWebAssembly: false,
-  })
+function buildHdr(): JsHistogram {
+  // 32-bit counts, fixed range (never auto-resized), so that every histogram has one layout and
+  // adds take the same-layout path.
+  return new Int32Histogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS)
 }
 
 function toMs(us: number): number {
@@ -43,7 +46,7 @@ function toMs(us: number): number {
  * percentiles (lowest / highest equivalent value) so that they too survive a merge unchanged.
  */
 export class LatencyHistogram {
-  private readonly h: hdr.Histogram = buildHdr()
+  private h: JsHistogram = buildHdr()
 
   /** Records one sample. Sub-microsecond samples count as 1 µs, samples over an hour as an hour; NaN is ignored. */
   record(ms: number): void {
@@ -68,20 +71,22 @@ export class LatencyHistogram {
 
   /** hdr-histogram-js compressed base64 (V2). Empty histograms encode and decode fine too. */
   encode(): string {
-    return hdr.encodeIntoCompressedBase64(this.h)
+    return this.h.encodeIntoCompressedBase64()
   }
 
   /** Reads what {@link LatencyHistogram.encode} wrote; throws on anything else. */
   static decode(encoded: string): LatencyHistogram {
-    let decoded: hdr.Histogram
+    let decoded: JsHistogram
     try {
-      decoded = hdr.decodeFromCompressedBase64(encoded, 32, false)
+      decoded = doDecode(decompress(Buffer.from(encoded.trim(), 'base64')), 32)
     } catch (err) {
       throw new Error(`not an encoded latency histogram: ${(err as Error).message}`, {cause: err})
     }
-    // Re-home the counts in our own layout so later adds always take the fast same-layout path.
     const result = new LatencyHistogram()
-    if (decoded.totalCount > 0) result.h.add(decoded)
+    // Ours, as encode wrote it: adopted as it is. Anything else is re-homed in our layout so that
+    // later adds always take the fast same-layout path.
+    if (decoded.lowestDiscernibleValue === LOWEST_US && decoded.highestTrackableValue === HIGHEST_US && decoded.numberOfSignificantValueDigits === SIGNIFICANT_DIGITS) result.h = decoded
+    else if (decoded.totalCount > 0) result.h.add(decoded)
     return result
   }
 

@@ -1,5 +1,6 @@
 import {isIPv4} from 'node:net'
-import {Agent, type Dispatcher} from 'undici'
+import type {Agent, Dispatcher} from 'undici'
+import {undici} from '../common/undici.js'
 
 /** True for a literal IPv4 address in 127.0.0.0/8 (or the name localhost, which we map to 127.0.0.1). */
 export function isIPv4Loopback(host: string): boolean {
@@ -32,7 +33,7 @@ export class SourceAddresses {
     if (!address) return undefined
     let agent = this.agents.get(address)
     if (!agent) {
-      agent = new Agent({connect: {localAddress: address, timeout: this.connectTimeoutMs}, keepAliveTimeout: 30_000, pipelining: 1})
+      agent = new (undici().Agent)({connect: {localAddress: address, timeout: this.connectTimeoutMs}, keepAliveTimeout: 30_000, pipelining: 1})
       this.agents.set(address, agent)
     }
     return agent

@@ -26,6 +26,21 @@ export interface WorkerPoolEvents {
 export const WORKER_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=2']
 
 /**
+ * Up to this many VUs per worker, workers keep V8's default young generation instead. Its bytes
+ * are RSS that idle clients do not need (above), but a few busy ones allocate at a high rate: 64
+ * VUs requesting HTTP back to back spent 14% of the worker's CPU in scavenges with 2 MB
+ * semi-spaces (the bench:peers http job's worker, --cpu-prof), about half that with V8's 16 MB.
+ * Past this count the clients' own bytes outweigh the young generation's ~40 MB, and the many idle
+ * connections of a density run are what a worker holds.
+ */
+export const SMALL_YOUNG_GENERATION_FROM_VUS = 1000
+
+/** The Node flags of a worker that will hold at most `vusPerWorker` VUs at once. */
+export function workerExecArgv(vusPerWorker: number): readonly string[] {
+  return vusPerWorker > SMALL_YOUNG_GENERATION_FROM_VUS ? WORKER_EXEC_ARGV : []
+}
+
+/**
  * Environment every worker process gets on top of the coordinator's. glibc gives each thread that
  * mallocs its own arena; a worker's socket reads (64 KB buffers shrunk to the bytes read) spread
  * over V8's and libuv's threads leave every arena fragmented. Two arenas: 275-291 MB against
@@ -38,14 +53,15 @@ export function workerEnv(): Record<string, string> {
 /**
  * Starts `count` worker processes (child_process.fork of the compiled worker-main.js), or with
  * count 0 one worker inside this process (tests and debugging: no IPC, same event loop).
+ * `vusPerWorker` (the most VUs one worker holds at once) picks their flags: {@link workerExecArgv}.
  */
-export function startWorkers(count: number, events: EventEmitter<WorkerPoolEvents>): WorkerHandle[] {
+export function startWorkers(count: number, events: EventEmitter<WorkerPoolEvents>, vusPerWorker = Infinity): WorkerHandle[] {
   if (count === 0) {
     const worker = new LoadWorker((m) => setImmediate(() => events.emit('message', 0, m)))
     return [{index: 0, send: (m) => setImmediate(() => void worker.handle(m)), kill: () => {}}]
   }
   const entry = compiledModule('src/load/worker-main.js')
-  const execArgv = [...process.execArgv, ...WORKER_EXEC_ARGV]
+  const execArgv = [...process.execArgv, ...workerExecArgv(vusPerWorker)]
   const env = {...process.env, ...workerEnv()}
   return Array.from({length: count}, (_, index) => {
     const child = fork(entry, [], {execArgv, env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc']})
@@ -64,7 +80,9 @@ export function startWorkers(count: number, events: EventEmitter<WorkerPoolEvent
         if (child.connected) child.send(m)
       },
       kill: () => {
-        if (child.exitCode === null) child.kill('SIGKILL')
+        // A worker that sent its final report exits by itself once the send completes (or when
+        // this process goes); killing it too would cut short what it writes on exit (--cpu-prof).
+        if (child.exitCode === null && !finished) child.kill('SIGKILL')
       },
     }
   })

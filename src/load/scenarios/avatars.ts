@@ -1,7 +1,7 @@
-import {request} from 'undici'
 import {AvatarCache} from '../../client/avatar-cache.js'
 import {serverError} from '../../client/server-error.js'
 import {ImhError} from '../../protocol/index.js'
+import {undici} from '../../common/undici.js'
 import type {EngineCounter, EngineTrend} from '../metrics/engine-metrics.js'
 import {type CounterName, type TrendName, counter} from '../metrics/metric-definition.js'
 import {type ScenarioContext, errorCode} from './context.js'
@@ -36,7 +36,7 @@ export function createAvatarCache(ctx: AvatarContext, capacity?: number, index =
     fetch: async (url) => {
       const started = clock.now()
       try {
-        const res = await request(url, {method: 'GET', dispatcher: ctx.addresses.dispatcherFor(index, url), headersTimeout: timeout, bodyTimeout: timeout})
+        const res = await undici().request(url, {method: 'GET', dispatcher: ctx.addresses.dispatcherFor(index, url), headersTimeout: timeout, bodyTimeout: timeout})
         const body = Buffer.from(await res.body.arrayBuffer())
         recorder.add('data_received', body.length)
         if (res.statusCode !== 200) {
