@@ -2,7 +2,7 @@
 // bench/peers/http.mjs: the HTTP job of bench:peers. 64 keep-alive connections as fast as each
 // answer allows against one one-process node hello server (bench/lib/hello-server.mjs), driven
 // in turn by wrk, autocannon and `imh load` (http scenario, constant-vus 64), the same duration
-// each, in this one run. Per tool: requests/s, CPU seconds per request (every process of the
+// each, round-robin for --rounds rounds (3; each figure is a tool's median over its rounds). Per tool: requests/s, CPU seconds per request (every process of the
 // tool, workers included: the time of reaped children as /proc/self/stat's cutime+cstime grows),
 // peak RSS summed over its processes, and what the tool itself measured (latency p50/p99); and the
 // same two figures over its steady state alone (`steady`: the seconds the server was busy, counted
@@ -13,7 +13,7 @@
 // bench/.peers/ (git-ignored), never as a devDependency.
 //
 //   npm run bench:peers:http
-//   node bench/peers/http.mjs --seconds 10 --connections 64 [--only imh]
+//   node bench/peers/http.mjs --seconds 10 --connections 64 --rounds 3 [--only imh]
 //
 // Alone it writes bench/results/peers-http.json; under bench/peers.mjs the runner writes.
 import {spawn} from 'node:child_process'
@@ -146,34 +146,77 @@ const tools = {
   },
 }
 
-/** The job: every tool in turn against one fresh hello server. */
-export async function runHttpJob({seconds = 10, connections = 64, only, workers} = {}) {
+/** The middle value (the mean of the two middle ones for an even count); undefined when none. */
+function median(values) {
+  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b)
+  if (v.length === 0) return undefined
+  const m = Math.floor(v.length / 2)
+  return v.length % 2 ? v[m] : round((v[m - 1] + v[m]) / 2, 1)
+}
+
+/** One tool's figures over its rounds: the medians, and every round as it was. */
+function combine(runs) {
+  const ok = runs.filter((r) => !r.skipped && !r.error)
+  if (ok.length === 0) return runs[0]
+  const pick = (f) => median(ok.map(f))
+  const last = ok.at(-1)
+  const steadyRuns = ok.map((r) => r.steady).filter(Boolean)
+  return {
+    ...last,
+    requests: pick((r) => r.requests),
+    requestsPerS: pick((r) => r.requestsPerS),
+    cpuUsPerRequest: pick((r) => r.cpuUsPerRequest),
+    serverCpuUsPerRequest: pick((r) => r.serverCpuUsPerRequest),
+    peakRssMb: pick((r) => r.peakRssMb),
+    steady: steadyRuns.length ? {seconds: median(steadyRuns.map((s) => s.seconds)), requestsPerS: median(steadyRuns.map((s) => s.requestsPerS)), cpuUsPerRequest: median(steadyRuns.map((s) => s.cpuUsPerRequest))} : undefined,
+    rounds: runs.map((r) => ({requestsPerS: r.requestsPerS, cpuUsPerRequest: r.cpuUsPerRequest, steady: r.steady, error: r.error})),
+  }
+}
+
+/**
+ * The job: every tool against one fresh hello server, `rounds` times round-robin (the order turned
+ * by one each round, so no tool always runs first), each tool's figures the median of its rounds.
+ * On a shared machine one run per tool can differ by 20% from the next; alternating rounds and
+ * medians keep the comparison to what the tools do rather than when they ran.
+ */
+export async function runHttpJob({seconds = 10, connections = 64, only, workers, rounds = 3, log = console.error} = {}) {
   if (!(seconds >= 2 && seconds <= 120)) throw new Error('--seconds must be from 2 to 120')
   if (!Number.isInteger(connections) || connections < 1 || connections > 1000) throw new Error('--connections must be an integer from 1 to 1000')
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 9) throw new Error('--rounds must be an integer from 1 to 9')
   const names = only ? only.split(',') : Object.keys(tools)
   for (const n of names) if (!(n in tools)) throw new Error(`unknown tool ${n}; known: ${Object.keys(tools).join(', ')}`)
   const server = await startReadyChild([join(root, 'bench/lib/hello-server.mjs')], 'hello server', root)
   const url = `http://127.0.0.1:${server.ready.port}/`
   const statsUrl = `http://127.0.0.1:${server.ready.statsPort}/`
-  const results = {}
+  const runs = Object.fromEntries(names.map((n) => [n, []]))
   try {
-    for (const name of names) {
-      const serverBefore = processInfo(server.ready.pid)?.cpuS ?? 0
-      const r = await tools[name]({url, statsUrl, seconds, connections, workers})
-      if (!r.skipped) {
-        const serverCpuS = (processInfo(server.ready.pid)?.cpuS ?? 0) - serverBefore
-        Object.assign(r, {
-          requestsPerS: round(r.requests / r.seconds, 0),
-          cpuUsPerRequest: round((r.cpuS / r.requests) * 1e6, 1),
-          serverCpuUsPerRequest: round((serverCpuS / r.requests) * 1e6, 1),
-        })
+    for (let k = 0; k < rounds; k++) {
+      const order = names.map((_, i) => names[(i + k) % names.length])
+      for (const name of order) {
+        const serverBefore = processInfo(server.ready.pid)?.cpuS ?? 0
+        let r
+        try {
+          r = await tools[name]({url, statsUrl, seconds, connections, workers})
+        } catch (err) {
+          r = {error: err instanceof Error ? err.message.slice(0, 500) : String(err)}
+        }
+        if (!r.skipped && !r.error) {
+          const serverCpuS = (processInfo(server.ready.pid)?.cpuS ?? 0) - serverBefore
+          Object.assign(r, {
+            requestsPerS: round(r.requests / r.seconds, 0),
+            cpuUsPerRequest: round((r.cpuS / r.requests) * 1e6, 1),
+            serverCpuUsPerRequest: round((serverCpuS / r.requests) * 1e6, 1),
+          })
+        }
+        runs[name].push(r)
+        log(`round ${k + 1}/${rounds} ${name}: ${r.error ?? r.skipped ?? `${r.requestsPerS} req/s, ${r.cpuUsPerRequest} µs CPU/request (steady ${r.steady?.requestsPerS} req/s, ${r.steady?.cpuUsPerRequest} µs)`}`)
+        if (r.skipped) break
       }
-      results[name] = r
-      console.error(`${name}: ${JSON.stringify(r)}`)
     }
   } finally {
     await server.stop()
   }
+  const results = Object.fromEntries(names.map((n) => [n, combine(runs[n])]))
   // Whole run (start-up and wind-down included, as a user's CI job pays them) and steady state
   // (the busy seconds only): both are reported; the issue's comparison is made on each.
   const ratio = (a, b) => (a && b ? round(a / b, 3) : undefined)
@@ -183,18 +226,18 @@ export async function runHttpJob({seconds = 10, connections = 64, only, workers}
       : undefined
   const verdict = judge(results.imh, results.autocannon)
   const steadyVerdict = judge(results.imh?.steady, results.autocannon?.steady)
-  return {connections, seconds, url: 'http://127.0.0.1:PORT/ (bench/lib/hello-server.mjs, one process)', tools: results, imhVsAutocannon: verdict, imhVsAutocannonSteady: steadyVerdict}
+  return {connections, seconds, rounds, url: 'http://127.0.0.1:PORT/ (bench/lib/hello-server.mjs, one process)', tools: results, imhVsAutocannon: verdict, imhVsAutocannonSteady: steadyVerdict}
 }
 
 export default {
   name: 'http',
-  async run(opts = {}) {
-    return runHttpJob(opts)
+  async run({quick, log} = {}) {
+    return quick ? runHttpJob({seconds: 4, rounds: 1, log}) : runHttpJob({log})
   },
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = parseArgs(process.argv.slice(2), {seconds: 'number', connections: 'number', only: 'string', workers: 'number', out: 'string'})
+  const args = parseArgs(process.argv.slice(2), {seconds: 'number', connections: 'number', only: 'string', workers: 'number', rounds: 'number', out: 'string'})
   const result = await runHttpJob(args)
   const outFile = args.out ?? join(root, 'bench/results/peers-http.json')
   writeFileSync(outFile, `${JSON.stringify({job: 'http', at: new Date().toISOString(), ...result}, null, 2)}\n`)
