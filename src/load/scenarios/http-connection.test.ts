@@ -102,6 +102,25 @@ describe('HttpConnection', () => {
   })
 })
 
+describe('HttpConnection time limit', () => {
+  it('bounds each wait for the next bytes, not the whole answer: a slow answer that keeps coming succeeds', async () => {
+    // 5 body bytes 120 ms apart against a 300 ms limit: 600 ms in all, never 300 ms silent.
+    const trickle = await raw((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n')
+      let n = 0
+      const t = setInterval(() => {
+        if (++n < 5) return void socket.write('x')
+        clearInterval(t)
+        socket.end('x')
+      }, 120)
+      socket.on('close', () => clearInterval(t))
+    })
+    const [o] = await exchange(connect(spec(trickle, {timeoutMs: 300})))
+    expect(o!.err).toBeUndefined()
+    expect(o!.bytes).toBe(5)
+  })
+})
+
 describe('encodeRequest', () => {
   it('writes Host and keep-alive unless the profile sets them, and a zero length for an empty POST', () => {
     expect(encodeRequest({url: new URL('http://[::1]:8080/a?b'), method: 'GET', headers: undefined, body: null}).toString()).toBe('GET /a?b HTTP/1.1\r\nhost: [::1]:8080\r\nconnection: keep-alive\r\n\r\n')
