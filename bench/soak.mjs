@@ -108,7 +108,10 @@ function slopePerMin(points) {
 const mb = (kb) => round(kb / 1024, 1)
 // The load starts once a worker process exists; it stops durationS later (the drain follows).
 const start = samples.find((s) => s.workers > 0)?.t ?? 0
-const steady = samples.filter((s) => s.t >= start + rampS && s.t <= start + durationS)
+// Samples taken once the generator's processes were gone (workers 0) are not part of the run.
+const steady = samples.filter((s) => s.workers > 0 && s.t >= start + rampS && s.t <= start + durationS)
+// The second half on its own: a heap still settling shows a slope that falls, a leak one that holds.
+const secondHalf = (key) => series(key).filter((p) => p.t >= start + rampS + (durationS - rampS) / 2)
 const series = (key) => steady.map((s) => ({t: s.t, y: s[key] / 1024}))
 // Each worker process on its own (by pid), so that one growing worker is not hidden by the sum.
 const workerPids = [...new Set(steady.flatMap((s) => Object.keys(s.byWorker)))]
@@ -138,6 +141,8 @@ const result = {
     slopeMbPerMin: round(slopePerMin(series('generatorKb')), 2),
     coordinatorSlopeMbPerMin: round(slopePerMin(series('coordinatorKb')), 2),
     workersSlopeMbPerMin: round(slopePerMin(series('workersKb')), 2),
+    secondHalfSlopeMbPerMin: round(slopePerMin(secondHalf('generatorKb')), 2),
+    workersSecondHalfSlopeMbPerMin: round(slopePerMin(secondHalf('workersKb')), 2),
     workers: perWorker,
     rssMbAfterRamp: steady.length ? mb(steady[0].generatorKb) : null,
     rssMbAtEnd: steady.length ? mb(steady.at(-1).generatorKb) : null,
@@ -146,6 +151,7 @@ const result = {
   },
   server: {
     slopeMbPerMin: round(slopePerMin(series('serverKb')), 2),
+    secondHalfSlopeMbPerMin: round(slopePerMin(secondHalf('serverKb')), 2),
     rssMbAfterRamp: steady.length ? mb(steady[0].serverKb) : null,
     rssMbAtEnd: steady.length ? mb(steady.at(-1).serverKb) : null,
     storedPerMinute: storedPerMin,
@@ -162,7 +168,7 @@ const f = (x, unit = '') => (x === null || x === undefined ? 'n/a' : `${x}${unit
 const g = result.generator
 const s = result.server
 console.log(`
-generator RSS   ${f(g.rssMbAfterRamp, ' MB')} after the ramp → ${f(g.rssMbAtEnd, ' MB')} at the end; slope ${f(g.slopeMbPerMin, ' MB/min')} (coordinator ${f(g.coordinatorSlopeMbPerMin, ' MB/min')}, workers ${f(g.workersSlopeMbPerMin, ' MB/min')}: ${g.workers.map((w) => f(w.slopeMbPerMin)).join(' / ')})
+generator RSS   ${f(g.rssMbAfterRamp, ' MB')} after the ramp → ${f(g.rssMbAtEnd, ' MB')} at the end; slope ${f(g.slopeMbPerMin, ' MB/min')}, second half ${f(g.secondHalfSlopeMbPerMin, ' MB/min')} (coordinator ${f(g.coordinatorSlopeMbPerMin, ' MB/min')}, workers ${f(g.workersSlopeMbPerMin, ' MB/min')}: ${g.workers.map((w) => f(w.slopeMbPerMin)).join(' / ')})
 server RSS      ${f(s.rssMbAfterRamp, ' MB')} after the ramp → ${f(s.rssMbAtEnd, ' MB')} at the end; slope ${f(s.slopeMbPerMin, ' MB/min')} (stored per minute: ${JSON.stringify(s.storedPerMinute)})
 errors          ${JSON.stringify(result.errors)}; saturation ${result.saturation.flagged ? 'FLAGGED' : 'no'}
 exit            ${run.code ?? run.signal}
