@@ -11,7 +11,13 @@ export interface ShakeResult {
   match: ShakeMatchPush
 }
 
-const HISTORY = 64
+/**
+ * SHAKE_MATCH pushes kept for a wait that begins after its push came. A client waits for its
+ * latest shake only, whose push is at most a few back; each push lists every user of the window
+ * (nickname, avatar URL), so 64 of them grew a load worker's heap for half an hour of shakes
+ * (bench:soak, heap snapshots two minutes apart: +1,300 names and as many URLs a minute).
+ */
+const HISTORY = 4
 
 /**
  * The nearby-people and shake role of one user (PROTOCOL.md §12, §13) on top of a long link. It
