@@ -13,7 +13,7 @@
 // bench/.peers/ (git-ignored), never as a devDependency.
 //
 //   npm run bench:peers:http
-//   node bench/peers/http.mjs --seconds 10 --connections 64 --rounds 3 [--only imh]
+//   node bench/peers/http.mjs --seconds 10 --connections 64 --rounds 3 [--only imh] [--before ../old-checkout]
 //
 // Alone it writes bench/results/peers-http.json; under bench/peers.mjs the runner writes.
 import {spawn} from 'node:child_process'
@@ -120,14 +120,14 @@ const tools = {
     const j = JSON.parse(r.stdout)
     return {requests: j.requests.total, seconds, cpuS: r.cpuS, peakRssMb: r.peakRssMb, processes: r.peakProcesses, measured: {p50Ms: j.latency.p50, p99Ms: j.latency.p99, errors: j.errors + j.non2xx}, steady: r.steady}
   },
-  async imh({url, statsUrl, seconds, connections, workers}) {
+  async imh({url, statsUrl, seconds, connections, workers, imhRoot = root}) {
     const tmp = mkdtempSync(join(tmpdir(), 'imh-bench-peers-http-'))
     try {
       const out = join(tmp, 'r.json')
-      const argv = ['bin/run.js', 'load', '-p', 'bench/profiles/peers-http.yaml', '--target', url, '--clients', String(connections), '--duration', `${seconds}s`, '--out', out, '-q']
+      const argv = [join(imhRoot, 'bin/run.js'), 'load', '-p', join(root, 'bench/profiles/peers-http.yaml'), '--target', url, '--clients', String(connections), '--duration', `${seconds}s`, '--out', out, '-q']
       if (workers !== undefined) argv.push('--workers', String(workers))
       // Exit 99 (a threshold) still measured; the profile has none, so anything but 0 is a failure.
-      const r = await measure(process.execPath, argv, {timeoutMs: (seconds + 60) * 1000, statsUrl})
+      const r = await measure(process.execPath, argv, {cwd: imhRoot, timeoutMs: (seconds + 60) * 1000, statsUrl})
       const j = JSON.parse(readFileSync(out, 'utf8'))
       const d = j.metrics.http_req_duration
       return {
@@ -179,7 +179,10 @@ function combine(runs) {
  * On a shared machine one run per tool can differ by 20% from the next; alternating rounds and
  * medians keep the comparison to what the tools do rather than when they ran.
  */
-export async function runHttpJob({seconds = 10, connections = 64, only, workers, rounds = 3, log = console.error} = {}) {
+export async function runHttpJob({seconds = 10, connections = 64, only, workers, rounds = 3, before, log = console.error} = {}) {
+  // --before DIR: an older checkout's imh (built) as one more tool, so that before and after are
+  // measured in the same run, round-robin like the others.
+  if (before) tools['imh-before'] = (o) => tools.imh({...o, imhRoot: resolve(before)})
   if (!(seconds >= 2 && seconds <= 120)) throw new Error('--seconds must be from 2 to 120')
   if (!Number.isInteger(connections) || connections < 1 || connections > 1000) throw new Error('--connections must be an integer from 1 to 1000')
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 9) throw new Error('--rounds must be an integer from 1 to 9')
@@ -226,7 +229,8 @@ export async function runHttpJob({seconds = 10, connections = 64, only, workers,
       : undefined
   const verdict = judge(results.imh, results.autocannon)
   const steadyVerdict = judge(results.imh?.steady, results.autocannon?.steady)
-  return {connections, seconds, rounds, url: 'http://127.0.0.1:PORT/ (bench/lib/hello-server.mjs, one process)', tools: results, imhVsAutocannon: verdict, imhVsAutocannonSteady: steadyVerdict}
+  const beforeVerdicts = results['imh-before'] ? {imhBeforeVsAutocannon: judge(results['imh-before'], results.autocannon), imhBeforeVsAutocannonSteady: judge(results['imh-before'].steady, results.autocannon?.steady), before: resolve(before)} : {}
+  return {connections, seconds, rounds, url: 'http://127.0.0.1:PORT/ (bench/lib/hello-server.mjs, one process)', tools: results, imhVsAutocannon: verdict, imhVsAutocannonSteady: steadyVerdict, ...beforeVerdicts}
 }
 
 export default {
@@ -237,7 +241,7 @@ export default {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = parseArgs(process.argv.slice(2), {seconds: 'number', connections: 'number', only: 'string', workers: 'number', rounds: 'number', out: 'string'})
+  const args = parseArgs(process.argv.slice(2), {seconds: 'number', connections: 'number', only: 'string', workers: 'number', rounds: 'number', before: 'string', out: 'string'})
   const result = await runHttpJob(args)
   const outFile = args.out ?? join(root, 'bench/results/peers-http.json')
   writeFileSync(outFile, `${JSON.stringify({job: 'http', at: new Date().toISOString(), ...result}, null, 2)}\n`)
