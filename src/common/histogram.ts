@@ -46,7 +46,12 @@ function toMs(us: number): number {
  * percentiles (lowest / highest equivalent value) so that they too survive a merge unchanged.
  */
 export class LatencyHistogram {
-  private h: JsHistogram = buildHdr()
+  private readonly h: JsHistogram
+
+  /** An empty histogram (`h` is for {@link LatencyHistogram.decode}, which hands over one it decoded). */
+  constructor(h?: JsHistogram) {
+    this.h = h ?? buildHdr()
+  }
 
   /** Records one sample. Sub-microsecond samples count as 1 µs, samples over an hour as an hour; NaN is ignored. */
   record(ms: number): void {
@@ -82,11 +87,12 @@ export class LatencyHistogram {
     } catch (err) {
       throw new Error(`not an encoded latency histogram: ${(err as Error).message}`, {cause: err})
     }
+    // Ours, as encode wrote it: adopted as it is (each counts array is ~120 KB, and the coordinator
+    // decodes every worker's every second). Anything else is re-homed in our layout so that later
+    // adds always take the fast same-layout path.
+    if (decoded.lowestDiscernibleValue === LOWEST_US && decoded.highestTrackableValue === HIGHEST_US && decoded.numberOfSignificantValueDigits === SIGNIFICANT_DIGITS) return new LatencyHistogram(decoded)
     const result = new LatencyHistogram()
-    // Ours, as encode wrote it: adopted as it is. Anything else is re-homed in our layout so that
-    // later adds always take the fast same-layout path.
-    if (decoded.lowestDiscernibleValue === LOWEST_US && decoded.highestTrackableValue === HIGHEST_US && decoded.numberOfSignificantValueDigits === SIGNIFICANT_DIGITS) result.h = decoded
-    else if (decoded.totalCount > 0) result.h.add(decoded)
+    if (decoded.totalCount > 0) result.h.add(decoded)
     return result
   }
 
