@@ -1,4 +1,5 @@
-import {request, type Dispatcher} from 'undici'
+import type {Dispatcher} from 'undici'
+import {undici} from '../common/undici.js'
 import {ImhError} from '../protocol/index.js'
 import {serverError} from './server-error.js'
 import {previewBody, type TraceSink} from './trace.js'
@@ -49,7 +50,7 @@ export async function rawRequest(method: string, url: URL, init: RawRequestInit,
   let res: Dispatcher.ResponseData | undefined
   for (let attempt = 1; res === undefined; attempt++) {
     try {
-      res = await request(url, {method: method as Dispatcher.HttpMethod, body: init.body, headers: init.headers, signal, dispatcher: options.dispatcher})
+      res = await undici().request(url, {method: method as Dispatcher.HttpMethod, body: init.body, headers: init.headers, signal, dispatcher: options.dispatcher})
     } catch (err) {
       if (init.signal?.aborted) throw init.signal.reason
       const timedOut = timeout.aborted

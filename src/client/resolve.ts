@@ -1,5 +1,6 @@
 import {lookup as dnsLookup} from 'node:dns/promises'
-import {request, type Dispatcher} from 'undici'
+import type {Dispatcher} from 'undici'
+import {undici} from '../common/undici.js'
 import {
   GROUPS, type Group, type GroupAddresses, ImhError, emptyGroups, SCHEDULER_TIMEOUT_MS, type SchedulerAnswer, parseSchedulerAnswer,
 } from '../protocol/index.js'
@@ -88,7 +89,7 @@ export async function fetchSchedulerAnswer(url: string, options: {timeoutMs?: nu
   const signal = AbortSignal.timeout(options.timeoutMs ?? SCHEDULER_TIMEOUT_MS)
   let res: Dispatcher.ResponseData
   try {
-    res = await request(target, {method: 'GET', signal, dispatcher: options.dispatcher})
+    res = await undici().request(target, {method: 'GET', signal, dispatcher: options.dispatcher})
   } catch (err) {
     const timedOut = signal.aborted
     throw new ImhError(timedOut ? 'IMH_ERR_TIMEOUT' : 'IMH_ERR_CONNECT_FAILED', `scheduler ${url}: ${timedOut ? `no answer within ${options.timeoutMs ?? SCHEDULER_TIMEOUT_MS} ms` : (err as Error).message}`)
