@@ -20,6 +20,11 @@ export interface ResolveOptions {
   require?: Group[]
   /** Keeps the last answer (for its TTL) and the last fallback list between calls. */
   cache?: ResolverCache
+  /**
+   * Asks the scheduler even when the cache holds a live answer, and caches what it says: after
+   * 1102 (wrong node) a client MUST bypass its cache (PROTOCOL.md §3.2).
+   */
+  fresh?: boolean
   dispatcher?: Dispatcher
   lookup?: (hostname: string) => Promise<unknown>
   random?: () => number
@@ -34,10 +39,16 @@ export interface Resolved {
   errors: string[]
 }
 
+/** What one client keeps between look-ups (PROTOCOL.md §2.4): the last answer for its ttl, the last fallback list. */
 export class ResolverCache {
   answer: SchedulerAnswer | undefined
   expiresAt = 0
   fallback: Partial<GroupAddresses> | undefined
+
+  /** The cached answer while its ttl runs, else undefined. */
+  live(now = Date.now()): SchedulerAnswer | undefined {
+    return this.answer && now < this.expiresAt ? this.answer : undefined
+  }
 }
 
 /**
@@ -124,9 +135,8 @@ export async function resolveServices(options: ResolveOptions): Promise<Resolved
   const cache = options.cache
   const required = options.require ?? ['long', 'short']
   const errors: string[] = []
-  if (cache?.answer && Date.now() < cache.expiresAt) {
-    return resolvedFrom(cache.answer)
-  }
+  const cached = options.fresh ? undefined : cache?.live()
+  if (cached) return resolvedFrom(cached)
   if (options.scheduler) {
     try {
       const answer = await fetchSchedulerAnswer(options.scheduler, {timeoutMs: options.schedulerTimeoutMs, clientId: options.clientId, dispatcher: options.dispatcher})
