@@ -1,5 +1,6 @@
 import {lookup as dnsLookup} from 'node:dns/promises'
 import {request, type Dispatcher} from 'undici'
+import {timeoutSignal} from './http-json.js'
 import {
   GROUPS, type Group, type GroupAddresses, ImhError, emptyGroups, SCHEDULER_TIMEOUT_MS, type SchedulerAnswer, parseSchedulerAnswer,
 } from '../protocol/index.js'
@@ -96,15 +97,19 @@ function resolvedFrom(answer: SchedulerAnswer): Resolved {
 export async function fetchSchedulerAnswer(url: string, options: {timeoutMs?: number; clientId?: string; dispatcher?: Dispatcher} = {}): Promise<SchedulerAnswer> {
   const target = new URL(url)
   if (options.clientId) target.searchParams.set('clientId', options.clientId)
-  const signal = AbortSignal.timeout(options.timeoutMs ?? SCHEDULER_TIMEOUT_MS)
+  const timer = timeoutSignal(options.timeoutMs ?? SCHEDULER_TIMEOUT_MS)
+  const signal = timer.signal
   let res: Dispatcher.ResponseData
+  let text: string
   try {
     res = await request(target, {method: 'GET', signal, dispatcher: options.dispatcher})
+    text = await res.body.text()
   } catch (err) {
     const timedOut = signal.aborted
     throw new ImhError(timedOut ? 'IMH_ERR_TIMEOUT' : 'IMH_ERR_CONNECT_FAILED', `scheduler ${url}: ${timedOut ? `no answer within ${options.timeoutMs ?? SCHEDULER_TIMEOUT_MS} ms` : (err as Error).message}`)
+  } finally {
+    timer.clear()
   }
-  const text = await res.body.text()
   if (res.statusCode !== 200) throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `scheduler ${url}: HTTP ${res.statusCode}`, {status: res.statusCode, body: text.slice(0, 200)})
   return internAnswer(text, () => {
     let json: unknown
