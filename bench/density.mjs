@@ -11,6 +11,8 @@
 //                    really pays for each client it adds. `fit` gives the intercept (the fixed
 //                    cost) and the largest residual, so a noisy run shows.
 //   kbPerClientPeak  the same slope of the peak RSS during the hold.
+//   kbPerClientAtLargest  (settled − before) / clients at the largest size: the average cost,
+//                    fixed costs of a run included (the worst of the repeats).
 //   heapKbPerClient  slope of the resident V8 heap; nonHeapKbPerClient of the rest of the
 //                    anonymous RSS (malloc: sockets, buffers); they add up to about kbPerClient.
 //   liveKbPerClient  slope of the heap in use after a forced GC: the clients' live objects alone.
@@ -102,13 +104,16 @@ for (const mode of modes) {
     kbPerClient: round(settled.slope, 2),
     fit: {interceptMb: round(settled.intercept / 1024, 1), maxResidualMb: round(settled.maxResidual / 1024, 1)},
     kbPerClientPeak: round(slope('peakKb').slope, 2),
+    // At the largest size, everything the clients added over the process before them, divided
+    // by their number: includes what the run adds once (compiled code, pools), so at least the slope.
+    kbPerClientAtLargest: round(Math.max(...runs.filter((r) => r.clients === sizes.at(-1)).map((r) => (r.settledKb - r.beforeKb) / r.connected)), 2),
     heapKbPerClient: round(slope('heapKb').slope, 2),
     nonHeapKbPerClient: round(slope('nonHeapKb').slope, 2),
     liveKbPerClient: round(slope('heapAfterGcKb').slope, 2),
     allConnected: runs.every((r) => r.connected === r.clients),
   }
   const m = results[mode]
-  console.log(`${mode}: ${m.kbPerClient} KB of RSS per added client (settled; peak ${m.kbPerClientPeak}): heap ${m.heapKbPerClient} + other ${m.nonHeapKbPerClient}; live objects ${m.liveKbPerClient} KB; fit ±${m.fit.maxResidualMb} MB`)
+  console.log(`${mode}: ${m.kbPerClient} KB of RSS per added client (settled; peak ${m.kbPerClientPeak}; ${m.kbPerClientAtLargest} on average at ${sizes.at(-1)}): heap ${m.heapKbPerClient} + other ${m.nonHeapKbPerClient}; live objects ${m.liveKbPerClient} KB; fit ±${m.fit.maxResidualMb} MB`)
 }
 const raw = results.raw?.kbPerClient
 for (const [mode, r] of Object.entries(results)) if (raw && mode !== 'raw') r.ratioToRaw = round(r.kbPerClient / raw, 2)
