@@ -24,8 +24,9 @@ afterAll(() => server.close())
  * A scheduler in front of the reference server's: passes its answer on with the given ttl while
  * `up`, and answers 503 when not (a scheduler overwhelmed by a load run). Counts the requests.
  */
-async function frontScheduler(ttl: number): Promise<{url: string; hits: () => number; down(): void; close(): Promise<void>}> {
+async function frontScheduler(ttl: number): Promise<{url: string; hits: () => number; down(): void; moveTo(s: ReferenceServer): void; close(): Promise<void>}> {
   let up = true
+  let behind = server
   let hits = 0
   const front: Server = createServer(async (req, res) => {
     hits++
@@ -33,7 +34,7 @@ async function frontScheduler(ttl: number): Promise<{url: string; hits: () => nu
       res.writeHead(503).end()
       return
     }
-    const answer = await (await fetch(new URL(req.url!, server.urls.scheduler))).json() as Record<string, unknown>
+    const answer = await (await fetch(new URL(req.url!, behind.urls.scheduler))).json() as Record<string, unknown>
     res.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({...answer, ttl}))
   })
   await new Promise<void>((r) => front.listen(0, '127.0.0.1', r))
@@ -41,6 +42,7 @@ async function frontScheduler(ttl: number): Promise<{url: string; hits: () => nu
     url: `http://127.0.0.1:${(front.address() as AddressInfo).port}/dns`,
     hits: () => hits,
     down: () => (up = false),
+    moveTo: (s) => (behind = s),
     close: () => new Promise((r) => {
       front.closeAllConnections()
       front.close(() => r())
@@ -98,6 +100,27 @@ describe('startLoadClient: a client that starts again keeps what it learned from
       await (await start(context(front.url), 0)).close()
       expect(front.hits()).toBe(2)
     } finally {
+      await front.close()
+    }
+  })
+
+  it('asks again, once, when the servers of a cached answer no longer answer (they moved)', async () => {
+    const front = await frontScheduler(60)
+    const moved = await startReferenceServer()
+    try {
+      const ctx = context(front.url)
+      const first = await start(ctx, 0)
+      const oldLong = first.client.resolved!.groups.long[0]
+      await first.close()
+      front.moveTo(moved)
+      await server.close()
+      const again = await start(ctx, 0)
+      expect(again.client.resolved!.groups.long[0]).not.toBe(oldLong)
+      expect(again.client.resolved!.groups.long[0]).toBe(moved.urls.long)
+      expect(front.hits()).toBe(2)
+      await again.close()
+    } finally {
+      server = moved
       await front.close()
     }
   })
