@@ -10,6 +10,10 @@
 //                    clients connected, across every size and repeat — what a user's worker
 //                    really pays for each client it adds. `fit` gives the intercept (the fixed
 //                    cost) and the largest residual, so a noisy run shows.
+//   kbPerClientMedianPair  the median of the slopes between every two runs of different sizes
+//                    (Theil–Sen): the same figure, robust to one run whose malloc or heap grew
+//                    more than the others (the non-heap part varies by ±25 MB between
+//                    identical runs on a busy machine).
 //   kbPerClientPeak  the same slope of the peak RSS during the hold.
 //   kbPerClientAtLargest  (settled − before) / clients at the largest size: the average cost,
 //                    fixed costs of a run included (the worst of the repeats).
@@ -25,22 +29,27 @@
 //
 // Writes bench/results/density.json (or --out FILE).
 import {spawn} from 'node:child_process'
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {cpus, loadavg, totalmem} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import {parseArgs, round, startReadyChild} from './lib/proc.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const args = parseArgs(process.argv.slice(2), {modes: 'string', sizes: 'string', hold: 'number', repeat: 'number', out: 'string'})
-const modes = (args.modes ?? 'raw,ws-ping,heartbeat,chat').split(',').map((s) => s.trim())
-const sizes = (args.sizes ?? '1000,2500,4000').split(',').map(Number)
-const holdS = args.hold ?? 20
-const repeat = args.repeat ?? 1
+const args = parseArgs(process.argv.slice(2), {modes: 'string', sizes: 'string', hold: 'number', repeat: 'number', out: 'string', from: 'string'})
+// --from FILE: no measuring; the runs of an earlier output summarized again (by this version of
+// the summary), e.g. to compare a result of an older commit figure for figure.
+const earlier = args.from ? JSON.parse(readFileSync(args.from, 'utf8')) : undefined
+const modes = earlier ? Object.keys(earlier.modes) : (args.modes ?? 'raw,ws-ping,heartbeat,chat').split(',').map((s) => s.trim())
+const sizes = earlier?.sizes ?? (args.sizes ?? '1000,2500,4000').split(',').map(Number)
+const holdS = earlier?.holdS ?? args.hold ?? 20
+const repeat = earlier?.repeat ?? args.repeat ?? 1
 if (sizes.length < 2 || !sizes.every((n, i) => Number.isInteger(n) && n > 0 && (i === 0 || n > sizes[i - 1]))) throw new Error('--sizes: two or more client counts, ascending (e.g. 1000,2500,4000)')
 if (!(Number.isInteger(repeat) && repeat >= 1)) throw new Error('--repeat: a whole number of runs per size, at least 1')
 const outFile = args.out ?? join(root, 'bench/results/density.json')
-const {WORKER_EXEC_ARGV, workerEnv} = await import(pathToFileURL(join(root, 'dist/src/load/worker-pool.js')).href)
+const current = await import(pathToFileURL(join(root, 'dist/src/load/worker-pool.js')).href)
+const WORKER_EXEC_ARGV = current.WORKER_EXEC_ARGV
+const workerEnv = current.workerEnv
 
 function measure(mode, clients, urls) {
   const child = spawn(process.execPath, ['--expose-gc', ...WORKER_EXEC_ARGV, 'bench/lib/density-child.mjs', mode, String(clients), String(holdS), JSON.stringify(urls)], {
@@ -82,10 +91,21 @@ function fit(points) {
   return {slope, intercept, maxResidual}
 }
 
+/** Theil–Sen: the median of the slopes between every two runs of different sizes; one odd run barely moves it. */
+function medianPairSlope(points) {
+  const slopes = []
+  for (let i = 0; i < points.length; i++) for (let j = i + 1; j < points.length; j++) {
+    if (points[i][0] !== points[j][0]) slopes.push((points[j][1] - points[i][1]) / (points[j][0] - points[i][0]))
+  }
+  slopes.sort((a, b) => a - b)
+  const mid = slopes.length >> 1
+  return slopes.length % 2 ? slopes[mid] : (slopes[mid - 1] + slopes[mid]) / 2
+}
+
 const results = {}
 for (const mode of modes) {
-  const runs = []
-  for (let r = 0; r < repeat; r++) {
+  const runs = earlier ? earlier.modes[mode].runs : []
+  for (let r = 0; r < (earlier ? 0 : repeat); r++) {
     for (const n of sizes) {
       const s = await server(mode)
       try {
@@ -103,6 +123,7 @@ for (const mode of modes) {
     runs,
     kbPerClient: round(settled.slope, 2),
     fit: {interceptMb: round(settled.intercept / 1024, 1), maxResidualMb: round(settled.maxResidual / 1024, 1)},
+    kbPerClientMedianPair: round(medianPairSlope(runs.map((r) => [r.connected, r.settledKb])), 2),
     kbPerClientPeak: round(slope('peakKb').slope, 2),
     // At the largest size, everything the clients added over the process before them, divided
     // by their number: includes what the run adds once (compiled code, pools), so at least the slope.
@@ -113,7 +134,7 @@ for (const mode of modes) {
     allConnected: runs.every((r) => r.connected === r.clients),
   }
   const m = results[mode]
-  console.log(`${mode}: ${m.kbPerClient} KB of RSS per added client (settled; peak ${m.kbPerClientPeak}; ${m.kbPerClientAtLargest} on average at ${sizes.at(-1)}): heap ${m.heapKbPerClient} + other ${m.nonHeapKbPerClient}; live objects ${m.liveKbPerClient} KB; fit ±${m.fit.maxResidualMb} MB`)
+  console.log(`${mode}: ${m.kbPerClient} KB of RSS per added client (settled; median of pair slopes ${m.kbPerClientMedianPair}; peak ${m.kbPerClientPeak}; ${m.kbPerClientAtLargest} on average at ${sizes.at(-1)}): heap ${m.heapKbPerClient} + other ${m.nonHeapKbPerClient}; live objects ${m.liveKbPerClient} KB; fit ±${m.fit.maxResidualMb} MB`)
 }
 const raw = results.raw?.kbPerClient
 for (const [mode, r] of Object.entries(results)) if (raw && mode !== 'raw') r.ratioToRaw = round(r.kbPerClient / raw, 2)
@@ -121,14 +142,15 @@ for (const [mode, r] of Object.entries(results)) if (raw && mode !== 'raw') r.ra
 mkdirSync(dirname(outFile), {recursive: true})
 writeFileSync(outFile, `${JSON.stringify({
   benchmark: 'density',
-  description: `idle clients heartbeating every 5 s (chat: a message every 10 s), ${sizes.join(', ')} per process${repeat > 1 ? ` (${repeat} runs each)` : ''}, held ${holdS} s after the ramp; RSS of the generating process (worker flags: ${WORKER_EXEC_ARGV.join(' ')}, ${Object.entries(workerEnv()).map(([k, v]) => `${k}=${v}`).join(' ')}). kbPerClient: least-squares slope of the settled RSS (median over the hold's second half, no forced GC) over clients connected; heap/nonHeap split it into V8 heap pages and the rest; live: heap in use after a forced GC`,
+  description: earlier?.description ?? `idle clients heartbeating every 5 s (chat: a message every 10 s), ${sizes.join(', ')} per process${repeat > 1 ? ` (${repeat} runs each)` : ''}, held ${holdS} s after the ramp; RSS of the generating process (worker flags: ${WORKER_EXEC_ARGV.join(' ')}, ${Object.entries(workerEnv()).map(([k, v]) => `${k}=${v}`).join(' ')}). kbPerClient: least-squares slope of the settled RSS (median over the hold's second half, no forced GC) over clients connected; heap/nonHeap split it into V8 heap pages and the rest; live: heap in use after a forced GC`,
   target: 'at most 10 KB of RSS added per idle client (issue 14)',
   machine: {cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryMb: Math.round(totalmem() / 2 ** 20), node: process.version},
-  date: new Date().toISOString(),
+  date: earlier?.date ?? new Date().toISOString(),
+  ...(earlier ? {resummarized: {from: args.from, workerFlags: earlier.description.match(/worker flags: ([^)]*)\)/)?.[1]}} : {}),
   sizes,
   holdS,
   repeat,
-  load: loadavg().map((l) => round(l, 2)),
+  load: earlier?.load ?? loadavg().map((l) => round(l, 2)),
   modes: results,
 }, null, 2)}\n`)
 console.log(`written to ${outFile}`)
