@@ -41,10 +41,29 @@ export function retriable(method: string, err: unknown): boolean {
   return (method === 'GET' || method === 'HEAD') && (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET')
 }
 
+/**
+ * A signal that aborts after `ms`, and `clear` to stop its timer once the request is done.
+ * AbortSignal.timeout would keep a Timeout and its closure for the whole `ms` after each request:
+ * during a ramp of logins, thousands at once, each old enough to reach V8's old space.
+ */
+export function timeoutSignal(ms: number): {signal: AbortSignal; clear(): void} {
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms)
+  return {signal: controller.signal, clear: () => clearTimeout(timer)}
+}
+
 /** One HTTP request as given, no envelope handling: time-outs and refused connections become coded errors. */
 export async function rawRequest(method: string, url: URL, init: RawRequestInit, options: RawRequestOptions): Promise<RawResponse> {
+  const timer = timeoutSignal(options.timeoutMs)
+  try {
+    return await timedRequest(method, url, init, options, timer.signal)
+  } finally {
+    timer.clear()
+  }
+}
+
+async function timedRequest(method: string, url: URL, init: RawRequestInit, options: RawRequestOptions, timeout: AbortSignal): Promise<RawResponse> {
   const what = `${method} ${url.pathname}${url.search}`
-  const timeout = AbortSignal.timeout(options.timeoutMs)
   const signal = init.signal ? AbortSignal.any([timeout, init.signal]) : timeout
   options.trace?.({t: 0, dir: 'send', note: what, body: init.body === undefined ? undefined : previewBody(Buffer.from(init.body))})
   let res: Dispatcher.ResponseData | undefined

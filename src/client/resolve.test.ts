@@ -83,6 +83,18 @@ describe('resolveServices: scheduler → system DNS → fallback (PROTOCOL.md §
     expect(s.hits.length).toBe(1)
   })
 
+  it('asks again when told fresh (after 1102), and caches the new answer', async () => {
+    const s = await answering()
+    const cache = new ResolverCache()
+    await resolveServices({scheduler: s.url, cache})
+    const before = cache.expiresAt
+    await new Promise((r) => setTimeout(r, 5))
+    await resolveServices({scheduler: s.url, cache, fresh: true})
+    expect(s.hits.length).toBe(2)
+    expect(cache.expiresAt).toBeGreaterThan(before)
+    expect(cache.live()).toBe(cache.answer)
+  })
+
   it('shares one frozen answer between the clients that got the same text, and keeps different answers apart', async () => {
     const s = await answering()
     const ip = {...ANSWER, clientIp: '127.0.0.2'}

@@ -1,6 +1,7 @@
 import {lookup as dnsLookup} from 'node:dns/promises'
 import type {Dispatcher} from 'undici'
 import {undici} from '../common/undici.js'
+import {timeoutSignal} from './http-json.js'
 import {
   GROUPS, type Group, type GroupAddresses, ImhError, emptyGroups, SCHEDULER_TIMEOUT_MS, type SchedulerAnswer, parseSchedulerAnswer,
 } from '../protocol/index.js'
@@ -21,6 +22,11 @@ export interface ResolveOptions {
   require?: Group[]
   /** Keeps the last answer (for its TTL) and the last fallback list between calls. */
   cache?: ResolverCache
+  /**
+   * Asks the scheduler even when the cache holds a live answer, and caches what it says: after
+   * 1102 (wrong node) a client MUST bypass its cache (PROTOCOL.md §3.2).
+   */
+  fresh?: boolean
   dispatcher?: Dispatcher
   lookup?: (hostname: string) => Promise<unknown>
   random?: () => number
@@ -35,10 +41,16 @@ export interface Resolved {
   errors: string[]
 }
 
+/** What one client keeps between look-ups (PROTOCOL.md §2.4): the last answer for its ttl, the last fallback list. */
 export class ResolverCache {
   answer: SchedulerAnswer | undefined
   expiresAt = 0
   fallback: Partial<GroupAddresses> | undefined
+
+  /** The cached answer while its ttl runs, else undefined. */
+  live(now = Date.now()): SchedulerAnswer | undefined {
+    return this.answer && now < this.expiresAt ? this.answer : undefined
+  }
 }
 
 /**
@@ -86,15 +98,19 @@ function resolvedFrom(answer: SchedulerAnswer): Resolved {
 export async function fetchSchedulerAnswer(url: string, options: {timeoutMs?: number; clientId?: string; dispatcher?: Dispatcher} = {}): Promise<SchedulerAnswer> {
   const target = new URL(url)
   if (options.clientId) target.searchParams.set('clientId', options.clientId)
-  const signal = AbortSignal.timeout(options.timeoutMs ?? SCHEDULER_TIMEOUT_MS)
+  const timer = timeoutSignal(options.timeoutMs ?? SCHEDULER_TIMEOUT_MS)
+  const signal = timer.signal
   let res: Dispatcher.ResponseData
+  let text: string
   try {
     res = await undici().request(target, {method: 'GET', signal, dispatcher: options.dispatcher})
+    text = await res.body.text()
   } catch (err) {
     const timedOut = signal.aborted
     throw new ImhError(timedOut ? 'IMH_ERR_TIMEOUT' : 'IMH_ERR_CONNECT_FAILED', `scheduler ${url}: ${timedOut ? `no answer within ${options.timeoutMs ?? SCHEDULER_TIMEOUT_MS} ms` : (err as Error).message}`)
+  } finally {
+    timer.clear()
   }
-  const text = await res.body.text()
   if (res.statusCode !== 200) throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `scheduler ${url}: HTTP ${res.statusCode}`, {status: res.statusCode, body: text.slice(0, 200)})
   return internAnswer(text, () => {
     let json: unknown
@@ -125,9 +141,8 @@ export async function resolveServices(options: ResolveOptions): Promise<Resolved
   const cache = options.cache
   const required = options.require ?? ['long', 'short']
   const errors: string[] = []
-  if (cache?.answer && Date.now() < cache.expiresAt) {
-    return resolvedFrom(cache.answer)
-  }
+  const cached = options.fresh ? undefined : cache?.live()
+  if (cached) return resolvedFrom(cached)
   if (options.scheduler) {
     try {
       const answer = await fetchSchedulerAnswer(options.scheduler, {timeoutMs: options.schedulerTimeoutMs, clientId: options.clientId, dispatcher: options.dispatcher})

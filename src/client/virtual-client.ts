@@ -107,17 +107,42 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> implements 
     return (super.emit as (event: K, ...a: unknown[]) => boolean)(event, ...args)
   }
 
-  /** Resolves services, logs in and opens the long link; ends with a first SYNC. */
+  /**
+   * Resolves services, logs in and opens the long link; ends with a first SYNC. When a cached
+   * answer's servers cannot be reached (they moved, or came back elsewhere), one fresh look-up.
+   */
   async start(): Promise<this> {
     const o = this.options
     if (o.resolved) {
       this.resolved = o.resolved
-    } else {
-      const t0 = performance.now()
-      this.resolved = await resolveServices(o.resolve ?? {})
-      this.emit('timing', 'scheduler', performance.now() - t0)
+      await this.logIn()
+      return this
     }
-    this.short = new ShortClient(this.resolved.groups.short[0]!, {dispatcher: o.dispatcher, timeoutMs: o.requestTimeoutMs})
+    const cached = o.resolve?.cache?.live() !== undefined
+    await this.resolve(false)
+    try {
+      await this.logIn()
+    } catch (err) {
+      if (!cached || !isImhError(err, 'IMH_ERR_CONNECT_FAILED')) throw err
+      await this.resolve(true)
+      await this.logIn()
+    }
+    return this
+  }
+
+  /** Finds the servers (PROTOCOL.md §2.4); only a look-up that went out is timed, not a cached answer. */
+  private async resolve(fresh: boolean): Promise<void> {
+    const o = this.options.resolve ?? {}
+    const asks = fresh || !o.cache?.live()
+    const t0 = performance.now()
+    this.resolved = await resolveServices(fresh ? {...o, fresh} : o)
+    if (asks) this.emit('timing', 'scheduler', performance.now() - t0)
+  }
+
+  /** Registers (when asked), logs in on the short link and connects the long link. */
+  private async logIn(): Promise<void> {
+    const o = this.options
+    this.short = new ShortClient(this.resolved!.groups.short[0]!, {dispatcher: o.dispatcher, timeoutMs: o.requestTimeoutMs})
     if (o.register) {
       try {
         await this.short.register(o.credentials)
@@ -130,7 +155,6 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> implements 
     this.emit('timing', 'login', performance.now() - t0)
     this.userId = login.userId
     await this.connect()
-    return this
   }
 
   /**
@@ -143,7 +167,7 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> implements 
       await this.connectOnce()
     } catch (err) {
       if (!isImhError(err, 'IMH_ERR_WRONG_NODE') || this.options.resolved) throw err
-      this.resolved = await resolveServices({...this.options.resolve, cache: undefined})
+      await this.resolve(true)
       await this.connectOnce()
     }
   }

@@ -6,6 +6,14 @@ export interface Clock {
   now(): number
   /** Resolves after `ms` (at once when `ms` <= 0); rejects with the signal's reason on abort. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>
+  /**
+   * Calls `fn` once after `ms` (soon, but not synchronously, when `ms` <= 0) and returns a handle
+   * for {@link Clock.cancel}. A callback where {@link Clock.sleep} gives a promise: a VU that
+   * waits all its life keeps one timer, not a promise chain, an abort listener and async frames.
+   */
+  after(ms: number, fn: () => void): unknown
+  /** Cancels an {@link Clock.after} that has not fired (nothing happens if it has). */
+  cancel(handle: unknown): void
 }
 
 /**
@@ -25,6 +33,8 @@ export const realClock: Clock = {
       throw err
     }
   },
+  after: (ms, fn) => setTimeout(fn, Math.max(0, ms)),
+  cancel: (handle) => clearTimeout(handle as NodeJS.Timeout),
 }
 
 interface Timer {
@@ -81,6 +91,24 @@ export class FakeClock implements Clock {
       this.#timers.push(timer)
       signal?.addEventListener('abort', onAbort, {once: true})
     })
+  }
+
+  after(ms: number, fn: () => void): unknown {
+    const timer: Timer = {at: this.#now + Math.max(0, ms), seq: this.#seq++, resolve: fn}
+    this.#timers.push(timer)
+    // Due now: fires without waiting for time to move, as a real timer of 0 ms would.
+    if (ms <= 0) {
+      queueMicrotask(() => {
+        if (!this.#timers.includes(timer)) return
+        this.#remove(timer)
+        fn()
+      })
+    }
+    return timer
+  }
+
+  cancel(handle: unknown): void {
+    this.#remove(handle as Timer)
   }
 
   /** Moves time forward by `ms`, firing every sleep that falls due on the way. */

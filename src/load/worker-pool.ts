@@ -18,16 +18,24 @@ export interface WorkerPoolEvents {
 }
 
 /**
- * Node flags every worker process runs with. A small young generation: V8's default (16 MB
- * semi-spaces, up to 3× that committed) is kept resident by every worker and is a large part of a
- * worker's RSS when its clients are idle; 2 MB measured ~15-20 MB less per worker (bench/peers idle
- * job) at no visible CPU cost there. Exported so that bench/density.mjs measures a worker as it runs.
+ * Node flags of a worker holding many VUs ({@link workerExecArgv}): a heap kept small for idle
+ * connections. Exported so that bench/density.mjs measures a worker as it runs.
+ * - A small young generation: V8's default (16 MB semi-spaces, up to 3× that committed) is kept
+ *   resident by every worker and is a large part of a worker's RSS when its clients are idle; 2 MB
+ *   measured ~15-20 MB less per worker (bench/peers idle job) at no visible CPU cost there.
+ * - A fixed old-generation growing factor of 1.3. V8 otherwise lets the old space grow up to 4×
+ *   what survived the last full GC before it collects again. A ramp of logins promotes its
+ *   garbage (requests in flight over several scavenges) next to the clients it makes, so the
+ *   old space reached ~3× the live objects (4000 heartbeat clients: 107 MB of pages for 33 MB
+ *   live, 192 MB RSS) and, fragmented, was never given back: a steady load worker allocates too
+ *   fast for V8's memory reducer to count it idle. With 1.3: 55 MB of pages, 138 MB RSS. Once the
+ *   ramp is over little survives a scavenge, so the more frequent full GCs cost little.
  */
-export const WORKER_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=2']
+export const WORKER_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=2', '--heap-growing-percent=30']
 
 /**
- * Up to this many VUs per worker, workers keep V8's default young generation instead. Its bytes
- * are RSS that idle clients do not need (above), but a few busy ones allocate at a high rate: 64
+ * Up to this many VUs per worker, workers keep V8's default heap sizing instead. Its bytes are RSS
+ * that idle clients do not need (above), but a few busy ones allocate at a high rate: 64
  * VUs requesting HTTP back to back spent 14% of the worker's CPU in scavenges with 2 MB
  * semi-spaces (the bench:peers http job's worker, --cpu-prof), about half that with V8's 16 MB.
  * Past this count the clients' own bytes outweigh the young generation's ~40 MB, and the many idle

@@ -122,6 +122,8 @@ describe('runArrivals', () => {
         late = 0
         return fake.sleep(ms + extra, signal)
       },
+      after: (ms, fn) => fake.after(ms, fn),
+      cancel: (handle) => fake.cancel(handle),
     }
     const f = fakeFactory(fake, {iterMs: 5})
     const plan = constant(10, 1000, 10, 10)

@@ -5,7 +5,7 @@ import {integer, number} from '../profile/fields.js'
 import {errorCode} from './context.js'
 import {LEDGER_LOST} from './ledger.js'
 import {HEARTBEAT_INTERVAL, type LoadClient, heartbeatOption, startLoadClient, usernameFor} from './load-client.js'
-import {paced, untilAbortOrClosed} from './loops.js'
+import {pacedWhileLinked} from './loops.js'
 import {peerActive, peerOf} from './pairs.js'
 import {type ModuleContext, defineScenario, option} from './scenario-module.js'
 
@@ -108,13 +108,12 @@ class ChatUser implements VirtualUser {
 
   constructor(private readonly run: ChatRun, private readonly index: number, private readonly incarnation: number, private readonly lc: LoadClient) {}
 
-  async loop(signal: AbortSignal): Promise<void> {
+  loop(signal: AbortSignal): Promise<void> {
     const {ctx, periodMs} = this.run
     // Closed model: each client sends every 1/rate s from a random phase, waiting for each
-    // acknowledgement before the next (a slow server slows the senders down).
-    const sending = paced(ctx.clock, ctx.random, periodMs, signal, (t) => this.iterate(t))
-    await untilAbortOrClosed(signal, this.lc.closed)
-    await sending
+    // acknowledgement before the next (a slow server slows the senders down), until the run ends
+    // or the server ends its session.
+    return pacedWhileLinked(ctx.clock, ctx.random, periodMs, signal, this.lc.closed, this)
   }
 
   /** Sends one message to the peer, if it takes part now. */

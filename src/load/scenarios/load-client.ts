@@ -1,4 +1,5 @@
 import type {CloseInfo} from '../../client/long-link.js'
+import {ResolverCache} from '../../client/resolve.js'
 import {type ClientObserver, VirtualClient} from '../../client/virtual-client.js'
 import {type ErrorReply, ImhError, isErrorCode} from '../../protocol/index.js'
 import type {EngineCounter, EngineTrend} from '../metrics/engine-metrics.js'
@@ -85,12 +86,31 @@ class LoadSession implements LoadClient {
   }
 }
 
+/**
+ * What each client index of a scenario learned from the scheduler (PROTOCOL.md §2.4): its last
+ * answer, for the answer's ttl, and the last fallback list. A client that starts again after its
+ * session ended is the same device as before and keeps them: within the ttl it asks nobody, and
+ * past it a scheduler that answers slowly or not at all (a loaded or restarting server) leaves it
+ * the learned fallback list instead of IMH_ERR_SCHEDULER_UNAVAILABLE. Per scenario context, so a
+ * run's end frees them; a cache holds references to the shared, frozen answer (resolve.ts).
+ */
+const learned = new WeakMap<object, Map<number, ResolverCache>>()
+
+/** The resolver cache of client `index` of the scenario behind `ctx`: made on its first start, kept for its next ones. */
+export function resolverCacheFor(ctx: object, index: number): ResolverCache {
+  let byIndex = learned.get(ctx)
+  if (!byIndex) learned.set(ctx, (byIndex = new Map()))
+  let cache = byIndex.get(index)
+  if (!cache) byIndex.set(index, (cache = new ResolverCache()))
+  return cache
+}
+
 export async function startLoadClient(ctx: LoadClientContext, index: number, o: {username: string; heartbeat: boolean | number; beforeStart?: (client: VirtualClient) => void}): Promise<LoadClient> {
   const scheduler = schedulerUrl(ctx)
   const dispatcher = ctx.addresses.dispatcherFor(index, scheduler)
   const events = new SessionEvents(ctx)
   const client = new VirtualClient({
-    resolve: {scheduler, clientId: o.username, dispatcher},
+    resolve: {scheduler, clientId: o.username, dispatcher, cache: resolverCacheFor(ctx, index)},
     credentials: {username: o.username, password: LOAD_PASSWORD},
     register: true,
     heartbeat: o.heartbeat,

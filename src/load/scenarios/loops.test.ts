@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {ImhError} from '../../protocol/errors.js'
 import {FakeClock} from '../clock.js'
-import {paced, untilAbortOrClosed, whileLinked} from './loops.js'
+import {paced, pacedWhileLinked, untilAbortOrClosed, whileLinked} from './loops.js'
 
 describe('paced', () => {
   it('acts at a random phase within the first period, then once per period; after an overrun at once, with no burst to catch up', async () => {
@@ -17,6 +17,64 @@ describe('paced', () => {
     stop.abort()
     await running
     expect(at).toEqual([500, 1500, 3000, 4000, 5000])
+  })
+})
+
+describe('pacedWhileLinked', () => {
+  it('paces like paced(): a random phase, once per period, after an overrun at once with no burst', async () => {
+    const clock = new FakeClock(0)
+    const stop = new AbortController()
+    const at: number[] = []
+    const vu = {
+      async iterate(startedMs: number): Promise<void> {
+        at.push(startedMs)
+        if (at.length === 2) await clock.sleep(1500)
+      },
+    }
+    const running = pacedWhileLinked(clock, () => 0.5, 1000, stop.signal, new Promise<ImhError>(() => {}), vu)
+    await clock.advanceTo(5000)
+    stop.abort()
+    await running
+    expect(at).toEqual([500, 1500, 3000, 4000, 5000])
+    expect(clock.pending).toBe(0)
+  })
+
+  it('stops when the session ends: rejects with its error once the iteration in flight is done, and starts none after', async () => {
+    const clock = new FakeClock(0)
+    let close!: (err: ImhError) => void
+    const closed = new Promise<ImhError>((r) => (close = r))
+    const at: number[] = []
+    let release!: () => void
+    const vu = {
+      iterate(startedMs: number): Promise<void> {
+        at.push(startedMs)
+        return at.length === 2 ? new Promise<void>((r) => (release = r)) : Promise.resolve()
+      },
+    }
+    const running = pacedWhileLinked(clock, () => 0, 1000, new AbortController().signal, closed, vu)
+    let settled = false
+    running.catch(() => undefined).finally(() => (settled = true))
+    await clock.advanceTo(1000)
+    const kicked = new ImhError('IMH_ERR_CONNECTION_CLOSED', 'kicked')
+    close(kicked)
+    await clock.flush()
+    expect(settled).toBe(false)
+    release()
+    await expect(running).rejects.toBe(kicked)
+    await clock.advanceTo(5000)
+    expect(at).toEqual([0, 1000])
+    expect(clock.pending).toBe(0)
+  })
+
+  it('ends at once on a signal that already aborted, and an iteration that throws ends it with its error', async () => {
+    const clock = new FakeClock(0)
+    const never = new Promise<ImhError>(() => {})
+    const aborted = AbortSignal.abort()
+    await expect(pacedWhileLinked(clock, () => 0, 1000, aborted, never, {iterate: async () => {}})).resolves.toBeUndefined()
+    const boom = new Error('boom')
+    const running = expect(pacedWhileLinked(clock, () => 0, 1000, new AbortController().signal, never, {iterate: () => Promise.reject(boom)})).rejects.toBe(boom)
+    await clock.advanceTo(0)
+    await running
   })
 })
 
