@@ -6,6 +6,7 @@ import {
 } from '../protocol/index.js'
 import {dropEmptyListenerTable} from './listener-table.js'
 import {openWebSocket} from './open-web-socket.js'
+import {type DeadlineHolder, REQUEST_DEADLINES} from './request-deadlines.js'
 import {serverError} from './server-error.js'
 import {previewBody, type TraceSink} from './trace.js'
 
@@ -29,9 +30,14 @@ export interface CloseInfo {
 
 interface Pending {
   cmd: number
-  resolve: (f: Frame) => void
+  /** With the reply frame ({@link LongLink.request}), or its checked JSON body ({@link LongLink.call}). */
+  resolve: (reply: never) => void
   reject: (e: Error) => void
-  timer: NodeJS.Timeout
+  /** performance.now() ms after which the request has timed out (see RequestDeadlines). */
+  deadline: number
+  timeoutMs: number
+  /** Resolve with the body parsed and checked (call) rather than the frame (request). */
+  parse: boolean
 }
 
 /**
@@ -62,7 +68,7 @@ function ignore(): void {}
  * A client long link (PROTOCOL.md §4): one WebSocket, numbered requests matched to replies by
  * seq, pushes (seq 0) emitted as 'push'. Emits 'close' with the code and reason once.
  */
-export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; 'bad-frame': [Error, Buffer]}> {
+export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; 'bad-frame': [Error, Buffer]}> implements DeadlineHolder {
   private seq = 0
   /** Requests awaiting their reply; made on the first and dropped when none is left. */
   private pending: Map<number, Pending> | undefined
@@ -109,26 +115,42 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
 
   /** Sends a request and resolves with its reply frame; an ERROR reply rejects with its code. */
   request(cmd: number, body?: unknown, timeoutMs = this.requestTimeoutMs): Promise<Frame> {
+    return this.enqueue<Frame>(cmd, body, timeoutMs, false)
+  }
+
+  /** Sends a request and returns its checked JSON reply body. */
+  call<T>(cmd: number, body?: unknown, timeoutMs = this.requestTimeoutMs): Promise<T> {
+    // The body is read where the reply is matched: no second promise and turn per call.
+    return this.enqueue<T>(cmd, body, timeoutMs, true)
+  }
+
+  private enqueue<T>(cmd: number, body: unknown, timeoutMs: number, parse: boolean): Promise<T> {
     if (this.closed) return Promise.reject(this.closedError(cmd))
     const pending = (this.pending ??= new Map())
     if (pending.size >= this.maxPending) return Promise.reject(new ImhError('IMH_ERR_TOO_MANY_PENDING', `${pending.size} requests already await an answer`))
     const seq = this.nextSeq()
-    return new Promise<Frame>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.settled(seq)
-        reject(new ImhError('IMH_ERR_TIMEOUT', `${cmdName(cmd)} seq ${seq}: no reply within ${timeoutMs} ms`, {cmd, seq}))
-      }, timeoutMs)
-      pending.set(seq, {cmd, resolve, reject, timer})
+    const deadline = performance.now() + timeoutMs
+    return new Promise<T>((resolve, reject) => {
+      pending.set(seq, {cmd, resolve: resolve as (reply: never) => void, reject, deadline, timeoutMs, parse})
+      REQUEST_DEADLINES.watch(this, deadline)
       this.sendFrame(cmd, seq, body)
     })
   }
 
-  /** Sends a request and returns its checked JSON reply body. */
-  async call<T>(cmd: number, body?: unknown, timeoutMs?: number): Promise<T> {
-    const frame = await this.request(cmd, body, timeoutMs)
-    const json = parseJsonBody(frame.body)
-    const parse = replyParser(cmd)
-    return (parse ? parse(json) : json) as T
+  /** @internal Times out the requests due by `now` (RequestDeadlines); the earliest deadline left. */
+  expireDue(now: number): number | undefined {
+    const pending = this.pending
+    if (!pending) return undefined
+    let next: number | undefined
+    for (const [seq, p] of pending) {
+      if (p.deadline <= now) {
+        this.settled(seq)
+        p.reject(new ImhError('IMH_ERR_TIMEOUT', `${cmdName(p.cmd)} seq ${seq}: no reply within ${p.timeoutMs} ms`, {cmd: p.cmd, seq}))
+      } else if (next === undefined || p.deadline < next) {
+        next = p.deadline
+      }
+    }
+    return next
   }
 
   /** Forgets a request that got its answer or timed out; an idle link holds no table. */
@@ -225,7 +247,6 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
       return
     }
     this.settled(frame.seq)
-    clearTimeout(waiting.timer)
     if (frame.cmd === CMD.ERROR) {
       let body: unknown
       try {
@@ -237,8 +258,19 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
       waiting.reject(serverError(body as object, {cmd: waiting.cmd, seq: frame.seq}))
     } else if (frame.cmd !== waiting.cmd) {
       waiting.reject(new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `reply to ${cmdName(waiting.cmd)} seq ${frame.seq} came as ${cmdName(frame.cmd)}`))
+    } else if (!waiting.parse) {
+      waiting.resolve(frame as never)
     } else {
-      waiting.resolve(frame)
+      let reply: unknown
+      try {
+        const json = parseJsonBody(frame.body)
+        const parse = replyParser(frame.cmd)
+        reply = parse ? parse(json) : json
+      } catch (err) {
+        waiting.reject(err as Error)
+        return
+      }
+      waiting.resolve(reply as never)
     }
   }
 
@@ -248,10 +280,8 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
     this.trace?.({t: 0, dir: 'event', note: `closed ${code} ${reason}`})
     const pending = this.pending
     this.pending = undefined
-    for (const [seq, p] of pending ?? []) {
-      clearTimeout(p.timer)
-      p.reject(this.closedError(p.cmd, seq))
-    }
+    REQUEST_DEADLINES.forget(this)
+    for (const [seq, p] of pending ?? []) p.reject(this.closedError(p.cmd, seq))
     this.owner?.linkClosed(this.closed)
     this.emit('close', this.closed)
   }
