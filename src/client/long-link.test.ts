@@ -88,4 +88,31 @@ describe('LongLink', () => {
     expect(isImhError(await link.call(CMD.SEND_MSG, body).catch((e: unknown) => e), 'IMH_ERR_BAD_JSON')).toBe(true)
     expect(link.pendingRequests).toBe(0)
   })
+
+  it('matches replies that come out of order to many requests at once, and rejects those left at close in the order sent', async () => {
+    const wss = new WebSocketServer({port: 0, host: '127.0.0.1'})
+    await new Promise((r) => wss.once('listening', r))
+    closers.push(() => new Promise((r) => wss.close(r)))
+    // Holds four NOOPs, answers the 4th, 2nd, 1st, then closes: the 3rd and the 5th are left.
+    wss.on('connection', (ws) => {
+      const held: Frame[] = []
+      ws.on('message', (data) => {
+        held.push(decodeFrame(data as Buffer))
+        if (held.length < 4) return
+        for (const i of [3, 1, 0]) ws.send(encodeFrame(CMD.NOOP, held[i]!.seq))
+      })
+    })
+    const link = await LongLink.connect(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`)
+    closers.push(() => link.terminate())
+    const settled: string[] = []
+    const all = [1, 2, 3, 4].map((n) => link.request(CMD.NOOP).then(() => settled.push(`ok ${n}`), () => settled.push(`closed ${n}`)))
+    while (settled.length < 3) await new Promise((r) => setTimeout(r, 5))
+    expect(settled).toEqual(['ok 4', 'ok 2', 'ok 1'])
+    const fifth = link.request(CMD.NOOP).then(() => settled.push('ok 5'), () => settled.push('closed 5'))
+    expect(link.pendingRequests).toBe(2)
+    link.terminate()
+    await Promise.all([...all, fifth])
+    expect(settled.slice(3)).toEqual(['closed 3', 'closed 5'])
+    expect(link.pendingRequests).toBe(0)
+  })
 })

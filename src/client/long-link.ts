@@ -29,6 +29,7 @@ export interface CloseInfo {
 }
 
 interface Pending {
+  seq: number
   cmd: number
   /** With the reply frame ({@link LongLink.request}), or its checked JSON body ({@link LongLink.call}). */
   resolve: (reply: never) => void
@@ -70,8 +71,13 @@ function ignore(): void {}
  */
 export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; 'bad-frame': [Error, Buffer]}> implements DeadlineHolder {
   private seq = 0
-  /** Requests awaiting their reply; made on the first and dropped when none is left. */
-  private pending: Map<number, Pending> | undefined
+  /**
+   * The request awaiting its reply, when one does: nearly always at most one, so no table is made
+   * and dropped per request (a Map per request was a tenth of the link's garbage on the chat path).
+   */
+  private one: Pending | undefined
+  /** Requests awaiting replies beside `one`, by seq; made when needed and dropped when none is left. */
+  private more: Map<number, Pending> | undefined
   closed: CloseInfo | undefined
   /** Told of pushes and the close before the events are emitted (see {@link LinkOwner}). */
   owner: LinkOwner | undefined
@@ -126,12 +132,14 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
 
   private enqueue<T>(cmd: number, body: unknown, timeoutMs: number, parse: boolean): Promise<T> {
     if (this.closed) return Promise.reject(this.closedError(cmd))
-    const pending = (this.pending ??= new Map())
-    if (pending.size >= this.maxPending) return Promise.reject(new ImhError('IMH_ERR_TOO_MANY_PENDING', `${pending.size} requests already await an answer`))
+    const waiting = this.pendingRequests
+    if (waiting >= this.maxPending) return Promise.reject(new ImhError('IMH_ERR_TOO_MANY_PENDING', `${waiting} requests already await an answer`))
     const seq = this.nextSeq()
     const deadline = performance.now() + timeoutMs
     return new Promise<T>((resolve, reject) => {
-      pending.set(seq, {cmd, resolve: resolve as (reply: never) => void, reject, deadline, timeoutMs, parse})
+      const p: Pending = {seq, cmd, resolve: resolve as (reply: never) => void, reject, deadline, timeoutMs, parse}
+      if (this.one === undefined) this.one = p
+      else (this.more ??= new Map()).set(seq, p)
       REQUEST_DEADLINES.watch(this, deadline)
       this.sendFrame(cmd, seq, body)
     })
@@ -139,13 +147,11 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
 
   /** @internal Times out the requests due by `now` (RequestDeadlines); the earliest deadline left. */
   expireDue(now: number): number | undefined {
-    const pending = this.pending
-    if (!pending) return undefined
     let next: number | undefined
-    for (const [seq, p] of pending) {
+    for (const p of this.waiting()) {
       if (p.deadline <= now) {
-        this.settled(seq)
-        p.reject(new ImhError('IMH_ERR_TIMEOUT', `${cmdName(p.cmd)} seq ${seq}: no reply within ${p.timeoutMs} ms`, {cmd: p.cmd, seq}))
+        this.take(p.seq)
+        p.reject(new ImhError('IMH_ERR_TIMEOUT', `${cmdName(p.cmd)} seq ${p.seq}: no reply within ${p.timeoutMs} ms`, {cmd: p.cmd, seq: p.seq}))
       } else if (next === undefined || p.deadline < next) {
         next = p.deadline
       }
@@ -153,12 +159,28 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
     return next
   }
 
-  /** Forgets a request that got its answer or timed out; an idle link holds no table. */
-  private settled(seq: number): void {
-    const pending = this.pending
-    if (!pending) return
-    pending.delete(seq)
-    if (pending.size === 0) this.pending = undefined
+  /** Every request awaiting its reply in the order they were sent, a copy (settling one while walking them is safe). */
+  private waiting(): Pending[] {
+    if (!this.more) return this.one ? [this.one] : []
+    const all = [...this.more.values()]
+    // `one` may be newer than some in `more` (it is refilled when it settles first).
+    if (this.one) all.push(this.one)
+    return all.sort((a, b) => a.seq - b.seq)
+  }
+
+  /** Forgets and returns the request `seq` (its answer came, or it timed out); an idle link holds no table. */
+  private take(seq: number): Pending | undefined {
+    const one = this.one
+    if (one !== undefined && one.seq === seq) {
+      this.one = undefined
+      return one
+    }
+    const more = this.more
+    const p = more?.get(seq)
+    if (p === undefined) return undefined
+    more!.delete(seq)
+    if (more!.size === 0) this.more = undefined
+    return p
   }
 
   sendFrame(cmd: number, seq: number, body?: unknown): void {
@@ -217,7 +239,7 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
   }
 
   get pendingRequests(): number {
-    return this.pending?.size ?? 0
+    return (this.one === undefined ? 0 : 1) + (this.more?.size ?? 0)
   }
 
   close(code = 1000): void {
@@ -240,13 +262,12 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
       return
     }
     this.trace?.({t: 0, dir: 'recv', cmd: frame.cmd, name: cmdName(frame.cmd), seq: frame.seq, bodyLen: frame.body.length, body: previewBody(frame.body)})
-    const waiting = frame.seq === PUSH_SEQ ? undefined : this.pending?.get(frame.seq)
+    const waiting = frame.seq === PUSH_SEQ ? undefined : this.take(frame.seq)
     if (!waiting) {
       this.owner?.linkPush(frame)
       this.emit('push', frame)
       return
     }
-    this.settled(frame.seq)
     if (frame.cmd === CMD.ERROR) {
       let body: unknown
       try {
@@ -278,10 +299,11 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
   onClose(code: number, reason: string): void {
     this.closed = {code, reason}
     this.trace?.({t: 0, dir: 'event', note: `closed ${code} ${reason}`})
-    const pending = this.pending
-    this.pending = undefined
+    const pending = this.waiting()
+    this.one = undefined
+    this.more = undefined
     REQUEST_DEADLINES.forget(this)
-    for (const [seq, p] of pending ?? []) p.reject(this.closedError(p.cmd, seq))
+    for (const p of pending) p.reject(this.closedError(p.cmd, p.seq))
     this.owner?.linkClosed(this.closed)
     this.emit('close', this.closed)
   }
