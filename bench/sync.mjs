@@ -19,11 +19,17 @@
 //     step that fails, the ladder bisects between the highest rate held and the lowest failed
 //     down to --resolution msg/s (125), so that a change that moves the knee shows.
 // (c) the codec: ns per encode and decode of chat frames beside a bare baseline (bench/lib/sync-codec.mjs).
+// (d) --only ab --against DIR: before/after on a shared machine. This checkout and another (DIR,
+//     e.g. `git worktree add --detach DIR <commit>`, built) each run their own server and chat load
+//     at the same time, at each --steps rate: the same load from elsewhere falls on both
+//     (bench/lib/sync-ab.mjs). Writes bench/results/sync-ab.json.
 //
 //   npm run bench:sync                        # a few minutes
 //   npm run bench:sync -- --quick             # shorter holds, fewer steps
 //   node bench/sync.mjs --only codec|frames|ladder [--clients 100] [--seconds 8] [--steps 500,1000,…]
 //                      [--resolution 125]   # the ladder bisects between held and failed to this
+//   node bench/sync.mjs --only ab --against DIR [--steps 1000,2000] [--rounds 2]
+//                                             # (d) this checkout and DIR side by side, at once
 //   node bench/sync.mjs --cpu-prof DIR        # also write CPU profiles of the server and of
 //                                             # each imh load's processes (coordinator, workers:
 //                                             # its steady seconds, 8 s to the end less 3)
@@ -33,7 +39,8 @@ import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:
 import {loadavg, tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {spawn} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
+import {abJob} from './lib/sync-ab.mjs'
 import {codecJob} from './lib/sync-codec.mjs'
 import {parseArgs, processInfo, processTree, round, startReadyChild} from './lib/proc.mjs'
 
@@ -45,7 +52,7 @@ function usage(message) {
 }
 let args
 try {
-  args = parseArgs(process.argv.slice(2), {quick: 'boolean', only: 'string', clients: 'number', seconds: 'number', steps: 'string', resolution: 'number', workers: 'number', rounds: 'number', 'cpu-prof': 'string', out: 'string'})
+  args = parseArgs(process.argv.slice(2), {quick: 'boolean', only: 'string', clients: 'number', seconds: 'number', steps: 'string', resolution: 'number', workers: 'number', rounds: 'number', 'cpu-prof': 'string', against: 'string', out: 'string'})
 } catch (err) {
   usage(err.message)
 }
@@ -65,7 +72,9 @@ if (!Number.isInteger(clients) || clients < 2 || clients > 2000 || clients % 2) 
 if (steps.some((s) => !(s > 0 && s <= 100_000))) usage('--steps must be rates from 1 to 100000, comma-separated')
 if (!(resolution >= 10 && resolution <= 10_000)) usage('--resolution must be from 10 to 10000 msg/s')
 const only = args.only
-if (only && !['codec', 'frames', 'ladder'].includes(only)) usage('--only must be codec, frames or ladder')
+if (only && !['codec', 'frames', 'ladder', 'ab'].includes(only)) usage('--only must be codec, frames, ladder or ab')
+const against = args.against ? resolve(args.against) : undefined
+if (only === 'ab' && !against) usage('--only ab needs --against DIR (another checkout of imh, built)')
 const profDir = args['cpu-prof'] ? resolve(args['cpu-prof']) : undefined
 if (profDir) mkdirSync(profDir, {recursive: true})
 const log = (s) => console.error(s)
@@ -345,6 +354,25 @@ try {
 
 async function main() {
   const result = {at: new Date().toISOString(), loadavgBefore: uptime(), clients, workers, seconds, rounds, quick}
+  if (only === 'ab') {
+    // Each side's commit (and whether its tree has changes), so that the file says what was compared.
+    const commitOf = (dir) => {
+      try {
+        const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {cwd: dir, encoding: 'utf8'}).trim()
+        const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {cwd: dir, encoding: 'utf8'}).trim() !== ''
+        return dirty ? `${head}+changes` : head
+      } catch {
+        return null
+      }
+    }
+    result.commits = {this: commitOf(root), against: commitOf(against)}
+    result.ab = await abJob({this: root, against}, {rates: steps, clients, seconds: seconds + 12, rounds, log})
+    result.loadavgAfter = uptime()
+    const outFile = args.out ?? join(root, 'bench/results/sync-ab.json')
+    writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`)
+    console.log(`wrote ${outFile}`)
+    return
+  }
   if (!only || only === 'codec') {
     result.codec = await codecJob(root)
     log(`codec: ${JSON.stringify(result.codec)}`)
