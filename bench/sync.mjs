@@ -15,21 +15,32 @@
 // (b) delivered msg/s at p99 ≤ 50 ms: `imh load chat --rate R` in bounded steps with short holds,
 //     until sync_latency p99 passes 50 ms, the rate is missed (under 95% sent) or the generator
 //     stalls (a saturated second), judged over each step's steady seconds (from results.json's
-//     time series; see ladderJob); the highest rate that held is the figure.
+//     time series; see ladderJob); the highest rate that held is the figure. After the first
+//     step that fails, the ladder bisects between the highest rate held and the lowest failed
+//     down to --resolution msg/s (125), so that a change that moves the knee shows.
 // (c) the codec: ns per encode and decode of chat frames beside a bare baseline (bench/lib/sync-codec.mjs).
+// (d) --only ab --against DIR: before/after on a shared machine. This checkout and another (DIR,
+//     e.g. `git worktree add --detach DIR <commit>`, built) each run their own server and chat load
+//     at the same time, at each --steps rate: the same load from elsewhere falls on both
+//     (bench/lib/sync-ab.mjs). Writes bench/results/sync-ab.json.
 //
 //   npm run bench:sync                        # a few minutes
 //   npm run bench:sync -- --quick             # shorter holds, fewer steps
 //   node bench/sync.mjs --only codec|frames|ladder [--clients 100] [--seconds 8] [--steps 500,1000,…]
+//                      [--resolution 125]   # the ladder bisects between held and failed to this
+//   node bench/sync.mjs --only ab --against DIR [--steps 1000,2000] [--rounds 2]
+//                                             # (d) this checkout and DIR side by side, at once
 //   node bench/sync.mjs --cpu-prof DIR        # also write CPU profiles of the server and of
-//                                             # imh load (--workers 0: the load in one process)
+//                                             # each imh load's processes (coordinator, workers:
+//                                             # its steady seconds, 8 s to the end less 3)
 //
 // Only loopback; every run is bounded in time.
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {loadavg, tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {spawn} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
+import {abJob} from './lib/sync-ab.mjs'
 import {codecJob} from './lib/sync-codec.mjs'
 import {parseArgs, processInfo, processTree, round, startReadyChild} from './lib/proc.mjs'
 
@@ -41,15 +52,16 @@ function usage(message) {
 }
 let args
 try {
-  args = parseArgs(process.argv.slice(2), {quick: 'boolean', only: 'string', clients: 'number', seconds: 'number', steps: 'string', workers: 'number', rounds: 'number', 'cpu-prof': 'string', out: 'string'})
+  args = parseArgs(process.argv.slice(2), {quick: 'boolean', only: 'string', clients: 'number', seconds: 'number', steps: 'string', resolution: 'number', workers: 'number', rounds: 'number', 'cpu-prof': 'string', against: 'string', out: 'string'})
 } catch (err) {
   usage(err.message)
 }
 const quick = Boolean(args.quick)
 const clients = args.clients ?? 100
 const seconds = args.seconds ?? (quick ? 6 : 10)
-const steps = (args.steps ?? (quick ? '250,500,1000,2000,3000,4000' : '250,500,750,1000,1500,2000,3000,4000,6000,8000')).split(',').map(Number)
-const workers = args['cpu-prof'] ? 0 : (args.workers ?? 1)
+const steps = (args.steps ?? (quick ? '250,500,1000,2000,3000,4000' : '500,1000,2000,3000,4000,6000,8000')).split(',').map(Number)
+const resolution = args.resolution ?? (quick ? 250 : 125)
+const workers = args.workers ?? 1
 const rounds = args.rounds ?? (quick ? 1 : 3)
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 9) usage('--rounds must be an integer from 1 to 9')
 const FRAME_RATES = {heartbeat: 2000, chat: 600}
@@ -58,8 +70,11 @@ const P99_BOUND_MS = 50
 if (!(seconds >= 3 && seconds <= 60)) usage('--seconds must be from 3 to 60')
 if (!Number.isInteger(clients) || clients < 2 || clients > 2000 || clients % 2) usage('--clients must be an even integer from 2 to 2000')
 if (steps.some((s) => !(s > 0 && s <= 100_000))) usage('--steps must be rates from 1 to 100000, comma-separated')
+if (!(resolution >= 10 && resolution <= 10_000)) usage('--resolution must be from 10 to 10000 msg/s')
 const only = args.only
-if (only && !['codec', 'frames', 'ladder'].includes(only)) usage('--only must be codec, frames or ladder')
+if (only && !['codec', 'frames', 'ladder', 'ab'].includes(only)) usage('--only must be codec, frames, ladder or ab')
+const against = args.against ? resolve(args.against) : undefined
+if (only === 'ab' && !against) usage('--only ab needs --against DIR (another checkout of imh, built)')
 const profDir = args['cpu-prof'] ? resolve(args['cpu-prof']) : undefined
 if (profDir) mkdirSync(profDir, {recursive: true})
 const log = (s) => console.error(s)
@@ -129,11 +144,14 @@ async function imhLoad(kind, {server, rate, duration, threshold}) {
   const tmp = mkdtempSync(join(tmpdir(), 'imh-bench-sync-'))
   const out = join(tmp, 'r.json')
   const argv = [
-    ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `load-${kind}-${rate}-${Date.now()}.cpuprofile`] : []),
     'bin/run.js', 'load', kind, '--target', target, '--clients', String(clients), '--rate', String(rate), '--duration', `${duration}s`,
     '--workers', String(workers), '--out', out, '-q', ...(threshold ? ['--threshold', threshold] : []),
   ]
-  const child = spawn(process.execPath, argv, {cwd: root, detached: true, stdio: ['ignore', 'ignore', 'pipe']})
+  // Profiled: the coordinator and its worker each profile the steady seconds (see sync-prof-preload.mjs).
+  const env = profDir
+    ? {...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${join(root, 'bench/lib/sync-prof-preload.mjs')}`, IMH_SYNC_PROF: `${join(profDir, `load-${kind}-${rate}-${Date.now()}`)},8,${duration - 3}`}
+    : process.env
+  const child = spawn(process.execPath, argv, {cwd: root, env, detached: true, stdio: ['ignore', 'ignore', 'pipe']})
   let stderr = ''
   child.stderr.setEncoding('utf8').on('data', (d) => (stderr = (stderr + d).slice(-4000)))
   const cpu = sampler(child.pid, serverPid, longPort)
@@ -163,6 +181,9 @@ function steadySeconds(r) {
   if (first < 0) return []
   return series.slice(first + 1, -1)
 }
+
+/** The middle value (the upper of the two middle ones); undefined for none. */
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
 
 /** A run too short for its ramp: no steady seconds to measure. */
 class NoSteadyWindow extends Error {}
@@ -238,7 +259,6 @@ async function framesJob(kind, server) {
     }
   }
   if (list.length === 0) return {rate: FRAME_RATES[kind], clients, skipped}
-  const median = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1]
   return {
     skipped,
     rate: list[0].rate,
@@ -261,39 +281,68 @@ async function framesJob(kind, server) {
 async function ladderJob(server) {
   const rows = []
   let held
-  for (const rate of steps) {
-    const {results, cpu} = await imhLoad('chat', {server, rate, duration: seconds + 10})
-    const window = steadySeconds(results)
-    const sum = (f) => window.reduce((n, s) => n + (f(s) ?? 0), 0)
-    const n = Math.max(1, window.length)
-    const row = {
-      rate,
-      steadyS: window.length,
-      deliveredPerS: round(sum((s) => s.counters.delivered) / n, 1),
-      sentPerS: round(sum((s) => s.counters.sent) / n, 1),
-      p99MsBound: window.some((s) => s.metrics.sync_latency) ? Math.max(...window.map((s) => s.metrics.sync_latency?.p99 ?? 0)) : null,
-      // Seconds that delivered nothing while messages were due: a stall the bound cannot see.
-      secondsWithoutDelivery: window.filter((s) => !s.metrics.sync_latency).length,
-      saturatedSeconds: window.filter((s) => s.saturated).length,
-      errors: sum((s) => s.counters.errors),
-      run: {
-        p50Ms: results.metrics.sync_latency?.p50 ?? null,
-        p99Ms: results.metrics.sync_latency?.p99 ?? null,
-        rateMissed: results.rate?.flagged ?? null,
-        saturated: results.saturation?.flagged ?? null,
-        lost: results.counters.lost ?? 0,
-        errors: results.counters.errors ?? 0,
-        serverCpuS: round(cpu.total().server, 2),
-      },
-    }
-    // Held: enough steady seconds, p99 within the bound, the rate kept (95%), no stall, no error.
-    row.held = row.steadyS >= 2 && row.p99MsBound !== null && row.p99MsBound <= P99_BOUND_MS && row.secondsWithoutDelivery === 0 && row.sentPerS >= 0.95 * rate && row.saturatedSeconds === 0 && row.errors === 0
+  let failed
+  // The coarse steps up to the first that fails, then halves the gap between the highest rate
+  // held and the lowest failed until it is at most --resolution: 2000 held, 3000 failed is
+  // one number for both sides of a change that moved the knee by 500.
+  const queue = [...steps]
+  while (queue.length > 0) {
+    const rate = queue.shift()
+    const row = await ladderStep(server, rate)
     rows.push(row)
     log(`ladder ${rate}/s: ${JSON.stringify(row)}`)
-    if (!row.held) break
-    held = row
+    if (row.held) held = !held || rate > held.rate ? row : held
+    else failed = !failed || rate < failed.rate ? row : failed
+    if (!row.held && queue.length > 0 && queue[0] > rate) queue.length = 0
+    if (queue.length === 0 && held && failed && failed.rate - held.rate > resolution) {
+      queue.push(Math.round((held.rate + failed.rate) / 2))
+    }
   }
-  return {boundMs: P99_BOUND_MS, stepS: seconds + 10, steps: rows, highestHeld: held ? {rate: held.rate, deliveredPerS: held.deliveredPerS, p99MsBound: held.p99MsBound} : null}
+  return {
+    boundMs: P99_BOUND_MS,
+    stepS: seconds + 10,
+    resolution,
+    steps: rows,
+    highestHeld: held ? {rate: held.rate, deliveredPerS: held.deliveredPerS, p99MsBound: held.p99MsBound} : null,
+    lowestFailed: failed ? {rate: failed.rate, deliveredPerS: failed.deliveredPerS, p99MsBound: failed.p99MsBound} : null,
+  }
+}
+
+/** One step of the ladder: `imh load chat --rate R`, judged over its steady seconds. */
+async function ladderStep(server, rate) {
+  const {results, cpu} = await imhLoad('chat', {server, rate, duration: seconds + 10})
+  const window = steadySeconds(results)
+  const sum = (f) => window.reduce((n, s) => n + (f(s) ?? 0), 0)
+  const n = Math.max(1, window.length)
+  const steady = cpu.steady(window.length)
+  const row = {
+    rate,
+    steadyS: window.length,
+    deliveredPerS: round(sum((s) => s.counters.delivered) / n, 1),
+    sentPerS: round(sum((s) => s.counters.sent) / n, 1),
+    p99MsBound: window.some((s) => s.metrics.sync_latency) ? Math.max(...window.map((s) => s.metrics.sync_latency?.p99 ?? 0)) : null,
+    // The median second's p99 beside the worst: one slow second fails a step, a slow run moves this.
+    p99MsMedianSecond: median(window.map((s) => s.metrics.sync_latency?.p99 ?? Infinity)),
+    maxEventLoopLagMs: window.length ? Math.max(...window.map((s) => s.maxEventLoopLagMs ?? 0)) : null,
+    // Seconds that delivered nothing while messages were due: a stall the bound cannot see.
+    secondsWithoutDelivery: window.filter((s) => !s.metrics.sync_latency).length,
+    saturatedSeconds: window.filter((s) => s.saturated).length,
+    errors: sum((s) => s.counters.errors),
+    // CPU over the steady window, in cores: which process ran out first.
+    cores: steady ? {generator: round(steady.gen / steady.windowS, 2), server: round(steady.server / steady.windowS, 2)} : null,
+    run: {
+      p50Ms: results.metrics.sync_latency?.p50 ?? null,
+      p99Ms: results.metrics.sync_latency?.p99 ?? null,
+      rateMissed: results.rate?.flagged ?? null,
+      saturated: results.saturation?.flagged ?? null,
+      lost: results.counters.lost ?? 0,
+      errors: results.counters.errors ?? 0,
+      serverCpuS: round(cpu.total().server, 2),
+    },
+  }
+  // Held: enough steady seconds, p99 within the bound, the rate kept (95%), no stall, no error.
+  row.held = row.steadyS >= 2 && row.p99MsBound !== null && row.p99MsBound <= P99_BOUND_MS && row.secondsWithoutDelivery === 0 && row.sentPerS >= 0.95 * rate && row.saturatedSeconds === 0 && row.errors === 0
+  return row
 }
 
 try {
@@ -305,6 +354,25 @@ try {
 
 async function main() {
   const result = {at: new Date().toISOString(), loadavgBefore: uptime(), clients, workers, seconds, rounds, quick}
+  if (only === 'ab') {
+    // Each side's commit (and whether its tree has changes), so that the file says what was compared.
+    const commitOf = (dir) => {
+      try {
+        const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {cwd: dir, encoding: 'utf8'}).trim()
+        const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {cwd: dir, encoding: 'utf8'}).trim() !== ''
+        return dirty ? `${head}+changes` : head
+      } catch {
+        return null
+      }
+    }
+    result.commits = {this: commitOf(root), against: commitOf(against)}
+    result.ab = await abJob({this: root, against}, {rates: steps, clients, seconds: seconds + 12, rounds, log})
+    result.loadavgAfter = uptime()
+    const outFile = args.out ?? join(root, 'bench/results/sync-ab.json')
+    writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`)
+    console.log(`wrote ${outFile}`)
+    return
+  }
   if (!only || only === 'codec') {
     result.codec = await codecJob(root)
     log(`codec: ${JSON.stringify(result.codec)}`)
@@ -319,6 +387,6 @@ async function main() {
   result.loadavgAfter = uptime()
   const outFile = args.out ?? join(root, 'bench/results/sync.json')
   writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`)
-  console.log(JSON.stringify({codec: result.codec && Object.fromEntries(Object.entries(result.codec).map(([k, v]) => [k, v.ratio])), frames: result.frames && Object.fromEntries(Object.entries(result.frames).map(([k, v]) => [k, {...v.imhVsRaw, serverVsRawGenerator: v.serverVsRawGenerator, rounds: v.rounds?.length ?? 0}])), ladder: result.ladder?.highestHeld, loadavg: [result.loadavgBefore, result.loadavgAfter]}))
+  console.log(JSON.stringify({codec: result.codec && Object.fromEntries(Object.entries(result.codec).map(([k, v]) => [k, v.ratio])), frames: result.frames && Object.fromEntries(Object.entries(result.frames).map(([k, v]) => [k, {...v.imhVsRaw, serverVsRawGenerator: v.serverVsRawGenerator, rounds: v.rounds?.length ?? 0}])), ladder: result.ladder && {held: result.ladder.highestHeld, failed: result.ladder.lowestFailed}, loadavg: [result.loadavgBefore, result.loadavgAfter]}))
   console.log(`wrote ${outFile}`)
 }

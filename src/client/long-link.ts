@@ -6,6 +6,7 @@ import {
 } from '../protocol/index.js'
 import {dropEmptyListenerTable} from './listener-table.js'
 import {openWebSocket} from './open-web-socket.js'
+import {type DeadlineHolder, REQUEST_DEADLINES} from './request-deadlines.js'
 import {serverError} from './server-error.js'
 import {previewBody, type TraceSink} from './trace.js'
 
@@ -28,10 +29,16 @@ export interface CloseInfo {
 }
 
 interface Pending {
+  seq: number
   cmd: number
-  resolve: (f: Frame) => void
+  /** With the reply frame ({@link LongLink.request}), or its checked JSON body ({@link LongLink.call}). */
+  resolve: (reply: never) => void
   reject: (e: Error) => void
-  timer: NodeJS.Timeout
+  /** performance.now() ms after which the request has timed out (see RequestDeadlines). */
+  deadline: number
+  timeoutMs: number
+  /** Resolve with the body parsed and checked (call) rather than the frame (request). */
+  parse: boolean
 }
 
 /**
@@ -62,10 +69,15 @@ function ignore(): void {}
  * A client long link (PROTOCOL.md §4): one WebSocket, numbered requests matched to replies by
  * seq, pushes (seq 0) emitted as 'push'. Emits 'close' with the code and reason once.
  */
-export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; 'bad-frame': [Error, Buffer]}> {
+export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; 'bad-frame': [Error, Buffer]}> implements DeadlineHolder {
   private seq = 0
-  /** Requests awaiting their reply; made on the first and dropped when none is left. */
-  private pending: Map<number, Pending> | undefined
+  /**
+   * The request awaiting its reply, when one does: nearly always at most one, so no table is made
+   * and dropped per request (a Map per request was a tenth of the link's garbage on the chat path).
+   */
+  private one: Pending | undefined
+  /** Requests awaiting replies beside `one`, by seq; made when needed and dropped when none is left. */
+  private more: Map<number, Pending> | undefined
   closed: CloseInfo | undefined
   /** Told of pushes and the close before the events are emitted (see {@link LinkOwner}). */
   owner: LinkOwner | undefined
@@ -109,34 +121,66 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
 
   /** Sends a request and resolves with its reply frame; an ERROR reply rejects with its code. */
   request(cmd: number, body?: unknown, timeoutMs = this.requestTimeoutMs): Promise<Frame> {
+    return this.enqueue<Frame>(cmd, body, timeoutMs, false)
+  }
+
+  /** Sends a request and returns its checked JSON reply body. */
+  call<T>(cmd: number, body?: unknown, timeoutMs = this.requestTimeoutMs): Promise<T> {
+    // The body is read where the reply is matched: no second promise and turn per call.
+    return this.enqueue<T>(cmd, body, timeoutMs, true)
+  }
+
+  private enqueue<T>(cmd: number, body: unknown, timeoutMs: number, parse: boolean): Promise<T> {
     if (this.closed) return Promise.reject(this.closedError(cmd))
-    const pending = (this.pending ??= new Map())
-    if (pending.size >= this.maxPending) return Promise.reject(new ImhError('IMH_ERR_TOO_MANY_PENDING', `${pending.size} requests already await an answer`))
+    const waiting = this.pendingRequests
+    if (waiting >= this.maxPending) return Promise.reject(new ImhError('IMH_ERR_TOO_MANY_PENDING', `${waiting} requests already await an answer`))
     const seq = this.nextSeq()
-    return new Promise<Frame>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.settled(seq)
-        reject(new ImhError('IMH_ERR_TIMEOUT', `${cmdName(cmd)} seq ${seq}: no reply within ${timeoutMs} ms`, {cmd, seq}))
-      }, timeoutMs)
-      pending.set(seq, {cmd, resolve, reject, timer})
+    const deadline = performance.now() + timeoutMs
+    return new Promise<T>((resolve, reject) => {
+      const p: Pending = {seq, cmd, resolve: resolve as (reply: never) => void, reject, deadline, timeoutMs, parse}
+      if (this.one === undefined) this.one = p
+      else (this.more ??= new Map()).set(seq, p)
+      REQUEST_DEADLINES.watch(this, deadline)
       this.sendFrame(cmd, seq, body)
     })
   }
 
-  /** Sends a request and returns its checked JSON reply body. */
-  async call<T>(cmd: number, body?: unknown, timeoutMs?: number): Promise<T> {
-    const frame = await this.request(cmd, body, timeoutMs)
-    const json = parseJsonBody(frame.body)
-    const parse = replyParser(cmd)
-    return (parse ? parse(json) : json) as T
+  /** @internal Times out the requests due by `now` (RequestDeadlines); the earliest deadline left. */
+  expireDue(now: number): number | undefined {
+    let next: number | undefined
+    for (const p of this.waiting()) {
+      if (p.deadline <= now) {
+        this.take(p.seq)
+        p.reject(new ImhError('IMH_ERR_TIMEOUT', `${cmdName(p.cmd)} seq ${p.seq}: no reply within ${p.timeoutMs} ms`, {cmd: p.cmd, seq: p.seq}))
+      } else if (next === undefined || p.deadline < next) {
+        next = p.deadline
+      }
+    }
+    return next
   }
 
-  /** Forgets a request that got its answer or timed out; an idle link holds no table. */
-  private settled(seq: number): void {
-    const pending = this.pending
-    if (!pending) return
-    pending.delete(seq)
-    if (pending.size === 0) this.pending = undefined
+  /** Every request awaiting its reply in the order they were sent, a copy (settling one while walking them is safe). */
+  private waiting(): Pending[] {
+    if (!this.more) return this.one ? [this.one] : []
+    const all = [...this.more.values()]
+    // `one` may be newer than some in `more` (it is refilled when it settles first).
+    if (this.one) all.push(this.one)
+    return all.sort((a, b) => a.seq - b.seq)
+  }
+
+  /** Forgets and returns the request `seq` (its answer came, or it timed out); an idle link holds no table. */
+  private take(seq: number): Pending | undefined {
+    const one = this.one
+    if (one !== undefined && one.seq === seq) {
+      this.one = undefined
+      return one
+    }
+    const more = this.more
+    const p = more?.get(seq)
+    if (p === undefined) return undefined
+    more!.delete(seq)
+    if (more!.size === 0) this.more = undefined
+    return p
   }
 
   sendFrame(cmd: number, seq: number, body?: unknown): void {
@@ -195,7 +239,7 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
   }
 
   get pendingRequests(): number {
-    return this.pending?.size ?? 0
+    return (this.one === undefined ? 0 : 1) + (this.more?.size ?? 0)
   }
 
   close(code = 1000): void {
@@ -218,14 +262,12 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
       return
     }
     this.trace?.({t: 0, dir: 'recv', cmd: frame.cmd, name: cmdName(frame.cmd), seq: frame.seq, bodyLen: frame.body.length, body: previewBody(frame.body)})
-    const waiting = frame.seq === PUSH_SEQ ? undefined : this.pending?.get(frame.seq)
+    const waiting = frame.seq === PUSH_SEQ ? undefined : this.take(frame.seq)
     if (!waiting) {
       this.owner?.linkPush(frame)
       this.emit('push', frame)
       return
     }
-    this.settled(frame.seq)
-    clearTimeout(waiting.timer)
     if (frame.cmd === CMD.ERROR) {
       let body: unknown
       try {
@@ -237,8 +279,19 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
       waiting.reject(serverError(body as object, {cmd: waiting.cmd, seq: frame.seq}))
     } else if (frame.cmd !== waiting.cmd) {
       waiting.reject(new ImhError('IMH_ERR_PROTOCOL_VIOLATION', `reply to ${cmdName(waiting.cmd)} seq ${frame.seq} came as ${cmdName(frame.cmd)}`))
+    } else if (!waiting.parse) {
+      waiting.resolve(frame as never)
     } else {
-      waiting.resolve(frame)
+      let reply: unknown
+      try {
+        const json = parseJsonBody(frame.body)
+        const parse = replyParser(frame.cmd)
+        reply = parse ? parse(json) : json
+      } catch (err) {
+        waiting.reject(err as Error)
+        return
+      }
+      waiting.resolve(reply as never)
     }
   }
 
@@ -246,12 +299,11 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
   onClose(code: number, reason: string): void {
     this.closed = {code, reason}
     this.trace?.({t: 0, dir: 'event', note: `closed ${code} ${reason}`})
-    const pending = this.pending
-    this.pending = undefined
-    for (const [seq, p] of pending ?? []) {
-      clearTimeout(p.timer)
-      p.reject(this.closedError(p.cmd, seq))
-    }
+    const pending = this.waiting()
+    this.one = undefined
+    this.more = undefined
+    REQUEST_DEADLINES.forget(this)
+    for (const p of pending) p.reject(this.closedError(p.cmd, p.seq))
     this.owner?.linkClosed(this.closed)
     this.emit('close', this.closed)
   }
