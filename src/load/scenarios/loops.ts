@@ -69,16 +69,11 @@ export async function whileLinked(signal: AbortSignal, closed: Promise<ImhError>
 /**
  * Runs `action` every `periodMs` from a random phase until the signal aborts, waiting for each
  * action before the next (closed model: a slow server slows the VU down); `action` gets the time
- * it started at.
+ * it started at. The schedule of {@link pacedWhileLinked}, with no session to end it.
  */
-export async function paced(clock: Clock, random: () => number, periodMs: number, signal: AbortSignal, action: (startedMs: number) => Promise<void>): Promise<void> {
-  let next = clock.now() + random() * periodMs
-  while (!signal.aborted) {
-    await clock.sleep(next - clock.now(), signal).catch(() => undefined)
-    if (signal.aborted) break
-    await action(clock.now())
-    next = Math.max(next + periodMs, clock.now())
-  }
+export function paced(clock: Clock, random: () => number, periodMs: number, signal: AbortSignal, action: (startedMs: number) => Promise<void>): Promise<void> {
+  if (signal.aborted) return Promise.resolve()
+  return new Promise<void>((resolve, reject) => new Pacer(clock, periodMs, signal, undefined, {iterate: action}, clock.now() + random() * periodMs, resolve, reject))
 }
 
 /** What {@link pacedWhileLinked} runs: a VU with an iteration (its methods, so no closure per VU). */
@@ -99,7 +94,7 @@ export function pacedWhileLinked(clock: Clock, random: () => number, periodMs: n
 }
 
 /**
- * The state of one {@link pacedWhileLinked}: an object with one clock timer, where an async loop
+ * The state of one {@link paced} or {@link pacedWhileLinked} loop: an object with one clock timer, where an async loop
  * over clock.sleep kept about 3.5 KB per idle VU alive (async frames, promises and their
  * reactions, ~20 closures, a Timeout and an abort listener: heap snapshot of chat at 1000 clients).
  */
@@ -114,11 +109,11 @@ class Pacer {
   private readonly failed = (err: unknown): void => this.iterated(err ?? new Error('iteration failed'))
 
   constructor(
-    private readonly clock: Clock, private readonly periodMs: number, private readonly signal: AbortSignal, closed: Promise<ImhError>,
+    private readonly clock: Clock, private readonly periodMs: number, private readonly signal: AbortSignal, closed: Promise<ImhError> | undefined,
     private readonly vu: Paced, private next: number, private readonly resolve: () => void, private readonly reject: (err: unknown) => void,
   ) {
     onAbort(signal, this.stopNow)
-    closed.then((err) => this.stop(err), noop)
+    closed?.then((err) => this.stop(err), noop)
     if (!this.ended) this.schedule()
   }
 
