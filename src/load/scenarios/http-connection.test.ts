@@ -121,6 +121,36 @@ describe('HttpConnection time limit', () => {
   })
 })
 
+describe('HttpConnection time limit, on a kept-alive connection', () => {
+  it('never fails a request before the time limit has passed since it was sent', async () => {
+    // The first request is answered, the second is not; it goes out a tick and a half of the
+    // watch (limit / 4) after the first answer, between two ticks.
+    let requests = 0
+    const url = await raw((socket) => {
+      if (++requests === 1) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n')
+    })
+    const limit = 400
+    let second = 0
+    const outcome = await new Promise<Outcome & {afterMs: number}>((resolve) => {
+      let n = 0
+      const c = new HttpConnection(spec(url, {timeoutMs: limit}), (err, status, bytes) => {
+        if (++n === 1) {
+          setTimeout(() => {
+            second = performance.now()
+            c.send()
+          }, limit * 0.375)
+          return
+        }
+        c.destroy()
+        resolve({err, status, bytes, afterMs: performance.now() - second})
+      })
+      c.send()
+    })
+    expect((outcome.err as {code?: string}).code).toBe('IMH_ERR_TIMEOUT')
+    expect(outcome.afterMs).toBeGreaterThanOrEqual(limit - 1)
+  })
+})
+
 describe('encodeRequest', () => {
   it('writes Host and keep-alive unless the profile sets them, and a zero length for an empty POST', () => {
     expect(encodeRequest({url: new URL('http://[::1]:8080/a?b'), method: 'GET', headers: undefined, body: null}).toString()).toBe('GET /a?b HTTP/1.1\r\nhost: [::1]:8080\r\nconnection: keep-alive\r\n\r\n')

@@ -57,7 +57,7 @@ export class HttpConnection {
   #bytes = 0
   #keepAlive = true
   #closing = false
-  /** Bumped on every connect and read: the idle watch compares it across its ticks. */
+  /** Bumped on every send, connect and read: the idle watch compares it across its ticks. */
   #progress = 0
   #watch: NodeJS.Timeout | undefined
 
@@ -77,6 +77,8 @@ export class HttpConnection {
   send(): void {
     if (this.#inFlight) throw new Error('HttpConnection.send: an exchange is in flight')
     this.#inFlight = true
+    // A send is progress too: the wait for this answer starts now, not at the watch's last tick.
+    this.#progress++
     this.#status = 0
     this.#bytes = 0
     const socket = this.#socket ?? this.#open()
