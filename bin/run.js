@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {setFlagsFromString} from 'node:v8'
 
@@ -19,9 +19,12 @@ if (isLoad) {
   // Without a manifest oclif imports every command to list them (the reference server, the
   // conformance runner, the docs generator): ~10 MB the coordinator would hold for nothing. `imh
   // load` is found through oclif's explicit discovery instead, from the one module it needs.
+  // From its single-file bundle when there is one (build/bundle.mjs: half the start-up CPU).
   const root = fileURLToPath(new URL('..', import.meta.url))
   const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
-  pjson.oclif = {...pjson.oclif, commands: {strategy: 'explicit', target: './dist/commands/load.js', identifier: 'LOAD_COMMAND'}}
+  const bundled = process.env.IMH_BUNDLE !== '0' && existsSync(new URL('../dist/bundle/load-command.js', import.meta.url))
+  const target = bundled ? './dist/bundle/load-command.js' : './dist/commands/load.js'
+  pjson.oclif = {...pjson.oclif, commands: {strategy: 'explicit', target, identifier: 'LOAD_COMMAND'}}
   await execute({loadOptions: {root, pjson}})
 } else {
   await execute({dir: import.meta.url})

@@ -1,20 +1,29 @@
 import {spawn} from 'node:child_process'
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {packageRoot} from '../src/common/package-root.js'
 import {BIN, children, runCli} from './support/run-cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'imh-load-cli-'))
 
+/** Runs `body` with the URL of a local HTTP server answering every request 200 'ok'. */
+async function withOkServer(body: (url: string) => Promise<void>): Promise<void> {
+  const server = createServer((_req, res) => res.end('ok'))
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  try {
+    await body(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)
+  } finally {
+    server.close()
+  }
+}
+
 describe('imh load summary', () => {
   it('an http constant-vus run counts its clients and prints no uncorrected twins (closed model)', async () => {
-    const server = createServer((_req, res) => res.end('ok'))
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-    try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+    await withOkServer(async (url) => {
       const file = join(dir, 'http-vus.yaml')
       writeFileSync(file, `scenarios:\n  get: {scenario: http, executor: constant-vus, vus: 3, duration: 2s, url: '${url}'}\n`)
       const out = join(dir, 'http-vus.json')
@@ -26,9 +35,7 @@ describe('imh load summary', () => {
       // results.json keeps both: its format promises the twin (docs/results-schema.md).
       const doc = JSON.parse(readFileSync(out, 'utf8')) as {metrics: Record<string, unknown>}
       expect(Object.keys(doc.metrics)).toContain('http_req_duration_uncorrected')
-    } finally {
-      server.close()
-    }
+    })
   }, 70_000)
 })
 
@@ -56,4 +63,22 @@ describe('imh load interrupted', () => {
     expect(stdout).toContain(`results written to ${out}`)
     expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ok: false, aborted: {reason: 'interrupted by the user'}})
   }, 60_000)
+})
+
+describe('imh load from its bundles', () => {
+  it('the build writes the bundles a run starts from, and a run from them or (IMH_BUNDLE=0) from the plain modules measures the same', async () => {
+    for (const name of ['load-command', 'worker-main']) expect(existsSync(join(packageRoot(), 'dist/bundle', `${name}.js`)), name).toBe(true)
+    await withOkServer(async (url) => {
+      const file = join(dir, 'http-bundle.yaml')
+      writeFileSync(file, `scenarios:\n  get: {scenario: http, executor: constant-vus, vus: 2, duration: 1s, url: '${url}'}\n`)
+      for (const bundle of ['1', '0']) {
+        const out = join(dir, `http-bundle-${bundle}.json`)
+        const r = await runCli(['load', file, '--target', url, '--workers', '1', '--out', out, '--quiet'], 60_000, {IMH_BUNDLE: bundle})
+        expect(r.code, r.stderr).toBe(0)
+        const doc = JSON.parse(readFileSync(out, 'utf8')) as {metrics: {http_req_duration: {count: number}}; counters: {errors?: number}}
+        expect(doc.metrics.http_req_duration.count).toBeGreaterThan(0)
+        expect(doc.counters.errors ?? 0).toBe(0)
+      }
+    })
+  }, 70_000)
 })

@@ -1,6 +1,6 @@
 import {fork} from 'node:child_process'
 import {EventEmitter} from 'node:events'
-import {compiledModule} from '../common/package-root.js'
+import {entryModule} from '../common/package-root.js'
 import {LoadWorker} from './worker.js'
 import type {FromWorker, ToWorker} from './worker-protocol.js'
 
@@ -59,7 +59,7 @@ export function workerEnv(): Record<string, string> {
 }
 
 /**
- * Starts `count` worker processes (child_process.fork of the compiled worker-main.js), or with
+ * Starts `count` worker processes (child_process.fork of worker-main, bundled: {@link entryModule}), or with
  * count 0 one worker inside this process (tests and debugging: no IPC, same event loop).
  * `vusPerWorker` (the most VUs one worker holds at once) picks their flags: {@link workerExecArgv}.
  */
@@ -68,7 +68,7 @@ export function startWorkers(count: number, events: EventEmitter<WorkerPoolEvent
     const worker = new LoadWorker((m) => setImmediate(() => events.emit('message', 0, m)))
     return [{index: 0, send: (m) => setImmediate(() => void worker.handle(m)), kill: () => {}}]
   }
-  const entry = compiledModule('src/load/worker-main.js')
+  const entry = entryModule('worker-main', 'src/load/worker-main.js')
   const execArgv = [...process.execArgv, ...workerExecArgv(vusPerWorker)]
   const env = {...process.env, ...workerEnv()}
   return Array.from({length: count}, (_, index) => {

@@ -9,9 +9,10 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL')
 })
 
-export function runCli(args: string[], timeoutMs = 60_000): Promise<{code: number | null; stdout: string; stderr: string}> {
+/** Runs `imh args…`; `env` is added to this process's environment. */
+export function runCli(args: string[], timeoutMs = 60_000, env: Record<string, string> = {}): Promise<{code: number | null; stdout: string; stderr: string}> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {env: {...process.env, NO_COLOR: '1'}})
+    const child = spawn(process.execPath, [BIN, ...args], {env: {...process.env, NO_COLOR: '1', ...env}})
     children.push(child)
     let stdout = ''
     let stderr = ''
