@@ -24,6 +24,9 @@
 //     that moves the knee shows. --imh DIR runs another checkout's `imh serve` and `imh load`
 //     (e.g. b6669fa, before issue 14) under this bench's judgement: its results.json lacks `rate`
 //     (rate missed), which the step judges from the sent counter of its steady seconds anyway.
+//     Each step lists its slow seconds (p99 over 50 ms) with the generator's worst event-loop lag
+//     and the server's GC pauses in each (bench/lib/sync-gc-preload.mjs, always loaded into the
+//     ladder's server): which side stalled.
 // (c) the codec: ns per encode and decode of chat frames beside a bare baseline (bench/lib/sync-codec.mjs).
 // (d) --only ab --against DIR: before/after on a shared machine. This checkout and another (DIR,
 //     e.g. `git worktree add --detach DIR <commit>`, built) each run their own server and chat load
@@ -48,7 +51,7 @@ import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {execFileSync, spawn} from 'node:child_process'
 import {abJob} from './lib/sync-ab.mjs'
-import {histEnv, windowLatency} from './lib/sync-window.mjs'
+import {histEnv, runStart, windowLatency} from './lib/sync-window.mjs'
 import {codecJob} from './lib/sync-codec.mjs'
 import {parseArgs, processInfo, processTree, round, startReadyChild} from './lib/proc.mjs'
 
@@ -93,8 +96,24 @@ const log = (s) => console.error(s)
 
 const uptime = () => loadavg().map((x) => round(x, 2))
 
+// The server's GC pauses on the wall clock (sync-gc-preload.mjs), to line up against slow seconds.
+const gcFile = join(mkdtempSync(join(tmpdir(), 'imh-bench-sync-gc-')), 'gc.jsonl')
+process.env.IMH_SYNC_GC = gcFile
+process.on('exit', () => rmSync(dirname(gcFile), {recursive: true, force: true}))
+
+/** The server's GC pauses that started in [from, to) ms since the epoch. */
+function serverGcBetween(from, to) {
+  let lines = []
+  try {
+    lines = readFileSync(gcFile, 'utf8').split('\n')
+  } catch {
+    // none yet
+  }
+  return lines.filter(Boolean).map((l) => JSON.parse(l)).filter((g) => g.at >= from && g.at < to)
+}
+
 async function startServer() {
-  const argv = [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `serve-${Date.now()}.cpuprofile`] : []), join(imhRoot, 'bin/run.js'), 'serve', '--port', '0', '--flows', 'core']
+  const argv = [`--import=${join(root, 'bench/lib/sync-gc-preload.mjs')}`, ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `serve-${Date.now()}.cpuprofile`] : []), join(imhRoot, 'bin/run.js'), 'serve', '--port', '0', '--flows', 'core']
   return startReadyChild(argv, 'imh serve', imhRoot)
 }
 
@@ -185,7 +204,7 @@ async function imhLoad(kind, {server, rate, duration, threshold}) {
     // 0 ok, 99 a threshold failed: both measured.
     if (code !== 0 && code !== 99) throw new Error(`imh load ${kind} exited ${code}\n${stderr}`)
     const results = JSON.parse(readFileSync(out, 'utf8'))
-    return {results, cpu, window: windowLatency(histDir, steadySeconds(results).map((s) => s.second), P99_BOUND_MS)}
+    return {results, cpu, window: windowLatency(histDir, steadySeconds(results).map((s) => s.second), P99_BOUND_MS), startAtMs: runStart(histDir)}
   } finally {
     rmSync(tmp, {recursive: true, force: true})
   }
@@ -342,8 +361,11 @@ async function ladderJob(server) {
 
 /** One step of the ladder: `imh load chat --rate R`, judged over its steady seconds. */
 async function ladderStep(server, rate) {
-  const {results, cpu, window: win} = await imhLoad('chat', {server, rate, duration: seconds + 10})
+  const {results, cpu, window: win, startAtMs} = await imhLoad('chat', {server, rate, duration: seconds + 10})
   const window = steadySeconds(results)
+  // Second k of the run is (start + (k-1) s, start + k s] on the coordinator's clock (secondOf's 100 ms aside).
+  const gcIn = (k) => (startAtMs === undefined ? undefined : serverGcBetween(startAtMs + (k - 1) * 1000 + 100, startAtMs + k * 1000 + 100))
+  const gcSum = (list) => (list ? {pauses: list.length, totalMs: round(list.reduce((n, g) => n + g.ms, 0), 1), maxMs: round(Math.max(0, ...list.map((g) => g.ms)), 1)} : null)
   const sum = (f) => window.reduce((n, s) => n + (f(s) ?? 0), 0)
   const n = Math.max(1, window.length)
   const steady = cpu.steady(window.length)
@@ -358,6 +380,10 @@ async function ladderStep(server, rate) {
     // The median second's p99 beside the worst: one slow second fails a step, a slow run moves this.
     p99MsMedianSecond: median(window.map((s) => s.metrics.sync_latency?.p99 ?? Infinity)),
     maxEventLoopLagMs: window.length ? Math.max(...window.map((s) => s.maxEventLoopLagMs ?? 0)) : null,
+    // What went on in each slow second (p99 over the bound): the generator's worst event-loop lag
+    // and the server's GC pauses in it, to tell which side stalled.
+    slowSeconds: window.filter((s) => (s.metrics.sync_latency?.p99 ?? 0) > P99_BOUND_MS).map((s) => ({second: s.second, p99Ms: s.metrics.sync_latency.p99, count: s.metrics.sync_latency.count, generatorLagMs: s.maxEventLoopLagMs ?? null, serverGc: gcSum(gcIn(s.second))})),
+    serverGc: window.length && startAtMs !== undefined ? gcSum(serverGcBetween(startAtMs + (window[0].second - 1) * 1000 + 100, startAtMs + window.at(-1).second * 1000 + 100)) : null,
     // Seconds that delivered nothing while messages were due: a stall the bound cannot see.
     secondsWithoutDelivery: window.filter((s) => !s.metrics.sync_latency).length,
     saturatedSeconds: window.filter((s) => s.saturated).length,

@@ -12,6 +12,21 @@ export function histEnv(env, dir, preload) {
   return {...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import=${preload}`, IMH_SYNC_HIST: dir}
 }
 
+/** The run's start (the coordinator's startAtMs, ms since the epoch) its workers were given; undefined if unknown. */
+export function runStart(dir) {
+  try {
+    for (const name of readdirSync(dir)) {
+      if (!name.endsWith('.jsonl')) continue
+      const first = readFileSync(join(dir, name), 'utf8').split('\n', 1)[0]
+      const start = JSON.parse(first).start
+      if (start !== undefined) return start
+    }
+  } catch {
+    // no figure
+  }
+  return undefined
+}
+
 /** Samples whose bucket lies wholly above `us` (3 significant digits: within 0.1% of it). */
 function countAbove(h, us) {
   let n = 0
