@@ -342,6 +342,9 @@ async function ladderJob(server) {
     if (queue.length === 0 && held && failed && failed.rate - held.rate > resolution) {
       queue.push(Math.round((held.rate + failed.rate) / 2))
     }
+    // Nothing held yet (a busy machine): halve the lowest failed rate, down to --resolution, so
+    // that the ladder still finds a knee to bisect from.
+    if (queue.length === 0 && !held && failed && failed.rate / 2 >= resolution) queue.push(Math.round(failed.rate / 2))
   }
   const brief = (r) => (r ? {rate: r.rate, deliveredPerS: r.deliveredPerS, p99MsWindow: r.window?.p99Ms ?? null, p99MsWorstSecond: r.p99MsBound} : null)
   // The secondary rule over the same steps (the bisection followed the primary one).
