@@ -2,6 +2,7 @@ import {randomBytes, randomInt} from 'node:crypto'
 import {EventEmitter} from 'node:events'
 import {type ChatMessage, DEFAULT_SYNC_CATEGORY, ImhError, SYNC_CATEGORIES, type SendMsgReply, type SyncCategory} from '../../src/protocol/index.js'
 import type {InboxEntry, InboxPage, NewMessage, Store, StoreEvent, StoredUser, TokenCheck} from './store.js'
+import {DedupWindow} from './dedup-window.js'
 import {defineStore} from './store-slot.js'
 
 /** One user's inbox of one SYNC category, with its own seqs and epoch (PROTOCOL.md §6.1). */
@@ -28,7 +29,7 @@ export class MemoryStore implements Store {
   private readonly superseded = new Map<string, string>()
   /** Each user's inbox of every SYNC category the protocol flows declare. */
   private readonly inboxes = new Map<string, Map<SyncCategory, Inbox>>()
-  private readonly dedup = new Map<string, Map<string, SendMsgReply>>()
+  private readonly dedup = new Map<string, DedupWindow>()
   private readonly events = new EventEmitter()
   private nextUser = 1
   private nextMsg = 1
@@ -97,9 +98,8 @@ export class MemoryStore implements Store {
     }
     inbox.entries.push(stored)
     const reply: SendMsgReply = {serverMsgId: stored.serverMsgId, seq: stored.seq, sendTime: stored.sendTime}
-    if (!seen) this.dedup.set(m.from, (seen = new Map()))
-    seen.set(m.clientMsgId, reply)
-    if (seen.size > this.dedupWindow) seen.delete(seen.keys().next().value!)
+    if (!seen) this.dedup.set(m.from, (seen = new DedupWindow(this.dedupWindow)))
+    seen.add(m.clientMsgId, reply)
     return {reply, duplicate: false}
   }
 
