@@ -9,7 +9,7 @@ import {isImhError} from '../src/protocol/index.js'
 
 export default class Compare extends Command {
   static override summary = 'Compare a candidate run with a baseline run (two results.json files) and judge regression limits.'
-  static override description = `Shows every latency metric's count and p50/p90/p99/p99.9 side by side with the change, counters and errors by code, and both runs' thresholds. Each --max-regression limit is judged from the two HDR histograms: a latency regresses only when the candidate is past the allowance beyond the runs' 99% intervals (distribution-free, from the histogram's order statistics), so sampling noise does not fail a build and a real shift does; counters are exact and judged by the allowance alone.
+  static override description = `Shows every latency metric's count and p50/p90/p99/p99.9 side by side with the change, counters and errors by code, and both runs' thresholds. Each regression limit — the candidate profile's \`regressions:\` and every --max-regression — is judged from the two HDR histograms: a latency regresses only when the candidate is past the allowance beyond the runs' 99% intervals (distribution-free, from the histogram's order statistics), so sampling noise does not fail a build and a real shift does; counters are exact and judged by the allowance alone.
 Exit codes: 0 no regression, 99 a limit regressed (or a run has no samples of a limited metric), 2 usage: a bad limit, a file that is not a results.json, runs of different profiles (--any-profile compares them anyway).`
 
   static override examples = [
@@ -33,8 +33,9 @@ Exit codes: 0 no regression, 99 a limit regressed (or a run has no samples of a 
     const {args, flags} = await this.parse(Compare)
     let comparison
     try {
-      const limits = (flags['max-regression'] ?? []).map(parseRegressionLimit)
       const [baseline, candidate] = await Promise.all([readResults(args.baseline), readResults(args.candidate)])
+      // The candidate's profile declares what it must hold (profile `regressions:`); flags add to it.
+      const limits = [...(candidate.meta.regressions ?? []), ...(flags['max-regression'] ?? [])].map(parseRegressionLimit)
       comparison = compareRuns(baseline, candidate, {limits, anyProfile: flags['any-profile']})
     } catch (err) {
       if (isImhError(err)) this.error(`${err.code}: ${err.message}`, {exit: EXIT.USAGE})

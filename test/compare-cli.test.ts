@@ -32,6 +32,13 @@ describe('imh compare', () => {
     expect(r.stdout).toMatch(/\| sync_latency:p\(99\)=\+10% \| [\d.]+ \| [\d.]+ \| [\d.]+ \| REGRESSED \|/)
   })
 
+  it("judges the candidate profile's own regression limits (results.json meta.regressions) without flags", async () => {
+    const declared = write('declared.json', resultsWith({latencies: {sync_latency: seededLatencies(3, 20_000, 5, 1.3)}, regressions: ['sync_latency:p(99)=+10%']}))
+    const r = await runCli(['compare', base, declared])
+    expect(r.code).toBe(99)
+    expect(r.stdout).toMatch(/sync_latency:p\(99\)=\+10%.*REGRESSED/)
+  })
+
   it('exits 2 with a sentence, no stack trace, for a file that is not a results.json, a bad limit, or different profiles', async () => {
     const notResults = write('other.json', {hello: 1})
     const chat = write('mixed.json', resultsWith({profile: 'mixed'}))

@@ -19,14 +19,14 @@ export function seededLatencies(seed: number, n: number, medianMs = 5, scale = 1
 }
 
 /** A results.json document as imh load writes it, holding the given latency histograms and counters. */
-export function resultsWith(o: {profile?: string; latencies?: Record<string, LatencyHistogram>; counters?: Record<string, number>; errors?: Record<string, number>; thresholds?: ResultsJson['thresholds']}): ResultsJson {
+export function resultsWith(o: {profile?: string; latencies?: Record<string, LatencyHistogram>; counters?: Record<string, number>; errors?: Record<string, number>; thresholds?: ResultsJson['thresholds']; regressions?: string[]}): ResultsJson {
   const metrics = Object.fromEntries(Object.entries(o.latencies ?? {}).map(([name, h]) => [name, {...h.summary(), histogram: h.encode()}]))
   return {
     schema: RESULTS_SCHEMA,
     meta: {
       profile: o.profile ?? 'chat', profileFile: '', target: 'http://127.0.0.1:1/dns', embeddedServer: false, imhVersion: '0.0.0', node: process.version,
       machine: {platform: 'linux', release: '', arch: 'x64', cpus: 2, cpuModel: '', totalMemoryMb: 0, hostname: ''}, workers: 1, seed: 1,
-      startedAt: '2026-12-01T00:00:00.000Z', durationMs: 10_000, overrides: {}, scenarios: [{name: 'chat', scenario: 'chat', executor: 'constant-vus'}],
+      startedAt: '2026-12-01T00:00:00.000Z', durationMs: 10_000, overrides: {}, scenarios: [{name: 'chat', scenario: 'chat', executor: 'constant-vus'}], regressions: o.regressions ?? [],
     },
     ok: true,
     metrics,
