@@ -1,6 +1,7 @@
 import {writeFile} from 'node:fs/promises'
 import {Args, Command, Flags} from '@oclif/core'
 import {EXIT} from '../src/common/exit-codes.js'
+import {annotation, reportToGithub} from '../src/common/github-actions.js'
 import {formatComparisonMarkdown, formatComparisonText} from '../src/load/compare/compare-report.js'
 import {compareRuns} from '../src/load/compare/compare-runs.js'
 import {readResults} from '../src/load/compare/read-results.js'
@@ -43,6 +44,9 @@ Exit codes: 0 no regression, 99 a limit regressed (or a run has no samples of a 
     }
     process.stdout.write(flags.markdown ? formatComparisonMarkdown(comparison) : `${formatComparisonText(comparison)}\n`)
     if (flags.out) await writeFile(flags.out, `${JSON.stringify(comparison, null, 2)}\n`)
+    // Under GitHub Actions: the markdown tables on the job's page, each regression an annotation.
+    const regressed = comparison.judgements.filter((j) => j.verdict === 'regressed' || j.verdict === 'no-data')
+    await reportToGithub(formatComparisonMarkdown(comparison), regressed.map((j) => annotation('error', `imh compare ${j.limit.metric}`, j.message)))
     if (!comparison.ok) this.exit(EXIT.THRESHOLDS)
   }
 }

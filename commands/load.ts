@@ -1,7 +1,11 @@
-import {readFile} from 'node:fs/promises'
+import {mkdir, readFile, writeFile} from 'node:fs/promises'
+import {dirname} from 'node:path'
 import {Args, Command, Errors, Flags} from '@oclif/core'
 import {LoadRun} from '../src/load/load-run.js'
 import {validateThresholds} from '../src/load/metrics/thresholds.js'
+import {reportToGithub} from '../src/common/github-actions.js'
+import {loadAnnotations, loadJobSummary} from '../src/load/outputs/github.js'
+import {formatLoadJunit} from '../src/load/outputs/junit.js'
 import {attachProgress} from '../src/load/outputs/progress.js'
 import {writeResultsJson} from '../src/load/outputs/results-json.js'
 import {formatSummary} from '../src/load/outputs/summary.js'
@@ -62,6 +66,7 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     rate: rate({description: `total per second, overriding the profile: iterations (arrival-rate executors); under VU executors ${rateMeanings()}`}),
     workers: Flags.integer({description: 'worker processes generating load (default: one per core; 0: inside this process)', min: 0, max: 64}),
     out: Flags.string({description: 'write the results (documented schema, docs/results-schema.md) to this JSON file'}),
+    junit: Flags.string({description: 'write JUnit XML to this file: a testcase per threshold, the run itself, generator saturation and the requested rate'}),
     threshold: Flags.string({description: "extra threshold 'metric:expression', e.g. 'sync_latency:p(99)<50' (repeatable)", multiple: true}),
     quiet: Flags.boolean({char: 'q', description: 'no live progress; the summary is still printed'}),
     ca: Flags.file({description: 'PEM CA certificate to trust for an https/wss target', exists: true}),
@@ -130,6 +135,13 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
       await writeResultsJson(flags.out, result)
       process.stdout.write(`results written to ${flags.out}\n`)
     }
+    if (flags.junit) {
+      await mkdir(dirname(flags.junit), {recursive: true})
+      await writeFile(flags.junit, formatLoadJunit(result))
+      process.stdout.write(`JUnit written to ${flags.junit}\n`)
+    }
+    // Under GitHub Actions: the summary on the job's page, failed thresholds as annotations.
+    await reportToGithub(loadJobSummary(result), loadAnnotations(result))
     const code = exitCodeFor(result, interrupted)
     if (code !== 0) this.exit(code)
   }

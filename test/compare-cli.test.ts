@@ -32,6 +32,14 @@ describe('imh compare', () => {
     expect(r.stdout).toMatch(/\| sync_latency:p\(99\)=\+10% \| [\d.]+ \| [\d.]+ \| [\d.]+ \| REGRESSED \|/)
   })
 
+  it('under GitHub Actions appends the markdown tables to the job summary and annotates each regression', async () => {
+    const summary = join(dir, 'step-summary.md')
+    const r = await runCli(['compare', base, slower, ...limits], 60_000, {GITHUB_STEP_SUMMARY: summary})
+    expect(r.code).toBe(99)
+    expect(readFileSync(summary, 'utf8')).toContain('| sync_latency:p(99)=+10% |')
+    expect(r.stdout).toMatch(/^::error title=imh compare sync_latency::sync_latency:p\(99\)=\+10%25: regressed/m)
+  })
+
   it("judges the candidate profile's own regression limits (results.json meta.regressions) without flags", async () => {
     const declared = write('declared.json', resultsWith({latencies: {sync_latency: seededLatencies(3, 20_000, 5, 1.3)}, regressions: ['sync_latency:p(99)=+10%']}))
     const r = await runCli(['compare', base, declared])
