@@ -5,9 +5,10 @@ import {LoadRun} from '../src/load/load-run.js'
 import {validateThresholds} from '../src/load/metrics/thresholds.js'
 import {reportToGithub} from '../src/common/github-actions.js'
 import {loadAnnotations, loadJobSummary} from '../src/load/outputs/github.js'
+import {formatLoadHtml} from '../src/load/outputs/html-report.js'
 import {formatLoadJunit} from '../src/load/outputs/junit.js'
 import {attachProgress} from '../src/load/outputs/progress.js'
-import {writeResultsJson} from '../src/load/outputs/results-json.js'
+import {toResultsJson, writeResultsJson} from '../src/load/outputs/results-json.js'
 import {formatSummary} from '../src/load/outputs/summary.js'
 import {applyOverrides} from '../src/load/profile/apply-overrides.js'
 import {parseDuration} from '../src/load/profile/duration.js'
@@ -66,6 +67,7 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     rate: rate({description: `total per second, overriding the profile: iterations (arrival-rate executors); under VU executors ${rateMeanings()}`}),
     workers: Flags.integer({description: 'worker processes generating load (default: one per core; 0: inside this process)', min: 0, max: 64}),
     out: Flags.string({description: 'write the results (documented schema, docs/results-schema.md) to this JSON file'}),
+    html: Flags.string({description: 'write an HTML report with charts to this file (as imh report --html does from results.json)'}),
     junit: Flags.string({description: 'write JUnit XML to this file: a testcase per threshold, the run itself, generator saturation and the requested rate'}),
     threshold: Flags.string({description: "extra threshold 'metric:expression', e.g. 'sync_latency:p(99)<50' (repeatable)", multiple: true}),
     quiet: Flags.boolean({char: 'q', description: 'no live progress; the summary is still printed'}),
@@ -139,6 +141,11 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
       await mkdir(dirname(flags.junit), {recursive: true})
       await writeFile(flags.junit, formatLoadJunit(result))
       process.stdout.write(`JUnit written to ${flags.junit}\n`)
+    }
+    if (flags.html) {
+      await mkdir(dirname(flags.html), {recursive: true})
+      await writeFile(flags.html, formatLoadHtml([{label: 'run', results: toResultsJson(result)}]))
+      process.stdout.write(`HTML report written to ${flags.html}\n`)
     }
     // Under GitHub Actions: the summary on the job's page, failed thresholds as annotations.
     await reportToGithub(loadJobSummary(result), loadAnnotations(result))
