@@ -1,20 +1,16 @@
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
-import {createServer} from 'node:http'
-import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {parse} from 'junit2json'
 import {describe, expect, it} from 'vitest'
+import {withOkServer} from './support/ok-server.js'
 import {runCli} from './support/run-cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'imh-ci-outputs-'))
 
 describe('imh load for CI: JUnit and GitHub Actions', () => {
   it('writes JUnit with a testcase per threshold, and under Actions a job summary and an annotation per failed threshold', async () => {
-    const server = createServer((_req, res) => res.end('ok'))
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-    try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+    await withOkServer(async (url) => {
       const profile = join(dir, 'gate.yaml')
       // One threshold that holds and one no loopback server can meet.
       writeFileSync(profile, `scenarios:\n  get: {scenario: http, executor: constant-vus, vus: 2, duration: 1s, url: '${url}'}\nthresholds:\n  errors: ['count==0']\n  http_req_duration: ['p(99)<0.001']\n`)
@@ -28,8 +24,6 @@ describe('imh load for CI: JUnit and GitHub Actions', () => {
       expect(failed).toEqual(['http_req_duration p(99)<0.001'])
       expect(readFileSync(summary, 'utf8')).toMatch(/^### imh load `gate` → http:\/\/127\.0\.0\.1:\d+\/: ❌ failed \(1 of 2 thresholds\)/)
       expect(r.stdout).toMatch(/^::error title=imh load threshold http_req_duration::http_req_duration p\(99\)<0\.001 failed: actual [\d.]+$/m)
-    } finally {
-      server.close()
-    }
+    })
   }, 70_000)
 })

@@ -1,8 +1,6 @@
 // imh load's HTML report in a real headless Chromium: made from a real run, opened from disk with
 // no network, every chart drawn by uPlot, a screenshot taken; and two runs side by side.
 import {mkdtempSync, readFileSync, statSync} from 'node:fs'
-import {createServer} from 'node:http'
-import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
@@ -10,6 +8,7 @@ import type {Browser} from 'playwright-core'
 import {PNG} from 'pngjs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {chromiumRequired, haveChromium, launchChromium, warnIfSkipped} from './support/chromium.js'
+import {withOkServer} from './support/ok-server.js'
 import {runCli} from './support/run-cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'imh-report-html-'))
@@ -20,17 +19,12 @@ describe('imh load --html and imh report', () => {
   const pair = join(dir, 'pair.html')
 
   beforeAll(async () => {
-    const server = createServer((_req, res) => res.end('ok'))
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-    try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+    await withOkServer(async (url) => {
       for (const name of ['base', 'cand']) {
         const r = await runCli(['load', 'http', '--target', url, '--clients', '2', '--duration', '3s', '--workers', '0', '--quiet', '--out', join(dir, `${name}.json`), ...(name === 'base' ? ['--html', single] : [])])
         expect(r.code, r.stderr).toBe(0)
       }
-    } finally {
-      server.close()
-    }
+    })
     const r = await runCli(['report', join(dir, 'base.json'), join(dir, 'cand.json'), '--html', pair])
     expect(r.code, r.stderr).toBe(0)
   }, 90_000)
