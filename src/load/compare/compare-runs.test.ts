@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 import {LatencyHistogram} from '../../common/histogram.js'
 import {formatComparisonMarkdown, formatComparisonText} from './compare-report.js'
 import {compareRuns} from './compare-runs.js'
-import {resultsWith, seededLatencies} from './compare-fixtures.js'
+import {resultsWith, seededLatencies, seededRun} from './compare-fixtures.js'
 import {parseRegressionLimit} from './regression-limit.js'
 
 const p99 = [parseRegressionLimit('sync_latency:p(99)=+10%')]
@@ -34,6 +34,23 @@ describe('compareRuns', () => {
     }
     // The point estimate alone would have failed some of these builds.
     expect(noisy).toBeGreaterThan(0)
+  })
+
+  it('per second: a 30% shift in every second regresses; the same build with a few slow seconds (a busy machine) does not', () => {
+    const run = (seed: number, o: {scale?: number; slow?: number[]}) => {
+      const r = seededRun(seed, {seconds: 20, perSecond: 1000, ...o})
+      return resultsWith({latencies: {sync_latency: r.histogram}, timeSeries: r.timeSeries})
+    }
+    const base = run(1, {})
+    const shifted = compareRuns(base, run(2, {scale: 1.3}), {limits: p99})
+    expect(shifted.judgements[0]).toMatchObject({verdict: 'regressed'})
+    expect(shifted.judgements[0]!.message).toMatch(/per-second p99 of 20 and 20 seconds: Mann–Whitney z \d/)
+    // Three seconds four times slower: the run's p99 is far past +10%, beyond its sampling interval.
+    const bursty = compareRuns(base, run(3, {slow: [4, 11, 17]}), {limits: p99})
+    expect(bursty.judgements[0]!.candidate.value).toBeGreaterThan(bursty.judgements[0]!.allowed)
+    expect(bursty.judgements[0]).toMatchObject({verdict: 'worse-within-noise'})
+    expect(bursty.judgements[0]!.message).toContain('not in most seconds')
+    expect(bursty.ok).toBe(true)
   })
 
   it('a metric without samples in a run fails its limit (nothing shows it did not regress)', () => {

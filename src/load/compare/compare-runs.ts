@@ -3,7 +3,7 @@ import {ImhError} from '../../protocol/errors.js'
 import {correctsOmission} from '../outputs/format.js'
 import type {ResultsJson} from '../outputs/results-json.js'
 import type {RegressionLimit} from './regression-limit.js'
-import {type Interval, Z_99, meanInterval, percentileInterval} from './statistic-interval.js'
+import {type Interval, Z_99, Z_ONE_SIDED_99, mannWhitneyGreater, meanInterval, percentileInterval} from './statistic-interval.js'
 
 /** The percentiles every latency row shows, as results.json names them. */
 export const SHOWN_PERCENTILES = [
@@ -125,9 +125,39 @@ function judgeLatency(limit: RegressionLimit, a: ResultsJson, b: ResultsJson, z:
   const allowed = grow(base.value)
   const shown = `${round(base.value)} -> ${round(cand.value)} ms (allowed ${round(allowed)})`
   if (cand.value <= allowed) return {limit, verdict: 'within', baseline: base, candidate: cand, allowed, message: `${limit.source}: ${shown}`}
-  // Beyond chance: even the candidate's lowest plausible value is past what the baseline's highest plausible value allows.
-  if (cand.low > grow(base.high)) return {limit, verdict: 'regressed', baseline: base, candidate: cand, allowed, message: `${limit.source}: regressed, ${shown}; 99% intervals ${round(base.low)}–${round(base.high)} and ${round(cand.low)}–${round(cand.high)} ms`}
-  return {limit, verdict: 'worse-within-noise', baseline: base, candidate: cand, allowed, message: `${limit.source}: worse, ${shown}, but within the runs' noise (99% intervals ${round(base.low)}–${round(base.high)} and ${round(cand.low)}–${round(cand.high)} ms overlap past the allowance)`}
+  const intervals = `99% intervals ${round(base.low)}–${round(base.high)} and ${round(cand.low)}–${round(cand.high)} ms`
+  // Beyond sampling chance: even the candidate's lowest plausible value is past what the baseline's highest plausible value allows.
+  if (!(cand.low > grow(base.high))) return {limit, verdict: 'worse-within-noise', baseline: base, candidate: cand, allowed, message: `${limit.source}: worse, ${shown}, but within the runs' noise (${intervals} overlap past the allowance)`}
+  // Beyond run-to-run chance: samples of one run are not independent (a slow second slows many),
+  // so the seconds are the independent unit. The candidate's per-second values must be higher than
+  // the baseline's grown by the allowance, second for second, by a rank test: a few bad seconds
+  // (a busy CI machine) do not make a regression, a shift in most seconds does.
+  const perSecond = secondsTest(limit, a, b, grow)
+  if (perSecond.z !== undefined && perSecond.z <= Z_ONE_SIDED_99) {
+    return {limit, verdict: 'worse-within-noise', baseline: base, candidate: cand, allowed, message: `${limit.source}: worse, ${shown}, but not in most seconds (${perSecond.what}: Mann–Whitney z ${perSecond.z.toFixed(2)} ≤ ${Z_ONE_SIDED_99}); ${intervals}`}
+  }
+  return {limit, verdict: 'regressed', baseline: base, candidate: cand, allowed, message: `${limit.source}: regressed, ${shown}; ${intervals}${perSecond.z === undefined ? `; ${perSecond.what}` : `; ${perSecond.what}: Mann–Whitney z ${perSecond.z.toFixed(2)}`}`}
+}
+
+/** Fewest seconds with samples a run needs for the per-second test; shorter runs are judged on their intervals alone. */
+export const MIN_SECONDS = 5
+
+/**
+ * The per-second statistic nearest to the limit's (results.json keeps each second's p50 and
+ * p99: p99 stands for tail percentiles from p90 up, p50 for the rest and the mean) of both runs,
+ * compared by {@link mannWhitneyGreater}; `z` undefined when a run has too few seconds.
+ */
+function secondsTest(limit: RegressionLimit, a: ResultsJson, b: ResultsJson, grow: (v: number) => number): {z?: number; what: string} {
+  const key = limit.stat.kind === 'percentile' && limit.stat.percentile >= 90 ? 'p99' : 'p50'
+  const series = (r: ResultsJson) => r.timeSeries.flatMap((t) => {
+    const m = t.metrics[limit.metric]
+    return m && m.count > 0 ? [m[key]] : []
+  })
+  const sa = series(a).map(grow)
+  const sb = series(b)
+  const what = `per-second ${key} of ${sa.length} and ${sb.length} seconds`
+  if (sa.length < MIN_SECONDS || sb.length < MIN_SECONDS) return {what: `${what} (under ${MIN_SECONDS}: not tested)`}
+  return {z: mannWhitneyGreater(sa, sb), what}
 }
 
 function judgeCounter(limit: RegressionLimit, a: ResultsJson, b: ResultsJson): Judgement {

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {LatencyHistogram} from '../../common/histogram.js'
 import {seededLatencies} from './compare-fixtures.js'
-import {meanInterval, percentileInterval} from './statistic-interval.js'
+import {mannWhitneyGreater, meanInterval, percentileInterval} from './statistic-interval.js'
 
 describe('percentileInterval', () => {
   it('brackets the value and narrows as samples grow', () => {
@@ -40,5 +40,19 @@ describe('meanInterval', () => {
     const i = meanInterval(h)
     expect(i.value).toBe(h.mean)
     expect(i.high - i.value).toBeCloseTo((2.5758 * h.stdDeviation) / 100, 6)
+  })
+})
+
+describe('mannWhitneyGreater', () => {
+  it('is large when b is shifted up, near 0 for the same values, negative when b is lower', () => {
+    const a = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    expect(mannWhitneyGreater(a, a.map((v) => v + 20))).toBeGreaterThan(3.5)
+    expect(Math.abs(mannWhitneyGreater(a, a))).toBeLessThan(0.2)
+    expect(mannWhitneyGreater(a, a.map((v) => v - 20))).toBeLessThan(-3.5)
+  })
+
+  it('counts one extreme value as one value (rank-based)', () => {
+    const a = [5, 5.1, 4.9, 5.2, 4.8, 5, 5.1, 4.9]
+    expect(mannWhitneyGreater(a, [...a.slice(0, 7), 1e6])).toBeLessThan(1)
   })
 })
