@@ -7,7 +7,8 @@ import {reportToGithub} from '../src/common/github-actions.js'
 import {loadAnnotations, loadJobSummary} from '../src/load/outputs/github.js'
 import {formatLoadHtml} from '../src/load/outputs/html-report.js'
 import {formatLoadJunit} from '../src/load/outputs/junit.js'
-import {PrometheusExporter, parseListenAddress} from '../src/load/outputs/prometheus.js'
+import {parseListenAddress} from '../src/load/outputs/listen-address.js'
+import type {PrometheusExporter} from '../src/load/outputs/prometheus.js'
 import {attachProgress} from '../src/load/outputs/progress.js'
 import {toResultsJson, writeResultsJson} from '../src/load/outputs/results-json.js'
 import {formatSummary} from '../src/load/outputs/summary.js'
@@ -128,6 +129,8 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
       const run = new LoadRun({profile, urls, target, embeddedServer: !flags.target, overrides, tls})
       attachProgress(run, {stream: process.stdout, quiet: flags.quiet})
       if (prometheusAt) {
+        // Imported only here: prom-client stays out of every run that does not export.
+        const {PrometheusExporter} = await import('../src/load/outputs/prometheus.js')
         exporter = new PrometheusExporter(run)
         try {
           const at = await exporter.listen(prometheusAt.host, prometheusAt.port)

@@ -2,7 +2,8 @@ import {EventEmitter} from 'node:events'
 import {describe, expect, it} from 'vitest'
 import {LatencyHistogram} from '../../common/histogram.js'
 import type {LoadRun} from '../load-run.js'
-import {PrometheusExporter, parseListenAddress} from './prometheus.js'
+import {parseListenAddress} from './listen-address.js'
+import {PrometheusExporter} from './prometheus.js'
 
 describe('parseListenAddress', () => {
   it('reads :PORT, HOST:PORT and [IPv6]:PORT', () => {

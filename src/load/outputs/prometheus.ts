@@ -9,15 +9,6 @@ import type {TickSample} from '../types.js'
 /** The quantiles every latency metric is exported at, computed from the run's merged HDR histograms. */
 export const EXPORTED_QUANTILES = [0.5, 0.9, 0.99, 0.999] as const
 
-/** `--prometheus` as given: `:9464` (every interface), `127.0.0.1:9464`, `[::1]:9464`; port 0 picks a free one. */
-export function parseListenAddress(text: string, flag = '--prometheus'): {host?: string; port: number} {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim())
-  const port = Number(m?.[3])
-  if (!m || port > 65535) throw new ImhError('IMH_ERR_INVALID_OPTION', `${flag}: expected [HOST]:PORT such as :9464 or 127.0.0.1:9464, got "${text}"`, {option: flag})
-  const host = m[1] ?? m[2]
-  return {host: host === '' ? undefined : host, port}
-}
-
 /**
  * The run's live metrics in Prometheus' text format, through prom-client: what Grafana scrapes
  * while `imh load` runs. Values are read from the coordinator at each scrape (prom-client's
