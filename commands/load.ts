@@ -1,9 +1,16 @@
-import {readFile} from 'node:fs/promises'
+import {mkdir, readFile, writeFile} from 'node:fs/promises'
+import {dirname} from 'node:path'
 import {Args, Command, Errors, Flags} from '@oclif/core'
 import {LoadRun} from '../src/load/load-run.js'
 import {validateThresholds} from '../src/load/metrics/thresholds.js'
+import {reportToGithub} from '../src/common/github-actions.js'
+import {loadAnnotations, loadJobSummary} from '../src/load/outputs/github.js'
+import {formatLoadHtml} from '../src/load/outputs/html-report.js'
+import {formatLoadJunit} from '../src/load/outputs/junit.js'
+import {parseListenAddress} from '../src/load/outputs/listen-address.js'
+import type {PrometheusExporter} from '../src/load/outputs/prometheus.js'
 import {attachProgress} from '../src/load/outputs/progress.js'
-import {writeResultsJson} from '../src/load/outputs/results-json.js'
+import {toResultsJson, writeResultsJson} from '../src/load/outputs/results-json.js'
 import {formatSummary} from '../src/load/outputs/summary.js'
 import {applyOverrides} from '../src/load/profile/apply-overrides.js'
 import {parseDuration} from '../src/load/profile/duration.js'
@@ -62,6 +69,9 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     rate: rate({description: `total per second, overriding the profile: iterations (arrival-rate executors); under VU executors ${rateMeanings()}`}),
     workers: Flags.integer({description: 'worker processes generating load (default: one per core; 0: inside this process)', min: 0, max: 64}),
     out: Flags.string({description: 'write the results (documented schema, docs/results-schema.md) to this JSON file'}),
+    prometheus: Flags.string({description: "serve the run's live merged metrics for Prometheus at http://[HOST]:PORT/metrics while it runs, e.g. :9464 (port 0: a free one, printed)"}),
+    html: Flags.string({description: 'write an HTML report with charts to this file (as imh report --html does from results.json)'}),
+    junit: Flags.string({description: 'write JUnit XML to this file: a testcase per threshold, the run itself, generator saturation and the requested rate'}),
     threshold: Flags.string({description: "extra threshold 'metric:expression', e.g. 'sync_latency:p(99)<50' (repeatable)", multiple: true}),
     quiet: Flags.boolean({char: 'q', description: 'no live progress; the summary is still printed'}),
     ca: Flags.file({description: 'PEM CA certificate to trust for an https/wss target', exists: true}),
@@ -84,8 +94,10 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
       if (isImhError(err)) this.error(`${err.code}: ${err.message}`, {exit: EXIT.USAGE})
       throw err
     }
+    let prometheusAt: {host?: string; port: number} | undefined
     try {
       if (flags.resolver !== undefined) checkResolverAddress(flags.resolver, '--resolver')
+      if (flags.prometheus !== undefined) prometheusAt = parseListenAddress(flags.prometheus)
     } catch (err) {
       this.error((err as Error).message, {exit: EXIT.USAGE})
     }
@@ -112,9 +124,21 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     const tls = {ca: flags.ca ? await readFile(flags.ca, 'utf8') : undefined, rejectUnauthorized: flags.insecure ? false : undefined}
     let result: RunResult
     let interrupted = false
+    let exporter: PrometheusExporter | undefined
     try {
       const run = new LoadRun({profile, urls, target, embeddedServer: !flags.target, overrides, tls})
       attachProgress(run, {stream: process.stdout, quiet: flags.quiet})
+      if (prometheusAt) {
+        // Imported only here: prom-client stays out of every run that does not export.
+        const {PrometheusExporter} = await import('../src/load/outputs/prometheus.js')
+        exporter = new PrometheusExporter(run)
+        try {
+          const at = await exporter.listen(prometheusAt.host, prometheusAt.port)
+          process.stdout.write(`prometheus metrics on http://${at.family === 'IPv6' ? `[${at.address}]` : at.address}:${at.port}/metrics\n`)
+        } catch (err) {
+          this.error((err as Error).message, {exit: EXIT.FAILED})
+        }
+      }
       const onSignal = (): void => {
         interrupted = true
         run.interrupt('interrupted by the user')
@@ -123,6 +147,7 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
       result = await run.run()
       process.off('SIGINT', onSignal)
     } finally {
+      await exporter?.close()
       await server?.close()
     }
     process.stdout.write(`\n${formatSummary(result, {color: Boolean(process.stdout.isTTY)})}\n`)
@@ -130,6 +155,18 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
       await writeResultsJson(flags.out, result)
       process.stdout.write(`results written to ${flags.out}\n`)
     }
+    if (flags.junit) {
+      await mkdir(dirname(flags.junit), {recursive: true})
+      await writeFile(flags.junit, formatLoadJunit(result))
+      process.stdout.write(`JUnit written to ${flags.junit}\n`)
+    }
+    if (flags.html) {
+      await mkdir(dirname(flags.html), {recursive: true})
+      await writeFile(flags.html, formatLoadHtml([{label: 'run', results: toResultsJson(result)}]))
+      process.stdout.write(`HTML report written to ${flags.html}\n`)
+    }
+    // Under GitHub Actions: the summary on the job's page, failed thresholds as annotations.
+    await reportToGithub(loadJobSummary(result), loadAnnotations(result))
     const code = exitCodeFor(result, interrupted)
     if (code !== 0) this.exit(code)
   }

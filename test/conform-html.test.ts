@@ -2,13 +2,13 @@
 // bug (PROTOCOL.md §6.4), and the page it writes is opened in a real headless Chromium: it fetches
 // nothing, shows the section table and the failure's frame trace, filters by verdict, fits a phone.
 import {spawn} from 'node:child_process'
-import {existsSync} from 'node:fs'
 import {mkdtemp, readFile, rm, stat} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
-import {type Browser, type Page, chromium} from 'playwright-core'
+import {type Browser, type Page} from 'playwright-core'
 import {PNG} from 'pngjs'
+import {chromiumRequired, haveChromium, launchChromium, warnIfSkipped} from './support/chromium.js'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {startEmbeddedTarget} from '../reference-server/conform-target.js'
 import type {ReferenceServer} from '../reference-server/index.js'
@@ -16,12 +16,8 @@ import {EXIT} from '../src/common/exit-codes.js'
 import {FullPageContinueStore} from './doubles/full-page-continue-store.js'
 import {BIN, children, runCli} from './support/run-cli.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const haveChromium = existsSync(CHROMIUM)
-const required = process.env.CI === 'true'
-if (!haveChromium && !required) {
-  console.warn(`\n*** SKIPPING CONFORM HTML BROWSER TESTS: ${CHROMIUM} not found (apt-get install chromium); CI requires them ***\n`)
-}
+const required = chromiumRequired
+warnIfSkipped('CONFORM HTML BROWSER TESTS')
 
 // The double breaks exactly one case; the others pass.
 const BROKEN = 'sync.continue-full-last-page'
@@ -80,11 +76,7 @@ describe('imh conform --html against a server with one known bug', () => {
       const r = await conform('--html', file, '--junit', join(dir, 'conform.xml'))
       expect(r.code, r.stderr).toBe(EXIT.FAILED)
       expect(r.stdout).toContain(`FAIL       ${BROKEN}`)
-      if (!haveChromium) throw new Error(`${CHROMIUM} is required in CI for the conform HTML browser tests (apt-get install chromium)`)
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-      })
+      browser = await launchChromium('the conform HTML browser tests')
     }, 90_000)
     afterAll(async () => {
       await browser?.close()

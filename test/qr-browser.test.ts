@@ -1,22 +1,18 @@
 // The QR login page (PROTOCOL.md §10.6) in a real headless Chromium against the reference server:
 // the page shows a real QR code (read back from a screenshot), a virtual phone scans and confirms
 // it, and the page ends logged in; cancel, expiry and server failures are handled as §10.3 says.
-import {existsSync} from 'node:fs'
 import * as jsqrModule from 'jsqr'
-import {type Browser, type BrowserContext, type Page, chromium} from 'playwright-core'
+import {type Browser, type BrowserContext, type Page} from 'playwright-core'
 import {PNG} from 'pngjs'
+import {chromiumRequired, haveChromium, launchChromium, warnIfSkipped} from './support/chromium.js'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {QrPhone} from '../src/client/qr-phone.js'
 import {ShortClient} from '../src/client/short-client.js'
 import {QR_VERIFICATION_PREFIX} from '../src/protocol/qr.js'
 import {type ReferenceServer, type ServerLimits, startReferenceServer} from '../reference-server/index.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const haveChromium = existsSync(CHROMIUM)
-const required = process.env.CI === 'true'
-if (!haveChromium && !required) {
-  console.warn(`\n*** SKIPPING QR BROWSER TESTS: ${CHROMIUM} not found (apt-get install chromium); CI requires them ***\n`)
-}
+const required = chromiumRequired
+warnIfSkipped('QR BROWSER TESTS')
 
 // jsqr is CommonJS: depending on the loader its function is the module's default export or that
 // export's own `default`.
@@ -33,11 +29,7 @@ describe.skipIf(!haveChromium && !required)('QR login page in headless Chromium 
   let pageErrors: string[] = []
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`${CHROMIUM} is required in CI for the QR browser tests (apt-get install chromium)`)
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    })
+    browser = await launchChromium('the QR browser tests')
   })
   afterAll(async () => {
     await browser?.close()

@@ -17,7 +17,7 @@ export const EXIT = {
   HARNESS: 3,
   /** Interrupted (SIGINT). conform: the cases not run are reported as `not-run`; load: the summary and results cover the part that ran. 128 + SIGINT, as shells do. */
   INTERRUPTED: 130,
-  /** load: the run completed but a threshold failed. */
+  /** load: the run completed but a threshold failed. compare: a regression limit failed. */
   THRESHOLDS: 99,
 } as const
 

@@ -122,6 +122,20 @@ export class LatencyHistogram {
     return toMs(Math.round(this.h.mean))
   }
 
+  /** Standard deviation in ms; 0 when empty. */
+  get stdDeviation(): number {
+    if (this.isEmpty) return 0
+    return toMs(this.h.stdDeviation)
+  }
+
+  /** The value of the `rank`-th smallest sample (1 ≤ rank ≤ count) in ms, at bucket resolution; 0 when empty. */
+  valueAtRank(rank: number): number {
+    if (this.isEmpty) return 0
+    const r = Math.min(this.count, Math.max(1, Math.round(rank)))
+    // getValueAtPercentile(p) reads the sample of rank max(1, floor(p/100 × count + 0.5)).
+    return toMs(this.h.getValueAtPercentile((100 * r) / this.count))
+  }
+
   /** All zeros when empty. */
   summary(): MetricSummary {
     return {

@@ -1,3 +1,4 @@
+import type {LatencyHistogram} from '../common/histogram.js'
 import {randomBytes} from 'node:crypto'
 import {EventEmitter} from 'node:events'
 import {realClock} from './clock.js'
@@ -63,6 +64,14 @@ export class LoadRun extends EventEmitter<RunEvents> {
     this.scheduleEndSecond = Math.ceil(Math.max(...o.profile.scenarios.map((s) => s.startTimeMs + planFor(s.spec).durationMs)) / 1000)
     validateThresholds(o.profile.thresholds)
     this.rateTargets = rateTargets(o.profile)
+  }
+
+  /**
+   * The run's totals so far, merged over workers, for live outputs (the Prometheus exporter): read
+   * them, never change them. Percentiles come from the merged histograms, as at the end.
+   */
+  get live(): {latencies: ReadonlyMap<string, LatencyHistogram>; counters: Record<string, number>; errors: Record<string, number>} {
+    return {latencies: this.agg.latencies(), counters: this.agg.counters(), errors: this.agg.errors()}
   }
 
   get workerCount(): number {

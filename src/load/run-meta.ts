@@ -18,5 +18,6 @@ export function runMeta(o: {profile: Profile; target: string; embeddedServer: bo
     durationMs: 0,
     overrides: o.overrides,
     scenarios: o.profile.scenarios.map((s) => ({name: s.name, scenario: s.scenario, executor: s.spec.executor})),
+    regressions: [...o.profile.regressions],
   }
 }

@@ -76,6 +76,8 @@ export interface Profile {
   file: string
   scenarios: ScenarioSpec[]
   thresholds: ThresholdSpec[]
+  /** Regression limits for `imh compare` (`metric:allowance`, e.g. `sync_latency:p(99)=+10%`), carried into results.json's meta. */
+  regressions: string[]
   options: RunOptions
 }
 
@@ -160,6 +162,8 @@ export interface RunMeta {
   durationMs: number
   overrides: ProfileOverrides
   scenarios: Array<{name: string; scenario: ScenarioKind; executor: ExecutorKind}>
+  /** The profile's regression limits, which `imh compare` judges when this run is the candidate (absent in files of older versions). */
+  regressions?: string[]
 }
 
 /** Everything a run produced; outputs (summary, results.json, JUnit later) only read this. */

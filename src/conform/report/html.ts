@@ -1,6 +1,7 @@
 // Static HTML from template literals and one escape helper: the page has no state to manage, so a
 // templating library would add a dependency and nothing else.
 import type {TraceEntry} from '../../client/trace.js'
+import {escapeHtml} from '../../common/html-escape.js'
 import {type ProtocolSection, shippedProtocolSections} from '../../common/protocol-sections.js'
 import type {Expectation, Judgement} from '../expectations.js'
 import {exitCodeFor, runOk} from '../runner.js'
@@ -12,15 +13,7 @@ import {formatFlowHeading, formatSectionSpan, formatSummary} from './text.js'
 /** A report as `--expect` may have judged it: each case's expectation and the judgement. */
 type HtmlReport = ConformanceReport & {cases: (CaseResult & {expected?: Expectation})[]; expectations?: Judgement & {file: string}}
 
-/**
- * Text for HTML text and attribute values. Messages and traces come from a foreign server:
- * everything on the page goes through here. C0 controls other than tab and newlines become U+FFFD.
- */
-export function escapeHtml(value: unknown): string {
-  return String(value)
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '\ufffd')
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
-}
+export {escapeHtml}
 const esc = escapeHtml
 
 /** Fails the run under --strict: fail, non-strict and error. Derived from the runner's rule, not listed. */

@@ -137,6 +137,11 @@ export class MetricsAggregate {
     return this.histograms.get(name)
   }
 
+  /** Every trend metric's merged histogram so far, by name. Do not mutate. */
+  latencies(): ReadonlyMap<string, LatencyHistogram> {
+    return this.histograms
+  }
+
   /** A counter's total; 0 when never reported. */
   counter(name: string): number {
     return this.counterTotals.get(name) ?? 0

@@ -55,7 +55,8 @@ export function secondRanges(seconds: number[]): string {
   return parts.join(', ')
 }
 
-function saturationText(s: SaturationReport, series: RunResult['timeSeries']): string {
+/** The saturation warning's text (the summary's, and GitHub's annotation). */
+export function saturationText(s: SaturationReport, series: RunResult['timeSeries']): string {
   const seconds = series.filter((t) => t.saturated && t.second <= s.judgedSeconds).map((t) => t.second)
   const when = seconds.length > 0 ? `, in second${seconds.length > 1 ? 's' : ''} ${secondRanges(seconds)} of ${series.length}` : ''
   const worst = [...s.workers].sort((a, b) => b.maxLagMs - a.maxLagMs)[0]
@@ -65,7 +66,8 @@ function saturationText(s: SaturationReport, series: RunResult['timeSeries']): s
     + ' latencies measured then reflect the harness, not the server. Use more --workers, fewer clients or a slower ramp.'
 }
 
-function rateText(r: RateReport): string {
+/** The missed-rate warning's text (the summary's, and GitHub's annotation). */
+export function rateText(r: RateReport): string {
   const missed = r.scenarios.filter((s) => s.missed).map((s) => {
     const behind = s.behindSeconds.length > 0 ? `, behind schedule in second${s.behindSeconds.length > 1 ? 's' : ''} ${secondRanges(s.behindSeconds)}` : ''
     const scheduled = prose(s.scheduledPerS) === prose(s.requestedPerS) ? '' : ` of its connected clients (the schedule: ${prose(s.scheduledPerS)}/s)`

@@ -110,7 +110,7 @@ thresholds:
     ['unknown field', chat('stage: 1'), 'scenarios.pairs.stage',
       ['unknown field "stage"; allowed: scenario, executor, startTime, gracefulStop, vus, duration, messageRate']],
     ['typo with a suggestion', chat('mesageRate: 1'), 'scenarios.pairs.mesageRate', ['did you mean "messageRate"']],
-    ['unknown top-level field', `${chat()}threshold: {}\n`, 'threshold', ['allowed: name, description, options, scenarios, thresholds']],
+    ['unknown top-level field', `${chat()}threshold: {}\n`, 'threshold', ['allowed: name, description, options, scenarios, thresholds, regressions']],
     ['unknown option', `${chat()}options: {workerz: 2}\n`, 'options.workerz', ['allowed: drain, workers, sourceAddresses']],
     ['stages on constant-vus', chat('stages: [{duration: 1s, target: 1}]'), 'scenarios.pairs.stages',
       ['does not apply to executor constant-vus (only to ramping-vus, ramping-arrival-rate)', 'allowed: scenario, executor']],
@@ -143,12 +143,20 @@ thresholds:
     ['unknown threshold field', `${chat()}thresholds:\n  errors: [{expr: count==0}]\n`, 'thresholds.errors[0].expr', ['allowed: threshold, abortOnFail, delayAbortEval']],
     ['bad metric name', `${chat()}thresholds:\n  Sync-Latency: ['p(99)<1']\n`, 'thresholds.Sync-Latency', ['use lower-case letters, digits and _']],
     ['workers out of range', `${chat()}options: {workers: 100}\n`, 'options.workers', ["expected 'auto' or an integer from 0 to 64, got 100"]],
+    ['regressions not a list', `${chat()}regressions:\n  errors: '+0'\n`, 'regressions.errors', ["expected a list of allowances like ['p(99)=+10%']"]],
+    ['regression that does not fit', `${chat()}regressions:\n  sync_latency: ['+10%']\n`, 'regressions.sync_latency[0]', ['say which statistic']],
   ])('%s', (_title, yaml, field, texts) => {
     const err = errorOf(() => parseProfile(yaml, FILE))
     expect(err.code).toBe('IMH_ERR_PROFILE_INVALID')
     expect(err.message.startsWith(`${FILE}: ${field}: `)).toBe(true)
     for (const text of texts) expect(err.message).toContain(text)
     expect(err.details).toMatchObject({file: FILE, field})
+  })
+
+  it('reads regression limits as the metric:allowance sources imh compare takes', () => {
+    const p = parseProfile(`${chat()}regressions:\n  sync_latency: ['p(99)=+10%', 'med = +2ms']\n  errors: ['+0']\n`, FILE)
+    expect(p.regressions).toEqual(['sync_latency:p(99)=+10%', 'sync_latency:med = +2ms', 'errors:+0'])
+    expect(parseProfile(chat(), FILE).regressions).toEqual([])
   })
 
   it('names the line of the offending field', () => {

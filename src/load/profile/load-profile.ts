@@ -8,6 +8,7 @@ import type {Profile, RunOptions, ThresholdExpression, ThresholdSpec} from '../t
 import {durationField} from './duration.js'
 import {MapReader, bool, check, didYouMean, integer, invalid, join as joinField, show, text} from './fields.js'
 import {parseScenario} from './parse-scenario.js'
+import {parseRegressionLimit} from '../compare/regression-limit.js'
 import {packageRoot} from '../../common/package-root.js'
 
 /** Where the built-in profiles live: `profiles/` at the root of the imharness package. */
@@ -87,7 +88,7 @@ export function parseProfile(source: string, file: string): Profile {
 function toProfile(value: unknown, file: string): Profile {
   if (value === null || value === undefined) throw invalid(file, '', 'the profile is empty; it needs at least a scenarios map')
   const r = new MapReader(file, '', value, 'a map with a scenarios field')
-  r.unknown(['name', 'description', 'options', 'scenarios', 'thresholds'])
+  r.unknown(['name', 'description', 'options', 'scenarios', 'thresholds', 'regressions'])
   const scenarios = r.required('scenarios', check('a map of scenario name: settings', (v) => typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : undefined))
   const names = Object.keys(scenarios)
   if (names.length === 0) r.fail('scenarios', 'expected at least one scenario, e.g. {pairs: {scenario: chat, executor: constant-vus, vus: 10, duration: 30s}}')
@@ -100,6 +101,7 @@ function toProfile(value: unknown, file: string): Profile {
     file,
     scenarios: names.map((name) => parseScenario(name, scenarios[name], file)),
     thresholds: r.has('thresholds') ? parseThresholds(r.map.thresholds, file) : [],
+    regressions: r.has('regressions') ? parseRegressions(r.map.regressions, file) : [],
     options: parseRunOptions(r.has('options') ? r.map.options : {}, file),
   }
 }
@@ -128,6 +130,25 @@ function parseThresholds(value: unknown, file: string): ThresholdSpec[] {
     if (!METRIC_NAME.test(metric)) throw invalid(file, field, `metric name ${JSON.stringify(metric)} is not allowed; use lower-case letters, digits and _, starting with a letter, e.g. sync_latency`)
     if (!Array.isArray(list) || list.length === 0) throw invalid(file, field, `expected ${THRESHOLD_LIST}, got ${Array.isArray(list) ? 'an empty list' : show(list)}`)
     return {metric, expressions: list.map((item, i) => parseExpression(item, joinField(field, i), file))}
+  })
+}
+
+const REGRESSION_LIST = "a list of allowances like ['p(99)=+10%'] (latencies) or ['+0'] (counters), as imh compare's --max-regression takes them after 'metric:'"
+
+/** `regressions: {metric: [allowance…]}` → the limit sources imh compare reads (`metric:allowance`), each checked now. */
+function parseRegressions(value: unknown, file: string): string[] {
+  const r = new MapReader(file, 'regressions', value, 'a map of metric: [allowances]')
+  return Object.entries(r.map).flatMap(([metric, list]) => {
+    const field = joinField('regressions', metric)
+    if (!Array.isArray(list) || list.length === 0) throw invalid(file, field, `expected ${REGRESSION_LIST}, got ${Array.isArray(list) ? 'an empty list' : show(list)}`)
+    return list.map((item, i) => {
+      const source = `${metric}:${text(item, joinField(field, i), file).trim()}`
+      try {
+        return parseRegressionLimit(source).source
+      } catch (err) {
+        throw invalid(file, joinField(field, i), (err as Error).message)
+      }
+    })
   })
 }
 
