@@ -1,25 +1,13 @@
 import {spawn} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
-import {createServer} from 'node:http'
-import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {packageRoot} from '../src/common/package-root.js'
+import {withOkServer} from './support/ok-server.js'
 import {BIN, children, runCli} from './support/run-cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'imh-load-cli-'))
-
-/** Runs `body` with the URL of a local HTTP server answering every request 200 'ok'. */
-async function withOkServer(body: (url: string) => Promise<void>): Promise<void> {
-  const server = createServer((_req, res) => res.end('ok'))
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  try {
-    await body(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)
-  } finally {
-    server.close()
-  }
-}
 
 describe('imh load summary', () => {
   it('an http constant-vus run counts its clients and prints no uncorrected twins (closed model)', async () => {
