@@ -7,7 +7,7 @@ import {reportToGithub} from '../src/common/github-actions.js'
 import {loadAnnotations, loadJobSummary} from '../src/load/outputs/github.js'
 import {formatLoadHtml} from '../src/load/outputs/html-report.js'
 import {formatLoadJunit} from '../src/load/outputs/junit.js'
-import {parseListenAddress} from '../src/load/outputs/listen-address.js'
+import {LISTEN_ADDRESS_FORMAT, parseListenAddress} from '../src/common/listen-address.js'
 import type {PrometheusExporter} from '../src/load/outputs/prometheus.js'
 import {attachProgress} from '../src/load/outputs/progress.js'
 import {toResultsJson, writeResultsJson} from '../src/load/outputs/results-json.js'
@@ -97,7 +97,10 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     let prometheusAt: {host?: string; port: number} | undefined
     try {
       if (flags.resolver !== undefined) checkResolverAddress(flags.resolver, '--resolver')
-      if (flags.prometheus !== undefined) prometheusAt = parseListenAddress(flags.prometheus)
+      if (flags.prometheus !== undefined) {
+        prometheusAt = parseListenAddress(flags.prometheus)
+        if (!prometheusAt) this.error(`--prometheus: expected ${LISTEN_ADDRESS_FORMAT}, got "${flags.prometheus}"`, {exit: EXIT.USAGE})
+      }
     } catch (err) {
       this.error((err as Error).message, {exit: EXIT.USAGE})
     }
