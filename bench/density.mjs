@@ -26,6 +26,7 @@
 //
 //   npm run bench:density
 //   node bench/density.mjs --modes raw,ws-ping --sizes 1000,2500,4000 --hold 20 --repeat 2
+//   node bench/density.mjs --modes chat --worker-flags --liftoff-only   (a candidate worker flag, after the worker's own)
 //
 // Writes bench/results/density.json (or --out FILE).
 import {spawn} from 'node:child_process'
@@ -36,7 +37,7 @@ import {fileURLToPath, pathToFileURL} from 'node:url'
 import {parseArgs, round, startReadyChild} from './lib/proc.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const args = parseArgs(process.argv.slice(2), {modes: 'string', sizes: 'string', hold: 'number', repeat: 'number', out: 'string', from: 'string'})
+const args = parseArgs(process.argv.slice(2), {modes: 'string', sizes: 'string', hold: 'number', repeat: 'number', out: 'string', from: 'string', 'worker-flags': 'string'})
 // --from FILE: no measuring; the runs of an earlier output summarized again (by this version of
 // the summary), e.g. to compare a result of an older commit figure for figure.
 const earlier = args.from ? JSON.parse(readFileSync(args.from, 'utf8')) : undefined
@@ -48,7 +49,8 @@ if (sizes.length < 2 || !sizes.every((n, i) => Number.isInteger(n) && n > 0 && (
 if (!(Number.isInteger(repeat) && repeat >= 1)) throw new Error('--repeat: a whole number of runs per size, at least 1')
 const outFile = args.out ?? join(root, 'bench/results/density.json')
 const current = await import(pathToFileURL(join(root, 'dist/src/load/worker-pool.js')).href)
-const WORKER_EXEC_ARGV = current.WORKER_EXEC_ARGV
+// --worker-flags: node flags to try beside the worker's own (e.g. --liftoff-only), space-separated.
+const WORKER_EXEC_ARGV = [...current.WORKER_EXEC_ARGV, ...(args['worker-flags'] ?? '').split(' ').filter(Boolean)]
 const workerEnv = current.workerEnv
 
 function measure(mode, clients, urls) {

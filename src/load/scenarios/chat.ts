@@ -4,7 +4,7 @@ import {counter, trend} from '../metrics/metric-definition.js'
 import {integer, number} from '../profile/fields.js'
 import {errorCode} from './context.js'
 import {LEDGER_LOST} from './ledger.js'
-import {HEARTBEAT_INTERVAL, type LoadClient, heartbeatOption, startLoadClient, usernameFor} from './load-client.js'
+import {HEARTBEAT_INTERVAL, type LoadClient, type MessageSink, heartbeatOption, startLoadClient, usernameFor} from './load-client.js'
 import {pacedWhileLinked} from './loops.js'
 import {peerActive, peerOf} from './pairs.js'
 import {type ModuleContext, defineScenario, option} from './scenario-module.js'
@@ -102,11 +102,19 @@ class ChatRun {
   }
 }
 
-/** One chat client as a VU: methods of a class, so that thousands of them carry no closures. */
-class ChatUser implements VirtualUser {
+/**
+ * One chat client as a VU: methods of a class, so that thousands of them carry no closures. It
+ * takes its client's messages (MessageSink) from before its session starts, so `lc` comes after.
+ */
+class ChatUser implements VirtualUser, MessageSink {
   private n = 0
+  lc!: LoadClient
 
-  constructor(private readonly run: ChatRun, private readonly index: number, private readonly incarnation: number, private readonly lc: LoadClient) {}
+  constructor(private readonly run: ChatRun, private readonly index: number, private readonly incarnation: number) {}
+
+  message(m: ChatMessage): void {
+    this.run.onMessage(this.index, this.incarnation, m)
+  }
 
   loop(signal: AbortSignal): Promise<void> {
     const {ctx, periodMs} = this.run
@@ -162,14 +170,15 @@ export const chat = defineScenario({
       async create(index) {
         // A new life: its messages count from 0 under a new incarnation.
         const incarnation = run.incarnations++
-        // Listening before the start: the SYNC after AUTH brings what was stored while this index was away.
-        const lc = await startLoadClient(ctx, index, {
+        // Taking messages from the start: the SYNC after AUTH brings what was stored while this index was away.
+        const user = new ChatUser(run, index, incarnation)
+        user.lc = await startLoadClient(ctx, index, {
           username: usernameFor(ctx, index),
           heartbeat: heartbeatOption(ctx.options.heartbeatIntervalMs),
-          beforeStart: (client) => client.on('message', (m) => run.onMessage(index, incarnation, m)),
+          messages: user,
         })
-        ctx.directory.publish(index, lc.client.userId!)
-        return new ChatUser(run, index, incarnation, lc)
+        ctx.directory.publish(index, user.lc.client.userId!)
+        return user
       },
     }
   },

@@ -44,28 +44,61 @@ export function conversationOf(id: Omit<MessageId, 'n'>): string {
  * SeenSets, whose memory grows with holes (losses), not with the messages counted.
  */
 export class Ledger {
-  private readonly acks = new Map<string, SeenSet>()
-  private readonly deliveries = new Map<string, SeenSet>()
-  /** Deliveries by conversation and receiver incarnation: what tells a duplicate from a redelivery. */
-  private readonly byReceiver = new Map<string, SeenSet>()
+  /**
+   * Everything about a conversation under one key: one string and one map entry per conversation,
+   * not three (acks, deliveries, deliveries by receiver), ~250 bytes less per chat client.
+   */
+  private readonly conversations = new Map<string, Conversation>()
 
   acked(id: MessageId): void {
-    setOf(this.acks, conversationOf(id)).add(id.n)
+    const c = this.conversation(id)
+    ;(c.acks ??= new SeenSet()).add(id.n)
   }
 
   /** Records a delivery to `receiverIncarnation` (the receiving client's life; see {@link Delivery}). */
   delivered(id: MessageId, receiverIncarnation = 0): Delivery {
-    const conversation = conversationOf(id)
-    if (!setOf(this.byReceiver, `${conversation}>${receiverIncarnation}`).add(id.n)) return 'duplicate'
-    const set = setOf(this.deliveries, conversation)
+    const c = this.conversation(id)
+    if (!c.receivedBy(receiverIncarnation).add(id.n)) return 'duplicate'
+    const set = (c.deliveries ??= new SeenSet())
     const max = set.max
     if (!set.add(id.n)) return 'redelivered'
     return max !== undefined && id.n < max ? 'reordered' : 'first'
   }
 
   report(): LedgerReport {
-    const runs = (m: Map<string, SeenSet>): Array<[string, number[]]> => [...m].map(([c, set]) => [c, set.toRuns()])
-    return {acked: runs(this.acks), delivered: runs(this.deliveries)}
+    const out: LedgerReport = {acked: [], delivered: []}
+    for (const [key, c] of this.conversations) {
+      if (c.acks) out.acked.push([key, c.acks.toRuns()])
+      if (c.deliveries) out.delivered.push([key, c.deliveries.toRuns()])
+    }
+    return out
+  }
+
+  private conversation(id: MessageId): Conversation {
+    const key = conversationOf(id)
+    let c = this.conversations.get(key)
+    if (!c) this.conversations.set(key, (c = new Conversation()))
+    return c
+  }
+}
+
+/** One conversation's books: what was acknowledged, delivered, and delivered to each receiver life. */
+class Conversation {
+  acks: SeenSet | undefined
+  deliveries: SeenSet | undefined
+  /** The receiver life seen last and its deliveries; earlier lives' in `earlier` (a receiver that started again). */
+  private receiver = -1
+  private byReceiver: SeenSet | undefined
+  private earlier: Map<number, SeenSet> | undefined
+
+  /** The deliveries to receiver life `incarnation`. */
+  receivedBy(incarnation: number): SeenSet {
+    if (incarnation === this.receiver) return this.byReceiver!
+    if (this.byReceiver) (this.earlier ??= new Map()).set(this.receiver, this.byReceiver)
+    this.receiver = incarnation
+    this.byReceiver = this.earlier?.get(incarnation) ?? new SeenSet()
+    this.earlier?.delete(incarnation)
+    return this.byReceiver
   }
 }
 

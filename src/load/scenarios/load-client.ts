@@ -1,7 +1,7 @@
 import type {CloseInfo} from '../../client/long-link.js'
 import {ResolverCache} from '../../client/resolve.js'
 import {type ClientObserver, VirtualClient} from '../../client/virtual-client.js'
-import {type ErrorReply, ImhError, isErrorCode} from '../../protocol/index.js'
+import {type ChatMessage, type ErrorReply, ImhError, isErrorCode} from '../../protocol/index.js'
 import type {EngineCounter, EngineTrend} from '../metrics/engine-metrics.js'
 import {durationField} from '../profile/duration.js'
 import {type Check, invalid, show} from '../profile/fields.js'
@@ -23,6 +23,14 @@ export function usernameFor(ctx: Pick<ScenarioContext, 'runId' | 'name'>, index:
  * round trips, server errors by code. `closed` settles when the session ends for any reason, so a
  * VU's loop can end (and the executor reconnect it) when the server drops it.
  */
+/**
+ * Takes a client's chat messages (its 'message' events) through the session's observer: a VU's
+ * object, where a listener per client cost a closure, its context and a listener table.
+ */
+export interface MessageSink {
+  message(m: ChatMessage): void
+}
+
 export interface LoadClient {
   client: VirtualClient
   closed: Promise<ImhError>
@@ -42,8 +50,12 @@ class SessionEvents implements ClientObserver {
   closing = false
   connected = false
 
-  constructor(private readonly ctx: LoadClientContext) {
+  constructor(private readonly ctx: LoadClientContext, private readonly messages: MessageSink | undefined) {
     this.closed = new Promise<ImhError>((resolve) => (this.settle = resolve))
+  }
+
+  message(_c: VirtualClient, m: ChatMessage): void {
+    this.messages?.message(m)
   }
 
   timing(_c: VirtualClient, phase: 'scheduler' | 'login' | 'connect', ms: number): void {
@@ -105,10 +117,11 @@ export function resolverCacheFor(ctx: object, index: number): ResolverCache {
   return cache
 }
 
-export async function startLoadClient(ctx: LoadClientContext, index: number, o: {username: string; heartbeat: boolean | number; beforeStart?: (client: VirtualClient) => void}): Promise<LoadClient> {
+export async function startLoadClient(ctx: LoadClientContext, index: number, o: {username: string; heartbeat: boolean | number; messages?: MessageSink}): Promise<LoadClient> {
   const scheduler = schedulerUrl(ctx)
   const dispatcher = ctx.addresses.dispatcherFor(index, scheduler)
-  const events = new SessionEvents(ctx)
+  // The sink sees the messages of the SYNC right after AUTH too (what was stored while away).
+  const events = new SessionEvents(ctx, o.messages)
   const client = new VirtualClient({
     resolve: {scheduler, clientId: o.username, dispatcher, cache: resolverCacheFor(ctx, index)},
     credentials: {username: o.username, password: LOAD_PASSWORD},
@@ -121,7 +134,6 @@ export async function startLoadClient(ctx: LoadClientContext, index: number, o: 
     rejectUnauthorized: ctx.tls.rejectUnauthorized,
     observer: events,
   })
-  o.beforeStart?.(client) // listeners that must see the SYNC right after AUTH (offline messages)
   try {
     await client.start()
   } catch (err) {

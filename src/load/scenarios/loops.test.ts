@@ -102,3 +102,23 @@ describe('untilAbortOrClosed / whileLinked', () => {
     expect(seen).toEqual([true, false])
   })
 })
+
+describe('paced loops of one clock', () => {
+  it('share one clock timer: each keeps its own phase and period, and one that stops leaves the others on time', async () => {
+    const clock = new FakeClock(0)
+    const phases = [0.9, 0.1, 0.5, 0.3]
+    const stops = phases.map(() => new AbortController())
+    const at: number[][] = phases.map(() => [])
+    const running = phases.map((phase, i) => paced(clock, () => phase, i === 3 ? 500 : 1000, stops[i]!.signal, async (startedMs) => {
+      at[i]!.push(startedMs)
+    }))
+    await clock.advanceTo(1200)
+    expect(clock.pending).toBe(1)
+    stops[2]!.abort()
+    await clock.advanceTo(2999)
+    for (const s of stops) s.abort()
+    await Promise.all(running)
+    expect(at).toEqual([[900, 1900, 2900], [100, 1100, 2100], [500], [150, 650, 1150, 1650, 2150, 2650]])
+    expect(clock.pending).toBe(0)
+  })
+})

@@ -2,34 +2,45 @@ import type {ImhError} from '../../protocol/index.js'
 import type {Clock} from '../clock.js'
 
 /**
- * Callbacks waiting for each signal's abort. One signal is shared by many idle VUs (runVus gives
+ * What waits for a signal's abort: a callback, or an object whose `onAbort` method is called (a
+ * loop's own state object then needs no closure of its own to wait).
+ */
+export type AbortWaiter = (() => void) | {onAbort(): void}
+
+/**
+ * Waiters for each signal's abort. One signal is shared by many idle VUs (runVus gives
  * the loops it never stops early one end-of-run signal per group of 64): one real listener per
  * signal and a Set behind it keep adding and removing a waiter O(1) and a few dozen bytes, where
  * `addEventListener` per VU costs a Listener object each and a walk of the whole list per add.
  */
-const waiters = new WeakMap<AbortSignal, Set<() => void>>()
+const waiters = new WeakMap<AbortSignal, Set<AbortWaiter>>()
+
+function wake(waiter: AbortWaiter): void {
+  if (typeof waiter === 'function') waiter()
+  else waiter.onAbort()
+}
 
 /**
- * Calls `fn` once when `signal` aborts (at once, synchronously, if it already has). Cancel with
+ * Calls `waiter` once when `signal` aborts (at once, synchronously, if it already has). Cancel with
  * {@link offAbort} when the waiter is done first.
  */
-export function onAbort(signal: AbortSignal, fn: () => void): void {
-  if (signal.aborted) return fn()
+export function onAbort(signal: AbortSignal, waiter: AbortWaiter): void {
+  if (signal.aborted) return wake(waiter)
   let set = waiters.get(signal)
   if (!set) {
     const mine = (set = new Set())
     waiters.set(signal, mine)
     signal.addEventListener('abort', () => {
       waiters.delete(signal)
-      for (const waiter of mine) waiter()
+      for (const w of mine) wake(w)
     }, {once: true})
   }
-  set.add(fn)
+  set.add(waiter)
 }
 
-/** Cancels an {@link onAbort} wait (nothing happens if `fn` already ran or never waited). */
-export function offAbort(signal: AbortSignal, fn: () => void): void {
-  waiters.get(signal)?.delete(fn)
+/** Cancels an {@link onAbort} wait (nothing happens if the waiter already ran or never waited). */
+export function offAbort(signal: AbortSignal, waiter: AbortWaiter): void {
+  waiters.get(signal)?.delete(waiter)
 }
 
 function noop(): void {}
@@ -73,7 +84,7 @@ export async function whileLinked(signal: AbortSignal, closed: Promise<ImhError>
  */
 export function paced(clock: Clock, random: () => number, periodMs: number, signal: AbortSignal, action: (startedMs: number) => Promise<void>): Promise<void> {
   if (signal.aborted) return Promise.resolve()
-  return new Promise<void>((resolve, reject) => new Pacer(clock, periodMs, signal, undefined, {iterate: action}, clock.now() + random() * periodMs, resolve, reject))
+  return new Promise<void>((resolve, reject) => new Pacer(DueQueue.of(clock), periodMs, signal, undefined, {iterate: action}, clock.now() + random() * periodMs, resolve, reject))
 }
 
 /** What {@link pacedWhileLinked} runs: a VU with an iteration (its methods, so no closure per VU). */
@@ -90,59 +101,166 @@ export interface Paced {
  */
 export function pacedWhileLinked(clock: Clock, random: () => number, periodMs: number, signal: AbortSignal, closed: Promise<ImhError>, vu: Paced): Promise<void> {
   if (signal.aborted) return Promise.resolve()
-  return new Promise<void>((resolve, reject) => new Pacer(clock, periodMs, signal, closed, vu, clock.now() + random() * periodMs, resolve, reject))
+  return new Promise<void>((resolve, reject) => new Pacer(DueQueue.of(clock), periodMs, signal, closed, vu, clock.now() + random() * periodMs, resolve, reject))
 }
 
 /**
- * The state of one {@link paced} or {@link pacedWhileLinked} loop: an object with one clock timer, where an async loop
- * over clock.sleep kept about 3.5 KB per idle VU alive (async frames, promises and their
- * reactions, ~20 closures, a Timeout and an abort listener: heap snapshot of chat at 1000 clients).
+ * The paced loops of one clock waiting for their time, in a binary heap by due time, under one
+ * clock timer for the earliest: a waiting loop costs a heap slot, where a timer of its own cost a
+ * Timeout, a closure to fire it and their numbers (~300 bytes per idle chat client, heap snapshot).
+ */
+class DueQueue {
+  private static readonly queues = new WeakMap<Clock, DueQueue>()
+  private readonly heap: Pacer[] = []
+  private timer: unknown
+  /** When the timer is set for; Infinity when it is not set. */
+  private timerAt = Infinity
+  private readonly fire = (): void => this.onTimer()
+
+  private constructor(readonly clock: Clock) {}
+
+  /** The clock's queue. */
+  static of(clock: Clock): DueQueue {
+    let q = DueQueue.queues.get(clock)
+    if (!q) DueQueue.queues.set(clock, (q = new DueQueue(clock)))
+    return q
+  }
+
+  /** Queues `p` for its `next` time. */
+  add(p: Pacer): void {
+    p.slot = this.heap.length
+    this.heap.push(p)
+    this.up(p.slot)
+    this.arm()
+  }
+
+  /** Takes `p` out of the queue, if it is in it. */
+  remove(p: Pacer): void {
+    if (p.slot < 0) return
+    this.take(p)
+    this.arm()
+  }
+
+  private take(p: Pacer): void {
+    const i = p.slot
+    p.slot = -1
+    const last = this.heap.pop()!
+    if (i < this.heap.length) {
+      this.heap[i] = last
+      last.slot = i
+      this.down(i)
+      this.up(last.slot)
+    }
+  }
+
+  private onTimer(): void {
+    this.timer = undefined
+    this.timerAt = Infinity
+    // A real timer counts whole milliseconds and may fire up to one early by the clock's reading.
+    const due = this.clock.now() + 1
+    const heap = this.heap
+    while (heap.length > 0 && heap[0]!.next <= due) {
+      const p = heap[0]!
+      this.take(p)
+      p.run()
+    }
+    this.arm()
+  }
+
+  /** Sets the timer for the earliest loop, when it is not set for it already; none while empty. */
+  private arm(): void {
+    const first = this.heap[0]
+    const at = first === undefined ? Infinity : first.next
+    if (at === this.timerAt) return
+    if (this.timer !== undefined) this.clock.cancel(this.timer)
+    this.timer = undefined
+    this.timerAt = at
+    if (first !== undefined) this.timer = this.clock.after(at - this.clock.now(), this.fire)
+  }
+
+  private up(i: number): void {
+    const heap = this.heap
+    const p = heap[i]!
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      const q = heap[parent]!
+      if (q.next <= p.next) break
+      heap[i] = q
+      q.slot = i
+      i = parent
+    }
+    heap[i] = p
+    p.slot = i
+  }
+
+  private down(i: number): void {
+    const heap = this.heap
+    const n = heap.length
+    const p = heap[i]!
+    for (;;) {
+      let child = 2 * i + 1
+      if (child >= n) break
+      if (child + 1 < n && heap[child + 1]!.next < heap[child]!.next) child++
+      const c = heap[child]!
+      if (p.next <= c.next) break
+      heap[i] = c
+      c.slot = i
+      i = child
+    }
+    heap[i] = p
+    p.slot = i
+  }
+}
+
+/**
+ * The state of one {@link paced} or {@link pacedWhileLinked} loop: an object in its clock's
+ * {@link DueQueue}, where an async loop over clock.sleep kept about 3.5 KB per idle VU alive (async
+ * frames, promises and their reactions, ~20 closures, a Timeout and an abort listener: heap
+ * snapshot of chat at 1000 clients). It waits for the abort as an object ({@link AbortWaiter}), and
+ * the callbacks of an iteration are made per iteration: they live milliseconds, not the VU's life.
  */
 class Pacer {
-  private timer: unknown
+  /** @internal Its place in the queue's heap while it waits for its time; -1 otherwise. */
+  slot = -1
   private busy = false
   private ended = false
   private failure: unknown
-  private readonly fire = (): void => this.run()
-  private readonly stopNow = (): void => this.stop(undefined)
-  private readonly done = (): void => this.iterated(undefined)
-  private readonly failed = (err: unknown): void => this.iterated(err ?? new Error('iteration failed'))
 
   constructor(
-    private readonly clock: Clock, private readonly periodMs: number, private readonly signal: AbortSignal, closed: Promise<ImhError> | undefined,
-    private readonly vu: Paced, private next: number, private readonly resolve: () => void, private readonly reject: (err: unknown) => void,
+    private readonly queue: DueQueue, private readonly periodMs: number, private readonly signal: AbortSignal, closed: Promise<ImhError> | undefined,
+    private readonly vu: Paced, public next: number, private readonly resolve: () => void, private readonly reject: (err: unknown) => void,
   ) {
-    onAbort(signal, this.stopNow)
+    onAbort(signal, this)
     closed?.then((err) => this.stop(err), noop)
-    if (!this.ended) this.schedule()
+    if (!this.ended) queue.add(this)
   }
 
-  private schedule(): void {
-    this.timer = this.clock.after(this.next - this.clock.now(), this.fire)
-  }
-
-  private run(): void {
-    this.timer = undefined
+  /** @internal Its time has come (the queue took it out). */
+  run(): void {
     if (this.ended) return
     this.busy = true
-    this.vu.iterate(this.clock.now()).then(this.done, this.failed)
+    this.vu.iterate(this.queue.clock.now()).then(() => this.iterated(undefined), (err: unknown) => this.iterated(err ?? new Error('iteration failed')))
+  }
+
+  /** @internal The signal aborted (AbortWaiter). */
+  onAbort(): void {
+    this.stop(undefined)
   }
 
   private iterated(err: unknown): void {
     this.busy = false
     if (err !== undefined) this.stop(err)
     if (this.ended) return this.finish()
-    this.next = Math.max(this.next + this.periodMs, this.clock.now())
-    this.schedule()
+    this.next = Math.max(this.next + this.periodMs, this.queue.clock.now())
+    this.queue.add(this)
   }
 
   private stop(err: unknown): void {
     if (this.ended) return
     this.ended = true
     this.failure = err
-    offAbort(this.signal, this.stopNow)
-    if (this.timer !== undefined) this.clock.cancel(this.timer)
-    this.timer = undefined
+    offAbort(this.signal, this)
+    this.queue.remove(this)
     if (!this.busy) this.finish()
   }
 
