@@ -30,8 +30,16 @@ export interface WorkerPoolEvents {
  *   live, 192 MB RSS) and, fragmented, was never given back: a steady load worker allocates too
  *   fast for V8's memory reducer to count it idle. With 1.3: 55 MB of pages, 138 MB RSS. Once the
  *   ramp is over little survives a scavenge, so the more frequent full GCs cost little.
+ * - WebAssembly compiled by the baseline compiler only (--liftoff-only). undici's HTTP parser
+ *   (llhttp, WebAssembly) parses every login's answers; during a ramp V8 recompiles it with its
+ *   optimising compiler on background threads, and in about 4 runs in 10 that left glibc ~30 MB
+ *   of freed but unreturned memory, at any client count: bench:density's slope for chat swung
+ *   between 7 and 18 KB per client on the same code. With the flag, 0 of 12 such runs; chat 9.2 KB
+ *   and heartbeat 9.0 KB per client, the fit within ±0.5 MB (bench/results/density-liftoff.json).
+ *   These workers hold idle clients; HTTP parsing speed matters little to them, and busy small
+ *   runs (up to SMALL_YOUNG_GENERATION_FROM_VUS) keep V8's defaults.
  */
-export const WORKER_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=2', '--heap-growing-percent=30']
+export const WORKER_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=2', '--heap-growing-percent=30', '--liftoff-only']
 
 /**
  * Up to this many VUs per worker, workers keep V8's default heap sizing instead. Its bytes are RSS
