@@ -1,5 +1,7 @@
 import {readFile} from 'node:fs/promises'
 import {Command, Flags} from '@oclif/core'
+import {EXIT} from '../src/common/exit-codes.js'
+import {LISTEN_ADDRESS_FORMAT, parseListenAddress} from '../src/common/listen-address.js'
 import {type ReferenceServerOptions, SERVER_FLOWS} from '../reference-server/index.js'
 import {StartFailure, runUntilSignal} from '../reference-server/run-until-signal.js'
 import {ADDRESS_FLAGS as A, FLOWS_FLAG, LIMIT_FLAGS, SERVED_FLOWS, limitsFromFlags, readyLineShape, serveFlagHelp} from '../reference-server/serve-flags.js'
@@ -25,13 +27,16 @@ Exit codes: 0 stopped by a signal; 1 could not start; 2 a bad flag.`
     'tls-cert': Flags.file({description: serveFlagHelp(A['tls-cert']), exists: true, dependsOn: ['tls-key']}),
     'tls-key': Flags.file({description: serveFlagHelp(A['tls-key']), exists: true, dependsOn: ['tls-cert']}),
     flows: Flags.string({description: serveFlagHelp(FLOWS_FLAG), multiple: true, delimiter: ',', options: SERVER_FLOWS.map((f) => f.name)}),
+    metrics: Flags.string({description: serveFlagHelp(A.metrics)}),
     ...limitFlags,
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Serve)
     const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readFile(flags['tls-cert']), key: await readFile(flags['tls-key'])} : undefined
-    const options: ReferenceServerOptions = {host: flags.host, port: flags.port, publicHost: flags['public-host'], tls, limits: limitsFromFlags(flags), flows: flags.flows}
+    const metrics = flags.metrics === undefined ? undefined : parseListenAddress(flags.metrics)
+    if (flags.metrics !== undefined && !metrics) this.error(`--metrics: expected ${LISTEN_ADDRESS_FORMAT}, got "${flags.metrics}"`, {exit: EXIT.USAGE})
+    const options: ReferenceServerOptions = {host: flags.host, port: flags.port, publicHost: flags['public-host'], tls, limits: limitsFromFlags(flags), flows: flags.flows, metrics}
     try {
       await runUntilSignal(options)
     } catch (err) {

@@ -12,6 +12,7 @@ import type {HttpRoute} from './http/route.js'
 import type {LongConnection} from './long/long-connection.js'
 import {type LongNode, createLongNode} from './long/long-node.js'
 import {LISTENERS, maxBasePort, udpPortCount} from './port-layout.js'
+import {ServerMetrics} from './server-metrics.js'
 import {SHARED_STORE} from './store/memory-store.js'
 import {StoreInstances} from './store/store-slot.js'
 import type {Store} from './store/store.js'
@@ -50,6 +51,8 @@ export interface ReferenceServerOptions {
    * announce it in `features` (PROTOCOL.md §2.2). `['core']` is a server of the core only.
    */
   flows?: readonly string[]
+  /** Serve Prometheus metrics of this server on their own listener (server-metrics.ts); port 0: a free one. */
+  metrics?: {host?: string; port: number}
 }
 
 /**
@@ -72,6 +75,8 @@ export interface ReferenceServer {
    * scheduler's (PROTOCOL.md §2.4): what its clients take as their resolver. Absent when no flow runs one.
    */
   resolver?: string
+  /** The metrics endpoint's URL (http://HOST:PORT/metrics) when `options.metrics` asked for one. */
+  metrics?: string
   close(): Promise<void>
 }
 
@@ -121,7 +126,9 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const running: Running[] = []
   const servers: Server[] = []
   let node: LongNode | undefined
+  const metrics = options.metrics ? new ServerMetrics(() => node?.connections ?? 0) : undefined
   const close = async (): Promise<void> => {
+    await metrics?.close()
     for (const r of running) r.flow.close?.(r.service)
     for (const r of running) await r.udp?.close()
     await node?.close()
@@ -141,6 +148,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
         servers.push(node.server)
       } else {
         servers.push(createHttpGroup({routes: routes.get(l.name) ?? [], headers: l.headers, tls: options.tls}))
+        metrics?.watch(l.name, servers.at(-1)!)
       }
     }
     const addresses: string[] = []
@@ -167,6 +175,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     }
     const resolvers = running.flatMap((r) => (r.flow.resolver ? [r.flow.resolver(r.service, r.udp)] : []))
     if (resolvers.length > 1) throw new Error('more than one flow runs a DNS resolver')
+    const metricsPort = metrics && options.metrics ? await metrics.listen(options.metrics.host ?? host, options.metrics.port) : undefined
     await bind(0)
     const flows = Object.fromEntries(running.flatMap((r) => (r.flow.status ? [[r.flow.name, r.flow.status(r.service, r.udp)]] : [])))
     const longNode = node!
@@ -180,6 +189,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       },
       flows: flows as FlowStatuses,
       ...(resolvers[0] !== undefined ? {resolver: resolvers[0]} : {}),
+      ...(metricsPort !== undefined ? {metrics: `http://${hostPort(publicHost, metricsPort)}/metrics`} : {}),
       close,
     }
   } catch (err) {

@@ -6,14 +6,16 @@ import {type ReferenceServer, type ReferenceServerOptions, type ReferenceServerU
 /**
  * The line printed once everything listens: each listener's URL, the addresses of each group
  * without one (the relay group's UDP ports), the DNS server for the server's own names when a
- * flow runs one (`dns`, PROTOCOL.md §2.4), all groups, and the pid.
+ * flow runs one (`dns`, PROTOCOL.md §2.4), the metrics endpoint when asked for (`metrics`), all
+ * groups, and the pid.
  */
-export type ReadyLine = {event: 'ready'} & ReferenceServerUrls & Record<Exclude<Group, ListenerNames>, string[]> & {dns?: string; groups: GroupAddresses; pid: number}
+export type ReadyLine = {event: 'ready'} & ReferenceServerUrls & Record<Exclude<Group, ListenerNames>, string[]> & {dns?: string; metrics?: string; groups: GroupAddresses; pid: number}
 
 export function readyLine(server: ReferenceServer): ReadyLine {
   const portsOnly = GROUPS.filter((g) => !(g in server.urls)).map((g) => [g, server.groups[g]])
   const dns = server.resolver === undefined ? {} : {dns: server.resolver}
-  return {event: 'ready', ...server.urls, ...Object.fromEntries(portsOnly), ...dns, groups: server.groups, pid: process.pid} as ReadyLine
+  const metrics = server.metrics === undefined ? {} : {metrics: server.metrics}
+  return {event: 'ready', ...server.urls, ...Object.fromEntries(portsOnly), ...dns, ...metrics, groups: server.groups, pid: process.pid} as ReadyLine
 }
 
 /** The server did not start; `exit` says why (a bad option, or anything else). */

@@ -2,6 +2,7 @@ import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {Counter, Gauge, Registry} from 'prom-client'
 import type {LatencyHistogram} from '../../common/histogram.js'
+import {metricsEndpoint} from '../../common/metrics-endpoint.js'
 import {ImhError} from '../../protocol/errors.js'
 import type {LoadRun} from '../load-run.js'
 import type {TickSample} from '../types.js'
@@ -66,16 +67,7 @@ export class PrometheusExporter {
 
   /** Serves GET /metrics on `host:port`; resolves with the bound address. IMH_ERR_LISTEN_FAILED when it cannot listen. */
   async listen(host: string | undefined, port: number): Promise<AddressInfo> {
-    const server = (this.server = createServer((req, res) => {
-      if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
-        res.writeHead(404).end('GET /metrics\n')
-        return
-      }
-      this.metrics().then(
-        (text) => res.writeHead(200, {'content-type': this.registry.contentType}).end(text),
-        (err: Error) => res.writeHead(500).end(`${err.message}\n`),
-      )
-    }))
+    const server = (this.server = createServer(metricsEndpoint(() => this.metrics(), this.registry.contentType)))
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(new ImhError('IMH_ERR_LISTEN_FAILED', `--prometheus could not listen on ${host ?? '*'}:${port}: ${err.code ?? err.message}`, {host, port})))
       server.listen(port, host, resolve)
