@@ -108,6 +108,9 @@ export function pacedWhileLinked(clock: Clock, random: () => number, periodMs: n
  * The paced loops of one clock waiting for their time, in a binary heap by due time, under one
  * clock timer for the earliest: a waiting loop costs a heap slot, where a timer of its own cost a
  * Timeout, a closure to fire it and their numbers (~300 bytes per idle chat client, heap snapshot).
+ * The heap is written here, not taken from a priority-queue package: a loop that stops leaves from
+ * the middle in O(log n) through the slot it keeps, which the common packages (tinyqueue,
+ * @datastructures-js/priority-queue) do not offer without a scan.
  */
 class DueQueue {
   private static readonly queues = new WeakMap<Clock, DueQueue>()
