@@ -1,7 +1,7 @@
-import {writeFile} from 'node:fs/promises'
 import {Args, Command, Flags} from '@oclif/core'
 import {EXIT} from '../src/common/exit-codes.js'
 import {annotation, reportToGithub} from '../src/common/github-actions.js'
+import {ReportFileError, writeReportFile} from '../src/common/report-file.js'
 import {formatComparisonMarkdown, formatComparisonText} from '../src/load/compare/compare-report.js'
 import {compareRuns} from '../src/load/compare/compare-runs.js'
 import {readResults} from '../src/load/compare/read-results.js'
@@ -43,7 +43,12 @@ Exit codes: 0 no regression, 99 a limit regressed (or a run has no samples of a 
       throw err
     }
     process.stdout.write(flags.markdown ? formatComparisonMarkdown(comparison) : `${formatComparisonText(comparison)}\n`)
-    if (flags.out) await writeFile(flags.out, `${JSON.stringify(comparison, null, 2)}\n`)
+    try {
+      if (flags.out) await writeReportFile(flags.out, `${JSON.stringify(comparison, null, 2)}\n`, '--out')
+    } catch (err) {
+      if (err instanceof ReportFileError) this.error(err.message, {exit: EXIT.USAGE})
+      throw err
+    }
     // Under GitHub Actions: the markdown tables on the job's page, each regression an annotation.
     const regressed = comparison.judgements.filter((j) => j.verdict === 'regressed' || j.verdict === 'no-data')
     await reportToGithub(formatComparisonMarkdown(comparison), regressed.map((j) => annotation('error', `imh compare ${j.limit.metric}`, j.message)))

@@ -10,7 +10,7 @@ import {
 } from '../src/conform/index.js'
 import {startEmbeddedTarget} from '../reference-server/conform-target.js'
 import {formatHtml} from '../src/conform/report/html.js'
-import {checkReportPath, writeReportFile} from '../src/conform/report/report-file.js'
+import {ReportFileError, checkReportPath, writeReportFile} from '../src/common/report-file.js'
 import {type ConformanceCase} from '../src/conform/types.js'
 import type {ExpectationsFile} from '../src/conform/expectations.js'
 import {FEATURES, SCHEDULER_PATH, isImhError} from '../src/protocol/index.js'
@@ -135,7 +135,7 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
       if (flags.html) await writeReportFile(flags.html, formatHtml(report), '--html')
       code = exitCodeFor(report)
     } catch (err) {
-      if (isImhError(err, 'IMH_ERR_INVALID_OPTION')) this.error(err.message, {exit: EXIT.USAGE})
+      if (err instanceof ReportFileError || isImhError(err, 'IMH_ERR_INVALID_OPTION')) this.error(err.message, {exit: EXIT.USAGE})
       throw err
     } finally {
       process.off('SIGINT', onSigint)

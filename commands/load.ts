@@ -1,9 +1,9 @@
-import {mkdir, readFile, writeFile} from 'node:fs/promises'
-import {dirname} from 'node:path'
+import {readFile} from 'node:fs/promises'
 import {Args, Command, Errors, Flags} from '@oclif/core'
 import {LoadRun} from '../src/load/load-run.js'
 import {validateThresholds} from '../src/load/metrics/thresholds.js'
 import {reportToGithub} from '../src/common/github-actions.js'
+import {ReportFileError, checkReportPath, writeReportFile} from '../src/common/report-file.js'
 import {loadAnnotations, loadJobSummary} from '../src/load/outputs/github.js'
 import {formatLoadHtml} from '../src/load/outputs/html-report.js'
 import {formatLoadJunit} from '../src/load/outputs/junit.js'
@@ -97,6 +97,9 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     let prometheusAt: {host?: string; port: number} | undefined
     try {
       if (flags.resolver !== undefined) checkResolverAddress(flags.resolver, '--resolver')
+      // Before the run: a run of minutes must not end in a report that cannot be saved.
+      if (flags.junit) await checkReportPath(flags.junit, '--junit')
+      if (flags.html) await checkReportPath(flags.html, '--html')
       if (flags.prometheus !== undefined) {
         prometheusAt = parseListenAddress(flags.prometheus)
         if (!prometheusAt) this.error(`--prometheus: expected ${LISTEN_ADDRESS_FORMAT}, got "${flags.prometheus}"`, {exit: EXIT.USAGE})
@@ -158,15 +161,18 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
       await writeResultsJson(flags.out, result)
       process.stdout.write(`results written to ${flags.out}\n`)
     }
-    if (flags.junit) {
-      await mkdir(dirname(flags.junit), {recursive: true})
-      await writeFile(flags.junit, formatLoadJunit(result))
-      process.stdout.write(`JUnit written to ${flags.junit}\n`)
-    }
-    if (flags.html) {
-      await mkdir(dirname(flags.html), {recursive: true})
-      await writeFile(flags.html, formatLoadHtml([{label: 'run', results: toResultsJson(result)}]))
-      process.stdout.write(`HTML report written to ${flags.html}\n`)
+    try {
+      if (flags.junit) {
+        await writeReportFile(flags.junit, formatLoadJunit(result), '--junit')
+        process.stdout.write(`JUnit written to ${flags.junit}\n`)
+      }
+      if (flags.html) {
+        await writeReportFile(flags.html, formatLoadHtml([{label: 'run', results: toResultsJson(result)}]), '--html')
+        process.stdout.write(`HTML report written to ${flags.html}\n`)
+      }
+    } catch (err) {
+      if (err instanceof ReportFileError) this.error(err.message, {exit: EXIT.USAGE})
+      throw err
     }
     // Under GitHub Actions: the summary on the job's page, failed thresholds as annotations.
     await reportToGithub(loadJobSummary(result), loadAnnotations(result))

@@ -3,7 +3,7 @@ import {mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {BIN, children, runCli} from './support/run-cli.js'
+import {BIN, children, oneLine, runCli} from './support/run-cli.js'
 
 const run = runCli
 
@@ -57,7 +57,7 @@ describe('imh serve', () => {
       expect(r.stderr).toContain('could not start')
       expect(r.stderr).toContain('EADDRINUSE')
       // Usually the held port; another process may hold one of the others by chance.
-      expect(r.stderr.replace(/\s+›?\s*/g, ' ')).toMatch(/IMH_ERR_LISTEN_FAILED: the \w+ group could not listen on 127\.0\.0\.1:\d+: the address is in use \(EADDRINUSE\)/)
+      expect(oneLine(r.stderr)).toMatch(/IMH_ERR_LISTEN_FAILED: the \w+ group could not listen on 127\.0\.0\.1:\d+: the address is in use \(EADDRINUSE\)/)
       expect(r.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m)
     } finally {
       holder.close()

@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {resultsWith, seededLatencies} from '../src/load/compare/compare-fixtures.js'
-import {runCli} from './support/run-cli.js'
+import {oneLine, runCli} from './support/run-cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'imh-compare-'))
 const write = (name: string, doc: unknown): string => {
@@ -47,7 +47,7 @@ describe('imh compare', () => {
     expect(r.stdout).toMatch(/sync_latency:p\(99\)=\+10%.*REGRESSED/)
   })
 
-  it('exits 2 with a sentence, no stack trace, for a file that is not a results.json, a bad limit, or different profiles', async () => {
+  it('exits 2 with a sentence, no stack trace, for a file that is not a results.json, a bad limit, different profiles, or an output it cannot write (compare and report)', async () => {
     const notResults = write('other.json', {hello: 1})
     const chat = write('mixed.json', resultsWith({profile: 'mixed'}))
     for (const [args, text] of [
@@ -55,11 +55,12 @@ describe('imh compare', () => {
       [['compare', base, notResults], 'is not a results.json of imh load'],
       [['compare', base, same, '--max-regression', 'sync_latency:+10%'], 'IMH_ERR_REGRESSION_INVALID'],
       [['compare', base, chat], 'IMH_ERR_COMPARE_MISMATCH'],
+      [['compare', base, same, '--out', join(dir, 'nope', 'cmp.json')], `--out ${join(dir, 'nope', 'cmp.json')}: cannot write the report there (ENOENT)`],
+      [['report', base, '--html', join(dir, 'nope', 'r.html')], `--html ${join(dir, 'nope', 'r.html')}: cannot write the report there (ENOENT)`],
     ] as const) {
       const r = await runCli([...args])
       expect(r.code, args.join(' ')).toBe(2)
-      // oclif wraps the message at the terminal's width behind ' ›   '.
-      expect(r.stderr.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ')).toContain(text)
+      expect(oneLine(r.stderr)).toContain(text)
       expect(r.stderr).not.toMatch(/\n\s+at /)
     }
   })

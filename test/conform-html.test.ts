@@ -14,7 +14,7 @@ import {startEmbeddedTarget} from '../reference-server/conform-target.js'
 import type {ReferenceServer} from '../reference-server/index.js'
 import {EXIT} from '../src/common/exit-codes.js'
 import {FullPageContinueStore} from './doubles/full-page-continue-store.js'
-import {BIN, children, runCli} from './support/run-cli.js'
+import {BIN, children, oneLine, runCli} from './support/run-cli.js'
 
 const required = chromiumRequired
 warnIfSkipped('CONFORM HTML BROWSER TESTS')
@@ -46,7 +46,7 @@ describe('imh conform --html against a server with one known bug', () => {
   it('refuses before running a file it could not write, saying which and why (exit 2, no stack trace)', async () => {
     const r = await conform('--html', join(dir, 'no-such-dir', 'r.html'))
     expect(r.code).toBe(EXIT.USAGE)
-    expect(r.stderr.replace(/\s*›\s*/g, ' ')).toContain(`--html ${join(dir, 'no-such-dir', 'r.html')}: cannot write the report there (no directory`)
+    expect(oneLine(r.stderr)).toContain(`--html ${join(dir, 'no-such-dir', 'r.html')}: cannot write the report there (no directory`)
     expect(r.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m)
   })
 

@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {WebSocketServer} from 'ws'
 import type {ResultsJson} from '../src/load/outputs/results-json.js'
-import {runCli} from './support/run-cli.js'
+import {oneLine, runCli} from './support/run-cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'imh-load-'))
 const closers: Array<() => Promise<void>> = []
@@ -117,7 +117,7 @@ describe('imh load: usage errors exit 2 with a coded message', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('IMH_ERR_PROFILE_NOT_FOUND')
     expect(r.stderr).not.toContain('command load:')
-    expect(r.stderr.replace(/\s+›?\s*/g, ' ')).toContain('built-in profiles: bottle, chat')
+    expect(oneLine(r.stderr)).toContain('built-in profiles: bottle, chat')
   })
 
   it('reads a profile file given as its argument', async () => {

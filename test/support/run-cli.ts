@@ -25,3 +25,8 @@ export function runCli(args: string[], timeoutMs = 60_000, env: Record<string, s
     })
   })
 }
+
+/** stderr as one line: oclif wraps an error at the terminal's width behind ' ›   '. */
+export function oneLine(stderr: string): string {
+  return stderr.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ')
+}
