@@ -2,7 +2,7 @@ import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {resultsWith, seededLatencies} from '../src/load/compare/compare-fixtures.js'
+import {resultsWith, seededLatencies} from './support/results-fixtures.js'
 import {oneLine, runCli} from './support/run-cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'imh-compare-'))

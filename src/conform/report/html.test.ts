@@ -3,7 +3,8 @@ import {protocolSections, shippedProtocolSections} from '../../common/protocol-s
 import {ALL_CASES} from '../cases/index.js'
 import {type CaseResult, type ConformanceReport, VERDICTS} from '../types.js'
 import {countVerdicts} from '../verdicts.js'
-import {escapeHtml, formatHtml, quoteHtml} from './html.js'
+import {escapeHtml} from '../../common/html-escape.js'
+import {formatHtml, quoteHtml} from './html.js'
 
 const SPEC = protocolSections(`## 4. Long-link framing
 

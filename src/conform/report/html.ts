@@ -13,7 +13,6 @@ import {formatFlowHeading, formatSectionSpan, formatSummary} from './text.js'
 /** A report as `--expect` may have judged it: each case's expectation and the judgement. */
 type HtmlReport = ConformanceReport & {cases: (CaseResult & {expected?: Expectation})[]; expectations?: Judgement & {file: string}}
 
-export {escapeHtml}
 const esc = escapeHtml
 
 /** Fails the run under --strict: fail, non-strict and error. Derived from the runner's rule, not listed. */

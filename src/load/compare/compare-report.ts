@@ -1,4 +1,4 @@
-import {formatNumber, formatTrendValue, orderCounters, shownMetrics} from '../outputs/format.js'
+import {formatNumber, formatTrendValue, orderCounters} from '../outputs/format.js'
 import {type Comparison, type Judgement, SHOWN_PERCENTILES} from './compare-runs.js'
 
 type Cell = string
@@ -17,10 +17,8 @@ const VERDICT_MARK: Record<Judgement['verdict'], string> = {'within': 'ok', 'wor
 
 function latencyTable(c: Comparison): Table {
   const rows: Cell[][] = []
-  const byName = new Map(c.latencies.map((r) => [r.metric, r]))
-  // The `_uncorrected` twins only where a run corrected for coordinated omission (they differ there).
-  for (const name of shownMetrics(byName.keys(), c.correctedOmission)) {
-    const r = byName.get(name)!
+  for (const r of c.latencies) {
+    const name = r.metric
     rows.push([name, 'count', String(r.baseline?.count ?? '-'), String(r.candidate?.count ?? '-'), change(r.baseline?.count, r.candidate?.count)])
     for (const {key} of SHOWN_PERCENTILES) {
       const a = r.baseline?.[key]

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 import {LatencyHistogram} from '../../common/histogram.js'
 import {formatComparisonMarkdown, formatComparisonText} from './compare-report.js'
 import {compareRuns} from './compare-runs.js'
-import {resultsWith, seededLatencies, seededRun} from './compare-fixtures.js'
+import {resultsWith, seededLatencies, seededRun} from '../../../test/support/results-fixtures.js'
 import {parseRegressionLimit} from './regression-limit.js'
 
 const p99 = [parseRegressionLimit('sync_latency:p(99)=+10%')]

@@ -1,6 +1,6 @@
 import {LatencyHistogram} from '../../common/histogram.js'
 import {ImhError} from '../../protocol/errors.js'
-import {correctsOmission} from '../outputs/format.js'
+import {orderMetrics, reportedLatencies} from '../outputs/format.js'
 import type {ResultsJson} from '../outputs/results-json.js'
 import type {RegressionLimit} from './regression-limit.js'
 import {type Interval, Z_99, Z_ONE_SIDED_99, mannWhitneyGreater, meanInterval, percentileInterval} from './statistic-interval.js'
@@ -13,7 +13,7 @@ export const SHOWN_PERCENTILES = [
   {key: 'p999', q: 99.9},
 ] as const
 
-/** One latency metric of both runs: count and the shown percentiles (ms). */
+/** One latency metric of both runs, in display order: count and the shown percentiles (ms). */
 export interface LatencyRow {
   metric: string
   baseline?: {count: number} & Record<(typeof SHOWN_PERCENTILES)[number]['key'], number>
@@ -59,8 +59,6 @@ export interface Comparison {
   counters: CounterRow[]
   thresholds: ThresholdRow[]
   judgements: Judgement[]
-  /** Either run had an open-model scenario, whose `_uncorrected` latencies differ from the corrected ones. */
-  correctedOmission: boolean
   /** Every limit within or worse-within-noise. */
   ok: boolean
 }
@@ -182,7 +180,8 @@ export function compareRuns(baseline: ResultsJson, candidate: ResultsJson, optio
     throw new ImhError('IMH_ERR_COMPARE_MISMATCH', `the baseline ran profile "${baseline.meta.profile}" and the candidate "${candidate.meta.profile}"; --any-profile compares them anyway`, {baseline: baseline.meta.profile, candidate: candidate.meta.profile})
   }
   const z = options.z ?? Z_99
-  const metrics = [...new Set([...Object.keys(baseline.metrics), ...Object.keys(candidate.metrics)])]
+  // The metrics each run's own report shows (no `_uncorrected` twin that repeats its metric), in display order.
+  const metrics = orderMetrics([...reportedLatencies(baseline.metrics, baseline.meta.scenarios), ...reportedLatencies(candidate.metrics, candidate.meta.scenarios)])
   const judgements = options.limits.map((l) => (l.stat.kind === 'count' ? judgeCounter(l, baseline, candidate) : judgeLatency(l, baseline, candidate, z)))
   const label = (r: ResultsJson) => ({profile: r.meta.profile, startedAt: r.meta.startedAt, ok: r.ok})
   return {
@@ -192,7 +191,6 @@ export function compareRuns(baseline: ResultsJson, candidate: ResultsJson, optio
     counters: counterRows(baseline, candidate),
     thresholds: thresholdRows(baseline, candidate),
     judgements,
-    correctedOmission: correctsOmission([...baseline.meta.scenarios ?? [], ...candidate.meta.scenarios ?? []]),
     ok: judgements.every((j) => j.verdict === 'within' || j.verdict === 'worse-within-noise'),
   }
 }

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {LatencyHistogram} from '../../common/histogram.js'
-import {seededLatencies} from './compare-fixtures.js'
+import {seededLatencies} from '../../../test/support/results-fixtures.js'
 import {mannWhitneyGreater, meanInterval, percentileInterval} from './statistic-interval.js'
 
 describe('percentileInterval', () => {

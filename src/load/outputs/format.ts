@@ -1,4 +1,5 @@
 import {METRICS} from '../metrics/catalogue.js'
+import type {MetricSummary} from '../types.js'
 
 /** Suffix of a latency metric recorded without coordinated-omission correction. */
 export const UNCORRECTED_SUFFIX = '_uncorrected'
@@ -74,6 +75,26 @@ export function correctsOmission(scenarios: ReadonlyArray<{executor: string}>): 
 /** {@link orderMetrics}, without the `_uncorrected` twins when the run did not correct (see {@link correctsOmission}). */
 export function shownMetrics(names: Iterable<string>, corrected: boolean): string[] {
   return orderMetrics(names).filter((n) => corrected || correctedOf(n) === undefined)
+}
+
+/** The columns of {@link latencyFigures}. */
+export const LATENCY_COLUMNS = ['count', 'min', 'p50', 'p90', 'p99', 'p99.9', 'max'] as const
+
+/** A latency metric's figures as reports print them, one per {@link LATENCY_COLUMNS} ('-' without samples). */
+export function latencyFigures(name: string, s: MetricSummary): string[] {
+  return [String(s.count), ...(s.count > 0 ? [s.min, s.p50, s.p90, s.p99, s.p999, s.max].map((v) => formatTrendValue(name, v)) : ['-', '-', '-', '-', '-', '-'])]
+}
+
+/**
+ * The latency metrics a report of one run shows, in display order (the summary, the HTML report,
+ * imh compare): an `_uncorrected` twin only where the run corrected (see
+ * {@link correctsOmission}) and the correction changed a printed figure. results.json keeps it always.
+ */
+export function reportedLatencies(metrics: Readonly<Record<string, MetricSummary>>, scenarios: ReadonlyArray<{executor: string}>): string[] {
+  return shownMetrics(Object.keys(metrics), correctsOmission(scenarios)).filter((name) => {
+    const base = correctedOf(name)
+    return base === undefined || !metrics[base] || latencyFigures(name, metrics[name]!).join() !== latencyFigures(base, metrics[base]!).join()
+  })
 }
 
 /** Counter names in display order: catalogue order first, then the rest alphabetically. */

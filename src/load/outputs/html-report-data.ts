@@ -1,6 +1,6 @@
 import {LatencyHistogram} from '../../common/histogram.js'
 import type {ResultsJson} from './results-json.js'
-import {correctedOf, orderCounters, orderMetrics} from './format.js'
+import {orderCounters, reportedLatencies} from './format.js'
 
 /**
  * What the HTML report's charts draw for one run, computed here (in Node, from results.json) so
@@ -43,8 +43,7 @@ function distribution(encoded: string): {x: number[]; y: number[]} {
 /** The chart data of one results.json, `label` naming the run in legends. */
 export function chartRun(r: ResultsJson, label: string): ChartRun {
   const ts = r.timeSeries
-  // `_uncorrected` twins are charted only where they differ (open models); else they double every line.
-  const latencyNames = orderMetrics(Object.keys(r.metrics)).filter((n) => r.metrics[n]!.count > 0 && (correctedOf(n) === undefined || r.metrics[n]!.p99 !== r.metrics[correctedOf(n)!]?.p99))
+  const latencyNames = reportedLatencies(r.metrics, r.meta.scenarios).filter((n) => r.metrics[n]!.count > 0)
   // errors always has a chart: a flat zero line is the news a reader looks for.
   const counterNames = orderCounters(new Set(['errors', ...ts.flatMap((t) => Object.keys(t.counters))]))
   return {

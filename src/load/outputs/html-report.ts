@@ -7,7 +7,7 @@ import {escapeHtml as esc, scriptJson} from '../../common/html-escape.js'
 import {chartRun} from './html-report-data.js'
 import {REPORT_SCRIPT} from './html-report-script.js'
 import type {ResultsJson} from './results-json.js'
-import {formatNumber, formatTrendValue, orderMetrics} from './format.js'
+import {LATENCY_COLUMNS, formatNumber, latencyFigures, orderMetrics, reportedLatencies} from './format.js'
 import {rateText, saturationText} from './summary.js'
 
 const require = createRequire(import.meta.url)
@@ -62,14 +62,13 @@ function thresholds(runs: Array<[string, ResultsJson]>): string {
 }
 
 function latencies(runs: Array<[string, ResultsJson]>): string {
-  const names = orderMetrics(new Set(runs.flatMap(([, r]) => Object.keys(r.metrics))))
-  const cols = ['count', 'p50', 'p90', 'p99', 'p999', 'max'] as const
+  const names = orderMetrics(runs.flatMap(([, r]) => reportedLatencies(r.metrics, r.meta.scenarios)))
   const body = names.flatMap((n) => runs.map(([label, r]) => {
     const m = r.metrics[n]
-    const cells = cols.map((c) => `<td>${m ? (c === 'count' ? m.count : esc(formatTrendValue(n, m[c]))) : '-'}</td>`).join('')
+    const cells = (m ? latencyFigures(n, m) : LATENCY_COLUMNS.map(() => '-')).map((v) => `<td>${esc(v)}</td>`).join('')
     return `<tr><td>${esc(n)}${runs.length > 1 ? ` <span class="muted">${esc(label)}</span>` : ''}</td>${cells}</tr>`
   }))
-  return `<table><tr><th>latency (ms)</th>${cols.map((c) => `<th>${c === 'p999' ? 'p99.9' : c}</th>`).join('')}</tr>${body.join('')}</table>`
+  return `<table><tr><th>latency (ms)</th>${LATENCY_COLUMNS.map((c) => `<th>${c}</th>`).join('')}</tr>${body.join('')}</table>`
 }
 
 /**

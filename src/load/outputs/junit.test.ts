@@ -1,6 +1,6 @@
 import {parse} from 'junit2json'
 import {describe, expect, it} from 'vitest'
-import {resultsWith} from '../compare/compare-fixtures.js'
+import {resultsWith} from '../../../test/support/results-fixtures.js'
 import type {RunResult} from '../types.js'
 import {formatLoadJunit} from './junit.js'
 
@@ -37,6 +37,6 @@ describe('formatLoadJunit', () => {
     expect(cases[1]!.failure![0]).toMatchObject({type: 'threshold', message: 'sync_latency p(99)<50: actual 61.5'})
     expect(cases[2]!.failure![0]!.message).toContain('no samples')
     expect(cases[3]!.failure![0]!.message).toContain('saturated')
-    expect(cases[4]!.failure![0]!.message).toContain('chat: 4194 of 5000 messages/s')
+    expect(cases[4]!.failure![0]!.message).toContain('chat achieved 4194 of 5000 messages/s requested')
   })
 })

@@ -1,5 +1,6 @@
 import {type JunitCase, formatJunitXml} from '../../common/junit-xml.js'
 import type {RunResult} from '../types.js'
+import {rateText, saturationText} from './summary.js'
 
 /**
  * `imh load --junit`: the run as JUnit XML, one suite named after the profile. One testcase per
@@ -24,17 +25,11 @@ export function formatLoadJunit(result: RunResult): string {
   }
   const s = result.saturation
   const saturation: JunitCase = {classname: 'generator', name: 'generator not saturated', timeMs: 0}
-  if (s.flagged) {
-    const seconds = s.workers.reduce((sum, w) => sum + w.saturatedSeconds, 0)
-    saturation.failure = {message: `the load generator was saturated (event-loop lag over ${s.boundMs} ms, max ${s.maxEventLoopLagMs} ms, ${seconds} worker-seconds): latencies include the generator's own delay`, type: 'saturation', body: JSON.stringify(s.workers)}
-  }
+  if (s.flagged) saturation.failure = {message: `the load generator was saturated: ${saturationText(s, result.timeSeries)}`, type: 'saturation', body: JSON.stringify(s.workers)}
   cases.push(saturation)
   const missed = result.rate.scenarios.filter((r) => r.missed)
   const rate: JunitCase = {classname: 'generator', name: 'requested rate achieved', timeMs: 0}
-  if (result.rate.flagged) {
-    const what = missed.map((r) => `${r.scenarios.join('+')}: ${r.achievedPerS} of ${r.requestedPerS} ${r.unit}/s`).join('; ')
-    rate.failure = {message: `a requested rate was missed (under ${result.rate.tolerance * 100}%): ${what}`, type: 'rate', body: JSON.stringify(missed)}
-  }
+  if (result.rate.flagged) rate.failure = {message: `the requested rate was not achieved: ${rateText(result.rate)}`, type: 'rate', body: JSON.stringify(missed)}
   if (result.rate.scenarios.length > 0) cases.push(rate)
   return formatJunitXml('imh load', m.durationMs, [{name: `imh load ${m.profile} ${m.target}`, timestamp: m.startedAt, timeMs: m.durationMs, cases}])
 }

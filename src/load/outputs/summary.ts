@@ -1,7 +1,7 @@
 import {styleText} from 'node:util'
 import type {RateReport, RunResult, SaturationReport} from '../types.js'
 import {metricDefinition} from '../metrics/catalogue.js'
-import {correctedOf, correctsOmission, formatBytes, formatElapsed, formatNumber, formatTrendValue, orderCounters, shownMetrics} from './format.js'
+import {LATENCY_COLUMNS, correctedOf, formatBytes, formatElapsed, formatNumber, latencyFigures, orderCounters, reportedLatencies} from './format.js'
 import {isRunOk} from './run-ok.js'
 
 type Style = Parameters<typeof styleText>[0]
@@ -87,22 +87,14 @@ function header(r: RunResult, color: boolean): string[] {
 }
 
 function metricsTable(r: RunResult): string[] {
-  const figures = (name: string): string[] => {
-    const s = r.metrics[name]!
-    return [String(s.count), ...(s.count > 0 ? [s.min, s.p50, s.p90, s.p99, s.p999, s.max].map((v) => formatTrendValue(name, v)) : ['-', '-', '-', '-', '-', '-'])]
-  }
-  // An uncorrected twin is shown only where correction applied and changed a figure; results.json keeps it always.
-  const names = shownMetrics(Object.keys(r.metrics), correctsOmission(r.meta.scenarios)).filter((name) => {
-    const base = correctedOf(name)
-    return base === undefined || !r.metrics[base] || figures(name).join() !== figures(base).join()
-  })
+  const names = reportedLatencies(r.metrics, r.meta.scenarios)
   if (names.length === 0) return []
-  const rows = [['latency (ms)', 'count', 'min', 'p50', 'p90', 'p99', 'p99.9', 'max']]
+  const rows = [['latency (ms)', ...LATENCY_COLUMNS]]
   for (const name of names) {
     const base = correctedOf(name)
     // Right under its corrected twin, so the coordinated-omission gap reads off at a glance.
     const label = base !== undefined && r.metrics[base] ? '  └ uncorrected' : name
-    rows.push([`  ${label}`, ...figures(name)])
+    rows.push([`  ${label}`, ...latencyFigures(name, r.metrics[name]!)])
   }
   return table(rows)
 }

@@ -1,6 +1,6 @@
-import {LatencyHistogram} from '../../common/histogram.js'
-import {seededRandom} from '../../common/random.js'
-import {RESULTS_SCHEMA, type ResultsJson} from '../outputs/results-json.js'
+import {LatencyHistogram} from '../../src/common/histogram.js'
+import {seededRandom} from '../../src/common/random.js'
+import {RESULTS_SCHEMA, type ResultsJson} from '../../src/load/outputs/results-json.js'
 
 /**
  * `n` latencies (ms) from a log-normal distribution around `medianMs` (a long right tail, as
