@@ -1,6 +1,7 @@
 import {defineConfig} from 'vitest/config'
 
-// Two projects: `unit` (tests beside the modules, fast, no processes spawned by design) and `e2e`
+// Two projects: `unit` (tests beside the modules, fast; the only process they spawn is a redis-server of
+// their own for the Redis store suites) and `e2e`
 // (test/: real sockets, CLI processes, browsers, STUN peers). `npm test` runs both;
 // `npx vitest --project unit` is the quick loop while editing.
 export default defineConfig({

@@ -14,6 +14,7 @@ import {type LongNode, createLongNode} from './long/long-node.js'
 import {LISTENERS, maxBasePort, udpPortCount} from './port-layout.js'
 import {ServerMetrics} from './server-metrics.js'
 import {SHARED_STORE} from './store/memory-store.js'
+import {RedisBackend} from './store/redis-backend.js'
 import {StoreInstances} from './store/store-slot.js'
 import type {Store} from './store/store.js'
 
@@ -51,6 +52,12 @@ export interface ReferenceServerOptions {
    * announce it in `features` (PROTOCOL.md §2.2). `['core']` is a server of the core only.
    */
   flows?: readonly string[]
+  /**
+   * Keep every store in this Redis (a `redis://` URL) instead of this process's memory, so that
+   * several nodes of one group share state (PROTOCOL.md §2.5); `prefix` (default `imh:`) lets
+   * servers share one Redis apart.
+   */
+  redis?: {url: string; prefix?: string}
   /** Serve Prometheus metrics of this server on their own listener (server-metrics.ts); port 0: a free one. */
   metrics?: {host?: string; port: number}
 }
@@ -116,7 +123,8 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const limits = resolveLimits(options.limits)
   const udpCounts = flowList.map((f) => udpPortCount(f, limits))
   const port = checkPort(options.port ?? 0, listeners.length, udpCounts.reduce((a, b) => a + b, 0))
-  const stores = new StoreInstances(limits)
+  const backend = options.redis ? await new RedisBackend(options.redis.url, options.redis.prefix).connect() : undefined
+  const stores = new StoreInstances(limits, backend)
   if (options.store) stores.provide(SHARED_STORE, options.store)
   const byUser = new Map<string, LongConnection>()
   const features = flowList.flatMap((f) => (isFeature(f.name) ? [f.name] : []))
@@ -134,6 +142,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     await node?.close()
     await Promise.all(servers.map(closeServer))
     await stores.close()
+    await backend?.close()
   }
   try {
     for (const flow of flowList) {

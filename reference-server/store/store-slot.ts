@@ -1,25 +1,40 @@
+import type {RedisBackend} from './redis-backend.js'
+
 /**
- * A store a flow keeps its state in: the interface `T` and the in-memory default the reference
- * server creates when nothing else is given. A server holds one instance per slot, shared by every
- * flow that names it, so one flow can read another's state (moments asks media's uploads).
+ * A store a flow keeps its state in: the interface `T`, the in-memory default the reference
+ * server creates when nothing else is given, and the Redis-backed one the nodes of a server group
+ * share (`imh serve --redis`). A server holds one instance per slot, shared by every flow that
+ * names it, so one flow can read another's state (moments asks media's uploads).
  */
 export interface StoreSlot<T, K extends string = string> {
   /** Names the slot in errors. */
   readonly name: string
   /** The in-memory default, sized by the server's limits. */
   memory(limits: Readonly<Record<K, number>>): T
+  /** The shared one, on the group's Redis; none: the slot cannot be shared yet (see `StoreInstances.unshared`). */
+  redis?(backend: RedisBackend, limits: Readonly<Record<K, number>>): T
 }
 
-export function defineStore<T, K extends string = never>(name: string, memory: (limits: Readonly<Record<K, number>>) => T): StoreSlot<T, K> {
-  return {name, memory}
+export function defineStore<T, K extends string = never>(
+  name: string,
+  memory: (limits: Readonly<Record<K, number>>) => T,
+  redis?: (backend: RedisBackend, limits: Readonly<Record<K, number>>) => T,
+): StoreSlot<T, K> {
+  return redis ? {name, memory, redis} : {name, memory}
 }
 
 /** The instances of a server's store slots: created on first use, the given ones kept as they are. */
 export class StoreInstances {
   private readonly instances = new Map<StoreSlot<unknown>, unknown>()
   private readonly created: unknown[] = []
+  /** Slots kept in this process's memory although the server shares a Redis: state other nodes do not see. */
+  readonly unshared: string[] = []
 
-  constructor(private readonly limits: Readonly<Record<string, number>>) {}
+  constructor(
+    private readonly limits: Readonly<Record<string, number>>,
+    /** The group's Redis: slots with a Redis implementation use it. */
+    private readonly backend?: RedisBackend,
+  ) {}
 
   /** Uses `instance` for `slot` instead of its in-memory default; the server does not close it. */
   provide<T>(slot: StoreSlot<T>, instance: T): void {
@@ -28,7 +43,12 @@ export class StoreInstances {
 
   get<T>(slot: StoreSlot<T>): T {
     if (!this.instances.has(slot)) {
-      const instance = slot.memory(this.limits)
+      let instance: T
+      if (this.backend && slot.redis) instance = slot.redis(this.backend, this.limits)
+      else {
+        if (this.backend) this.unshared.push(slot.name)
+        instance = slot.memory(this.limits)
+      }
       this.instances.set(slot, instance)
       this.created.push(instance)
     }
