@@ -149,6 +149,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       const make = replacements?.[flow.name] ?? ((o: unknown) => flow.create(o))
       running.push({flow, service: make(flow.options(flowContext(flow, parts)))})
     }
+    await stores.ready()
     const routes = routesByListener(running, listeners)
     for (const l of listeners) {
       if (l.kind === 'long') {

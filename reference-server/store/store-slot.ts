@@ -55,6 +55,14 @@ export class StoreInstances {
     return this.instances.get(slot) as T
   }
 
+  /**
+   * Waits for the instances that need it to be ready (those with a `ready`: a Redis store that
+   * subscribes to its group's events before the server listens, so that no event is missed).
+   */
+  async ready(): Promise<void> {
+    await Promise.all(this.created.map((instance) => (instance as {ready?: () => Promise<void>}).ready?.()))
+  }
+
   /** Closes the instances this object created (those with a `close`). */
   async close(): Promise<void> {
     for (const instance of this.created.splice(0)) await (instance as {close?: () => unknown}).close?.()
