@@ -1,7 +1,7 @@
 import {EventEmitter} from 'node:events'
 import type {Dispatcher} from 'undici'
 import {
-  type AuthReply, CMD, type Credentials, DEFAULT_SYNC_CATEGORY, type ErrorReply, type Frame, ImhError, SYNC_CATEGORY_SPECS,
+  type AuthReply, CMD, type Credentials, DEFAULT_SYNC_CATEGORY, ERRORS, type ErrorReply, type Frame, ImhError, SYNC_CATEGORY_SPECS,
   type SendMsgReply, type SyncCategory, type SyncCategorySpecs, type SyncItemOf, type SyncKey, checkSyncPage, isImhError, pageItems,
   parseErrorReply, parseJsonBody, parseSyncNotify, syncCategory,
 } from '../protocol/index.js'
@@ -9,6 +9,7 @@ import {CoalescingLoop} from './coalescing-loop.js'
 import {dropEmptyListenerTable} from './listener-table.js'
 import {type CloseInfo, type LinkOwner, LongLink} from './long-link.js'
 import {type Periodic, PeriodicWheel} from './periodic-wheel.js'
+import {type ReconnectPolicy, backoffDelay} from './reconnect-policy.js'
 import {type Resolved, type ResolveOptions, resolveServices} from './resolve.js'
 import {ShortClient} from './short-client.js'
 import type {TraceSink} from './trace.js'
@@ -41,6 +42,20 @@ export interface VirtualClientOptions {
    * An observer that takes 'error' stands in for an 'error' listener.
    */
   observer?: ClientObserver
+  /**
+   * Come back after the long link is lost (not after close() or a fatal error such as a kick):
+   * back off (reconnect-policy.ts), look the servers up afresh, AUTH with the same token on
+   * whichever node is listed, and pull every category from its SyncKey. Absent: a lost link ends
+   * the client ('close').
+   */
+  reconnect?: ReconnectPolicy
+}
+
+/** What a reconnection took: from the lost link to the AUTH reply, and from there to the end of the catch-up SYNC. */
+export interface ReconnectInfo {
+  attempts: number
+  reconnectMs: number
+  resyncMs: number
 }
 
 /**
@@ -56,6 +71,12 @@ export type VirtualClientEvents = SyncEvents & {
   timing: [phase: 'scheduler' | 'login' | 'connect', ms: number]
   /** The server ended the session: kicked, timed out, or another fatal error. */
   'server-error': [ErrorReply]
+  /** The link was lost and the client tries again after `delayMs` (try `attempt`, from 1). */
+  reconnecting: [attempt: number, delayMs: number]
+  /** The client is back: linked, authenticated and caught up (VirtualClientOptions.reconnect). */
+  reconnected: [ReconnectInfo]
+  /** Every try failed; the client stays closed. */
+  'reconnect-failed': [Error]
   /** The server reset a category's inbox (PROTOCOL.md §6.6); the key is the new one. */
   resync: [SyncKey, SyncCategory]
   close: [CloseInfo]
@@ -90,6 +111,12 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> implements 
   private pulls: Map<SyncCategory, CoalescingLoop> | undefined
   /** The process's wheel of this client's heartbeat period, while it heartbeats. */
   private heartbeats: PeriodicWheel | undefined
+  /** Set by close(), and by a fatal error from the server: a lost link is then not reconnected. */
+  private ended = false
+  /** Once linked (after start), a lost link may be reconnected. */
+  private linked = false
+  /** While the reconnection loop runs; `wake` cuts its back-off short when close() is called. */
+  private retrying: {wake: () => void} | undefined
 
   constructor(readonly options: VirtualClientOptions) {
     super()
@@ -155,6 +182,12 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> implements 
     this.emit('timing', 'login', performance.now() - t0)
     this.userId = login.userId
     await this.connect()
+    this.linked = true
+  }
+
+  /** True while the client is away and trying to come back (VirtualClientOptions.reconnect). */
+  get reconnecting(): boolean {
+    return this.retrying !== undefined
   }
 
   /**
@@ -172,7 +205,7 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> implements 
     }
   }
 
-  private async connectOnce(): Promise<void> {
+  private async connectOnce(sync = true): Promise<void> {
     const o = this.options
     const urls = this.resolved!.groups.long
     let lastError: unknown
@@ -192,7 +225,49 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> implements 
     this.emit('timing', 'connect', performance.now() - t0)
     const interval = o.heartbeat === false ? 0 : typeof o.heartbeat === 'number' ? o.heartbeat : this.auth.heartbeatIntervalMs
     if (interval > 0) this.startHeartbeat(interval)
-    if (o.autoSync !== false) await this.sync()
+    if (sync && o.autoSync !== false) await this.sync()
+  }
+
+  /** Tries to come back after a lost link (VirtualClientOptions.reconnect); never throws. */
+  private async reconnectLoop(policy: ReconnectPolicy): Promise<void> {
+    const lostAt = performance.now()
+    let last: unknown
+    const wait = (ms: number): Promise<void> => new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      this.retrying = {wake: () => (clearTimeout(timer), resolve())}
+    })
+    try {
+      for (let attempt = 0; attempt < policy.attempts && !this.ended; attempt++) {
+        const delay = backoffDelay(policy, attempt)
+        this.emit('reconnecting', attempt + 1, delay)
+        await wait(delay)
+        if (this.ended) break
+        try {
+          // A fresh look-up: the node that held the link may be gone from the group (§2.4).
+          if (!this.options.resolved) await this.resolve(true)
+          await this.connectOnce(false)
+          const authAt = performance.now()
+          if (this.options.autoSync !== false) await this.catchUp()
+          this.emit('reconnected', {attempts: attempt + 1, reconnectMs: authAt - lostAt, resyncMs: performance.now() - authAt})
+          return
+        } catch (err) {
+          last = err
+          this.stopHeartbeat()
+          this.link?.terminate()
+          // The server refused the session itself (token gone, kicked): no later try can succeed.
+          if (err instanceof ImhError && (ERRORS as Record<string, {fatal: boolean}>)[err.code]?.fatal && err.code !== 'IMH_ERR_WRONG_NODE') break
+        }
+      }
+      if (!this.ended) this.emit('reconnect-failed', last instanceof Error ? last : new ImhError('IMH_ERR_CONNECT_FAILED', `could not reconnect in ${policy.attempts} tries`))
+    } finally {
+      this.retrying = undefined
+    }
+  }
+
+  /** Pulls the default category and every category pulled before, each from its key. */
+  private async catchUp(): Promise<void> {
+    const pulled = (Object.keys(this.syncKeys) as SyncCategory[]).filter((c) => c === DEFAULT_SYNC_CATEGORY || this.syncKeys[c].epoch !== 0)
+    await Promise.all(pulled.map((c) => this.sync(c)))
   }
 
   /** One NOOP round trip; resolves with its time in ms. */
@@ -257,7 +332,9 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> implements 
       if (this.options.autoSync !== false) this.sync(category).catch((err) => this.emit('error', err))
     } else if (frame.cmd === CMD.ERROR) {
       try {
-        this.emit('server-error', parseErrorReply(parseJsonBody(frame.body)))
+        const reply = parseErrorReply(parseJsonBody(frame.body))
+        if ((ERRORS as Record<string, {fatal: boolean}>)[reply.code]?.fatal) this.ended = true
+        this.emit('server-error', reply)
       } catch (err) {
         this.emit('error', err as Error)
       }
@@ -268,7 +345,12 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> implements 
   /** @internal Called by the link when it closes (LinkOwner). */
   linkClosed(info: CloseInfo): void {
     this.stopHeartbeat()
+    const policy = this.options.reconnect
+    const retry = policy !== undefined && this.linked && !this.ended && !this.retrying
+    // Set before 'close', so that whoever hears it can tell a client that will come back.
+    if (retry) this.retrying = {wake: () => {}}
     this.emit('close', info)
+    if (retry) void this.reconnectLoop(policy)
   }
 
   /** The category a SYNC_NOTIFY names; an empty, unreadable or unknown body is the default's (§6.3). */
@@ -306,6 +388,8 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> implements 
 
   /** Closes the long link and waits for it to be closed. */
   async close(): Promise<void> {
+    this.ended = true
+    this.retrying?.wake()
     this.stopHeartbeat()
     const link = this.link
     if (!link || link.closed) return

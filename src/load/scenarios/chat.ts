@@ -4,7 +4,7 @@ import {counter, trend} from '../metrics/metric-definition.js'
 import {integer, number} from '../profile/fields.js'
 import {errorCode} from './context.js'
 import {LEDGER_LOST} from './ledger.js'
-import {HEARTBEAT_INTERVAL, type LoadClient, type MessageSink, heartbeatOption, startLoadClient, usernameFor} from './load-client.js'
+import {LONG_LINK_OPTIONS, reconnectOption, type LoadClient, type MessageSink, heartbeatOption, startLoadClient, usernameFor} from './load-client.js'
 import {pacedWhileLinked} from './loops.js'
 import {peerActive, peerOf} from './pairs.js'
 import {type ModuleContext, defineScenario, option} from './scenario-module.js'
@@ -45,7 +45,7 @@ export function decodeContent(content: string): ChatContent | undefined {
 const CHAT_OPTIONS = {
   messageRate: option({field: 'messageRate', check: number({above: 0}), default: 0.2, doc: 'messages per second each client sends to its peer (VU executors)'}),
   messageSize: option({field: 'messageSize', check: integer(1, 65536), default: 64, doc: 'bytes of message content'}),
-  heartbeatIntervalMs: HEARTBEAT_INTERVAL,
+  ...LONG_LINK_OPTIONS,
 }
 
 const CHAT_METRICS = [
@@ -175,6 +175,7 @@ export const chat = defineScenario({
         user.lc = await startLoadClient(ctx, index, {
           username: usernameFor(ctx, index),
           heartbeat: heartbeatOption(ctx.options.heartbeatIntervalMs),
+          reconnect: reconnectOption(ctx.options),
           messages: user,
         })
         ctx.directory.publish(index, user.lc.client.userId!)

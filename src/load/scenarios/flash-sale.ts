@@ -7,7 +7,7 @@ import {counter, trend} from '../metrics/metric-definition.js'
 import {durationField} from '../profile/duration.js'
 import {bool, integer} from '../profile/fields.js'
 import {attempt as attemptRequest, errorCode} from './context.js'
-import {HEARTBEAT_INTERVAL, heartbeatOption, startLoadClient, usernameFor} from './load-client.js'
+import {LONG_LINK_OPTIONS, reconnectOption, heartbeatOption, startLoadClient, usernameFor} from './load-client.js'
 import {whileLinked} from './loops.js'
 import {defineScenario, option} from './scenario-module.js'
 
@@ -79,7 +79,7 @@ export const flashSale = defineScenario({
     saleGapMs: option({field: 'saleGap', check: durationField(), default: 500, doc: 'pause after a sale sells out before the seller lists the next'}),
     repeatPay: option({field: 'repeatPay', check: bool, default: true, doc: 'pay each order a second time with the same idempotency key; a different payment id is a double charge'}),
     notifyTimeoutMs: option({field: 'notifyTimeout', check: durationField({positive: true}), default: 5000, doc: 'how long a buyer waits for the payment notice after paying'}),
-    heartbeatIntervalMs: HEARTBEAT_INTERVAL,
+    ...LONG_LINK_OPTIONS,
   },
   metrics: [
     trend('order_latency', 'flash-sale: POST /shop/order sent (its intended time in open models) → answer, an order or sold out'),
@@ -107,7 +107,7 @@ export const flashSale = defineScenario({
 
     return {
       async create(index) {
-        const lc = await startLoadClient(ctx, index, {username: usernameFor(ctx, index), heartbeat: heartbeatOption(o.heartbeatIntervalMs)})
+        const lc = await startLoadClient(ctx, index, {username: usernameFor(ctx, index), heartbeat: heartbeatOption(o.heartbeatIntervalMs), reconnect: reconnectOption(o)})
         const client = lc.client
         const shop = new ShopClient(client.short!, {resolver: ctx.urls.resolver, timeoutMs: o.requestTimeoutMs, dispatcher: ctx.addresses.dispatcherFor(index, ctx.urls.scheduler!)})
         const feed = new PaymentsFeed(client)

@@ -1,7 +1,7 @@
 import {CMD} from '../../protocol/index.js'
 import type {VirtualUser} from '../executors/virtual-user.js'
 import {errorCode} from './context.js'
-import {HEARTBEAT_INTERVAL, type LoadClient, type LoadClientContext, heartbeatOption, startLoadClient, usernameFor} from './load-client.js'
+import {LONG_LINK_OPTIONS, reconnectOption, type LoadClient, type LoadClientContext, heartbeatOption, startLoadClient, usernameFor} from './load-client.js'
 import {untilAbortOrClosed} from './loops.js'
 import {defineScenario} from './scenario-module.js'
 
@@ -35,7 +35,7 @@ export const heartbeat = defineScenario({
   summary: 'clients log in and only heartbeat; `heartbeat_rtt` times each round trip.',
   details: 'Open models (arrival-rate executors): the clients send no heartbeats of their own; each iteration is one heartbeat, timed from its intended start.',
   needsScheduler: true,
-  options: {heartbeatIntervalMs: HEARTBEAT_INTERVAL},
+  options: LONG_LINK_OPTIONS,
   metrics: [],
   rate: {sets: 'heartbeatIntervalMs', as: 'interval', unit: 'heartbeats'},
   create(ctx) {
@@ -43,7 +43,7 @@ export const heartbeat = defineScenario({
     const heartbeat = ctx.plan.kind === 'arrival' ? false : heartbeatOption(ctx.options.heartbeatIntervalMs)
     return {
       async create(index) {
-        return new HeartbeatUser(ctx, await startLoadClient(ctx, index, {username: usernameFor(ctx, index), heartbeat}))
+        return new HeartbeatUser(ctx, await startLoadClient(ctx, index, {username: usernameFor(ctx, index), heartbeat, reconnect: reconnectOption(ctx.options)}))
       },
     }
   },

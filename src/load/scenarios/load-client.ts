@@ -1,10 +1,11 @@
 import type {CloseInfo} from '../../client/long-link.js'
 import {ResolverCache} from '../../client/resolve.js'
-import {type ClientObserver, VirtualClient} from '../../client/virtual-client.js'
+import {DEFAULT_RECONNECT, type ReconnectPolicy, checkReconnectPolicy} from '../../client/reconnect-policy.js'
+import {type ClientObserver, type ReconnectInfo, VirtualClient} from '../../client/virtual-client.js'
 import {type ChatMessage, type ErrorReply, ImhError, isErrorCode} from '../../protocol/index.js'
 import type {EngineCounter, EngineTrend} from '../metrics/engine-metrics.js'
 import {durationField} from '../profile/duration.js'
-import {type Check, invalid, show} from '../profile/fields.js'
+import {type Check, integer, invalid, show} from '../profile/fields.js'
 import {type ScenarioContext, errorCode, schedulerUrl} from './context.js'
 import {type CommonOptions, option} from './scenario-module.js'
 
@@ -75,13 +76,30 @@ class SessionEvents implements ClientObserver {
     this.lastServerError = new ImhError(isErrorCode(e.code) ? e.code : 'IMH_ERR_SERVER_ERROR', e.errMsg)
   }
 
-  close(_c: VirtualClient, info: CloseInfo): void {
+  close(c: VirtualClient, info: CloseInfo): void {
     if (this.connected) this.ctx.gauges.connected--
     this.connected = false
-    if (this.closing) return
+    // A client coming back keeps its session; it ends only if every try fails.
+    if (this.closing || c.reconnecting) return
     const err = this.lastServerError ?? new ImhError('IMH_ERR_CONNECTION_CLOSED', `the server closed the long link (${info.code} ${info.reason})`)
     if (!this.lastServerError) this.ctx.recorder.error(err.code)
     this.settle(err)
+  }
+
+  reconnected(_c: VirtualClient, info: ReconnectInfo): void {
+    this.ctx.gauges.connected++
+    this.connected = true
+    this.lastServerError = undefined
+    this.ctx.recorder.add('reconnects', 1)
+    this.ctx.recorder.trend('reconnect_time', info.reconnectMs)
+    this.ctx.recorder.trend('resync_time', info.resyncMs)
+  }
+
+  'reconnect-failed'(_c: VirtualClient, err: Error): void {
+    if (this.closing) return
+    const failure = this.lastServerError ?? (err instanceof ImhError ? err : new ImhError('IMH_ERR_CONNECT_FAILED', err.message))
+    if (!this.lastServerError) this.ctx.recorder.error(failure.code)
+    this.settle(failure)
   }
 }
 
@@ -117,7 +135,7 @@ export function resolverCacheFor(ctx: object, index: number): ResolverCache {
   return cache
 }
 
-export async function startLoadClient(ctx: LoadClientContext, index: number, o: {username: string; heartbeat: boolean | number; messages?: MessageSink}): Promise<LoadClient> {
+export async function startLoadClient(ctx: LoadClientContext, index: number, o: {username: string; heartbeat: boolean | number; messages?: MessageSink; reconnect?: ReconnectPolicy}): Promise<LoadClient> {
   const scheduler = schedulerUrl(ctx)
   const dispatcher = ctx.addresses.dispatcherFor(index, scheduler)
   // The sink sees the messages of the SYNC right after AUTH too (what was stored while away).
@@ -133,6 +151,7 @@ export async function startLoadClient(ctx: LoadClientContext, index: number, o: 
     ca: ctx.tls.ca,
     rejectUnauthorized: ctx.tls.rejectUnauthorized,
     observer: events,
+    ...(o.reconnect ? {reconnect: o.reconnect} : {}),
   })
   try {
     await client.start()
@@ -166,6 +185,24 @@ export const HEARTBEAT_INTERVAL = option({
   default: 'server',
   doc: 'time between heartbeats; `server` = the interval the server announces',
 })
+
+/**
+ * Options of every scenario whose clients keep a long link: the heartbeat, and how a client
+ * comes back after losing its link (reconnect-policy.ts). `reconnectAttempts: 0` restores the
+ * old behaviour: the VU ends and the executor starts it again a second later, as a new login.
+ */
+export const LONG_LINK_OPTIONS = {
+  heartbeatIntervalMs: HEARTBEAT_INTERVAL,
+  reconnectAttempts: option({field: 'reconnectAttempts', check: integer(0, 100), default: DEFAULT_RECONNECT.attempts, doc: 'tries to win a lost long link back (back-off with full jitter, fresh scheduler look-up, AUTH on any node, SYNC from its key) before the session ends; 0: never'}),
+  reconnectBaseMs: option({field: 'reconnectBase', check: positiveDuration, default: DEFAULT_RECONNECT.baseMs, doc: 'back-off ceiling of the first reconnection try; it doubles each try'}),
+  reconnectCapMs: option({field: 'reconnectCap', check: positiveDuration, default: DEFAULT_RECONNECT.capMs, doc: 'largest back-off ceiling of a reconnection try'}),
+}
+
+/** The reconnection policy of a long-link scenario's options; none when `reconnectAttempts` is 0. */
+export function reconnectOption(o: {reconnectAttempts: number; reconnectBaseMs: number; reconnectCapMs: number}): ReconnectPolicy | undefined {
+  if (o.reconnectAttempts === 0) return undefined
+  return checkReconnectPolicy({attempts: o.reconnectAttempts, baseMs: o.reconnectBaseMs, capMs: Math.max(o.reconnectCapMs, o.reconnectBaseMs)})
+}
 
 /** The VirtualClient heartbeat setting for a `heartbeatInterval` option: the server's interval, or the profile's. */
 export function heartbeatOption(interval: number | 'server'): boolean | number {

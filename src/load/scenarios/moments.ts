@@ -8,7 +8,7 @@ import {durationField} from '../profile/duration.js'
 import {integer, ratio} from '../profile/fields.js'
 import {AVATAR_METRICS, createAvatarCache} from './avatars.js'
 import {attempt as attemptRequest} from './context.js'
-import {HEARTBEAT_INTERVAL, heartbeatOption, startLoadClient, usernameFor} from './load-client.js'
+import {LONG_LINK_OPTIONS, reconnectOption, heartbeatOption, startLoadClient, usernameFor} from './load-client.js'
 import {untilAbortOrClosed} from './loops.js'
 import {defineScenario, option} from './scenario-module.js'
 
@@ -48,7 +48,7 @@ export const moments = defineScenario({
     timelineIntervalMs: option({field: 'timelineInterval', check: durationField({positive: true}), default: 2000, doc: "time between a VU's timeline pages"}),
     likeRatio: option({field: 'likeRatio', check: ratio, default: 0.3, doc: "share of friends' moments a VU reacts to (half likes, half comments)"}),
     imageSize: option({field: 'imageSize', check: integer(0, 2 * 1024 * 1024), default: 4096, doc: 'bytes of the image uploaded once and attached to each post; `0` = text only'}),
-    heartbeatIntervalMs: HEARTBEAT_INTERVAL,
+    ...LONG_LINK_OPTIONS,
   },
   metrics: [
     trend('moment_post', 'moments: the short-link post request → its answer (the moment id)'),
@@ -67,7 +67,7 @@ export const moments = defineScenario({
 
     return {
       async create(index) {
-        const lc = await startLoadClient(ctx, index, {username: usernameFor(ctx, index), heartbeat: heartbeatOption(ctx.options.heartbeatIntervalMs)})
+        const lc = await startLoadClient(ctx, index, {username: usernameFor(ctx, index), heartbeat: heartbeatOption(ctx.options.heartbeatIntervalMs), reconnect: reconnectOption(ctx.options)})
         const client = lc.client
         client.on('notice', () => recorder.add('moment_notices'))
         ctx.directory.publish(index, client.userId!)

@@ -49,7 +49,7 @@ describe('defineScenario', () => {
       },
     })
     expectTypeOf<Parameters<ModuleContext<typeof declared.options, typeof declared.metrics>['recorder']['add']>[0]>()
-      .toEqualTypeOf<'probe_hits' | 'errors' | 'iterations' | 'iterations_started' | 'dropped_iterations' | 'data_sent' | 'data_received'>()
+      .toEqualTypeOf<'probe_hits' | 'reconnects' | 'errors' | 'iterations' | 'iterations_started' | 'dropped_iterations' | 'data_sent' | 'data_received'>()
   })
 
   it('only lets --rate set an option the module declares', () => {
