@@ -1,4 +1,5 @@
 import {type Feature, GROUPS, type Group, type GroupAddresses} from '../src/protocol/index.js'
+import type {GroupMember} from './cluster/group-member.js'
 import type {AnyServerFlow, FlowContext} from './flow.js'
 import type {LinkDirectory} from './long/link-peer.js'
 import type {StoreInstances, StoreSlot} from './store/store-slot.js'
@@ -14,6 +15,8 @@ export interface ServerParts {
   /** The base URL of every listener, by name, once it listens (groups and flows' own alike). */
   bound: Record<string, string>
   links: LinkDirectory
+  /** The live nodes of the server (FlowContext.members). */
+  members: () => readonly GroupMember[]
   /** The optional features the server runs (PROTOCOL.md §2.2): its flows but core. */
   features: readonly Feature[]
 }
@@ -52,6 +55,7 @@ export function flowContext(flow: AnyServerFlow, parts: ServerParts): FlowContex
       const list = parts.groups[declared(group)]
       return () => list
     },
+    members: parts.members,
     links: parts.links,
     features: parts.features,
   }

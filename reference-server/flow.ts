@@ -1,4 +1,5 @@
 import type {AnnouncedLimits, Feature, Group, LimitSpec} from '../src/protocol/index.js'
+import type {GroupMember} from './cluster/group-member.js'
 import type {HttpRoute} from './http/route.js'
 import type {LinkDirectory} from './long/link-peer.js'
 import type {LongService} from './long/long-service.js'
@@ -62,6 +63,11 @@ export interface FlowContext<K extends string = never, Li extends string = never
   base(listener: Group | Li): () => string
   /** Reads a group's addresses, live: a group the flow opens or names in `needs.groups`. */
   addresses(group: Group): () => readonly string[]
+  /**
+   * The server's live nodes with their addresses and load (PROTOCOL.md §2.5): this node alone,
+   * unless it shares a Redis with others (cluster/membership.ts). What the scheduler spreads over.
+   */
+  members(): readonly GroupMember[]
   /** The long-link node's authenticated links. */
   readonly links: LinkDirectory
   /** The optional features the server runs, in the flow list's order: what its scheduler announces (PROTOCOL.md §2.2). */

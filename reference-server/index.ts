@@ -1,9 +1,13 @@
+import {randomBytes} from 'node:crypto'
 import type {Server} from 'node:http'
+import {hostname} from 'node:os'
 import {type GroupAddresses, ImhError, emptyGroups, isFeature} from '../src/protocol/index.js'
 import {type ServerLimits, resolveLimits} from './config.js'
 import type {AnyServerFlow, Listener, UdpBound} from './flow.js'
 import {type ServerParts, flowContext, isGroup} from './flow-context.js'
 import {type FlowServices, type FlowStatuses, type ListenerNames, SERVER_FLOWS} from './flows.js'
+import type {GroupMember} from './cluster/group-member.js'
+import {Membership} from './cluster/membership.js'
 import {createHttpGroup} from './http/http-group.js'
 import type {TlsOptions} from './http/json-server.js'
 import {closeServer, hostPort, listen} from './http/listen.js'
@@ -58,6 +62,8 @@ export interface ReferenceServerOptions {
    * servers share one Redis apart.
    */
   redis?: {url: string; prefix?: string}
+  /** This node's name among those sharing the Redis; default host name, pid and a random suffix. */
+  node?: string
   /** Serve Prometheus metrics of this server on their own listener (server-metrics.ts); port 0: a free one. */
   metrics?: {host?: string; port: number}
 }
@@ -123,12 +129,18 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const limits = resolveLimits(options.limits)
   const udpCounts = flowList.map((f) => udpPortCount(f, limits))
   const port = checkPort(options.port ?? 0, listeners.length, udpCounts.reduce((a, b) => a + b, 0))
+  const nodeName = options.node ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
   const backend = options.redis ? await new RedisBackend(options.redis.url, options.redis.prefix).connect() : undefined
   const stores = new StoreInstances(limits, backend)
   if (options.store) stores.provide(SHARED_STORE, options.store)
   const byUser = new Map<string, LongConnection>()
   const features = flowList.flatMap((f) => (isFeature(f.name) ? [f.name] : []))
-  const parts: ServerParts = {limits, store: stores.get(SHARED_STORE), stores, groups: emptyGroups(), bound: {}, links: {lookup: (userId) => byUser.get(userId)}, features}
+  const groups = emptyGroups()
+  const self = (): GroupMember => ({node: nodeName, groups, load: byUser.size})
+  // Nodes sharing a Redis see each other (PROTOCOL.md §2.5); a node alone is its only member.
+  const membership = backend ? new Membership(backend, self) : undefined
+  const members = membership ? () => membership.view() : () => [self()]
+  const parts: ServerParts = {limits, store: stores.get(SHARED_STORE), stores, groups, bound: {}, links: {lookup: (userId) => byUser.get(userId)}, members, features}
   const replacements = options.services as Partial<Record<string, (o: unknown) => unknown>> | undefined
 
   const running: Running[] = []
@@ -136,6 +148,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   let node: LongNode | undefined
   const metrics = options.metrics ? new ServerMetrics(() => node?.connections ?? 0) : undefined
   const close = async (): Promise<void> => {
+    await membership?.close()
     await metrics?.close()
     for (const r of running) r.flow.close?.(r.service)
     for (const r of running) await r.udp?.close()
@@ -186,6 +199,8 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     const resolvers = running.flatMap((r) => (r.flow.resolver ? [r.flow.resolver(r.service, r.udp)] : []))
     if (resolvers.length > 1) throw new Error('more than one flow runs a DNS resolver')
     const metricsPort = metrics && options.metrics ? await metrics.listen(options.metrics.host ?? host, options.metrics.port) : undefined
+    // Reported before the scheduler answers, so that its first answer lists this node.
+    await membership?.start()
     await bind(0)
     const flows = Object.fromEntries(running.flatMap((r) => (r.flow.status ? [[r.flow.name, r.flow.status(r.service, r.udp)]] : [])))
     const longNode = node!

@@ -1,4 +1,4 @@
-import {GROUPS, type GroupAddresses, SCHEDULER_PATH} from '../../src/protocol/index.js'
+import {GROUPS, SCHEDULER_PATH} from '../../src/protocol/index.js'
 import {defineServerFlow} from '../flow.js'
 import type {HttpRoute} from '../http/route.js'
 import {SHARED_STORE} from '../store/memory-store.js'
@@ -29,16 +29,10 @@ export const coreFlow = defineServerFlow({
     {name: 'long', kind: 'long', path: '/long'},
   ],
   options: (ctx): CoreOptions => {
-    const read = GROUPS.map((g) => [g, ctx.addresses(g)] as const)
-    const groups = () => Object.fromEntries(read.map(([g, addresses]) => [g, [...addresses()]])) as GroupAddresses
     return {
       store: ctx.store,
       limits: ctx.limits,
-      groups,
-      fallback: () => {
-        const {long, short} = groups()
-        return {long, short}
-      },
+      members: ctx.members,
       mediaBase: ctx.base('media'),
       features: ctx.features,
     }
