@@ -1,6 +1,6 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {emptyGroups} from '../../src/protocol/index.js'
-import {type TestRedis, redisTests, startRedis, warnIfNoRedis} from '../../test/support/redis.js'
+import {redisTests, useRedis, warnIfNoRedis} from '../../test/support/redis.js'
 import {startReferenceServer} from '../index.js'
 import {RedisBackend} from '../store/redis-backend.js'
 import type {GroupMember} from './group-member.js'
@@ -9,18 +9,12 @@ import {Membership} from './membership.js'
 warnIfNoRedis('the membership tests')
 
 describe.runIf(redisTests)('nodes sharing a Redis see each other (PROTOCOL.md §2.5)', () => {
-  let redis: TestRedis
-  beforeAll(async () => {
-    redis = await startRedis()
-  })
-  afterAll(async () => {
-    await redis?.stop()
-  })
+  const redis = useRedis()
 
   it('every node\'s scheduler lists every node; a node that closes leaves the answer', async () => {
     const prefix = 'sched:'
-    const a = await startReferenceServer({redis: {url: redis.url, prefix}, flows: ['core'], node: 'a'})
-    const b = await startReferenceServer({redis: {url: redis.url, prefix}, flows: ['core'], node: 'b'})
+    const a = await startReferenceServer({redis: {url: redis.current.url, prefix}, flows: ['core'], node: 'a'})
+    const b = await startReferenceServer({redis: {url: redis.current.url, prefix}, flows: ['core'], node: 'b'})
     try {
       const answer = async () => (await (await fetch(`${a.urls.scheduler}?clientId=x`)).json()) as {groups: {long: string[]}; fallback: {long: string[]}}
       // a read b's report at its next tick.
@@ -34,7 +28,7 @@ describe.runIf(redisTests)('nodes sharing a Redis see each other (PROTOCOL.md §
   })
 
   it('drops a node that stops reporting (killed) once its report is older than the ttl', async () => {
-    const backend = await new RedisBackend(redis.url, 'ttl:').connect()
+    const backend = await new RedisBackend(redis.current.url, 'ttl:').connect()
     const member = (node: string): GroupMember => ({node, groups: {...emptyGroups(), long: [`ws://${node}`]}, load: 0})
     const a = new Membership(backend, () => member('a'), {intervalMs: 50, ttlMs: 200})
     const b = new Membership(backend, () => member('b'), {intervalMs: 50, ttlMs: 200})

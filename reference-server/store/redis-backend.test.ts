@@ -1,23 +1,17 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {isImhError} from '../../src/protocol/index.js'
-import {type TestRedis, redisTests, startRedis, warnIfNoRedis} from '../../test/support/redis.js'
+import {redisTests, useRedis, warnIfNoRedis} from '../../test/support/redis.js'
 import {RedisBackend} from './redis-backend.js'
 
 warnIfNoRedis('the Redis backend tests')
 
 describe.runIf(redisTests)('RedisBackend', () => {
-  let redis: TestRedis
-  beforeAll(async () => {
-    redis = await startRedis()
-  })
-  afterAll(async () => {
-    await redis?.stop()
-  })
+  const redis = useRedis()
 
   it('keeps two prefixes apart and carries pub/sub between two backends', async () => {
-    const a = await new RedisBackend(redis.url, 'a:').connect()
-    const b = await new RedisBackend(redis.url, 'b:').connect()
-    const a2 = await new RedisBackend(redis.url, 'a:').connect()
+    const a = await new RedisBackend(redis.current.url, 'a:').connect()
+    const b = await new RedisBackend(redis.current.url, 'b:').connect()
+    const a2 = await new RedisBackend(redis.current.url, 'a:').connect()
     try {
       await a.client.set(a.key('x'), '1')
       expect(await b.client.get(b.key('x'))).toBeNull()

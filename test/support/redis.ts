@@ -1,4 +1,5 @@
 import {type ChildProcess, spawn} from 'node:child_process'
+import {afterAll, beforeAll} from 'vitest'
 import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -109,4 +110,19 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
       rmSync(dir, {recursive: true, force: true})
     },
   }
+}
+
+/**
+ * A redis-server for the enclosing describe block: started before its first test, stopped after
+ * its last. Read `.current` inside tests.
+ */
+export function useRedis(options: RedisOptions = {}): {readonly current: TestRedis} {
+  const holder: {current: TestRedis} = {current: undefined as unknown as TestRedis}
+  beforeAll(async () => {
+    holder.current = await startRedis(options)
+  })
+  afterAll(async () => {
+    await holder.current?.stop()
+  })
+  return holder
 }
