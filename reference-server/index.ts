@@ -62,6 +62,12 @@ export interface ReferenceServerOptions {
    * servers share one Redis apart.
    */
   redis?: {url: string; prefix?: string}
+  /**
+   * Open only these listeners and UDP groups, by name (`scheduler`, `short`, `long`, `relay`, …;
+   * default all): one group per process, so that a group's nodes can run on machines of their own
+   * and share state through `redis`. The flows still run: the long link carries every flow's commands.
+   */
+  groups?: readonly string[]
   /** This node's name among those sharing the Redis; default host name, pid and a random suffix. */
   node?: string
   /** Serve Prometheus metrics of this server on their own listener (server-metrics.ts); port 0: a free one. */
@@ -123,11 +129,13 @@ interface Running {
 /** Starts the flows of the reference server (SERVER_FLOWS, or those `options.flows` selects) in this process. */
 export async function startReferenceServer(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {
   const flowList = selectServerFlows(options.flows)
-  const listeners = LISTENERS.filter((l) => flowList.some((f) => f.listeners?.includes(l)))
+  const served = servedGroups(options.groups)
+  const flowListeners = LISTENERS.filter((l) => flowList.some((f) => f.listeners?.includes(l)))
+  const listeners = flowListeners.filter((l) => served(l.name))
   const host = options.host ?? '127.0.0.1'
   const publicHost = options.publicHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
   const limits = resolveLimits(options.limits)
-  const udpCounts = flowList.map((f) => udpPortCount(f, limits))
+  const udpCounts = flowList.map((f) => (udpServed(f, served) ? udpPortCount(f, limits) : 0))
   const port = checkPort(options.port ?? 0, listeners.length, udpCounts.reduce((a, b) => a + b, 0))
   const nodeName = options.node ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
   const backend = options.redis ? await new RedisBackend(options.redis.url, options.redis.prefix).connect() : undefined
@@ -163,7 +171,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       running.push({flow, service: make(flow.options(flowContext(flow, parts)))})
     }
     await stores.ready()
-    const routes = routesByListener(running, listeners)
+    const routes = routesByListener(running, flowListeners)
     for (const l of listeners) {
       if (l.kind === 'long') {
         const services = running.flatMap((r) => (r.flow.long ? [r.flow.long(r.service)] : []))
@@ -183,11 +191,12 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       parts.bound[l.name] = addresses[i]!
       if (isGroup(l.name)) parts.groups[l.name].push(addresses[i]!)
     }
-    // The first listener (the scheduler) listens last: whoever reaches it finds every group up.
-    for (let i = 1; i < listeners.length; i++) await bind(i)
+    // The scheduler listens last: whoever reaches it finds every group up.
+    const schedulerAt = listeners.findIndex((l) => l.name === 'scheduler')
+    for (let i = 0; i < listeners.length; i++) if (i !== schedulerAt) await bind(i)
     let next = port && port + listeners.length
     for (const [i, r] of running.entries()) {
-      if (!r.flow.udp) continue
+      if (!r.flow.udp || udpCounts[i] === 0) continue
       const ports = Array.from({length: udpCounts[i]!}, (_, k) => (port ? next + k : 0))
       next += ports.length
       const udpGroup = r.flow.udp.group
@@ -196,21 +205,23 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       const group = r.flow.udp.group
       if (group) for (const p of bound.ports) parts.groups[group].push(`udp://${hostPort(publicHost, p)}`)
     }
-    const resolvers = running.flatMap((r) => (r.flow.resolver ? [r.flow.resolver(r.service, r.udp)] : []))
+    // A flow's resolver answers on its UDP ports: none when this node does not serve them (`groups`).
+    const resolvers = running.flatMap((r) => (r.flow.resolver && (r.udp || !r.flow.udp) ? [r.flow.resolver(r.service, r.udp)] : []))
     if (resolvers.length > 1) throw new Error('more than one flow runs a DNS resolver')
     const metricsPort = metrics && options.metrics ? await metrics.listen(options.metrics.host ?? host, options.metrics.port) : undefined
     // Reported before the scheduler answers, so that its first answer lists this node.
     await membership?.start()
-    await bind(0)
-    const flows = Object.fromEntries(running.flatMap((r) => (r.flow.status ? [[r.flow.name, r.flow.status(r.service, r.udp)]] : [])))
-    const longNode = node!
+    if (schedulerAt >= 0) await bind(schedulerAt)
+    // A flow's status shows its UDP ports too: none when this node does not serve them (`groups`).
+    const flows = Object.fromEntries(running.flatMap((r) => (r.flow.status && (r.udp || !r.flow.udp) ? [[r.flow.name, r.flow.status(r.service, r.udp)]] : [])))
+    const longNode = node
     return {
       urls: Object.fromEntries(LISTENERS.map((l) => [l.name, addresses[listeners.indexOf(l)] ?? ''])) as ReferenceServerUrls,
       groups: parts.groups,
       store: parts.store,
       limits,
       get connections() {
-        return longNode.connections
+        return longNode?.connections ?? 0
       },
       flows: flows as FlowStatuses,
       ...(resolvers[0] !== undefined ? {resolver: resolvers[0]} : {}),
@@ -221,6 +232,22 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     await close()
     throw err
   }
+}
+
+/** Which listeners and UDP groups `groups` selects; an unknown name is refused naming the option. */
+function servedGroups(groups: readonly string[] | undefined): (name: string) => boolean {
+  if (groups === undefined) return () => true
+  const known = [...LISTENERS.map((l) => l.name), ...FLOWS.flatMap((f) => (f.udp?.group ? [f.udp.group] : []))]
+  for (const name of groups) {
+    if (!known.includes(name)) throw new ImhError('IMH_ERR_INVALID_OPTION', `option groups: unknown group "${name}"; the groups are ${[...new Set(known)].join(', ')}`, {option: 'groups'})
+  }
+  return (name) => groups.includes(name)
+}
+
+/** Whether a flow's UDP ports are served: its group's, or (no group: the shop's DNS server) any listener of the flow's. */
+function udpServed(flow: AnyServerFlow, served: (name: string) => boolean): boolean {
+  if (!flow.udp) return false
+  return flow.udp.group ? served(flow.udp.group) : (flow.listeners ?? []).some((l) => served(l.name))
 }
 
 /** The routes every flow declares, by listener; a listener no flow opens is a mistake in the flow list. */

@@ -9,6 +9,8 @@ import {StartFailure, runUntilSignal} from './run-until-signal.js'
 try {
   await runUntilSignal(parseProcessOptions(process.argv[2]))
 } catch (err) {
-  process.stderr.write(`${(err as Error).message}\n`)
-  process.exitCode = err instanceof StartFailure ? err.exit : isImhError(err, 'IMH_ERR_INVALID_OPTION') ? EXIT.USAGE : EXIT.FAILED
+  const code = err instanceof StartFailure ? err.exit : isImhError(err, 'IMH_ERR_INVALID_OPTION') ? EXIT.USAGE : EXIT.FAILED
+  // Exit now: a client that failed to connect (ioredis) may hold timers that would keep a
+  // process that did not start alive for seconds.
+  process.stderr.write(`${(err as Error).message}\n`, () => process.exit(code))
 }

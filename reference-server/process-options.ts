@@ -9,9 +9,18 @@ export interface ProcessOptions {
   limits?: Partial<ServerLimits>
   /** The flows to run (ReferenceServerOptions.flows); the server checks the names. */
   flows?: string[]
+  /** ReferenceServerOptions.groups, .redis, .node and .metrics. */
+  groups?: string[]
+  redis?: {url: string; prefix?: string}
+  node?: string
+  metrics?: {host?: string; port: number}
+  /** PEM text of the certificate and key (ReferenceServerOptions.tls). */
+  tls?: {cert: string; key: string}
 }
 
-const FIELDS: Record<keyof ProcessOptions, 'string' | 'number' | 'object' | 'array'> = {host: 'string', port: 'number', publicHost: 'string', limits: 'object', flows: 'array'}
+const FIELDS: Record<keyof ProcessOptions, 'string' | 'number' | 'object' | 'array'> = {
+  host: 'string', port: 'number', publicHost: 'string', limits: 'object', flows: 'array', groups: 'array', redis: 'object', node: 'string', metrics: 'object', tls: 'object',
+}
 
 /** Reads main.js's argument; the server checks the values (port range, limits) when it starts. */
 export function parseProcessOptions(json: string | undefined): ProcessOptions {

@@ -25,6 +25,14 @@ export class StartFailure extends Error {
   }
 }
 
+/** Resolves with the first of SIGINT and SIGTERM. */
+export function signalled(): Promise<string> {
+  return new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'))
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+  })
+}
+
 /**
  * Starts the reference server, prints the ready line, and on SIGINT or SIGTERM closes it and
  * prints `{"event":"stopped","signal":…}`; resolves then. A start that fails rejects with a
@@ -36,14 +44,11 @@ export async function runUntilSignal(options: ReferenceServerOptions, write: (li
     server = await startReferenceServer(options)
   } catch (err) {
     if (isImhError(err, 'IMH_ERR_INVALID_OPTION')) throw new StartFailure(err.message, EXIT.USAGE)
-    if (isImhError(err, 'IMH_ERR_LISTEN_FAILED')) throw new StartFailure(`could not start: ${err.code}: ${err.message}`, EXIT.FAILED)
+    if (isImhError(err, 'IMH_ERR_LISTEN_FAILED') || isImhError(err, 'IMH_ERR_REDIS_UNREACHABLE')) throw new StartFailure(`could not start: ${err.code}: ${err.message}`, EXIT.FAILED)
     throw new StartFailure(`could not start: ${(err as Error).message}`, EXIT.FAILED)
   }
   write(`${JSON.stringify(readyLine(server))}\n`)
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'))
-    process.once('SIGTERM', () => resolve('SIGTERM'))
-  })
+  const signal = await signalled()
   await server.close()
   write(`${JSON.stringify({event: 'stopped', signal})}\n`)
 }

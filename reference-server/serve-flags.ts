@@ -69,8 +69,19 @@ export const FLOWS_FLAG = {
   description: `run only these flows, comma-separated (core always runs): ${SERVED_FLOWS}; the others open no listener, are not announced in the scheduler's features, and their commands are answered IMH_ERR_UNKNOWN_CMD, their routes 404`,
 } as const satisfies ServeFlag
 
+/** The groups a process may serve alone (`--groups`): every listener, and the UDP groups. */
+export const GROUP_NAMES: readonly string[] = [...new Set([...LISTENERS.map((l) => l.name), ...UDP_FLOWS.flatMap((f) => (f.udp!.group ? [f.udp!.group] : []))])]
+
+/** Several nodes sharing state in Redis (PROTOCOL.md §2.5). */
+export const GROUP_FLAGS = {
+  redis: {name: 'redis', defaultText: 'off: state in this process\'s memory', section: '2.5', description: 'keep every store in this Redis (redis://[:password@]host:port[/db]) so that nodes share users, inboxes, QR logins, orders …; needed by --nodes'},
+  'redis-prefix': {name: 'redis-prefix', default: 'imh:', section: '2.5', description: 'put before every Redis key, so that several servers can share one Redis apart'},
+  nodes: {name: 'nodes', default: 1, min: 1, max: 32, section: '2.5', description: 'start this many node processes, each serving the groups on ports of its own (with --port: the next free block after the previous node\'s) and sharing --redis; the ready line lists every node under "nodes"'},
+  groups: {name: 'groups', defaultText: 'every group', section: '2.5', description: `serve only these groups, comma-separated: ${GROUP_NAMES.join(', ')}; e.g. one process per group, on machines of their own, sharing --redis`},
+} as const satisfies Record<string, ServeFlag>
+
 /** Every flag of `imh serve`. */
-export const SERVE_FLAGS: readonly ServeFlag[] = [...Object.values(ADDRESS_FLAGS), FLOWS_FLAG, ...LIMIT_FLAGS]
+export const SERVE_FLAGS: readonly ServeFlag[] = [...Object.values(ADDRESS_FLAGS), FLOWS_FLAG, ...Object.values(GROUP_FLAGS), ...LIMIT_FLAGS]
 
 /** A unit worth printing after a number ('count' goes without). */
 function unitOf(flag: ServeFlag): string {

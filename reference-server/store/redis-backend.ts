@@ -15,11 +15,18 @@ export class RedisBackend {
   readonly client: Redis
   private subscriber: Redis | undefined
   private readonly handlers = new Map<string, Set<(message: string) => void>>()
+  /** The last connection error: why connect() failed (ioredis's own rejection only says "Connection is closed"). */
+  private lastError: Error | undefined
+  private connected = false
 
   constructor(readonly url: string, readonly prefix = 'imh:') {
-    this.client = new Redis(url, {lazyConnect: true, maxRetriesPerRequest: 3, enableAutoPipelining: true})
+    // No retries before the first connection: a wrong URL fails the start at once, with its reason.
+    // After it, reconnect for as long as it takes (a Redis restart), every 100 ms to 2 s.
+    this.client = new Redis(url, {lazyConnect: true, maxRetriesPerRequest: 3, enableAutoPipelining: true, retryStrategy: (times) => (this.connected ? Math.min(times * 100, 2000) : null)})
     // ioredis emits 'error' on every failed reconnect; the commands that fail say so themselves.
-    this.client.on('error', () => {})
+    this.client.on('error', (err: Error) => {
+      this.lastError = err
+    })
   }
 
   /** Connects, or rejects with IMH_ERR_REDIS_UNREACHABLE naming the URL. */
@@ -27,9 +34,10 @@ export class RedisBackend {
     try {
       await this.client.connect()
       await this.client.ping()
+      this.connected = true
     } catch (err) {
       this.client.disconnect()
-      throw new ImhError('IMH_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${this.url}: ${(err as Error).message}`, {url: this.url})
+      throw new ImhError('IMH_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${this.url}: ${(this.lastError ?? (err as Error)).message}`, {url: this.url})
     }
     return this
   }
