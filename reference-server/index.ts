@@ -15,6 +15,7 @@ import {listening} from './listen-failure.js'
 import type {HttpRoute} from './http/route.js'
 import type {LongConnection} from './long/long-connection.js'
 import {type LongNode, createLongNode} from './long/long-node.js'
+import {LongStats} from './long/long-stats.js'
 import {LISTENERS, maxBasePort, udpPortCount} from './port-layout.js'
 import {ServerMetrics} from './server-metrics.js'
 import {SHARED_STORE} from './store/memory-store.js'
@@ -154,7 +155,10 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const running: Running[] = []
   const servers: Server[] = []
   let node: LongNode | undefined
-  const metrics = options.metrics ? new ServerMetrics(() => node?.connections ?? 0) : undefined
+  const longStats = options.metrics ? new LongStats() : undefined
+  // The relay's counts are read at each scrape: the talk flow's status, once it is bound.
+  let relayStats: (() => Readonly<Record<string, number>> | undefined) | undefined
+  const metrics = options.metrics ? new ServerMetrics(() => node?.connections ?? 0, {long: longStats, redis: backend, relay: () => relayStats?.()}) : undefined
   const close = async (): Promise<void> => {
     await membership?.close()
     await metrics?.close()
@@ -175,7 +179,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     for (const l of listeners) {
       if (l.kind === 'long') {
         const services = running.flatMap((r) => (r.flow.long ? [r.flow.long(r.service)] : []))
-        node = createLongNode({store: parts.store, limits, tls: options.tls, byUser, services})
+        node = createLongNode({store: parts.store, limits, tls: options.tls, byUser, services, stats: longStats})
         servers.push(node.server)
       } else {
         servers.push(createHttpGroup({routes: routes.get(l.name) ?? [], headers: l.headers, tls: options.tls}))
@@ -215,6 +219,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     // A flow's status shows its UDP ports too: none when this node does not serve them (`groups`).
     const flows = Object.fromEntries(running.flatMap((r) => (r.flow.status && (r.udp || !r.flow.udp) ? [[r.flow.name, r.flow.status(r.service, r.udp)]] : [])))
     const longNode = node
+    relayStats = () => (flows as Partial<FlowStatuses>).talk?.relay.stats as Readonly<Record<string, number>> | undefined
     return {
       urls: Object.fromEntries(LISTENERS.map((l) => [l.name, addresses[listeners.indexOf(l)] ?? ''])) as ReferenceServerUrls,
       groups: parts.groups,
