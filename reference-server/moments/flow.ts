@@ -1,6 +1,6 @@
 import {authenticate, profileOf} from '../core/session.js'
 import {defineServerFlow} from '../flow.js'
-import {MEDIA_STORE} from '../media/media-store.js'
+import {MEDIA_STORE} from '../media/media-slot.js'
 import {MOMENTS_STORE} from './moments-store.js'
 import {type MomentsOptions, MomentsService} from './moments-service.js'
 
