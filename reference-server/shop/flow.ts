@@ -7,7 +7,7 @@ import {type ZoneRecord, startDnsServer} from './dns-server.js'
 import {SHOP_LIMIT_SPECS} from './limits.js'
 import {shopPageRoutes} from './shop-pages.js'
 import {type ShopOptions, ShopService} from './shop-service.js'
-import {SHOP_STORE} from './shop-store.js'
+import {SHOP_STORE} from './shop-slot.js'
 
 /** What the shop is built from: its service's options, and where its own listener is. */
 export interface ShopFlowOptions {
