@@ -47,6 +47,13 @@ export function geoStoreSuite(make: MakeGeoStore): void {
     expect((await geo.within(c, haversineM(c, beyond) - 0.5)).map((p) => p.userId)).toEqual(['edge'])
   })
 
+  it('a radius as wide as the planet finds everyone, at the poles too', async () => {
+    const {store: geo} = await make()
+    const spots = [{lat: 0, lon: 0}, {lat: 0, lon: 180}, {lat: 89.99, lon: 0}, {lat: -89.99, lon: 90}, {lat: -33.9, lon: 151.2}, {lat: 64.1, lon: -21.9}]
+    for (const [i, at] of spots.entries()) await geo.put(`p${i}`, at, 60_000)
+    expect((await geo.within({lat: 48.85, lon: 2.35}, 2.1e7)).map((p) => p.userId).sort()).toEqual(spots.map((_, i) => `p${i}`))
+  })
+
   it('a new position replaces the old one, exactly as given', async () => {
     const {store: geo, held} = await make()
     await geo.put('a', {lat: 1, lon: 1}, 1000)

@@ -13,6 +13,8 @@ const EXPIRY_MARGIN_MS = 60_000
  * the stored coordinates decides, as in memory.
  */
 const searchRadius = (radiusM: number): number => radiusM * 1.001 + 5
+/** GEOSEARCH misses points when the radius nears half Redis's circumference (20 020 km): beyond this, read every position. */
+const SEARCH_ALL_M = 19_000_000
 
 // KEYS: GEO index, polar hash (userId → 1), positions hash (userId → "lat,lon"), expiry zset.
 // ARGV: userId, "lat,lon", lon, lat, expiresAt, ttl + margin, polar ("1" or ""). Atomic so that a
@@ -30,7 +32,8 @@ for i = 1, 4 do
 end
 `
 
-// KEYS as PUT. ARGV: now, lon, lat, search radius (m) or "" for none, scan the polar hash ("1" or "").
+// KEYS as PUT. ARGV: now, lon, lat, search radius (m), "" for none or "all" for every position,
+// scan the polar hash ("1" or "").
 // Drops positions expired by now (at most 1000 a call, so that a read stays short), then answers
 // the candidates with their stored coordinates and expiry. One script: a put between the prune
 // and the reads cannot leave a position half gone.
@@ -42,7 +45,8 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[1], 'LIMIT
   redis.call('ZREM', KEYS[4], id)
 end
 local ids = {}
-if ARGV[4] ~= '' then ids = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[2], ARGV[3], 'BYRADIUS', ARGV[4], 'm', 'ASC') end
+if ARGV[4] == 'all' then ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+elseif ARGV[4] ~= '' then ids = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[2], ARGV[3], 'BYRADIUS', ARGV[4], 'm', 'ASC') end
 if ARGV[5] == '1' then for _, id in ipairs(redis.call('HKEYS', KEYS[2])) do ids[#ids + 1] = id end end
 local out = {}
 for _, id in ipairs(ids) do
@@ -95,7 +99,7 @@ export class RedisGeoStore implements GeoStore {
     const wider = radiusM + haversineM(center, from)
     const reach = from.lat === center.lat ? searchRadius(radiusM) : searchRadius(wider)
     const polar = Math.abs(center.lat) + radiusM / METRES_PER_DEGREE > GEO_LAT_MAX ? '1' : ''
-    const rows = (await this.withinScript(this.keys(), [now, from.lon, from.lat, reach, polar])) as Array<[string, string | null, string | null]>
+    const rows = (await this.withinScript(this.keys(), [now, from.lon, from.lat, reach >= SEARCH_ALL_M ? 'all' : reach, polar])) as Array<[string, string | null, string | null]>
     const out: Array<{userId: string; distanceM: number}> = []
     for (const [userId, at, expiresAt] of rows) {
       if (at === null || !(Number(expiresAt) > now)) continue
