@@ -14,8 +14,8 @@ describe.runIf(redisTests)('one drift-bottle pool over two nodes sharing one Red
     try {
       const throwers = [BottleClient.of(await group.user(0, 'thrower0')), BottleClient.of(await group.user(1, 'thrower1'))]
       for (let i = 0; i < 20; i++) await throwers[i % 2]!.throw(`bottle ${i}`)
-      const pickers = await Promise.all(Array.from({length: 40}, async (_, i) => BottleClient.of(await group.user(i % 2, `picker${i}`))))
-      const picked = (await Promise.all(pickers.map((p) => p.pick()))).filter((b) => b !== null)
+      const pickers = (await group.users(40, 'picker')).map((c) => BottleClient.of(c))
+      const picked = (await Promise.all(pickers.map((p) => p.pick(15_000)))).filter((b) => b !== null)
       expect(new Set(picked.map((b) => b.bottleId)).size).toBe(picked.length)
       expect(picked).toHaveLength(20)
     } finally {

@@ -15,7 +15,7 @@ describe.runIf(redisTests)('a flash sale over two nodes sharing one Redis (PROTO
     try {
       const seller = new ShopClient((await group.user(0, 'seller')).short!)
       const {productId} = await seller.list({title: 'the last mooncake', priceCents: 800, stock: 1})
-      const buyers = await Promise.all(Array.from({length: 50}, async (_, i) => new ShopClient((await group.user(i % 2, `buyer${i}`)).short!, {resolver: group.nodes[i % 2]!.resolver})))
+      const buyers = (await group.users(50, 'buyer')).map((c, i) => new ShopClient(c.short!, {resolver: group.nodes[i % 2]!.resolver, timeoutMs: 15_000}))
       expect(new Set(buyers.map((b) => new URL(b.short.baseUrl).port)).size).toBe(2)
       const results = await Promise.allSettled(buyers.map((b, i) => b.order(productId, 1, `k${i}`)))
       const won = results.filter((r) => r.status === 'fulfilled')
