@@ -21,7 +21,7 @@ const flow = defineServerFlow({
 
 function parts() {
   const groups = emptyGroups()
-  return {limits: DEFAULT_LIMITS, store: new MemoryStore(), stores: new StoreInstances(DEFAULT_LIMITS), groups, bound: {} as Record<string, string>, links: {lookup: () => undefined}, features: []}
+  return {limits: DEFAULT_LIMITS, store: new MemoryStore(), stores: new StoreInstances(DEFAULT_LIMITS), groups, bound: {} as Record<string, string>, links: {lookup: async () => undefined}, features: []}
 }
 
 describe('flowContext', () => {

@@ -9,6 +9,8 @@ import type {TlsOptions} from './http/json-server.js'
 import {closeServer, hostPort, listen} from './http/listen.js'
 import {listening} from './listen-failure.js'
 import type {HttpRoute} from './http/route.js'
+import {ClusterLinks} from './long/cluster-links.js'
+import {localLinks} from './long/link-peer.js'
 import type {LongConnection} from './long/long-connection.js'
 import {type LongNode, createLongNode} from './long/long-node.js'
 import {LISTENERS, maxBasePort, udpPortCount} from './port-layout.js'
@@ -127,8 +129,10 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const stores = new StoreInstances(limits, backend)
   if (options.store) stores.provide(SHARED_STORE, options.store)
   const byUser = new Map<string, LongConnection>()
+  // With a Redis, the links of every node of the group: a push may go to a link of another node.
+  const cluster = backend ? new ClusterLinks(backend, byUser) : undefined
   const features = flowList.flatMap((f) => (isFeature(f.name) ? [f.name] : []))
-  const parts: ServerParts = {limits, store: stores.get(SHARED_STORE), stores, groups: emptyGroups(), bound: {}, links: {lookup: (userId) => byUser.get(userId)}, features}
+  const parts: ServerParts = {limits, store: stores.get(SHARED_STORE), stores, groups: emptyGroups(), bound: {}, links: cluster ?? localLinks(byUser), features}
   const replacements = options.services as Partial<Record<string, (o: unknown) => unknown>> | undefined
 
   const running: Running[] = []
@@ -140,6 +144,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     for (const r of running) r.flow.close?.(r.service)
     for (const r of running) await r.udp?.close()
     await node?.close()
+    await cluster?.close()
     await Promise.all(servers.map(closeServer))
     await stores.close()
     await backend?.close()
@@ -150,11 +155,12 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       running.push({flow, service: make(flow.options(flowContext(flow, parts)))})
     }
     await stores.ready()
+    await cluster?.ready()
     const routes = routesByListener(running, listeners)
     for (const l of listeners) {
       if (l.kind === 'long') {
         const services = running.flatMap((r) => (r.flow.long ? [r.flow.long(r.service)] : []))
-        node = createLongNode({store: parts.store, limits, tls: options.tls, byUser, services})
+        node = createLongNode({store: parts.store, limits, tls: options.tls, byUser, services, presence: cluster})
         servers.push(node.server)
       } else {
         servers.push(createHttpGroup({routes: routes.get(l.name) ?? [], headers: l.headers, tls: options.tls}))

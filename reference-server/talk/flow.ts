@@ -1,5 +1,5 @@
 import {defineServerFlow} from '../flow.js'
-import {CALLS} from './call-registry.js'
+import {CALLS} from './call-store.js'
 import {TALK_LIMIT_SPECS} from './limits.js'
 import {type RelayOptions, RelayService} from './relay.js'
 import {type TalkOptions, TalkService} from './signalling.js'

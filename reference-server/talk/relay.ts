@@ -1,5 +1,5 @@
 import type {RemoteInfo, Socket} from 'node:dgram'
-import {ImhError, type RelayRole, decodeRelay, otherRole} from '../../src/protocol/index.js'
+import {type DecodedRelayDatagram, ImhError, type RelayRole, decodeRelay, otherRole} from '../../src/protocol/index.js'
 
 /**
  * The UDP relay of real-time talk (PROTOCOL.md §11.3): it shares the relay
@@ -25,14 +25,27 @@ export interface RelayStats {
 }
 
 export interface RelayOptions {
-  /** The call a relayToken belongs to while the call lives (TalkService.tokenInfo). */
-  tokenInfo: (token: string) => {callId: string} | undefined
+  /**
+   * The call a relayToken belongs to while the call lives (TalkService.tokenInfo). Asked once per
+   * token: the answer is kept until `forget`, so a shared registry costs no round trip per datagram.
+   */
+  tokenInfo: (token: string) => TokenInfo | undefined | Promise<TokenInfo | undefined>
   /** Token bucket refill: datagrams per second per role of a call. */
   ratePps: number
   /** Token bucket size. */
   burst: number
   /** Clock in ms (tests). Default performance.now. */
   now?: () => number
+}
+
+export interface TokenInfo {
+  callId: string
+}
+
+/** A look-up of a token in flight; `forgotten` when its call ended meanwhile. */
+interface Lookup {
+  done: Promise<TokenInfo | undefined>
+  forgotten: boolean
 }
 
 interface Leg {
@@ -52,6 +65,7 @@ interface Session {
 export class RelayService {
   readonly stats: RelayStats = {forwarded: 0, echoed: 0, unknownToken: 0, hijack: 0, noPeer: 0, malformed: 0, rateLimited: 0}
   private readonly sessions = new Map<string, Session>()
+  private readonly lookups = new Map<string, Lookup>()
   private readonly now: () => number
 
   constructor(private readonly options: RelayOptions) {
@@ -67,6 +81,9 @@ export class RelayService {
   /** A call ended: its session goes; later datagrams with its token count as unknownToken. */
   forget(token: string): void {
     this.sessions.delete(token)
+    const lookup = this.lookups.get(token)
+    if (lookup) lookup.forgotten = true
+    this.lookups.delete(token)
   }
 
   /** Handles one relay datagram that arrived on `socket` from `from`. */
@@ -81,18 +98,39 @@ export class RelayService {
       }
       throw err
     }
-    // The call signalling is the authority: a token is valid exactly while its call exists.
-    const info = this.options.tokenInfo(d.token)
-    let session = this.sessions.get(d.token)
-    if (!info || (session && session.callId !== info.callId)) {
-      this.sessions.delete(d.token)
-      this.stats.unknownToken++
-      return
+    // The call signalling is the authority: a token is valid exactly while its call exists. A
+    // session is kept from the first valid datagram until the call ends (forget).
+    const session = this.sessions.get(d.token)
+    if (session) return this.pass(session, d, datagram, from, socket)
+    let lookup = this.lookups.get(d.token)
+    if (!lookup) {
+      const info = this.options.tokenInfo(d.token)
+      if (!(info instanceof Promise)) return this.open(d.token, info, d, datagram, from, socket)
+      lookup = {done: info.catch(() => undefined), forgotten: false}
+      this.lookups.set(d.token, lookup)
     }
+    // Datagrams that come during the look-up wait for it, in order.
+    const waiting = lookup
+    void waiting.done.then((info) => {
+      if (this.lookups.get(d.token) === waiting) this.lookups.delete(d.token)
+      this.open(d.token, waiting.forgotten ? undefined : info, d, datagram, from, socket)
+    })
+  }
+
+  private open(token: string, info: TokenInfo | undefined, d: DecodedRelayDatagram, datagram: Buffer, from: Pick<RemoteInfo, 'address' | 'port'>, socket: Socket): void {
+    let session = this.sessions.get(token)
     if (!session) {
+      if (!info) {
+        this.stats.unknownToken++
+        return
+      }
       session = {callId: info.callId, legs: {}}
-      this.sessions.set(d.token, session)
+      this.sessions.set(token, session)
     }
+    this.pass(session, d, datagram, from, socket)
+  }
+
+  private pass(session: Session, d: DecodedRelayDatagram, datagram: Buffer, from: Pick<RemoteInfo, 'address' | 'port'>, socket: Socket): void {
     const now = this.now()
     let leg = session.legs[d.role]
     if (!leg) {
