@@ -1,8 +1,8 @@
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {NearbyClient} from '../src/client/index.js'
 import {type LatLon, offsetBy} from '../src/protocol/index.js'
-import {type TestRedis, redisTests, startRedis, warnIfNoRedis} from './support/redis.js'
-import {type TwoNodes, startTwoNodes} from './support/two-nodes.js'
+import {redisTests, warnIfNoRedis} from './support/redis.js'
+import {type TwoNodes, useTwoNodes} from './support/two-nodes.js'
 
 warnIfNoRedis('the cross-node shake tests')
 
@@ -10,18 +10,8 @@ const WINDOW_MS = 300
 const HOME: LatLon = {lat: 47.3769, lon: 8.5417}
 
 describe.runIf(redisTests)('shake across two nodes sharing a Redis (PROTOCOL.md §2.5, §13)', () => {
-  let redis: TestRedis
+  const nodes = useTwoNodes()
   let group: TwoNodes | undefined
-  beforeAll(async () => {
-    redis = await startRedis()
-  })
-  afterAll(async () => {
-    await redis?.stop()
-  })
-  afterEach(async () => {
-    await group?.close()
-    group = undefined
-  })
 
   async function shaker(i: 0 | 1, name: string) {
     const client = await group!.user(i, name)
@@ -29,7 +19,7 @@ describe.runIf(redisTests)('shake across two nodes sharing a Redis (PROTOCOL.md 
   }
 
   it('matches users shaking in one window on different nodes, nearest first, one SHAKE_MATCH each', async () => {
-    group = await startTwoNodes(redis, {shakeWindowMs: WINDOW_MS})
+    group = await nodes.start({shakeWindowMs: WINDOW_MS})
     const a = await shaker(0, 'a')
     const b = await shaker(1, 'b')
     const c = await shaker(1, 'c')
@@ -49,7 +39,7 @@ describe.runIf(redisTests)('shake across two nodes sharing a Redis (PROTOCOL.md 
   })
 
   it('leaves out a shaker whose link closed before the window closed', async () => {
-    group = await startTwoNodes(redis, {shakeWindowMs: WINDOW_MS})
+    group = await nodes.start({shakeWindowMs: WINDOW_MS})
     const a = await shaker(0, 'a')
     const gone = await shaker(1, 'gone')
     const first = a.client.link!.call<{shakeId: string}>(210, {lat: HOME.lat, lon: HOME.lon})

@@ -1,8 +1,8 @@
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {afterEach, describe, expect, it} from 'vitest'
 import {RelayPeer, TalkClient, probeStun} from '../src/client/index.js'
 import {isImhError} from '../src/protocol/index.js'
-import {type TestRedis, redisTests, startRedis, warnIfNoRedis} from './support/redis.js'
-import {type TwoNodes, startTwoNodes} from './support/two-nodes.js'
+import {redisTests, warnIfNoRedis} from './support/redis.js'
+import {type TwoNodes, useTwoNodes} from './support/two-nodes.js'
 import {udp} from './support/udp.js'
 
 warnIfNoRedis('the cross-node talk tests')
@@ -10,19 +10,11 @@ warnIfNoRedis('the cross-node talk tests')
 const RING_MS = 400
 
 describe.runIf(redisTests)('talk across two nodes sharing a Redis (PROTOCOL.md ยง2.5, ยง11)', () => {
-  let redis: TestRedis
+  const nodes = useTwoNodes()
   let group: TwoNodes | undefined
   const peers: RelayPeer[] = []
-  beforeAll(async () => {
-    redis = await startRedis()
-  })
-  afterAll(async () => {
-    await redis?.stop()
-  })
-  afterEach(async () => {
+  afterEach(() => {
     for (const p of peers.splice(0)) p.close()
-    await group?.close()
-    group = undefined
   })
 
   /** A talk user on node `i`. */
@@ -40,7 +32,7 @@ describe.runIf(redisTests)('talk across two nodes sharing a Redis (PROTOCOL.md ย
   }
 
   it('rings, joins and relays both ways between a caller on one node and a callee on the other; a hang-up on one node ends the relay session on the other', async () => {
-    group = await startTwoNodes(redis, {talkRingTimeoutMs: RING_MS})
+    group = await nodes.start({talkRingTimeoutMs: RING_MS})
     const [a, b] = group.nodes
     const {talk: alice} = await talker(0, 'alice')
     const {talk: bob, id: bobId} = await talker(1, 'bob')
@@ -77,7 +69,7 @@ describe.runIf(redisTests)('talk across two nodes sharing a Redis (PROTOCOL.md ย
   })
 
   it('a user is in one call across nodes; the ring times out for both; an offline callee on the other node is refused', async () => {
-    group = await startTwoNodes(redis, {talkRingTimeoutMs: RING_MS})
+    group = await nodes.start({talkRingTimeoutMs: RING_MS})
     const {talk: alice} = await talker(0, 'alice')
     const {talk: bob, client: bobClient} = await talker(1, 'bob')
     const {talk: carol, client: carolClient} = await talker(1, 'carol')
@@ -104,7 +96,7 @@ describe.runIf(redisTests)('talk across two nodes sharing a Redis (PROTOCOL.md ย
   })
 
   it('a party whose link closes on one node ends the call for the other party on the other node (offline)', async () => {
-    group = await startTwoNodes(redis, {talkRingTimeoutMs: 5000})
+    group = await nodes.start({talkRingTimeoutMs: 5000})
     const {talk: alice, client: aliceClient} = await talker(0, 'alice')
     const {talk: bob, id: bobId} = await talker(1, 'bob')
     const invite = await alice.invite(bobId)

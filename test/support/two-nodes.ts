@@ -1,7 +1,8 @@
+import {afterAll, afterEach, beforeAll} from 'vitest'
 import {VirtualClient} from '../../src/client/index.js'
 import {type ReferenceServer, type ReferenceServerOptions, type ServerLimits, startReferenceServer} from '../../reference-server/index.js'
 import {MemoryStore} from '../../reference-server/store/memory-store.js'
-import type {TestRedis} from './redis.js'
+import {type TestRedis, startRedis} from './redis.js'
 
 /**
  * Two nodes of one server group in this process, sharing one Redis under one prefix (PROTOCOL.md
@@ -35,6 +36,34 @@ export async function startTwoNodes(redis: TestRedis, limits: Partial<ServerLimi
     async close() {
       await Promise.all(clients.splice(0).map((c) => c.close()))
       await Promise.all(nodes.map((s) => s.close()))
+    },
+  }
+}
+
+/**
+ * In a describe block: a Redis for the block, and `start` for two nodes on it that are closed
+ * after each test.
+ */
+export function useTwoNodes(): {start(limits?: Partial<ServerLimits>): Promise<TwoNodes>; readonly redis: TestRedis} {
+  let redis: TestRedis | undefined
+  let group: TwoNodes | undefined
+  beforeAll(async () => {
+    redis = await startRedis()
+  })
+  afterAll(async () => {
+    await redis?.stop()
+  })
+  afterEach(async () => {
+    await group?.close()
+    group = undefined
+  })
+  return {
+    async start(limits = {}) {
+      group = await startTwoNodes(redis!, limits)
+      return group
+    },
+    get redis() {
+      return redis!
     },
   }
 }
