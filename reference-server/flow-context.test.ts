@@ -21,7 +21,7 @@ const flow = defineServerFlow({
 
 function parts() {
   const groups = emptyGroups()
-  return {limits: DEFAULT_LIMITS, store: new MemoryStore(), stores: new StoreInstances(DEFAULT_LIMITS), groups, bound: {} as Record<string, string>, links: {lookup: () => undefined}, members: () => [{node: 'local', groups, load: 0}], features: []}
+  return {limits: DEFAULT_LIMITS, store: new MemoryStore(), stores: new StoreInstances(DEFAULT_LIMITS), groups, bound: {} as Record<string, string>, links: {lookup: async () => undefined}, members: () => [{node: 'local', groups, load: 0}], features: []}
 }
 
 describe('flowContext', () => {

@@ -13,6 +13,8 @@ import type {TlsOptions} from './http/json-server.js'
 import {closeServer, hostPort, listen} from './http/listen.js'
 import {listening} from './listen-failure.js'
 import type {HttpRoute} from './http/route.js'
+import {ClusterLinks} from './long/cluster-links.js'
+import {localLinks} from './long/link-peer.js'
 import type {LongConnection} from './long/long-connection.js'
 import {type LongNode, createLongNode} from './long/long-node.js'
 import {LongStats} from './long/long-stats.js'
@@ -143,13 +145,15 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const stores = new StoreInstances(limits, backend)
   if (options.store) stores.provide(SHARED_STORE, options.store)
   const byUser = new Map<string, LongConnection>()
+  // With a Redis, the links of every node of the group: a push may go to a link of another node.
+  const cluster = backend ? new ClusterLinks(backend, byUser) : undefined
   const features = flowList.flatMap((f) => (isFeature(f.name) ? [f.name] : []))
   const groups = emptyGroups()
   const self = (): GroupMember => ({node: nodeName, groups, load: byUser.size})
   // Nodes sharing a Redis see each other (PROTOCOL.md §2.5); a node alone is its only member.
   const membership = backend ? new Membership(backend, self) : undefined
   const members = membership ? () => membership.view() : () => [self()]
-  const parts: ServerParts = {limits, store: stores.get(SHARED_STORE), stores, groups, bound: {}, links: {lookup: (userId) => byUser.get(userId)}, members, features}
+  const parts: ServerParts = {limits, store: stores.get(SHARED_STORE), stores, groups, bound: {}, links: cluster ?? localLinks(byUser), members, features}
   const replacements = options.services as Partial<Record<string, (o: unknown) => unknown>> | undefined
 
   const running: Running[] = []
@@ -165,6 +169,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     for (const r of running) r.flow.close?.(r.service)
     for (const r of running) await r.udp?.close()
     await node?.close()
+    await cluster?.close()
     await Promise.all(servers.map(closeServer))
     await stores.close()
     await backend?.close()
@@ -175,11 +180,12 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       running.push({flow, service: make(flow.options(flowContext(flow, parts)))})
     }
     await stores.ready()
+    await cluster?.ready()
     const routes = routesByListener(running, flowListeners)
     for (const l of listeners) {
       if (l.kind === 'long') {
         const services = running.flatMap((r) => (r.flow.long ? [r.flow.long(r.service)] : []))
-        node = createLongNode({store: parts.store, limits, tls: options.tls, byUser, services, stats: longStats})
+        node = createLongNode({store: parts.store, limits, tls: options.tls, byUser, services, stats: longStats, presence: cluster})
         servers.push(node.server)
       } else {
         servers.push(createHttpGroup({routes: routes.get(l.name) ?? [], headers: l.headers, tls: options.tls}))

@@ -7,7 +7,7 @@ import {
 } from '../../src/protocol/index.js'
 import type {CoreLimits} from '../core/limits.js'
 import type {Store} from '../store/store.js'
-import type {LinkPeer} from './link-peer.js'
+import type {LinkPeer, LinkPresence} from './link-peer.js'
 import type {LongService} from './long-service.js'
 import type {LongStats} from './long-stats.js'
 
@@ -23,6 +23,8 @@ export interface LongContext {
   serviceList: LongService[]
   /** Counts for the metrics endpoint, when the node serves one. */
   stats?: LongStats
+  /** Told of links added to and removed from `byUser` (the nodes of a group sharing a Redis). */
+  presence?: LinkPresence
 }
 
 type Queued = ({frame: Frame} | {error: ImhError}) & {bytes: number}
@@ -166,6 +168,8 @@ export class LongConnection implements LinkPeer {
     const previous = byUser.get(check.userId)
     byUser.set(check.userId, this)
     previous?.kick()
+    // Other nodes can push to the link once its AUTH is answered.
+    if (this.ctx.presence) await this.ctx.presence.registered(this)
     this.send(encodeFrame(CMD.AUTH, frame.seq, {userId: check.userId, serverTime: Date.now(), heartbeatIntervalMs: limits.heartbeatIntervalMs, idleTimeoutMs: limits.idleTimeoutMs}))
     await store.publish({type: 'kick', userId: check.userId, keep: this.key})
   }
@@ -253,6 +257,9 @@ export class LongConnection implements LinkPeer {
     clearTimeout(this.handshakeTimer)
     clearTimeout(this.idleTimer)
     this.linkGone()
-    if (this.userId !== undefined && this.ctx.byUser.get(this.userId) === this) this.ctx.byUser.delete(this.userId)
+    if (this.userId !== undefined && this.ctx.byUser.get(this.userId) === this) {
+      this.ctx.byUser.delete(this.userId)
+      this.ctx.presence?.unregistered(this)
+    }
   }
 }
