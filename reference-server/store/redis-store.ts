@@ -109,9 +109,17 @@ export class RedisStore implements Store {
     return Number(epoch)
   }
 
-  /** Every node's subscribers get the event through Redis, this node's too (once ready). */
+  /**
+   * Every node's subscribers get the event through Redis, this node's too (once ready). Resolves
+   * once the PUBLISH is queued on the connection, not when Redis answers: SEND_MSG awaits this
+   * after appendMessage, and waiting for the answer made its reply wait a second round trip. The
+   * order is kept all the same (one connection: the PUBLISH reaches Redis after the write it
+   * follows), and a PUBLISH that fails lost the connection, whose unanswered commands ioredis
+   * sends again when it reconnects; a notify lost nonetheless costs a delay, not a message (the
+   * next notify or AUTH pulls it).
+   */
   async publish(event: StoreEvent): Promise<void> {
-    await this.backend.publish(EVENTS_CHANNEL, JSON.stringify(event))
+    this.backend.publish(EVENTS_CHANNEL, JSON.stringify(event)).catch(() => {})
   }
 
   subscribe(handler: (event: StoreEvent) => void): () => void {
