@@ -10,7 +10,7 @@ describe.runIf(redisTests)('one drift-bottle pool over two nodes sharing one Red
   const redis = redisBackends()
 
   it('20 bottles thrown on both nodes, 40 picks at once on both: each bottle picked at most once, every bottle picked', async () => {
-    const group = await startRedisGroup(redis.url(), ['core', 'bottle'])
+    const group = await startRedisGroup(redis.url(), {flows: ['core', 'bottle']})
     try {
       const throwers = [BottleClient.of(await group.user(0, 'thrower0')), BottleClient.of(await group.user(1, 'thrower1'))]
       for (let i = 0; i < 20; i++) await throwers[i % 2]!.throw(`bottle ${i}`)

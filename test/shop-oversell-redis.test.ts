@@ -11,7 +11,7 @@ describe.runIf(redisTests)('a flash sale over two nodes sharing one Redis (PROTO
   const redis = redisBackends()
 
   it('sells the last unit once: 50 buyers at once on both nodes, one order, 49 IMH_ERR_SOLD_OUT', async () => {
-    const group = await startRedisGroup(redis.url(), ['core', 'media', 'shop'])
+    const group = await startRedisGroup(redis.url(), {flows: ['core', 'media', 'shop']})
     try {
       const seller = new ShopClient((await group.user(0, 'seller')).short!)
       const {productId} = await seller.list({title: 'the last mooncake', priceCents: 800, stock: 1})

@@ -1,6 +1,6 @@
 import {randomUUID} from 'node:crypto'
 import type {RedisBackend} from '../store/redis-backend.js'
-import {type RedisScript, redisScript} from '../redis-script.js'
+import {type RedisScript, redisScript} from '../store/redis-script.js'
 import {type BottleStore, DEFAULT_MAX_BOTTLES, DEFAULT_MAX_PICKS, type MemoryBottleStoreOptions, type PickRecord, type StoredBottle} from './bottle-store.js'
 
 // KEYS: the pool (zset id → throw number, oldest first), the throw counter. ARGV: key prefix of

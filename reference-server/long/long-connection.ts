@@ -114,6 +114,9 @@ export class LongConnection implements LinkPeer {
           break
         }
         await this.handle(item.frame)
+        // A link whose frames wait in this queue is not idle (§5.4): with a shared store each
+        // frame costs a Redis round trip, and 1,000 pipelined SEND_MSGs outlast the idle timeout.
+        this.idleTimer?.refresh()
         const {maxQueuedFrames, maxQueuedBytes} = this.ctx.limits
         if (this.ws.isPaused && this.queue.length < maxQueuedFrames / 2 && this.queuedBytes < maxQueuedBytes / 2) this.ws.resume()
       }
@@ -169,7 +172,12 @@ export class LongConnection implements LinkPeer {
     byUser.set(check.userId, this)
     previous?.kick()
     // Other nodes can push to the link once its AUTH is answered.
-    if (this.ctx.presence) await this.ctx.presence.registered(this)
+    if (this.ctx.presence) {
+      await this.ctx.presence.registered(this)
+      // A newer AUTH of the user on this node took over while the presence was written: it has
+      // kicked this link, and this link's kick must not reach it.
+      if (byUser.get(check.userId) !== this) return
+    }
     this.send(encodeFrame(CMD.AUTH, frame.seq, {userId: check.userId, serverTime: Date.now(), heartbeatIntervalMs: limits.heartbeatIntervalMs, idleTimeoutMs: limits.idleTimeoutMs}))
     await store.publish({type: 'kick', userId: check.userId, keep: this.key})
   }

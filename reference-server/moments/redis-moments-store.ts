@@ -1,6 +1,6 @@
 import type {MomentComment} from '../../src/protocol/index.js'
 import type {RedisBackend} from '../store/redis-backend.js'
-import {type RedisScript, redisScript} from '../redis-script.js'
+import {type RedisScript, redisScript} from '../store/redis-script.js'
 import type {MomentsStore, StoredMoment} from './moments-store.js'
 
 // KEYS: a's friends, b's friends (zsets friend → when), the friendship counter. ARGV: a, b.

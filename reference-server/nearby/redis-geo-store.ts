@@ -1,6 +1,6 @@
 import {type LatLon, METRES_PER_DEGREE, haversineM} from '../../src/protocol/index.js'
 import type {RedisBackend} from '../store/redis-backend.js'
-import {type RedisScript, redisScript} from '../redis-script.js'
+import {type RedisScript, redisScript} from '../store/redis-script.js'
 import type {GeoStore, MemoryGeoStoreOptions} from './geo-store.js'
 
 /** Redis GEO takes latitudes up to this (the Web Mercator limit); positions beyond are kept apart. */

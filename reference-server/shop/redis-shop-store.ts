@@ -1,5 +1,5 @@
 import type {RedisBackend} from '../store/redis-backend.js'
-import {type RedisScript, redisScript} from '../redis-script.js'
+import {type RedisScript, redisScript} from '../store/redis-script.js'
 import {
   type ChangeResult, DEFAULT_ORDER_RETENTION_MS, type MemoryShopStoreOptions, type NewListing, type NewOrder, type NewPayment,
   type PayResult, type PlaceResult, type ShopStore, type StoredOrder, type StoredPayment, type StoredProduct,
