@@ -145,14 +145,14 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const stores = new StoreInstances(limits, backend)
   if (options.store) stores.provide(SHARED_STORE, options.store)
   const byUser = new Map<string, LongConnection>()
-  // With a Redis, the links of every node of the group: a push may go to a link of another node.
-  const cluster = backend ? new ClusterLinks(backend, byUser) : undefined
   const features = flowList.flatMap((f) => (isFeature(f.name) ? [f.name] : []))
   const groups = emptyGroups()
   const self = (): GroupMember => ({node: nodeName, groups, load: byUser.size})
   // Nodes sharing a Redis see each other (PROTOCOL.md §2.5); a node alone is its only member.
   const membership = backend ? new Membership(backend, self) : undefined
   const members = membership ? () => membership.view() : () => [self()]
+  // With a Redis, the links of every node of the group: a push may go to a link of another node.
+  const cluster = backend ? new ClusterLinks(backend, byUser, nodeName, (n) => members().some((m) => m.node === n)) : undefined
   const parts: ServerParts = {limits, store: stores.get(SHARED_STORE), stores, groups, bound: {}, links: cluster ?? localLinks(byUser), members, features}
   const replacements = options.services as Partial<Record<string, (o: unknown) => unknown>> | undefined
 

@@ -20,7 +20,7 @@ export function coreShortRoutes(o: CoreShortOptions): HttpRoute[] {
   return [
     jsonRoute(R.register, async (req) => {
       const c = parseCredentials(await readJsonBody(req, limits.shortMaxBodyBytes, true))
-      const user = await store.createUser(c.username, await hashPassword(c.password))
+      const user = await store.createUser(c.username, await hashPassword(c.password, limits.passwordCost))
       if (!user) throw new ImhError('IMH_ERR_USER_EXISTS', `username "${c.username}" is already registered`)
       return {userId: user.userId}
     }),
