@@ -109,6 +109,9 @@ export class LongConnection implements LinkPeer {
           break
         }
         await this.handle(item.frame)
+        // A link whose frames wait in this queue is not idle (§5.4): with a shared store each
+        // frame costs a Redis round trip, and 1,000 pipelined SEND_MSGs outlast the idle timeout.
+        this.idleTimer?.refresh()
         const {maxQueuedFrames, maxQueuedBytes} = this.ctx.limits
         if (this.ws.isPaused && this.queue.length < maxQueuedFrames / 2 && this.queuedBytes < maxQueuedBytes / 2) this.ws.resume()
       }

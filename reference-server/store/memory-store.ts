@@ -3,6 +3,7 @@ import {EventEmitter} from 'node:events'
 import {type ChatMessage, DEFAULT_SYNC_CATEGORY, ImhError, SYNC_CATEGORIES, type SendMsgReply, type SyncCategory} from '../../src/protocol/index.js'
 import type {InboxEntry, InboxPage, NewMessage, Store, StoreEvent, StoredUser, TokenCheck} from './store.js'
 import {DedupWindow} from './dedup-window.js'
+import {RedisStore} from './redis-store.js'
 import {defineStore} from './store-slot.js'
 
 /** One user's inbox of one SYNC category, with its own seqs and epoch (PROTOCOL.md §6.1). */
@@ -149,5 +150,12 @@ export class MemoryStore implements Store {
   }
 }
 
-/** The store every flow shares (users, tokens, inboxes); in memory unless the server is given one. */
-export const SHARED_STORE = defineStore<Store, 'dedupWindow'>('store', (limits) => new MemoryStore({dedupWindow: limits.dedupWindow}))
+/**
+ * The store every flow shares (users, tokens, inboxes): in memory unless the server is given one,
+ * in the group's Redis when it has one (`imh serve --redis`).
+ */
+export const SHARED_STORE = defineStore<Store, 'dedupWindow'>(
+  'store',
+  (limits) => new MemoryStore({dedupWindow: limits.dedupWindow}),
+  (backend, limits) => new RedisStore(backend, {dedupWindow: limits.dedupWindow}),
+)
