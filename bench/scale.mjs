@@ -35,16 +35,28 @@
 // reference-server/core/passwords.ts; a few ms each on this machine); the server has no setting
 // for a cheaper hash, so the connect rate includes them (said in the output's "notes").
 //
-// Output (JSON, and a summary on stdout): mode, nodes, workers; clientsHeld (the run's connected
-// peak) and clientsAtEndOfHold; connectRate.clientsPerSecond over the ramp (first second with a
-// client to the first with all); latencyMs.heartbeat_rtt_hold (worst per-second p99 and median p50
-// while all were connected) and heartbeat_rtt over the run; memory: server / harness (coordinator +
-// workers) / redis RSS at full load, kB per client for server and harness, Redis total MB; per
-// process max fds and RSS; cpuCores per role over the ramp and the hold; saturation (imh load's own
-// judgement: a worker's event loop lagging past the bound); errors by code; and when the target was
-// not reached, stoppedAt and diagnosis: what was observed (fd limits, sockets per source address
-// against the ephemeral port range, free memory, CPU, Redis or a node exiting, the ramp still
-// running when the duration ended) — never a pass it did not see.
+// Output (bench/results/scale-<N>.json, scale.json for the default run; a summary on stdout):
+// - mode, nodes, workers, command / loadCommand / serveCommand, notes, profile (as run), machine;
+// - clientsHeld (the run's connected peak), clientsAtEndOfHold, heldSeconds, reachedTarget, endedBy;
+// - connectRate.clientsPerSecond: target / rampSeconds (first second with a client to the first
+//   with all, from imh load's per-second series), peakClientsPerSecond;
+// - latencyMs.heartbeat_rtt_hold: the per-second heartbeat round trips while every client was
+//   connected (worstSecondP99, medianOfSecondP99, medianOfSecondP50); heartbeat_rtt, connect,
+//   login, scheduler: over the whole run;
+// - memory: serverRssMbAtFullLoad and serverRssKbPerClient (every node, and the serve parent),
+//   harnessRssMbAtFullLoad and harnessRssKbPerClient (coordinator + workers), worker figures
+//   above the idle workers, redisRssMbAtFullLoad (Redis total), minMemAvailableMb;
+// - cpuCores per role (coordinator, worker, server, redis) over the ramp and the hold;
+// - saturation: imh load's own judgement (a worker's event loop lagging past the bound), with the
+//   saturated seconds during the ramp and after it;
+// - errors by code, errorsExplained, firstErrorSecond;
+// - maxOpenFdsPerProcess, processes (each one's max fds, RSS and open-file limit),
+//   maxSocketsPerSourceAddress, loopbackTcpAtPeak, conntrack;
+// - stoppedAt and diagnosis when the target was not reached: what was observed (a process at its
+//   open-file limit, a source address near the ephemeral port range, little free memory, Redis
+//   or a node exiting, the ramp still running when the duration ended and the CPU the processes
+//   used, errors by code) — never a pass it did not see; runOutputTail;
+// - timeSeries and samples (per second / per sample; columns named beside them).
 import {spawn} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
@@ -88,8 +100,11 @@ const set = (obj, key, value) => {
   obj[key] = value
   changed[key] = value
 }
-set(profileDoc.options, 'rampConcurrency', args['ramp-concurrency'])
 set(profileDoc.options, 'workers', args.workers ?? (cluster ? Math.max(2, Math.ceil(clients / PER_PROCESS)) : undefined))
+// The CPU is the limit while connecting: more creates in flight than ~40 in all (the profile's 20
+// per worker x 2) only queue, and queued clients miss the scheduler's 2 s answer deadline
+// (IMH_ERR_SCHEDULER_UNAVAILABLE: 10% of them with 7 workers x 20 in a trial). Keep ~40 in all.
+set(profileDoc.options, 'rampConcurrency', args['ramp-concurrency'] ?? (cluster ? Math.max(4, Math.ceil(40 / profileDoc.options.workers)) : undefined))
 // A source address binds before connecting, so its ~28,000 ephemeral ports serve every destination:
 // keep each under ~2,000 sockets.
 if (cluster) set(profileDoc.options, 'sourceAddresses', Math.min(250, Math.max(profileDoc.options.sourceAddresses ?? 16, Math.ceil(clients / 2000))))
@@ -128,6 +143,7 @@ const stopAll = async () => {
 for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => void stopAll().finally(() => process.exit(130)))
 let target
 let redisExit = null
+let groupExit = null
 if (cluster) {
   const port = await freePort()
   redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxclients', '10000'], {stdio: ['ignore', 'pipe', 'pipe']})
@@ -153,24 +169,39 @@ if (cluster) {
     process.exit(1)
   }
   target = group.ready.scheduler
+  group.child.once('exit', (code, signal) => {
+    if (!stopping) groupExit = {code, signal, t: round((performance.now() - benchStart) / 1000, 1)}
+  })
 }
 
 const rel = (p) => (p.startsWith(`${root}/`) ? p.slice(root.length + 1) : p)
 // imh load's live gauge of connected clients (imh_clients), scraped every second to end the run.
 const promPort = await freePort()
 const imhArgs = ['--profile', rel(profileFile), '--clients', String(clients), '--duration', duration, '--out', resultsFile, '--quiet', '--prometheus', `127.0.0.1:${promPort}`, ...(target ? ['--target', target] : [])]
-console.log(`bench:scale  ${clients} clients, ${cluster ? `cluster of ${nodes} nodes + Redis` : 'single server process'}, duration ${duration}, heartbeat ${heartbeatS}s, rampConcurrency ${profileDoc.options.rampConcurrency}, workers ${profileDoc.options.workers}, sourceAddresses ${profileDoc.options.sourceAddresses}`)
+console.log(`bench:scale  ${clients} clients, ${cluster ? `cluster of ${nodes} node${nodes === 1 ? '' : 's'} + Redis` : 'single server process'}, duration ${duration}, heartbeat ${heartbeatS}s, rampConcurrency ${profileDoc.options.rampConcurrency}, workers ${profileDoc.options.workers}, sourceAddresses ${profileDoc.options.sourceAddresses}`)
 console.log(`  node bin/run.js load ${imhArgs.join(' ')}`)
 
 // ---- sampling the process trees ----------------------------------------------------------------
 const loadRole = (info, rootPid) => (info.pid === rootPid ? 'coordinator' : info.cmdline.some((a) => a.endsWith('worker-main.js')) ? 'worker' : info.cmdline.includes('serve') || info.cmdline.some((a) => a.endsWith('main.js')) ? 'server' : 'other')
 const roles = cluster ? ['coordinator', 'worker', 'server', 'redis'] : ['coordinator', 'worker', 'server']
 const samples = []
+/** Each process's own open-file limit, read when first seen (they are gone by the analysis). */
+const fdLimitOf = new Map()
 let rootPid
 let t0 = 0
 let peakTcp = {}
 let peakEstablished = -1
 let maxPerSource = 0
+// Loopback connections count against netfilter's connection tracking table when it is loaded.
+const readNumber = (file) => {
+  try {
+    return Number(readFileSync(file, 'utf8').trim())
+  } catch {
+    return null
+  }
+}
+const conntrackMax = readNumber('/proc/sys/net/netfilter/nf_conntrack_max')
+let conntrackPeak = null
 let minAvailableMb = Infinity
 const tcpEvery = clients > 20_000 ? 15 : 5
 // The live count, and the early end: held for holdS, or stalled for stallS.
@@ -188,6 +219,12 @@ const watch = async (t) => {
   } catch {
     return // not listening yet, or busy
   }
+  if (interrupt) return
+  if (groupExit || (redisExit && !stopping)) {
+    interrupt = {reason: 'gone', t: round(t, 1), clients: liveVus, peak: livePeak}
+    process.kill(rootPid, 'SIGINT')
+    return
+  }
   if (liveVus > livePeak) {
     livePeak = liveVus
     livePeakAt = t
@@ -195,7 +232,7 @@ const watch = async (t) => {
   if (liveVus >= clients) fullSince ??= t
   else fullSince = null
   if (interrupt) return
-  const why = fullSince !== null && t - fullSince >= holdS ? 'held' : livePeak > 0 && liveVus < clients && t - livePeakAt >= stallS ? 'stalled' : null
+  const why = fullSince !== null && t - fullSince >= holdS ? 'held' : liveVus < clients && t - livePeakAt >= stallS ? 'stalled' : null
   if (!why) return
   interrupt = {reason: why, t: round(t, 1), clients: liveVus, peak: livePeak}
   try {
@@ -218,6 +255,13 @@ const sample = () => {
       const info = processInfo(pid)
       if (!info) continue
       const role = roleOf(info)
+      if (!fdLimitOf.has(pid)) {
+        try {
+          fdLimitOf.set(pid, fdLimits(pid).soft)
+        } catch {
+          // gone meanwhile
+        }
+      }
       const r = (byRole[role] ??= {rssKb: 0, cpuS: 0, fds: 0, processes: 0})
       r.rssKb += info.rssKb
       r.cpuS += info.cpuS
@@ -233,6 +277,8 @@ const sample = () => {
   if (samples.length % tcpEvery === 0) {
     const states = tcpStates({perLocalAddress: true})
     maxPerSource = Math.max(maxPerSource, states.maxPerSourceAddress ?? 0)
+    const ct = readNumber('/proc/sys/net/netfilter/nf_conntrack_count')
+    if (ct !== null) conntrackPeak = Math.max(conntrackPeak ?? 0, ct)
     delete states.maxPerSourceAddress
     if ((states.ESTABLISHED ?? 0) > peakEstablished) {
       peakEstablished = states.ESTABLISHED ?? 0
@@ -347,7 +393,8 @@ for (const s of samples) {
     // A worker seen between fork and exec still has the coordinator's command line: skip it.
     if (p.role === 'other' && p.fds === 0) continue
     maxFds[p.role] = Math.max(maxFds[p.role] ?? 0, p.fds)
-    const m = perProcessMax.get(p.pid) ?? {pid: p.pid, role: p.role, maxFds: 0, maxRssMb: 0}
+    let m = perProcessMax.get(p.pid)
+    if (!m) m = {pid: p.pid, role: p.role, maxFds: 0, maxRssMb: 0, fdLimit: fdLimitOf.get(p.pid) ?? null}
     m.role = p.role
     m.maxFds = Math.max(m.maxFds, p.fds)
     m.maxRssMb = Math.max(m.maxRssMb, mb(p.rssKb))
@@ -355,17 +402,29 @@ for (const s of samples) {
   }
 }
 const fdLimit = fdLimits()
+// What the codes seen in these runs mean here (the client side's view; the VU starts again 1 s later).
+const MEANING = {
+  IMH_ERR_SCHEDULER_UNAVAILABLE: "the scheduler (node 0) gave no answer within the client's 2 s deadline (a loaded CPU: the node's or the worker's own event loop)",
+  IMH_ERR_CONNECT_FAILED: 'a TCP connect or WebSocket upgrade failed (open-file limit, ephemeral ports, a node gone)',
+  IMH_ERR_TIMEOUT: 'a request or frame got no answer in time',
+}
+const errorsExplained = Object.fromEntries(Object.keys(res.errors ?? {}).filter((c) => MEANING[c]).map((c) => [c, MEANING[c]]))
 
 // ---- where it stopped, and why (only what was observed) ----------------------------------------
 const diagnosis = []
 const reachedTarget = peakVus >= clients
 if (!reachedTarget) {
-  const nearLimit = [...perProcessMax.values()].filter((p) => p.maxFds >= 0.95 * fdLimit.hard)
-  for (const p of nearLimit) diagnosis.push(`fd limit: ${p.role} process ${p.pid} reached ${p.maxFds} open files (hard limit ${fdLimit.hard})`)
+  const nearLimit = [...perProcessMax.values()].filter((p) => p.maxFds >= 0.95 * (p.fdLimit ?? fdLimit.soft))
+  for (const p of nearLimit) diagnosis.push(`fd limit: ${p.role} process ${p.pid} reached ${p.maxFds} open files (its limit ${p.fdLimit ?? fdLimit.soft})`)
   const ports = portRange()
   if (ports && maxPerSource >= 0.9 * ports.ports) diagnosis.push(`ephemeral ports: one source address had ${maxPerSource} sockets of ${ports.ports} ports (more sourceAddresses needed)`)
+  if (conntrackMax && conntrackPeak >= 0.95 * conntrackMax) diagnosis.push(`connection tracking: ${conntrackPeak} of nf_conntrack_max ${conntrackMax} entries`)
   const mem = memInfoMb()
   if (mem && minAvailableMb < 0.05 * mem.totalMb) diagnosis.push(`memory: only ${minAvailableMb} MB of ${mem.totalMb} MB available at the lowest`)
+  if (groupExit) diagnosis.push(`the server group (imh serve --nodes) exited at ${groupExit.t} s of the bench (code ${groupExit.code}, signal ${groupExit.signal})${groupEvents.some((e) => e.event === 'node-exited') ? '' : ': no node-exited line first, so every node went at once (killed from outside the bench?)'}`)
+  const serverCounts = samples.map((s) => s.byRole.server?.processes ?? 0)
+  const drop = serverCounts.findIndex((n, i) => i > 0 && n < serverCounts[i - 1])
+  if (drop > 0) diagnosis.push(`server processes went from ${serverCounts[drop - 1]} to ${serverCounts[drop]} at ${round(samples[drop].t, 1)} s of the run`)
   if (redisExit?.whileRunning) diagnosis.push(`redis-server exited during the run (${JSON.stringify(redisExit)})`)
   for (const e of groupEvents.filter((e) => e.event === 'node-exited')) diagnosis.push(`server node ${e.node} exited at ${e.t} s (code ${e.code}, signal ${e.signal})`)
   const redisErrors = Object.keys(res.errors ?? {}).filter((c) => /REDIS/.test(c))
@@ -399,7 +458,7 @@ const result = {
   clientsHeld: peakVus,
   clientsAtEndOfHold,
   heldSeconds,
-  endedBy: interrupt ? `${interrupt.reason === 'held' ? `every client held for ${holdS} s` : `no new peak for ${stallS} s`}: the bench sent SIGINT at ${interrupt.t} s` : 'the duration',
+  endedBy: interrupt ? `${{held: `every client held for ${holdS} s`, stalled: `no new peak for ${stallS} s`, gone: 'the server group or Redis exited'}[interrupt.reason]}: the bench sent SIGINT at ${interrupt.t} s` : 'the duration',
   stoppedAt: reachedTarget ? null : {clients: peakVus, second: ts[peakI]?.second ?? null},
   diagnosis,
   exitCode: run.code,
@@ -408,6 +467,7 @@ const result = {
   aborted: res.aborted ?? null,
   errors: res.errors ?? {},
   errorCount: res.counters?.errors ?? 0,
+  errorsExplained,
   firstErrorSecond: ts.find((s) => (s.counters?.errors ?? 0) > 0)?.second ?? null,
   saturation: {
     flagged: res.saturation?.flagged, maxEventLoopLagMs: res.saturation?.maxEventLoopLagMs, boundMs: res.saturation?.boundMs, workers: res.saturation?.workers,
@@ -453,6 +513,7 @@ const result = {
   processes: [...perProcessMax.values()],
   loopbackTcpAtPeak: peakTcp,
   maxSocketsPerSourceAddress: maxPerSource,
+  conntrack: {peak: conntrackPeak, max: conntrackMax},
   groupEvents,
   wallSeconds: round(wallS, 1),
   runDurationMs: res.meta?.durationMs,
@@ -470,7 +531,7 @@ const f = (x, unit = '') => (x === null || x === undefined ? 'n/a' : `${x}${unit
 const L = result.latencyMs
 const M = result.memory
 console.log(`
-mode               ${result.mode}${cluster ? ` (${nodes} nodes + Redis)` : ''}, ${result.workers} workers
+mode               ${result.mode}${cluster ? ` (${nodes} node${nodes === 1 ? '' : 's'} + Redis)` : ''}, ${result.workers} workers
 clients held       ${peakVus} / ${clients} ${reachedTarget ? `(reached; held ${heldSeconds} s)` : '(NOT reached)'}; ${clientsAtEndOfHold} at the end of the hold
 connect rate       ${f(result.connectRate.clientsPerSecond)} clients/s over ${f(rampSeconds)} s (best second ${maxPerSecond}/s)${glitches.length ? `; ignored ${glitches.length} vus glitch(es) in timeSeries` : ''}
 heartbeat_rtt      p50 ${f(L.heartbeat_rtt?.p50)} ms  p99 ${f(L.heartbeat_rtt?.p99)} ms  (${f(L.heartbeat_rtt?.count)} samples, every ${heartbeatS} s per client)
@@ -481,7 +542,7 @@ harness RSS        ${f(M.harnessRssMbAtFullLoad ?? mb(harnessRssMaxKb), ' MB')} 
 server RSS         ${f(M.serverRssMbAtFullLoad ?? M.serverRssMbMax, ' MB')} → ${f(M.serverRssKbPerClient, ' kB')}/client${cluster ? ` (${f(M.serverRssKbPerClientAboveBaseline, ' kB')}/client above the ${f(M.serverRssMbBeforeLoad, ' MB')} of the idle group)` : ''}${cluster ? `\nredis RSS          ${f(M.redisRssMbAtFullLoad ?? M.redisRssMbMax, ' MB')} total` : ''}
 CPU (cores)        ramp: ${roles.map((r) => `${r} ${f(cpuCores.ramp[r])}`).join(', ')}; hold: ${roles.map((r) => `${r} ${f(cpuCores.hold[r])}`).join(', ')}
 max fds/process    ${Object.entries(maxFds).map(([k, v]) => `${k} ${v}`).join(', ')} (limit ${fdLimit.soft}); max sockets on one source address ${maxPerSource}
-errors             ${result.errorCount} ${JSON.stringify(result.errors)}${result.runError ? `  runError ${JSON.stringify(result.runError)}` : ''}
+errors             ${result.errorCount} ${JSON.stringify(result.errors)}${result.runError ? `  runError ${JSON.stringify(result.runError)}` : ''}${Object.entries(errorsExplained).map(([c, m]) => `\n  ${c}: ${m}`).join('')}
 saturation         ${result.saturation.flagged ? 'FLAGGED' : 'no'} (max event-loop lag ${f(result.saturation.maxEventLoopLagMs, ' ms')}; saturated seconds: ${result.saturation.saturatedSecondsDuringRamp} during the ramp, ${result.saturation.saturatedSecondsAfterRamp} after; max lag after the ramp ${f(result.saturation.maxLagAfterRampMs, ' ms')})
 wall time          ${result.wallSeconds} s (run ${f(result.runDurationMs, ' ms')}), exit ${run.code ?? run.signal}
 notes              ${notes.join('\n                   ')}${diagnosis.length ? `\nstopped because   ${diagnosis.join('\n                   ')}` : ''}

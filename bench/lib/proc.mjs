@@ -178,6 +178,7 @@ export async function startReadyChild(argv, what, cwd, {timeoutMs = 15_000, onLi
   return {
     ready,
     pid: child.pid,
+    child,
     async stop() {
       const exited = new Promise((r) => child.once('exit', r))
       child.kill('SIGTERM')
