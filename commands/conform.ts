@@ -46,6 +46,7 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
 
   static override flags = {
     target: Flags.url({description: "the target's scheduler URL (GET /dns); default: start the embedded reference server"}),
+    spread: Flags.boolean({description: 'put each long link and each user on the next address of the long and short groups in turn, not always the first: the parties of a case then meet on different nodes (for a group whose every node serves every user, PROTOCOL.md §2.5)'}),
     resolver: Flags.string({description: "host:port (UDP) of the DNS server to ask for names the scheduler does not list, such as the shop's (PROTOCOL.md §2.4, §17.1); default: the embedded target's own, else the system's resolver"}),
     case: Flags.string({description: 'run only cases whose id matches this glob (repeatable)', multiple: true}),
     exclude: Flags.string({description: 'skip cases whose id matches this glob (repeatable)', multiple: true}),
@@ -109,7 +110,7 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
     try {
       if (!embedded) await this.checkReachable(scheduler, flags['timeout-factor'], dispatcher)
       const runner = new ConformanceRunner({
-        scheduler, resolver: flags.resolver ?? embedded?.resolver, cases, embedded: !!embedded, strict: flags.strict, require: flags.require, timeoutFactor: flags['timeout-factor'],
+        scheduler, resolver: flags.resolver ?? embedded?.resolver, spread: flags.spread, cases, embedded: !!embedded, strict: flags.strict, require: flags.require, timeoutFactor: flags['timeout-factor'],
         concurrency: flags.concurrency, maxWaitMs: flags['max-wait'] * 1000, ca, rejectUnauthorized, dispatcher, version: this.config.version, signal: stop.signal,
       })
       const tty = process.stderr.isTTY && !flags.json

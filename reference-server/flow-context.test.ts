@@ -6,8 +6,9 @@ import {flowContext} from './flow-context.js'
 import {MemoryStore} from './store/memory-store.js'
 import {StoreInstances, defineStore} from './store/store-slot.js'
 
-const OWN = defineStore<{closed: boolean; close(): void}>('own', () => ({closed: false, close() { this.closed = true }}))
-const OTHER = defineStore<string[]>('other', () => [])
+const own = (): {closed: boolean; close(): void} => ({closed: false, close() { this.closed = true }})
+const OWN = defineStore('own', own, own)
+const OTHER = defineStore<string[]>('other', () => [], () => [])
 
 const flow = defineServerFlow({
   name: 'probe',
@@ -21,7 +22,7 @@ const flow = defineServerFlow({
 
 function parts() {
   const groups = emptyGroups()
-  return {limits: DEFAULT_LIMITS, store: new MemoryStore(), stores: new StoreInstances(DEFAULT_LIMITS), groups, bound: {} as Record<string, string>, links: {lookup: () => undefined}, members: () => [{node: 'local', groups, load: 0}], features: []}
+  return {limits: DEFAULT_LIMITS, store: new MemoryStore(), stores: new StoreInstances(DEFAULT_LIMITS), groups, bound: {} as Record<string, string>, links: {lookup: async () => undefined}, members: () => [{node: 'local', groups, load: 0}], features: []}
 }
 
 describe('flowContext', () => {

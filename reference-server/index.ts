@@ -13,8 +13,11 @@ import type {TlsOptions} from './http/json-server.js'
 import {closeServer, hostPort, listen} from './http/listen.js'
 import {listening} from './listen-failure.js'
 import type {HttpRoute} from './http/route.js'
+import {ClusterLinks} from './long/cluster-links.js'
+import {localLinks} from './long/link-peer.js'
 import type {LongConnection} from './long/long-connection.js'
 import {type LongNode, createLongNode} from './long/long-node.js'
+import {LongStats} from './long/long-stats.js'
 import {LISTENERS, maxBasePort, udpPortCount} from './port-layout.js'
 import {ServerMetrics} from './server-metrics.js'
 import {SHARED_STORE} from './store/memory-store.js'
@@ -142,25 +145,31 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const stores = new StoreInstances(limits, backend)
   if (options.store) stores.provide(SHARED_STORE, options.store)
   const byUser = new Map<string, LongConnection>()
+  // With a Redis, the links of every node of the group: a push may go to a link of another node.
+  const cluster = backend ? new ClusterLinks(backend, byUser) : undefined
   const features = flowList.flatMap((f) => (isFeature(f.name) ? [f.name] : []))
   const groups = emptyGroups()
   const self = (): GroupMember => ({node: nodeName, groups, load: byUser.size})
   // Nodes sharing a Redis see each other (PROTOCOL.md §2.5); a node alone is its only member.
   const membership = backend ? new Membership(backend, self) : undefined
   const members = membership ? () => membership.view() : () => [self()]
-  const parts: ServerParts = {limits, store: stores.get(SHARED_STORE), stores, groups, bound: {}, links: {lookup: (userId) => byUser.get(userId)}, members, features}
+  const parts: ServerParts = {limits, store: stores.get(SHARED_STORE), stores, groups, bound: {}, links: cluster ?? localLinks(byUser), members, features}
   const replacements = options.services as Partial<Record<string, (o: unknown) => unknown>> | undefined
 
   const running: Running[] = []
   const servers: Server[] = []
   let node: LongNode | undefined
-  const metrics = options.metrics ? new ServerMetrics(() => node?.connections ?? 0) : undefined
+  const longStats = options.metrics ? new LongStats() : undefined
+  // The relay's counts are read at each scrape: the talk flow's status, once it is bound.
+  let relayStats: (() => Readonly<Record<string, number>> | undefined) | undefined
+  const metrics = options.metrics ? new ServerMetrics(() => node?.connections ?? 0, {long: longStats, redis: backend, relay: () => relayStats?.()}) : undefined
   const close = async (): Promise<void> => {
     await membership?.close()
     await metrics?.close()
     for (const r of running) r.flow.close?.(r.service)
     for (const r of running) await r.udp?.close()
     await node?.close()
+    await cluster?.close()
     await Promise.all(servers.map(closeServer))
     await stores.close()
     await backend?.close()
@@ -171,11 +180,12 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       running.push({flow, service: make(flow.options(flowContext(flow, parts)))})
     }
     await stores.ready()
+    await cluster?.ready()
     const routes = routesByListener(running, flowListeners)
     for (const l of listeners) {
       if (l.kind === 'long') {
         const services = running.flatMap((r) => (r.flow.long ? [r.flow.long(r.service)] : []))
-        node = createLongNode({store: parts.store, limits, tls: options.tls, byUser, services})
+        node = createLongNode({store: parts.store, limits, tls: options.tls, byUser, services, stats: longStats, presence: cluster})
         servers.push(node.server)
       } else {
         servers.push(createHttpGroup({routes: routes.get(l.name) ?? [], headers: l.headers, tls: options.tls}))
@@ -215,6 +225,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     // A flow's status shows its UDP ports too: none when this node does not serve them (`groups`).
     const flows = Object.fromEntries(running.flatMap((r) => (r.flow.status && (r.udp || !r.flow.udp) ? [[r.flow.name, r.flow.status(r.service, r.udp)]] : [])))
     const longNode = node
+    relayStats = () => (flows as Partial<FlowStatuses>).talk?.relay.stats as Readonly<Record<string, number>> | undefined
     return {
       urls: Object.fromEntries(LISTENERS.map((l) => [l.name, addresses[listeners.indexOf(l)] ?? ''])) as ReferenceServerUrls,
       groups: parts.groups,

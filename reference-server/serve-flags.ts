@@ -50,7 +50,7 @@ export const ADDRESS_FLAGS = {
   'public-host': {name: 'public-host', defaultText: 'the bound host; 127.0.0.1 for a wildcard', section: '2.2', description: "host name written into the scheduler's URLs"},
   'tls-cert': {name: 'tls-cert', description: 'PEM certificate: serve HTTPS and WSS (the scheduler then lists https:// and wss://)'},
   'tls-key': {name: 'tls-key', description: 'PEM private key for --tls-cert'},
-  metrics: {name: 'metrics', defaultText: 'off', description: 'serve Prometheus metrics (process, long links held, HTTP answers by group and status) at http://[HOST]:PORT/metrics, e.g. :9100 or 127.0.0.1:0 (a free port; the ready line names it as "metrics")'},
+  metrics: {name: 'metrics', defaultText: 'off', description: 'serve Prometheus metrics (process, long links held, long-link frames in and out by cmd, errors by code, SYNC notify-to-pull time, HTTP answers by group and status, relay datagrams by outcome, Redis round trip) at http://[HOST]:PORT/metrics, e.g. :9100 or 127.0.0.1:0 (a free port; the ready line names it as "metrics"); with --nodes, node i takes PORT+i'},
 } as const satisfies Record<string, ServeFlag>
 
 function limitFlag(spec: LimitSpec<keyof ServerLimits>): LimitFlag {

@@ -5,7 +5,7 @@ import type {ReferenceServer} from '../reference-server/index.js'
 import type {MomentsOptions, MomentsService} from '../reference-server/moments/moments-service.js'
 import {conform, verdicts} from './conform-helpers.js'
 import {
-  LenientService, MediaLessService, OpenMomentsService, OverlappingPagesService, SilentNoticeService, UncheckedMediaService,
+  LenientService, MediaLessService, DeadMediaUrlService, OpenMomentsService, OverlappingPagesService, SilentNoticeService, UncheckedMediaService,
   UnsortedTimelineService, oneSidedFriends,
 } from './doubles/moments-services.js'
 
@@ -62,6 +62,12 @@ const DOUBLES: DoubleSpec[] = [
     make: (o) => new MediaLessService(o),
     fail: {'moments.media-post': /media of the moment/},
     pass: ['moments.unknown-media', 'moments.timeline-order'],
+  },
+  {
+    name: 'a server that shows moment images at a URL serving nothing',
+    make: (o) => new DeadMediaUrlService(o),
+    fail: {'moments.media-post': /not the object's URL/},
+    pass: ['moments.unknown-media', 'moments.friend-add'],
   },
   {
     name: 'a server that takes any body',

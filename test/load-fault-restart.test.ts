@@ -5,6 +5,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {type ReadyChild, spawnReady} from '../src/common/ready-line.js'
 import type {ResultsJson} from '../src/load/outputs/results-json.js'
 import type {ReadyLine} from '../reference-server/run-until-signal.js'
+import {linksUp} from './support/links-up.js'
 import {BIN, runCli} from './support/run-cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'imh-fault-'))
@@ -31,34 +32,6 @@ async function serveAt(base: number | undefined, attempts = 12): Promise<{serve:
     }
   }
   throw last
-}
-
-/** Established TCP connections on local port `port` (server side), from /proc/net/tcp and tcp6. */
-function establishedOn(port: number): number {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0')
-  let n = 0
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = ''
-    try {
-      text = readFileSync(file, 'utf8')
-    } catch {
-      continue
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/)
-      if (f[1]?.endsWith(`:${hex}`) && f[3] === '01') n++
-    }
-  }
-  return n
-}
-
-/** Resolves once `count` long links are up on the server (the run is under way), or after `maxMs`. */
-async function linksUp(longUrl: string, count: number, maxMs: number): Promise<number> {
-  const port = Number(new URL(longUrl).port)
-  const until = performance.now() + maxMs
-  let n = 0
-  while ((n = establishedOn(port)) < count && performance.now() < until) await new Promise((r) => setTimeout(r, 200))
-  return n
 }
 
 describe('imh load against an imh serve killed and restarted mid-run', () => {

@@ -14,16 +14,19 @@ const DURING = 100
 describe.runIf(redisTests)('durability of acknowledged messages over a Redis crash (PROTOCOL.md §2.6, §6.2)', () => {
   let redis: TestRedis | undefined
   let server: ReferenceServer | undefined
+  /** A second node of the group, where bob comes back: its notify crosses Redis. */
+  let other: ReferenceServer | undefined
   const clients: VirtualClient[] = []
 
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()))
     await server?.close()
+    await other?.close()
     await redis?.stop()
   })
 
-  async function client(name: string, options: Partial<ConstructorParameters<typeof VirtualClient>[0]> = {}): Promise<VirtualClient> {
-    const c = new VirtualClient({resolve: {scheduler: server!.urls.scheduler}, credentials: {username: name, password: 'pw'}, heartbeat: false, ...options})
+  async function client(name: string, options: Partial<ConstructorParameters<typeof VirtualClient>[0]> = {}, node = server!): Promise<VirtualClient> {
+    const c = new VirtualClient({resolve: {scheduler: node.urls.scheduler}, credentials: {username: name, password: 'pw'}, heartbeat: false, ...options})
     clients.push(c)
     return c.start()
   }
@@ -31,6 +34,7 @@ describe.runIf(redisTests)('durability of acknowledged messages over a Redis cra
   it('with appendfsync always, every message acknowledged on the long link is still SYNCed after Redis is SIGKILLed and restarted', async () => {
     redis = await startRedis({appendfsync: 'always'})
     server = await startReferenceServer({port: 0, redis: {url: redis.url, prefix: 'dur:'}})
+    other = await startReferenceServer({port: 0, redis: {url: redis.url, prefix: 'dur:'}})
     const alice = await client('alice', {register: true})
     const bobId = (await client('bob', {register: true})).userId!
     await clients.pop()!.close()
@@ -50,7 +54,7 @@ describe.runIf(redisTests)('durability of acknowledged messages over a Redis cra
     const failed = settled.filter((s) => s.status === 'rejected').length
     expect(acked.size + failed).toBe(BEFORE + DURING)
 
-    const bob = await client('bob', {autoSync: false})
+    const bob = await client('bob', {autoSync: false}, other)
     const inbox: ChatMessage[] = []
     bob.on('message', (m) => inbox.push(m))
     await bob.sync()
@@ -64,7 +68,7 @@ describe.runIf(redisTests)('durability of acknowledged messages over a Redis cra
     expect(byId.size).toBe(inbox.length)
     expect(inbox.map((m) => m.seq)).toEqual(Array.from({length: inbox.length}, (_, i) => i + 1))
 
-    // The group's events came back with the connection: a new message is notified on bob's link.
+    // The group's events came back with the connections: a message sent on one node is notified on bob's link on the other.
     let notified = false
     bob.on('notify', () => (notified = true))
     await alice.sendText(bobId, 'after', 'after')

@@ -51,6 +51,18 @@ describe.runIf(redisTests)('imh serve --redis --nodes (PROTOCOL.md §2.5)', () =
     await expect.poll(() => nodes.filter((n) => alive(n.pid)).length).toBe(0)
   }, 40_000)
 
+  it('serves Prometheus metrics on every node, the Redis round trip among them', async () => {
+    const serve = await spawnReady<GroupReadyLine>(BIN, ['serve', '--redis', redis.current.url, '--redis-prefix', 'g2:', '--nodes', '2', '--metrics', '127.0.0.1:0'], {what: 'imh serve --nodes 2 --metrics'})
+    closers.push(() => serve.close())
+    const urls = serve.ready.nodes.map((n) => n.metrics!)
+    expect(new Set(urls).size).toBe(2)
+    for (const url of urls) {
+      const text = await (await fetch(url)).text()
+      expect(text).toMatch(/^imh_server_redis_rtt_seconds \d/m)
+      expect(text).toMatch(/^imh_server_long_connections 0$/m)
+    }
+  }, 30_000)
+
   it('refuses --nodes without --redis, and says which Redis it could not reach', async () => {
     const noRedis = await runCli(['serve', '--nodes', '2'])
     expect(noRedis.code).toBe(2)

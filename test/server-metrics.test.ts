@@ -1,4 +1,6 @@
 import {describe, expect, it} from 'vitest'
+import {VirtualClient} from '../src/client/index.js'
+import {CMD} from '../src/protocol/index.js'
 import {startReferenceServer} from '../reference-server/index.js'
 import {readyLine} from '../reference-server/run-until-signal.js'
 import {runCli} from './support/run-cli.js'
@@ -20,6 +22,44 @@ describe('reference server metrics (imh serve --metrics)', () => {
       expect(text).toMatch(/^imh_server_process_resident_memory_bytes \d+/m)
       // Only /metrics is served there.
       expect((await fetch(new URL('/', server.metrics!))).status).toBe(404)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('counts long-link frames by cmd, errors by code and the notify-to-pull time of SYNC', async () => {
+    const server = await startReferenceServer({flows: ['core'], metrics: {port: 0}})
+    const resolved = {groups: server.groups, sources: {}, errors: []}
+    const a = new VirtualClient({resolved, credentials: {username: 'm-a', password: 'pw'}, register: true, heartbeat: false})
+    const b = new VirtualClient({resolved, credentials: {username: 'm-b', password: 'pw'}, register: true, heartbeat: false})
+    try {
+      await a.start()
+      await b.start()
+      const got = new Promise((r) => b.once('message', r))
+      await a.sendText(b.userId!, 'hi', 'c1')
+      await got
+      await a.heartbeat()
+      await a.link!.request(CMD.SYNC, {syncKey: {epoch: 0, seq: 0}, limit: 0}).catch(() => undefined)
+      const text = await (await fetch(server.metrics!)).text()
+      expect(text).toMatch(/^imh_server_long_frames_in_total\{cmd="AUTH"\} 2$/m)
+      expect(text).toMatch(/^imh_server_long_frames_in_total\{cmd="SEND_MSG"\} 1$/m)
+      expect(text).toMatch(/^imh_server_long_frames_out_total\{cmd="SYNC_NOTIFY"\} 1$/m)
+      expect(text).toMatch(/^imh_server_long_frames_in_total\{cmd="NOOP"\} 1$/m)
+      expect(text).toMatch(/^imh_server_errors_total\{code="IMH_ERR_BAD_BODY"\} 1$/m)
+      expect(text).toMatch(/^imh_server_sync_notify_to_pull_seconds_count 1$/m)
+      expect(text).toMatch(/^imh_server_long_connections 2$/m)
+    } finally {
+      await a.close()
+      await b.close()
+      await server.close()
+    }
+  })
+
+  it('shows the UDP relay\'s datagrams by outcome when talk runs', async () => {
+    const server = await startReferenceServer({flows: ['talk'], metrics: {port: 0}})
+    try {
+      const text = await (await fetch(server.metrics!)).text()
+      for (const outcome of ['forwarded', 'echoed', 'unknownToken', 'malformed']) expect(text).toMatch(new RegExp(`^imh_server_relay_packets_total\\{outcome="${outcome}"\\} 0$`, 'm'))
     } finally {
       await server.close()
     }

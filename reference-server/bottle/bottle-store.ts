@@ -1,5 +1,4 @@
 import {randomUUID} from 'node:crypto'
-import {defineStore} from '../store/store-slot.js'
 
 /** A bottle in the pool (PROTOCOL.md §14). */
 export interface StoredBottle {
@@ -101,6 +100,3 @@ export class MemoryBottleStore implements BottleStore {
     this.pool.delete(bottleId)
   }
 }
-
-/** The drift-bottle pool (§14); one per server. */
-export const BOTTLE_STORE = defineStore<BottleStore>('bottles', () => new MemoryBottleStore())

@@ -1,5 +1,5 @@
 import {defineServerFlow} from '../flow.js'
-import {BOTTLE_STORE} from './bottle-store.js'
+import {BOTTLE_STORE} from './bottle-slot.js'
 import {type BottleOptions, BottleService} from './bottle-service.js'
 
 /** Drift bottle (PROTOCOL.md §14): throw, pick and reply on the long link. */

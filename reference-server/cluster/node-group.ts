@@ -32,6 +32,22 @@ function portsOf(ready: ReadyLine): number[] {
 }
 
 /**
+ * Waits until every scheduler lists every long-link address (the nodes read each other's reports
+ * once a second), so that a client of the group's first answer already sees the whole group; gives
+ * up waiting after `maxMs`, as the reports will get there.
+ */
+async function converged(schedulers: readonly string[], long: readonly string[], maxMs = 5000): Promise<void> {
+  const until = Date.now() + maxMs
+  const lists = async (url: string): Promise<boolean> => {
+    const answer = (await (await fetch(url)).json()) as {groups?: {long?: string[]}}
+    return long.every((a) => answer.groups?.long?.includes(a))
+  }
+  for (const url of schedulers) {
+    while (Date.now() < until && !(await lists(url).catch(() => false))) await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/**
  * Starts `count` reference-server processes (dist/reference-server/main.js) that share one Redis
  * (PROTOCOL.md §2.5). Node 0 starts first on `options.port`; with a fixed port each next node takes
  * the block after the previous one's highest port. A node that fails to start stops the others.
@@ -68,6 +84,7 @@ export async function startNodeGroup(count: number, options: ProcessOptions & {r
   }
   const groups: GroupAddresses = emptyGroups()
   for (const n of nodes) for (const g of GROUPS) groups[g].push(...n.ready.groups[g])
+  await converged(nodes.map((n) => n.ready.scheduler).filter(Boolean), groups.long)
   const ready: GroupReadyLine = {...nodes[0]!.ready, groups, pid: process.pid, nodes: nodes.map((n) => n.ready)}
   return {ready, nodes, close}
 }

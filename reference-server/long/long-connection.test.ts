@@ -100,6 +100,16 @@ describe('LongConnection inbound queue (PROTOCOL.md §5.6)', () => {
     expect(replies.map((f) => (parseJsonBody(f.body) as {seq: number}).seq)).toEqual(Array.from({length: 200}, (_, i) => i + 1))
   })
 
+  it('is not idle while its frames wait in the queue, however long they take (§5.4), and is once they are answered', async () => {
+    // 200 writes of over 1 ms each outlast the 100 ms idle timeout, as 1,000 SEND_MSGs on a shared store can.
+    const {ws, to} = await setup({idleTimeoutMs: 100})
+    for (let i = 0; i < 200; i++) ws.emit('message', encodeFrame(CMD.SEND_MSG, i + 2, {clientMsgId: `i${i}`, to, type: 'text', content: 'x'}), true)
+    await until(() => ws.sent.length === 201 || ws.closed !== undefined)
+    expect(ws.closed).toBeUndefined()
+    await until(() => ws.closed !== undefined)
+    expect(ws.closed).toBe(4408)
+  })
+
   it('also stops reading when the queued frames pass maxQueuedBytes, however few they are', async () => {
     const {ws, to} = await setup({maxQueuedBytes: 64 * 1024})
     const content = 'y'.repeat(20 * 1024)

@@ -7,8 +7,9 @@ import {
 } from '../../src/protocol/index.js'
 import type {CoreLimits} from '../core/limits.js'
 import type {Store} from '../store/store.js'
-import type {LinkPeer} from './link-peer.js'
+import type {LinkPeer, LinkPresence} from './link-peer.js'
 import type {LongService} from './long-service.js'
+import type {LongStats} from './long-stats.js'
 
 /** What all connections of one long-link node share. */
 export interface LongContext {
@@ -20,6 +21,10 @@ export interface LongContext {
   services: Map<number, LongService>
   /** Every service once, to tell them a link went. */
   serviceList: LongService[]
+  /** Counts for the metrics endpoint, when the node serves one. */
+  stats?: LongStats
+  /** Told of links added to and removed from `byUser` (the nodes of a group sharing a Redis). */
+  presence?: LinkPresence
 }
 
 type Queued = ({frame: Frame} | {error: ImhError}) & {bytes: number}
@@ -35,8 +40,8 @@ export class LongConnection implements LinkPeer {
   private readonly queue: Queued[] = []
   private queuedBytes = 0
   private running = false
-  /** Categories notified and not SYNCed since: at most one outstanding notify per category (§6.3). */
-  private readonly notifyPending = new Set<SyncCategory>()
+  /** Categories notified and not SYNCed since, with when: at most one outstanding notify per category (§6.3). */
+  private readonly notifyPending = new Map<SyncCategory, number>()
   private readonly handshakeTimer: NodeJS.Timeout
   private idleTimer: NodeJS.Timeout | undefined
   /** The socket is corked until the end of this tick (see send). */
@@ -66,7 +71,7 @@ export class LongConnection implements LinkPeer {
   /** Tells the client there is something to pull; at most one outstanding (PROTOCOL.md §6.3). */
   notify(category: SyncCategory = DEFAULT_SYNC_CATEGORY): void {
     if (this.state !== 'open' || this.notifyPending.has(category)) return
-    this.notifyPending.add(category)
+    this.notifyPending.set(category, performance.now())
     // The default category's notify keeps its empty body, so clients that know no categories work unchanged.
     this.send(category === DEFAULT_SYNC_CATEGORY ? CHAT_NOTIFY : encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ, {category}))
   }
@@ -121,6 +126,7 @@ export class LongConnection implements LinkPeer {
   }
 
   private async handle(frame: Frame): Promise<void> {
+    this.ctx.stats?.frameIn(frame.cmd)
     try {
       if (this.state === 'handshake' && frame.cmd !== CMD.AUTH) {
         throw new ImhError('IMH_ERR_NOT_AUTHENTICATED', `${cmdName(frame.cmd)} before AUTH; the first frame must be AUTH`)
@@ -143,7 +149,10 @@ export class LongConnection implements LinkPeer {
     } catch (err) {
       const coded = isImhError(err) ? err : new ImhError('IMH_ERR_INTERNAL', (err as Error)?.message)
       if (coded.fatal) this.fatal(coded, frame.seq)
-      else this.send(encodeFrame(CMD.ERROR, frame.seq, errorBody(coded)))
+      else {
+        this.ctx.stats?.error(coded.code)
+        this.send(encodeFrame(CMD.ERROR, frame.seq, errorBody(coded)))
+      }
     }
   }
 
@@ -162,6 +171,13 @@ export class LongConnection implements LinkPeer {
     const previous = byUser.get(check.userId)
     byUser.set(check.userId, this)
     previous?.kick()
+    // Other nodes can push to the link once its AUTH is answered.
+    if (this.ctx.presence) {
+      await this.ctx.presence.registered(this)
+      // A newer AUTH of the user on this node took over while the presence was written: it has
+      // kicked this link, and this link's kick must not reach it.
+      if (byUser.get(check.userId) !== this) return
+    }
     this.send(encodeFrame(CMD.AUTH, frame.seq, {userId: check.userId, serverTime: Date.now(), heartbeatIntervalMs: limits.heartbeatIntervalMs, idleTimeoutMs: limits.idleTimeoutMs}))
     await store.publish({type: 'kick', userId: check.userId, keep: this.key})
   }
@@ -181,6 +197,8 @@ export class LongConnection implements LinkPeer {
     const userId = this.userId!
     const category = req.category ?? DEFAULT_SYNC_CATEGORY
     // Cleared before reading: a message stored after this point gets a notify of its own.
+    const notifiedAt = this.notifyPending.get(category)
+    if (notifiedAt !== undefined) this.ctx.stats?.onNotifyToPull?.(performance.now() - notifiedAt)
     this.notifyPending.delete(category)
     const epoch = await store.inboxEpoch(userId, category)
     let resync = req.syncKey.epoch !== 0 && req.syncKey.epoch !== epoch
@@ -218,12 +236,14 @@ export class LongConnection implements LinkPeer {
       this.socket.cork()
       process.nextTick(this.uncork)
     }
+    this.ctx.stats?.frameOut(buf)
     this.ws.send(buf)
   }
 
   /** Sends the ERROR, then closes with 4000 + ret mod 1000 (PROTOCOL.md §4.5). */
   private fatal(err: ImhError, seq: number): void {
     if (this.state === 'closed') return
+    this.ctx.stats?.error(err.code)
     // Straight to the socket: for a slow consumer this is the one frame allowed past the limit.
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(CMD.ERROR, seq, errorBody(err)))
     this.state = 'closed'
@@ -245,6 +265,9 @@ export class LongConnection implements LinkPeer {
     clearTimeout(this.handshakeTimer)
     clearTimeout(this.idleTimer)
     this.linkGone()
-    if (this.userId !== undefined && this.ctx.byUser.get(this.userId) === this) this.ctx.byUser.delete(this.userId)
+    if (this.userId !== undefined && this.ctx.byUser.get(this.userId) === this) {
+      this.ctx.byUser.delete(this.userId)
+      this.ctx.presence?.unregistered(this)
+    }
   }
 }

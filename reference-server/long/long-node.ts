@@ -5,7 +5,9 @@ import type {CoreLimits} from '../core/limits.js'
 import {type TlsOptions, createJsonServer, sendJson} from '../http/json-server.js'
 import type {Store} from '../store/store.js'
 import {type LongContext, LongConnection} from './long-connection.js'
+import type {LinkPresence} from './link-peer.js'
 import type {LongService} from './long-service.js'
+import type {LongStats} from './long-stats.js'
 
 export interface LongNodeOptions {
   store: Store
@@ -15,6 +17,10 @@ export interface LongNodeOptions {
   byUser: Map<string, LongConnection>
   /** Every flow's long-link commands beside chat; two services may not claim one cmd. */
   services: readonly LongService[]
+  /** Counts for the metrics endpoint. */
+  stats?: LongStats
+  /** Told of every link added to and removed from `byUser`. */
+  presence?: LinkPresence
 }
 
 export interface LongNode {
@@ -38,7 +44,7 @@ function byCmd(services: readonly LongService[]): Map<number, LongService> {
 /** The long-connection group: WebSocket, one binary message per frame (PROTOCOL.md §4.2). */
 export function createLongNode(options: LongNodeOptions): LongNode {
   const serviceList = [...options.services]
-  const ctx: LongContext = {store: options.store, limits: options.limits, byUser: options.byUser, services: byCmd(serviceList), serviceList}
+    const ctx: LongContext = {store: options.store, limits: options.limits, byUser: options.byUser, services: byCmd(serviceList), serviceList, presence: options.presence, ...(options.stats ? {stats: options.stats} : {})}
   const server = createJsonServer(async (_req, res) => {
     sendJson(res, 426, {ret: 400, code: 'IMH_ERR_BAD_REQUEST', errMsg: 'this port speaks WebSocket: upgrade (PROTOCOL.md §4.2)'})
   }, options.tls)

@@ -1,7 +1,7 @@
 import {defineServerFlow} from '../flow.js'
 import {MEDIA_LIMIT_SPECS} from './limits.js'
 import {type MediaOptions, mediaRoutes} from './media-routes.js'
-import {MEDIA_STORE} from './media-store.js'
+import {MEDIA_STORE} from './media-slot.js'
 
 /** The media / CDN group (PROTOCOL.md §16): uploads, avatars and the game download. */
 export const mediaFlow = defineServerFlow({

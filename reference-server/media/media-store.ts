@@ -1,5 +1,4 @@
 import {createHash, randomBytes} from 'node:crypto'
-import {defineStore} from '../store/store-slot.js'
 
 /** One uploaded object of the media group (PROTOCOL.md §16). Immutable once stored. */
 export interface MediaObject {
@@ -15,23 +14,32 @@ export interface MediaObject {
 }
 
 /**
- * Where uploads live. In memory for one process; async so a shared store can stand in (a later
- * issue spreads state over processes). The moments flow (§15) asks it whether a media id exists.
+ * Where uploads live: in memory for one process, or in the group's Redis (redis-media-store.ts).
+ * The moments flow (§15) asks it whether a media id exists.
  */
 export interface MediaStore {
   put(owner: string, contentType: string, bytes: Buffer): Promise<MediaObject>
   get(mediaId: string): Promise<MediaObject | undefined>
-  readonly size: number
+  /** Objects stored. */
+  size(): Promise<number>
+}
+
+/** The strong validator of `bytes`: a quoted hash (PROTOCOL.md §16). */
+export function etagOf(bytes: Buffer): string {
+  return `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`
+}
+
+/** A new object's id and validators; the stores differ only in where they keep it. */
+export function newMediaObject(owner: string, contentType: string, bytes: Buffer): MediaObject {
+  return {mediaId: randomBytes(12).toString('base64url'), owner, contentType, bytes, etag: etagOf(bytes), lastModified: Math.floor(Date.now() / 1000) * 1000}
 }
 
 export class MemoryMediaStore implements MediaStore {
   private readonly objects = new Map<string, MediaObject>()
 
   async put(owner: string, contentType: string, bytes: Buffer): Promise<MediaObject> {
-    const mediaId = randomBytes(12).toString('base64url')
-    const etag = `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`
-    const object: MediaObject = {mediaId, owner, contentType, bytes, etag, lastModified: Math.floor(Date.now() / 1000) * 1000}
-    this.objects.set(mediaId, object)
+    const object = newMediaObject(owner, contentType, bytes)
+    this.objects.set(object.mediaId, object)
     return object
   }
 
@@ -39,10 +47,7 @@ export class MemoryMediaStore implements MediaStore {
     return this.objects.get(mediaId)
   }
 
-  get size(): number {
+  async size(): Promise<number> {
     return this.objects.size
   }
 }
-
-/** Uploads of the media group (§16); one per server, read by moments too. */
-export const MEDIA_STORE = defineStore<MediaStore>('media', () => new MemoryMediaStore())

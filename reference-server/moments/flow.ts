@@ -1,7 +1,7 @@
 import {authenticate, profileOf} from '../core/session.js'
 import {defineServerFlow} from '../flow.js'
-import {MEDIA_STORE} from '../media/media-store.js'
-import {MOMENTS_STORE} from './moments-store.js'
+import {MEDIA_STORE} from '../media/media-slot.js'
+import {MOMENTS_STORE} from './moments-slot.js'
 import {type MomentsOptions, MomentsService} from './moments-service.js'
 
 /** Friends and moments (PROTOCOL.md §15): routes on the short link, notices in the `moments` SYNC inbox. */

@@ -1,5 +1,4 @@
 import type {MomentComment} from '../../src/protocol/index.js'
-import {defineStore} from '../store/store-slot.js'
 
 /** A moment as stored; the server renders the author and media URLs when it answers. */
 export interface StoredMoment {
@@ -16,8 +15,8 @@ export interface StoredMoment {
 }
 
 /**
- * Friends and moments of the reference server (PROTOCOL.md §15). Async so that a shared store can
- * stand in for the memory one; visibility is the server's business, not the store's.
+ * Friends and moments of the reference server (PROTOCOL.md §15): in memory, or in the group's
+ * Redis (redis-moments-store.ts); visibility is the server's business, not the store's.
  */
 export interface MomentsStore {
   /** Makes a and b friends of each other; false when they already were. */
@@ -114,6 +113,3 @@ function firstAtOrAbove(list: readonly StoredMoment[], seq: number): number {
   }
   return lo
 }
-
-/** Friends and moments (§15); one per server. */
-export const MOMENTS_STORE = defineStore<MomentsStore>('moments', () => new MemoryMomentsStore())

@@ -1,6 +1,6 @@
 import {defineServerFlow} from '../flow.js'
 import type {LongService} from '../long/long-service.js'
-import {GEO_STORE} from './geo-store.js'
+import {GEO_STORE} from './geo-slot.js'
 import {type NearbyOptions, NearbyService} from './nearby-service.js'
 
 /** Nearby people (PROTOCOL.md §12): LBS_REPORT and NEARBY on the long link. */

@@ -1,9 +1,8 @@
 import {type LatLon, METRES_PER_DEGREE, haversineM} from '../../src/protocol/index.js'
-import {defineStore} from '../store/store-slot.js'
 
 /**
- * Reported positions for nearby people (PROTOCOL.md §12.1). Async so that a store shared between
- * long-link nodes (a geo index in a database) can replace the in-memory one.
+ * Reported positions for nearby people (PROTOCOL.md §12.1): in one process's memory, or in the
+ * group's Redis (redis-geo-store.ts) shared between long-link nodes. Both measure with haversineM.
  */
 export interface GeoStore {
   /** Replaces `userId`'s position; it is live for `ttlMs` from now. */
@@ -118,6 +117,3 @@ export class MemoryGeoStore implements GeoStore {
     return out
   }
 }
-
-/** Reported positions of nearby people (§12.1); one per server. */
-export const GEO_STORE = defineStore<GeoStore>('geo', () => new MemoryGeoStore())

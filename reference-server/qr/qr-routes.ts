@@ -12,7 +12,8 @@ import {readJsonBody, sendJson} from '../http/json-server.js'
 import {type HttpRoute, jsonRoute} from '../http/route.js'
 import type {Store} from '../store/store.js'
 import type {QrLimits} from './limits.js'
-import {QrLogins, type QrView} from './qr-state.js'
+import type {QrLoginStore, QrView} from './qr-login-store.js'
+import {QrLogins} from './qr-state.js'
 
 export interface QrOptions {
   store: Store
@@ -21,11 +22,13 @@ export interface QrOptions {
   publicBase: () => string
   /** Base URL of the media group for avatar URLs, as the short link uses it; empty when none. */
   mediaBase: () => string
+  /** Uuids, tickets and web sessions (the QR_LOGINS store); default a QrLogins of this process with the limits. */
+  logins?: QrLoginStore
 }
 
 /** The qr group's state and routes. */
 export interface QrService {
-  logins: QrLogins
+  logins: QrLoginStore
   routes: HttpRoute[]
 }
 
@@ -44,7 +47,7 @@ function send(res: ServerResponse, type: string, body: string | Buffer, headers:
 /** The qr group (PROTOCOL.md §10): QR-code web login for browsers, confirmed by a logged-in phone. */
 export function createQrService(options: QrOptions): QrService {
   const {store, limits} = options
-  const logins = new QrLogins({ttlSeconds: limits.qrTtlSeconds, holdMs: limits.qrHoldMs, maxLogins: limits.qrMaxLogins})
+  const logins = options.logins ?? new QrLogins({ttlSeconds: limits.qrTtlSeconds, holdMs: limits.qrHoldMs, maxLogins: limits.qrMaxLogins})
 
   // §10.4: a superseded phone token is simply not a session here; the kick is the long link's business.
   async function phoneUser(req: IncomingMessage): Promise<string> {
@@ -77,7 +80,7 @@ export function createQrService(options: QrOptions): QrService {
     // The page's address without its slash, for any method: the browser is sent on.
     {method: '*', path: '/qr', handle: async (_req, res) => void res.writeHead(301, {location: QR_PATHS.page}).end()},
     jsonRoute({method: 'GET', path: QR_PATHS.new}, async () => {
-      const {uuid} = logins.create()
+      const {uuid} = await logins.create()
       const reply: QrNewReply = {ret: 0, uuid, qrText: qrTextFor(uuid), qrImageUrl: `${options.publicBase()}${QR_PATHS.image}${uuid}.png`, ttlSeconds: limits.qrTtlSeconds, holdMs: limits.qrHoldMs}
       return reply
     }),
@@ -100,26 +103,26 @@ export function createQrService(options: QrOptions): QrService {
     jsonRoute({method: 'POST', path: QR_PATHS.scan}, async (req) => {
       const userId = await phoneUser(req)
       const uuid = uuidFromQrText((await phoneBody(req, 'scan body')).qrText)
-      logins.scan(uuid, userId)
+      await logins.scan(uuid, userId)
       const reply: QrScanReply = {ret: 0, uuid, prompt: PROMPT}
       return reply
     }),
     jsonRoute({method: 'POST', path: QR_PATHS.confirm}, async (req) => {
       const userId = await phoneUser(req)
-      logins.confirm(await uuidOf(req, 'confirm body'), userId)
+      await logins.confirm(await uuidOf(req, 'confirm body'), userId)
       return {}
     }),
     jsonRoute({method: 'POST', path: QR_PATHS.cancel}, async (req) => {
       const userId = await phoneUser(req)
-      logins.cancel(await uuidOf(req, 'cancel body'), userId)
+      await logins.cancel(await uuidOf(req, 'cancel body'), userId)
       return {}
     }),
     jsonRoute({method: 'GET', path: QR_PATHS.login}, async (_req, url) => {
-      const reply: QrTicketReply = {ret: 0, ...logins.redeemTicket(url.searchParams.get('ticket') ?? '')}
+      const reply: QrTicketReply = {ret: 0, ...(await logins.redeemTicket(url.searchParams.get('ticket') ?? ''))}
       return reply
     }),
     jsonRoute({method: 'GET', path: QR_PATHS.session}, async (req) => {
-      const userId = logins.session(bearerToken(req))
+      const userId = await logins.session(bearerToken(req))
       const user = userId === undefined ? undefined : await store.getUser(userId)
       if (!user) throw new ImhError('IMH_ERR_SESSION_INVALID', 'web token unknown or expired')
       const reply: QrSessionReply = {ret: 0, userId: user.userId, nickname: user.nickname}
@@ -138,7 +141,7 @@ export function createQrService(options: QrOptions): QrService {
     }})),
     {method: 'GET', path: `${QR_PATHS.image}*`, handle: async (_req, res, {url}) => {
       const uuid = IMAGE_PATH.exec(url.pathname)?.[1]
-      if (!uuid || logins.state(uuid) === 'expired') throw new ImhError('IMH_ERR_QR_UNKNOWN', 'no such QR login, or it expired')
+      if (!uuid || (await logins.state(uuid)) === 'expired') throw new ImhError('IMH_ERR_QR_UNKNOWN', 'no such QR login, or it expired')
       const png = await QRCode.toBuffer(qrTextFor(uuid), {type: 'png', margin: 2, scale: 6})
       send(res, 'image/png', png)
     }},

@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto'
 import {ImhError, QR_DEFAULT_HOLD_MS, QR_DEFAULT_TTL_SECONDS, type QrState} from '../../src/protocol/index.js'
 import {type QrClock, type QrTimers, SYSTEM_CLOCK, SYSTEM_TIMERS} from './qr-clock.js'
+import type {QrLoginStore, QrView} from './qr-login-store.js'
 import {QrTickets, type QrWebSession} from './qr-tickets.js'
 
 export type {QrClock, QrTimers} from './qr-clock.js'
@@ -21,12 +22,14 @@ export interface QrLoginsOptions {
   timers?: QrTimers
 }
 
-/** What a poll learns; the HTTP layer turns `userId` and `ticket` into avatar, nickname and redirect URL. */
-export type QrView = {code: 408 | 202 | 400} | {code: 201; userId: string} | {code: 200; userId: string; ticket: string}
+export type {QrView} from './qr-login-store.js'
 
 type Waiter = {finish(view: QrView): void}
 
-interface Login {uuid: string; state: Exclude<QrState, 'expired'>; expiresAt: number; scanner?: string; ticket?: string; waiters: Set<Waiter>}
+/** A live login's state, as a poll sees it. */
+export interface QrRecord {state: Exclude<QrState, 'expired'>; scanner?: string; ticket?: string}
+
+interface Login extends QrRecord {uuid: string; expiresAt: number; waiters: Set<Waiter>}
 
 const newUuid = () => randomBytes(16).toString('base64url')
 
@@ -35,7 +38,7 @@ const newUuid = () => randomBytes(16).toString('base64url')
  * long polls waiting on them, one-time tickets and web sessions. Memory stays bounded: uuids are
  * capped and swept, polls hold no interval and leave when their request goes.
  */
-export class QrLogins {
+export class QrLogins implements QrLoginStore {
   readonly ttlSeconds: number
   readonly holdMs: number
   private readonly maxLogins: number
@@ -186,7 +189,8 @@ export class QrLogins {
   }
 }
 
-function viewOf(login: Login): QrView {
+/** The answer a poll gets for a login in `login.state`. */
+export function viewOf(login: QrRecord): QrView {
   switch (login.state) {
     case 'waiting': return {code: 408}
     case 'scanned': return {code: 201, userId: login.scanner!}

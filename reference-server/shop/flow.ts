@@ -2,12 +2,12 @@ import {isIP} from 'node:net'
 import {SHOP_DEFAULT_NAME, SHOP_DNS_ZONE, SHOP_SRV_LABEL} from '../../src/protocol/index.js'
 import {authenticate} from '../core/session.js'
 import {defineServerFlow} from '../flow.js'
-import {MEDIA_STORE} from '../media/media-store.js'
+import {MEDIA_STORE} from '../media/media-slot.js'
 import {type ZoneRecord, startDnsServer} from './dns-server.js'
 import {SHOP_LIMIT_SPECS} from './limits.js'
 import {shopPageRoutes} from './shop-pages.js'
 import {type ShopOptions, ShopService} from './shop-service.js'
-import {SHOP_STORE} from './shop-store.js'
+import {SHOP_STORE} from './shop-slot.js'
 
 /** What the shop is built from: its service's options, and where its own listener is. */
 export interface ShopFlowOptions {

@@ -1,5 +1,4 @@
 import type {OrderView} from '../../src/protocol/index.js'
-import {defineStore} from '../store/store-slot.js'
 
 /** A listed product as stored; `available` is what orders do not hold now (PROTOCOL.md §17.2). */
 export interface StoredProduct {
@@ -242,6 +241,3 @@ export class MemoryShopStore implements ShopStore {
     this.expiring.splice(i, 0, order)
   }
 }
-
-/** The shop's store slot: in memory unless the server is given one, keeping settled orders `orderRetentionMs`. */
-export const SHOP_STORE = defineStore<ShopStore, 'orderRetentionMs'>('shop', (limits) => new MemoryShopStore({retentionMs: limits.orderRetentionMs}))

@@ -47,9 +47,14 @@ export class RedisBackend {
     return this.prefix + parts.join(':')
   }
 
-  /** Subscribes `handler` to the channel `key(name)`; returns the unsubscribe function. */
+  /** The Redis channel of the pub/sub channel `name`, for a script that publishes on it. */
+  channel(name: string): string {
+    return this.key('ch', name)
+  }
+
+  /** Subscribes `handler` to the channel `channel(name)`; returns the unsubscribe function. */
   async subscribe(name: string, handler: (message: string) => void): Promise<() => void> {
-    const channel = this.key('ch', name)
+    const channel = this.channel(name)
     if (!this.subscriber) {
       this.subscriber = this.client.duplicate()
       this.subscriber.on('error', () => {})
@@ -68,9 +73,9 @@ export class RedisBackend {
     }
   }
 
-  /** Publishes `message` on the channel `key(name)`. */
+  /** Publishes `message` on the channel `channel(name)`. */
   async publish(name: string, message: string): Promise<void> {
-    await this.client.publish(this.key('ch', name), message)
+    await this.client.publish(this.channel(name), message)
   }
 
   async close(): Promise<void> {

@@ -14,7 +14,8 @@ import type {Redis} from 'ioredis'
  * `curtok:<user>` the user's current token; `meta:<user>` a hash of `e:<category>` (the inbox's
  * epoch) and `s:<category>` (its highest seq), whose presence says the user exists;
  * `inbox:<category>:<user>` a sorted set of the inbox's entries (JSON) scored by seq;
- * `dedup:<user>` a hash clientMsgId → first reply and `dedupq:<user>` the same ids, oldest first.
+ * `dedup:<user>` a hash clientMsgId → first reply and `dedupq:<user>` the same ids, oldest first;
+ * `kickgen:<user>` the generation of the user's latest kick (RedisStore.publish).
  * Scripts that derive a key from a value read in the script get the prefix as an argument: a
  * group shares one Redis, not a Redis Cluster.
  */
@@ -92,6 +93,17 @@ table.insert(page, 1, m[2])
 table.insert(page, 1, m[1])
 return page`,
 
+  /**
+   * KEYS: the user's kick generation. ARGV: channel, the event's JSON without its closing brace,
+   * seconds the generation is kept. Publishes the kick with the next generation and returns it:
+   * one step, so that the generations order the kicks as every node receives them.
+   */
+  publishKick: `
+local gen = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. ',"gen":' .. gen .. '}')
+return gen`,
+
   /** KEYS: meta, inbox. ARGV: category, seq. → 1, or nil for an unknown user. */
   ack: `
 if redis.call('HEXISTS', KEYS[1], 'e:' .. ARGV[1]) == 0 then return false end
@@ -101,7 +113,7 @@ return 1`,
 
 type Arg = string | number
 type ScriptName = keyof typeof LUA
-const KEY_COUNTS: Record<ScriptName, number> = {createUser: 2, userByName: 1, issueToken: 2, appendMessage: 5, appendEntry: 2, readInbox: 2, ack: 2}
+const KEY_COUNTS: Record<ScriptName, number> = {createUser: 2, userByName: 1, issueToken: 2, appendMessage: 5, appendEntry: 2, readInbox: 2, publishKick: 1, ack: 2}
 
 /** The scripts, callable with (keys…, args…) as ioredis commands. */
 export type StoreScripts = Record<ScriptName, (...keysAndArgs: Arg[]) => Promise<unknown>>

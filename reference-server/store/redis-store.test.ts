@@ -93,6 +93,27 @@ describe.runIf(redisTests)('RedisStore', () => {
       await expect.poll(() => [...seen].sort()).toEqual(['n1 kick u1', 'n2 kick u1'])
     })
 
+    it('keeps exactly one link when two nodes kick for one user at once, and the later one when in turn', async () => {
+      const prefix = `two${prefixes++}:`
+      const nodes = [await node(prefix), await node(prefix)]
+      // Each node holds one link of every user, `<user>@<node>`, and closes it as long-node.ts does.
+      const kicked = new Set<string>()
+      nodes.forEach((n, k) => n.subscribe((e) => {
+        if (e.type === 'kick' && e.keep !== `${e.userId}@${k}`) kicked.add(`${e.userId}@${k}`)
+      }))
+      const users = Array.from({length: 30}, (_, i) => `k${i}`)
+      await Promise.all(users.flatMap((u) => nodes.map((n, k) => n.publish({type: 'kick', userId: u, keep: `${u}@${k}`}))))
+      await expect.poll(() => kicked.size).toBe(users.length)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      for (const u of users) expect([0, 1].filter((k) => kicked.has(`${u}@${k}`)), u).toHaveLength(1)
+
+      kicked.clear()
+      await nodes[0]!.publish({type: 'kick', userId: 'seq', keep: 'seq@0'})
+      await expect.poll(() => kicked.has('seq@1')).toBe(true)
+      await nodes[1]!.publish({type: 'kick', userId: 'seq', keep: 'seq@1'})
+      await expect.poll(() => kicked.has('seq@0')).toBe(true)
+    })
+
     it('lets a superseded token answer kicked only for its TTL', async () => {
       const store = await node(undefined, {supersededTokenTtlSeconds: 1})
       const {userId} = (await store.createUser('a', 'h'))!

@@ -1,6 +1,7 @@
 import {randomBytes, randomInt} from 'node:crypto'
 import {DEFAULT_SYNC_CATEGORY, ImhError, SYNC_CATEGORIES, type SendMsgReply, type SyncCategory} from '../../src/protocol/index.js'
 import type {RedisBackend} from './redis-backend.js'
+import {GroupEvents} from './redis-store-events.js'
 import {type StoreScripts, storeScripts} from './redis-store-scripts.js'
 import type {InboxEntry, InboxPage, NewMessage, Store, StoreEvent, StoredUser, TokenCheck} from './store.js'
 
@@ -11,22 +12,18 @@ export interface RedisStoreOptions {
   supersededTokenTtlSeconds?: number
 }
 
-/** The pub/sub channel (under the backend's prefix) that carries {@link StoreEvent}s between nodes. */
-const EVENTS_CHANNEL = 'store'
-
 /**
  * The shared store of a server group (PROTOCOL.md §2.6): users, tokens, inboxes and the senders'
  * de-duplication windows in one Redis, so that every node sees the same state, and events over
- * Redis pub/sub, so that a notify or kick reaches whichever node holds the user's link. It
- * behaves as {@link MemoryStore} does (one suite checks both); each call is one round trip, the
- * steps that read then write one Lua script (redis-store-scripts.ts).
+ * Redis pub/sub (redis-store-events.ts), so that a notify or kick reaches whichever node holds
+ * the user's link. It behaves as {@link MemoryStore} does (one suite checks both); each call is
+ * one round trip, the steps that read then write one Lua script (redis-store-scripts.ts).
  */
 export class RedisStore implements Store {
   private readonly scripts: StoreScripts
-  private readonly handlers = new Set<(event: StoreEvent) => void>()
+  private readonly events: GroupEvents
   private readonly dedupWindow: number
   private readonly supersededTtl: number
-  private subscribed: Promise<() => void> | undefined
   /** The prefix, for scripts that build a key from a value they read. */
   private readonly prefix: string
 
@@ -34,13 +31,13 @@ export class RedisStore implements Store {
     this.dedupWindow = options.dedupWindow ?? 10_000
     this.supersededTtl = options.supersededTokenTtlSeconds ?? 86_400
     this.scripts = storeScripts(backend.client)
+    this.events = new GroupEvents(backend, this.scripts)
     this.prefix = backend.key('')
   }
 
   /** Subscribes to the group's events; the server awaits it before it listens, so no event is missed. */
   ready(): Promise<void> {
-    this.subscribed ??= this.backend.subscribe(EVENTS_CHANNEL, (message) => this.deliver(JSON.parse(message) as StoreEvent))
-    return this.subscribed.then(() => undefined)
+    return this.events.ready()
   }
 
   async createUser(username: string, passwordHash: string): Promise<StoredUser | undefined> {
@@ -109,43 +106,18 @@ export class RedisStore implements Store {
     return Number(epoch)
   }
 
-  /**
-   * Every node's subscribers get the event through Redis, this node's too (once ready). Resolves
-   * once the PUBLISH is queued on the connection, not when Redis answers: SEND_MSG awaits this
-   * after appendMessage, and waiting for the answer made its reply wait a second round trip. The
-   * order is kept all the same (one connection: the PUBLISH reaches Redis after the write it
-   * follows), and a PUBLISH that fails lost the connection, whose unanswered commands ioredis
-   * sends again when it reconnects; a notify lost nonetheless costs a delay, not a message (the
-   * next notify or AUTH pulls it).
-   */
+  /** This node's handlers at once, the other nodes' through Redis (see GroupEvents). */
   async publish(event: StoreEvent): Promise<void> {
-    this.backend.publish(EVENTS_CHANNEL, JSON.stringify(event)).catch(() => {})
+    this.events.publish(event)
   }
 
   subscribe(handler: (event: StoreEvent) => void): () => void {
-    this.handlers.add(handler)
-    return () => this.handlers.delete(handler)
+    return this.events.subscribe(handler)
   }
 
   /** Stops delivering events; the backend (the server's) stays open. */
-  async close(): Promise<void> {
-    this.handlers.clear()
-    const subscribed = this.subscribed
-    this.subscribed = undefined
-    if (subscribed) (await subscribed)()
-  }
-
-  private deliver(event: StoreEvent): void {
-    for (const handler of this.handlers) {
-      try {
-        handler(event)
-      } catch (err) {
-        // A failing handler must not starve the others nor unwind into the Redis connection's parser.
-        process.nextTick(() => {
-          throw err
-        })
-      }
-    }
+  close(): Promise<void> {
+    return this.events.close()
   }
 
   private metaKey(userId: string): string {

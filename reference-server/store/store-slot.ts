@@ -11,24 +11,22 @@ export interface StoreSlot<T, K extends string = string> {
   readonly name: string
   /** The in-memory default, sized by the server's limits. */
   memory(limits: Readonly<Record<K, number>>): T
-  /** The shared one, on the group's Redis; none: the slot cannot be shared yet (see `StoreInstances.unshared`). */
-  redis?(backend: RedisBackend, limits: Readonly<Record<K, number>>): T
+  /** The shared one, on the group's Redis: every slot has one, or nodes would disagree. */
+  redis(backend: RedisBackend, limits: Readonly<Record<K, number>>): T
 }
 
 export function defineStore<T, K extends string = never>(
   name: string,
   memory: (limits: Readonly<Record<K, number>>) => T,
-  redis?: (backend: RedisBackend, limits: Readonly<Record<K, number>>) => T,
+  redis: (backend: RedisBackend, limits: Readonly<Record<K, number>>) => T,
 ): StoreSlot<T, K> {
-  return redis ? {name, memory, redis} : {name, memory}
+  return {name, memory, redis}
 }
 
 /** The instances of a server's store slots: created on first use, the given ones kept as they are. */
 export class StoreInstances {
   private readonly instances = new Map<StoreSlot<unknown>, unknown>()
   private readonly created: unknown[] = []
-  /** Slots kept in this process's memory although the server shares a Redis: state other nodes do not see. */
-  readonly unshared: string[] = []
 
   constructor(
     private readonly limits: Readonly<Record<string, number>>,
@@ -43,12 +41,7 @@ export class StoreInstances {
 
   get<T>(slot: StoreSlot<T>): T {
     if (!this.instances.has(slot)) {
-      let instance: T
-      if (this.backend && slot.redis) instance = slot.redis(this.backend, this.limits)
-      else {
-        if (this.backend) this.unshared.push(slot.name)
-        instance = slot.memory(this.limits)
-      }
+      const instance = this.backend ? slot.redis(this.backend, this.limits) : slot.memory(this.limits)
       this.instances.set(slot, instance)
       this.created.push(instance)
     }

@@ -1,5 +1,3 @@
-import {defineStore} from '../store/store-slot.js'
-
 export interface Call {
   callId: string
   caller: string
@@ -9,25 +7,40 @@ export interface Call {
   calleeKey: string
   state: 'ringing' | 'joined'
   relayToken: string
+  /** The relay group chosen at the invite: both parties get this list, whichever node serves them. */
+  relays: string[]
   createdAt: number
+  /** The ring time-out (ms): a shared registry lets a ringing call lapse after it even if its timer's node is gone. */
+  ringTimeoutMs: number
 }
 
+/** Why `add` refused a call: a user is in at most one call (ringing or joined). */
+export type AddResult = 'ok' | 'caller-busy' | 'callee-busy'
+
 /**
- * Where calls live. In memory for one process; the interface is what a shared store (a later
- * issue spreads calls over processes) must offer. Timers stay with the service that set them.
+ * Where calls live: in this process's memory, or in the Redis the nodes of a group share
+ * (redis-call-registry.ts). Timers stay with the service that set them.
  */
 export interface CallRegistry {
-  get(callId: string): Call | undefined
+  get(callId: string): Promise<Call | undefined>
   /** The call a user is in (ringing or joined), if any: a user is in at most one. */
-  ofUser(userId: string): Call | undefined
+  ofUser(userId: string): Promise<Call | undefined>
   /** Calls bound to one link of a user. */
-  ofLink(userId: string, key: string): Call[]
+  ofLink(userId: string, key: string): Promise<Call[]>
   /** The live call (ringing or joined) whose relayToken this is (PROTOCOL.md §11.3). */
-  byToken(relayToken: string): Call | undefined
-  add(call: Call): void
-  update(call: Call): void
-  remove(callId: string): Call | undefined
-  readonly size: number
+  byToken(relayToken: string): Promise<Call | undefined>
+  /** Adds the call unless either party is in one already; check and add are one step. */
+  add(call: Call): Promise<AddResult>
+  /** The ringing `call` becomes joined on `calleeKey`; undefined when it is no longer ringing (gone, or joined already). */
+  join(call: Call, calleeKey: string): Promise<Call | undefined>
+  /** Removes the call; exactly one of concurrent removers gets it. */
+  remove(callId: string): Promise<Call | undefined>
+  /**
+   * Calls `listener` with every call removed by another node (a shared registry): what a relay of
+   * this node must forget. Returns the unsubscribe function.
+   */
+  onRemovedElsewhere?(listener: (call: Call) => void): () => void
+  readonly size?: number
 }
 
 export class MemoryCallRegistry implements CallRegistry {
@@ -35,39 +48,46 @@ export class MemoryCallRegistry implements CallRegistry {
   private readonly byUser = new Map<string, string>()
   private readonly tokens = new Map<string, string>()
 
-  get(callId: string): Call | undefined {
+  async get(callId: string): Promise<Call | undefined> {
     return this.calls.get(callId)
   }
 
-  ofUser(userId: string): Call | undefined {
+  async ofUser(userId: string): Promise<Call | undefined> {
     const id = this.byUser.get(userId)
     return id === undefined ? undefined : this.calls.get(id)
   }
 
-  ofLink(userId: string, key: string): Call[] {
-    const call = this.ofUser(userId)
+  async ofLink(userId: string, key: string): Promise<Call[]> {
+    const call = await this.ofUser(userId)
     if (!call) return []
     const bound = call.caller === userId ? call.callerKey : call.calleeKey
     return bound === key ? [call] : []
   }
 
-  byToken(relayToken: string): Call | undefined {
+  async byToken(relayToken: string): Promise<Call | undefined> {
     const id = this.tokens.get(relayToken)
     return id === undefined ? undefined : this.calls.get(id)
   }
 
-  add(call: Call): void {
+  async add(call: Call): Promise<AddResult> {
+    if (this.byUser.has(call.caller)) return 'caller-busy'
+    if (this.byUser.has(call.callee)) return 'callee-busy'
     this.calls.set(call.callId, call)
     this.tokens.set(call.relayToken, call.callId)
     this.byUser.set(call.caller, call.callId)
     this.byUser.set(call.callee, call.callId)
+    return 'ok'
   }
 
-  update(call: Call): void {
-    this.calls.set(call.callId, call)
+  async join(ringing: Call, calleeKey: string): Promise<Call | undefined> {
+    const call = this.calls.get(ringing.callId)
+    if (call?.state !== 'ringing') return undefined
+    const joined: Call = {...call, state: 'joined', calleeKey}
+    this.calls.set(call.callId, joined)
+    return joined
   }
 
-  remove(callId: string): Call | undefined {
+  async remove(callId: string): Promise<Call | undefined> {
     const call = this.calls.get(callId)
     if (!call) return undefined
     this.calls.delete(callId)
@@ -81,6 +101,3 @@ export class MemoryCallRegistry implements CallRegistry {
     return this.calls.size
   }
 }
-
-/** Where talk keeps its calls; one registry per server. */
-export const CALLS = defineStore<CallRegistry>('calls', () => new MemoryCallRegistry())

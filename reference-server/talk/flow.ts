@@ -1,5 +1,5 @@
 import {defineServerFlow} from '../flow.js'
-import {CALLS} from './call-registry.js'
+import {CALLS} from './call-store.js'
 import {TALK_LIMIT_SPECS} from './limits.js'
 import {type RelayOptions, RelayService} from './relay.js'
 import {type TalkOptions, TalkService} from './signalling.js'
@@ -27,7 +27,11 @@ export function talkParts(options: TalkFlowOptions, make: {signalling?: (o: Talk
   const signalling = make.signalling ? make.signalling(options.signalling) : new TalkService(options.signalling)
   const relayOptions: RelayOptions = {...options.relay, tokenInfo: (token) => signalling.tokenInfo(token)}
   const relay = make.relay ? make.relay(relayOptions) : new RelayService(relayOptions)
-  const close = signalling.onCallEnded((call) => relay.forget(call.relayToken))
+  const unsubscribe = signalling.onCallEnded((call) => relay.forget(call.relayToken))
+  const close = (): void => {
+    unsubscribe()
+    relay.close()
+  }
   return {signalling, relay, close}
 }
 

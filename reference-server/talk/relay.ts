@@ -1,5 +1,5 @@
 import type {RemoteInfo, Socket} from 'node:dgram'
-import {ImhError, type RelayRole, decodeRelay, otherRole} from '../../src/protocol/index.js'
+import {type DecodedRelayDatagram, ImhError, type RelayRole, decodeRelay, otherRole} from '../../src/protocol/index.js'
 
 /**
  * The UDP relay of real-time talk (PROTOCOL.md §11.3): it shares the relay
@@ -25,14 +25,40 @@ export interface RelayStats {
 }
 
 export interface RelayOptions {
-  /** The call a relayToken belongs to while the call lives (TalkService.tokenInfo). */
-  tokenInfo: (token: string) => {callId: string} | undefined
+  /**
+   * The call a relayToken belongs to while the call lives (TalkService.tokenInfo). Asked once per
+   * token: the answer is kept until `forget`, so a shared registry costs no round trip per datagram.
+   */
+  tokenInfo: (token: string) => TokenInfo | undefined | Promise<TokenInfo | undefined>
   /** Token bucket refill: datagrams per second per role of a call. */
   ratePps: number
   /** Token bucket size. */
   burst: number
   /** Clock in ms (tests). Default performance.now. */
   now?: () => number
+  /**
+   * Every this many ms each session's token is asked again and the session dropped if its call
+   * is gone: a call that ended without this relay hearing (its node died, its keys lapsed in a
+   * shared registry) does not keep its session. Default 30,000.
+   */
+  revalidateMs?: number
+}
+
+/** An unknown token looked up through a promise is not asked again for this long (a flood of forged tokens). */
+const UNKNOWN_TOKEN_MS = 1000
+/** Unknown tokens remembered at most; beyond it the memory is cleared. */
+const UNKNOWN_TOKEN_MAX = 10_000
+
+export interface TokenInfo {
+  callId: string
+}
+
+/** A look-up of a token in flight; `forgotten` when its call ended meanwhile. */
+interface Lookup {
+  done: Promise<TokenInfo | undefined>
+  forgotten: boolean
+  /** Datagrams waiting for it: at most a burst, the rest are dropped as over the rate. */
+  waiting: number
 }
 
 interface Leg {
@@ -52,11 +78,22 @@ interface Session {
 export class RelayService {
   readonly stats: RelayStats = {forwarded: 0, echoed: 0, unknownToken: 0, hijack: 0, noPeer: 0, malformed: 0, rateLimited: 0}
   private readonly sessions = new Map<string, Session>()
+  private readonly lookups = new Map<string, Lookup>()
+  /** Tokens a look-up through a promise found unknown, until when (this.now) they are not asked again. */
+  private readonly unknown = new Map<string, number>()
   private readonly now: () => number
+  private readonly revalidator: NodeJS.Timeout
 
   constructor(private readonly options: RelayOptions) {
     if (!(options.ratePps > 0) || !(options.burst >= 1)) throw new ImhError('IMH_ERR_INVALID_OPTION', 'relay ratePps must be > 0 and burst >= 1', {option: 'ratePps'})
     this.now = options.now ?? (() => performance.now())
+    this.revalidator = setInterval(() => this.revalidate(), options.revalidateMs ?? 30_000)
+    this.revalidator.unref()
+  }
+
+  /** Stops the revalidation. */
+  close(): void {
+    clearInterval(this.revalidator)
   }
 
   /** Sessions (calls that sent at least one valid datagram) held. */
@@ -67,6 +104,9 @@ export class RelayService {
   /** A call ended: its session goes; later datagrams with its token count as unknownToken. */
   forget(token: string): void {
     this.sessions.delete(token)
+    const lookup = this.lookups.get(token)
+    if (lookup) lookup.forgotten = true
+    this.lookups.delete(token)
   }
 
   /** Handles one relay datagram that arrived on `socket` from `from`. */
@@ -81,18 +121,61 @@ export class RelayService {
       }
       throw err
     }
-    // The call signalling is the authority: a token is valid exactly while its call exists.
-    const info = this.options.tokenInfo(d.token)
-    let session = this.sessions.get(d.token)
-    if (!info || (session && session.callId !== info.callId)) {
-      this.sessions.delete(d.token)
-      this.stats.unknownToken++
+    // The call signalling is the authority: a token is valid exactly while its call exists. A
+    // session is kept from the first valid datagram until the call ends (forget).
+    const session = this.sessions.get(d.token)
+    if (session) return this.pass(session, d, datagram, from, socket)
+    let lookup = this.lookups.get(d.token)
+    if (!lookup) {
+      const until = this.unknown.get(d.token)
+      if (until !== undefined && until > this.now()) {
+        this.stats.unknownToken++
+        return
+      }
+      const info = this.options.tokenInfo(d.token)
+      if (!(info instanceof Promise)) return this.open(d.token, info, d, datagram, from, socket)
+      const started: Lookup = {done: info.catch(() => undefined), forgotten: false, waiting: 0}
+      void started.done.then((found) => {
+        if (this.lookups.get(d.token) === started) this.lookups.delete(d.token)
+        if (found || started.forgotten) return
+        if (this.unknown.size >= UNKNOWN_TOKEN_MAX) this.unknown.clear()
+        this.unknown.set(d.token, this.now() + UNKNOWN_TOKEN_MS)
+      })
+      this.lookups.set(d.token, (lookup = started))
+    }
+    // Datagrams that come during the look-up wait for it, in order, a burst at most.
+    if (lookup.waiting >= this.options.burst) {
+      this.stats.rateLimited++
       return
     }
-    if (!session) {
-      session = {callId: info.callId, legs: {}}
-      this.sessions.set(d.token, session)
+    lookup.waiting++
+    const waiting = lookup
+    void waiting.done.then((info) => this.open(d.token, waiting.forgotten ? undefined : info, d, datagram, from, socket))
+  }
+
+  /** Asks again about every session's token; drops the sessions whose call is gone. */
+  private revalidate(): void {
+    for (const [token, session] of this.sessions) {
+      void Promise.resolve(this.options.tokenInfo(token)).then((info) => {
+        if (info?.callId !== session.callId && this.sessions.get(token) === session) this.sessions.delete(token)
+      }, () => undefined)
     }
+  }
+
+  private open(token: string, info: TokenInfo | undefined, d: DecodedRelayDatagram, datagram: Buffer, from: Pick<RemoteInfo, 'address' | 'port'>, socket: Socket): void {
+    let session = this.sessions.get(token)
+    if (!session) {
+      if (!info) {
+        this.stats.unknownToken++
+        return
+      }
+      session = {callId: info.callId, legs: {}}
+      this.sessions.set(token, session)
+    }
+    this.pass(session, d, datagram, from, socket)
+  }
+
+  private pass(session: Session, d: DecodedRelayDatagram, datagram: Buffer, from: Pick<RemoteInfo, 'address' | 'port'>, socket: Socket): void {
     const now = this.now()
     let leg = session.legs[d.role]
     if (!leg) {

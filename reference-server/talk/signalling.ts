@@ -16,10 +16,10 @@ import {type Call, type CallRegistry, MemoryCallRegistry} from './call-registry.
 export interface TalkOptions {
   store: Store
   ringTimeoutMs: number
-  /** The relay group handed to both parties (the scheduler's `relay` addresses). */
+  /** The relay group handed to both parties (the scheduler's `relay` addresses of the node the call is set up on). */
   relays: () => readonly string[]
-  /** The live authenticated link of a user on this node, if any. */
-  lookup: (userId: string) => LinkPeer | undefined
+  /** The live authenticated link of a user, on this node or (a group sharing a Redis) another. */
+  lookup: (userId: string) => Promise<LinkPeer | undefined>
   registry?: CallRegistry
 }
 
@@ -31,8 +31,14 @@ export class TalkService implements LongService {
   private readonly timers = new Map<string, NodeJS.Timeout>()
   private readonly endedListeners = new Set<(call: Call) => void>()
 
+  private readonly unsubscribe: (() => void) | undefined
+
   constructor(private readonly options: TalkOptions) {
     this.registry = options.registry ?? new MemoryCallRegistry()
+    // Calls another node ended: the relay here forgets them too.
+    this.unsubscribe = this.registry.onRemovedElsewhere?.((call) => {
+      for (const listener of this.endedListeners) listener(call)
+    })
   }
 
   /**
@@ -44,23 +50,27 @@ export class TalkService implements LongService {
     const body = parseJsonBody(frame.body)
     switch (frame.cmd) {
       case CMD.TALK_INVITE: return await this.invite(from, parseTalkInvite(body).callee, reply)
-      case CMD.TALK_JOIN: return this.join(from, parseTalkJoin(body).callId, reply)
-      case CMD.TALK_HANGUP: return this.hangup(from, parseTalkHangup(body).callId, reply)
+      case CMD.TALK_JOIN: return await this.join(from, parseTalkJoin(body).callId, reply)
+      case CMD.TALK_HANGUP: return await this.hangup(from, parseTalkHangup(body).callId, reply)
       default: throw new ImhError('IMH_ERR_UNKNOWN_CMD', `cmd ${frame.cmd} is not a talk request`)
     }
   }
 
   /** A link closed or was kicked: its calls end, the other party gets reason 'offline'. */
   linkGone(peer: LinkPeer): void {
-    if (peer.userId === undefined) return
-    for (const call of this.registry.ofLink(peer.userId, peer.key)) {
-      this.end(call, 'offline', peer.userId === call.caller ? 'callee' : 'caller')
-    }
+    const userId = peer.userId
+    if (userId === undefined) return
+    void this.registry.ofLink(userId, peer.key).then(async (calls) => {
+      for (const call of calls) await this.end(call, 'offline', userId === call.caller ? 'callee' : 'caller')
+    }).catch(() => undefined)
   }
 
-  /** What the relay needs of a relayToken: the call it belongs to while that call lives (ringing or joined). */
-  tokenInfo(relayToken: string): {callId: string} | undefined {
-    const call = this.registry.byToken(relayToken)
+  /**
+   * What the relay needs of a relayToken: the call it belongs to while that call lives (ringing or
+   * joined). The relay asks once per token and keeps the answer until the call ends (onCallEnded).
+   */
+  async tokenInfo(relayToken: string): Promise<{callId: string} | undefined> {
+    const call = await this.registry.byToken(relayToken)
     return call ? {callId: call.callId} : undefined
   }
 
@@ -71,6 +81,7 @@ export class TalkService implements LongService {
   }
 
   close(): void {
+    this.unsubscribe?.()
     for (const t of this.timers.values()) clearTimeout(t)
     this.timers.clear()
   }
@@ -79,13 +90,11 @@ export class TalkService implements LongService {
     const caller = from.userId!
     if (callee === caller) throw new ImhError('IMH_ERR_BAD_BODY', 'TALK_INVITE: field "callee" must not be yourself', {field: 'callee'})
     if (!(await this.options.store.getUser(callee))) throw new ImhError('IMH_ERR_UNKNOWN_USER', `TALK_INVITE: no user "${callee}"`, {field: 'callee'})
-    // From here on synchronous: no other request can slip between the checks and the add.
     // The caller's own link may have gone during the look-up: then there is nobody to ring for.
-    if (this.options.lookup(caller)?.key !== from.key) return
-    const calleeLink = this.options.lookup(callee)
+    if ((await this.options.lookup(caller))?.key !== from.key) return
+    const calleeLink = await this.options.lookup(callee)
     if (!calleeLink) throw new ImhError('IMH_ERR_TALK_OFFLINE', `TALK_INVITE: user "${callee}" has no live long link`)
-    if (this.registry.ofUser(caller)) throw new ImhError('IMH_ERR_TALK_BUSY', 'TALK_INVITE: you are already in a call')
-    if (this.registry.ofUser(callee)) throw new ImhError('IMH_ERR_TALK_BUSY', `TALK_INVITE: user "${callee}" is already in a call`)
+    const ringTimeoutMs = this.options.ringTimeoutMs
     const call: Call = {
       callId: randomUUID(),
       caller,
@@ -94,69 +103,87 @@ export class TalkService implements LongService {
       calleeKey: calleeLink.key,
       state: 'ringing',
       relayToken: randomBytes(16).toString('hex'),
+      relays: [...this.options.relays()],
       createdAt: Date.now(),
+      ringTimeoutMs,
     }
-    this.registry.add(call)
-    const ringTimeoutMs = this.options.ringTimeoutMs
+    // The busy checks and the add are one step of the registry: two invites racing on two nodes
+    // cannot both put a user in a call.
+    const added = await this.registry.add(call)
+    if (added === 'caller-busy') throw new ImhError('IMH_ERR_TALK_BUSY', 'TALK_INVITE: you are already in a call')
+    if (added === 'callee-busy') throw new ImhError('IMH_ERR_TALK_BUSY', `TALK_INVITE: user "${callee}" is already in a call`)
+    // The caller's link may have gone while the call was added, before linkGone could see the call.
+    if ((await this.options.lookup(caller))?.key !== from.key) {
+      await this.registry.remove(call.callId)
+      return
+    }
+    // This node owns the ring timer; a shared registry also lets the ringing call lapse on its own.
     this.timers.set(call.callId, setTimeout(() => {
-      const current = this.registry.get(call.callId)
-      if (current?.state === 'ringing') this.end(current, 'timeout', 'both')
+      this.timers.delete(call.callId)
+      void this.registry.get(call.callId).then((current) => (current?.state === 'ringing' ? this.end(current, 'timeout', 'both') : undefined)).catch(() => undefined)
     }, ringTimeoutMs))
-    const answer: TalkInviteReply = {callId: call.callId, role: 'caller', relayToken: call.relayToken, relays: [...this.options.relays()], ringTimeoutMs}
+    const answer: TalkInviteReply = {callId: call.callId, role: 'caller', relayToken: call.relayToken, relays: call.relays, ringTimeoutMs}
     reply(answer)
     const ring: TalkRingPush = {callId: call.callId, caller, ringTimeoutMs}
     calleeLink.push(CMD.TALK_RING, ring)
   }
 
-  private join(from: LinkPeer, callId: string, reply: (body: unknown) => void): void {
-    const call = this.party(from, callId, 'TALK_JOIN')
+  private async join(from: LinkPeer, callId: string, reply: (body: unknown) => void): Promise<void> {
+    const call = await this.party(from, callId, 'TALK_JOIN')
     if (from.userId !== call.callee) throw new ImhError('IMH_ERR_TALK_NOT_PARTY', 'TALK_JOIN: only the callee joins a call')
-    const answer: TalkJoinReply = {callId, role: 'callee', relayToken: call.relayToken, relays: [...this.options.relays()]}
+    const answer: TalkJoinReply = {callId, role: 'callee', relayToken: call.relayToken, relays: call.relays}
     if (call.state === 'joined') {
       // A repeated JOIN (a retry) gets the same answer and pushes nothing.
       reply(answer)
       return
     }
+    const joined = await this.registry.join(call, from.key)
+    if (!joined) {
+      // It ended (or another JOIN won) between the read and the join.
+      const now = await this.party(from, callId, 'TALK_JOIN')
+      reply({...answer, relays: now.relays})
+      return
+    }
     this.clearTimer(callId)
-    this.registry.update({...call, state: 'joined', calleeKey: from.key})
     reply(answer)
-    this.pushTo(call.caller, call.callerKey, CMD.TALK_JOINED, {callId})
+    await this.pushTo(call.caller, call.callerKey, CMD.TALK_JOINED, {callId})
   }
 
-  private hangup(from: LinkPeer, callId: string, reply: (body: unknown) => void): void {
-    const call = this.party(from, callId, 'TALK_HANGUP')
+  private async hangup(from: LinkPeer, callId: string, reply: (body: unknown) => void): Promise<void> {
+    const call = await this.party(from, callId, 'TALK_HANGUP')
     const byCaller = from.userId === call.caller
     const reason: TalkEndReason = call.state === 'joined' ? 'hangup' : byCaller ? 'cancelled' : 'declined'
-    this.registry.remove(callId)
+    // Whoever removes the call tells the parties; a hang-up that lost the race to a time-out is answered like one of an ended call.
+    if (!(await this.registry.remove(callId))) throw new ImhError('IMH_ERR_TALK_UNKNOWN_CALL', `TALK_HANGUP: no call "${callId}", or it has ended`)
     this.clearTimer(callId)
     reply({})
-    this.notifyEnded(call, reason, byCaller ? 'callee' : 'caller')
+    await this.notifyEnded(call, reason, byCaller ? 'callee' : 'caller')
   }
 
   /** The live call `callId` with `from` as one of its parties, or the refusal. */
-  private party(from: LinkPeer, callId: string, what: string): Call {
-    const call = this.registry.get(callId)
+  private async party(from: LinkPeer, callId: string, what: string): Promise<Call> {
+    const call = await this.registry.get(callId)
     if (!call) throw new ImhError('IMH_ERR_TALK_UNKNOWN_CALL', `${what}: no call "${callId}", or it has ended`)
     if (from.userId !== call.caller && from.userId !== call.callee) throw new ImhError('IMH_ERR_TALK_NOT_PARTY', `${what}: you are not a party to call "${callId}"`)
     return call
   }
 
-  private end(call: Call, reason: TalkEndReason, tell: 'caller' | 'callee' | 'both'): void {
-    if (!this.registry.remove(call.callId)) return
+  private async end(call: Call, reason: TalkEndReason, tell: 'caller' | 'callee' | 'both'): Promise<void> {
+    if (!(await this.registry.remove(call.callId))) return
     this.clearTimer(call.callId)
-    this.notifyEnded(call, reason, tell)
+    await this.notifyEnded(call, reason, tell)
   }
 
-  private notifyEnded(call: Call, reason: TalkEndReason, tell: 'caller' | 'callee' | 'both'): void {
+  private async notifyEnded(call: Call, reason: TalkEndReason, tell: 'caller' | 'callee' | 'both'): Promise<void> {
     for (const listener of this.endedListeners) listener(call)
     const body: TalkEndedPush = {callId: call.callId, reason}
-    if (tell !== 'callee') this.pushTo(call.caller, call.callerKey, CMD.TALK_ENDED, body)
-    if (tell !== 'caller') this.pushTo(call.callee, call.calleeKey, CMD.TALK_ENDED, body)
+    if (tell !== 'callee') await this.pushTo(call.caller, call.callerKey, CMD.TALK_ENDED, body)
+    if (tell !== 'caller') await this.pushTo(call.callee, call.calleeKey, CMD.TALK_ENDED, body)
   }
 
   /** Pushes to the link a party had when the call was set up; a newer link of the user is not told. */
-  private pushTo(userId: string, key: string, cmd: number, body: unknown): void {
-    const link = this.options.lookup(userId)
+  private async pushTo(userId: string, key: string, cmd: number, body: unknown): Promise<void> {
+    const link = await this.options.lookup(userId)
     if (link?.key === key) link.push(cmd, body)
   }
 

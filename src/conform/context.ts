@@ -34,6 +34,14 @@ export interface Target {
   ca?: string | Buffer
   rejectUnauthorized?: boolean
   dispatcher?: Dispatcher
+  /**
+   * Take the long and short groups' addresses in turn, one per link and per user, instead of
+   * always the first (`imh conform --spread`): the parties of a case then meet on different nodes
+   * of a group whose every node serves every user (PROTOCOL.md §2.5).
+   */
+  spread?: boolean
+  /** The next turn of `spread`, over every case of the run. */
+  turn?: number
 }
 
 export interface TestUser {
@@ -95,14 +103,21 @@ export class CaseContext {
     return valueMs
   }
 
+  /** The first address of a list, or with `spread` the next in turn. */
+  private pick(list: readonly string[]): string | undefined {
+    if (!this.target.spread || list.length < 2) return list[0]
+    this.target.turn = (this.target.turn ?? 0) + 1
+    return list[this.target.turn % list.length]
+  }
+
   get shortUrl(): string {
-    const url = this.answer.groups.short[0]
+    const url = this.pick(this.answer.groups.short)
     if (!url) throw new CaseFailure('the scheduler lists no short-link address')
     return url
   }
 
   get longUrl(): string {
-    const url = this.answer.groups.long[0]
+    const url = this.pick(this.answer.groups.long)
     if (!url) throw new CaseFailure('the scheduler lists no long-link address')
     return url
   }
@@ -173,7 +188,12 @@ export class CaseContext {
   /** A whole virtual client for `user`, heartbeat off, traced. */
   async client(user?: TestUser, options: Partial<VirtualClientOptions> = {}): Promise<VirtualClient> {
     const u = user ?? (await this.newUser())
-    const resolved: Resolved = {groups: this.answer.groups, sources: {}, errors: []}
+    const {groups} = this.answer
+    const first = (list: readonly string[]): string[] => {
+      const at = this.pick(list)
+      return at === undefined ? [] : [at, ...list.filter((a) => a !== at)]
+    }
+    const resolved: Resolved = {groups: this.target.spread ? {...groups, long: first(groups.long), short: first(groups.short)} : groups, sources: {}, errors: []}
     const c = new VirtualClient({
       resolved, credentials: {username: u.username, password: u.password}, heartbeat: false,
       requestTimeoutMs: this.ms(5000), ca: this.target.ca, rejectUnauthorized: this.target.rejectUnauthorized,

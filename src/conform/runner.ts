@@ -14,6 +14,8 @@ export interface RunOptions {
   scheduler: string
   /** The DNS server for names the scheduler does not list (Target.resolver); default the system's. */
   resolver?: string
+  /** Target.spread: each link and user on the next address of its group. */
+  spread?: boolean
   cases: ConformanceCase[]
   embedded?: boolean
   timeoutFactor?: number
@@ -124,7 +126,7 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
     const listenersBefore = o.signal && getMaxListeners(o.signal)
     try {
       const target: Target = {
-        scheduler: o.scheduler, resolver: o.resolver, answer: undefined, answerError: undefined, ca: o.ca, rejectUnauthorized: o.rejectUnauthorized, dispatcher: o.dispatcher,
+        scheduler: o.scheduler, resolver: o.resolver, spread: o.spread, answer: undefined, answerError: undefined, ca: o.ca, rejectUnauthorized: o.rejectUnauthorized, dispatcher: o.dispatcher,
       }
       try {
         target.answer = await fetchSchedulerAnswer(o.scheduler, {timeoutMs: 2000 * factor, dispatcher: o.dispatcher})

@@ -71,6 +71,14 @@ export class MediaLessService extends MomentsService {
   }
 }
 
+/** Shows each image of a moment at a URL that serves nothing (§15.2). */
+export class DeadMediaUrlService extends MomentsService {
+  protected override async view(self: string, m: StoredMoment) {
+    const v = await super.view(self, m)
+    return {...v, media: v.media.map((x) => ({...x, url: x.url.replace('/media/', '/media/gone-')}))}
+  }
+}
+
 /** Takes any body at face value: no field checks, self-friending allowed (§15.7). */
 export class LenientService extends MomentsService {
   protected override async body(req: IncomingMessage): Promise<unknown> {

@@ -45,8 +45,8 @@ function isEcho(datagram: Buffer): boolean {
 function editPushes(options: TalkOptions, edit: (cmd: number, body: unknown) => unknown): TalkOptions {
   return {
     ...options,
-    lookup(userId: string): LinkPeer | undefined {
-      const peer = options.lookup(userId)
+    async lookup(userId: string): Promise<LinkPeer | undefined> {
+      const peer = await options.lookup(userId)
       if (!peer) return undefined
       return {
         get key() {

@@ -17,7 +17,7 @@ function refusing(cmds: ReadonlySet<number>): LongService & Pick<TalkService, 't
     async handle(_from, frame) {
       throw new ImhError('IMH_ERR_UNKNOWN_CMD', `unknown cmd ${frame.cmd} (${cmdName(frame.cmd)})`)
     },
-    tokenInfo: () => undefined,
+    tokenInfo: async () => undefined,
     onCallEnded: () => () => {},
   }
 }

@@ -1,6 +1,8 @@
+import {groupUrl} from '../../client/group-url.js'
 import {MediaClient} from '../../client/media-client.js'
-import {MAX_MOMENT_TEXT} from '../../protocol/index.js'
+import {MAX_MOMENT_TEXT, MEDIA_ROUTES} from '../../protocol/index.js'
 import {defineCaseModule} from '../case-module.js'
+import {mediaRaw} from './media-util.js'
 import {firstRouteProbe} from './probes.js'
 import {check, checkEqual} from '../expect.js'
 import {CaseFailure} from '../failures.js'
@@ -179,7 +181,7 @@ const cases: readonly CaseDefinition[] = [
     id: 'moments.media-post',
     section: '15.2',
     level: 'MUST',
-    requirement: "a moment with an image uploaded to the media group shows {mediaId, url} in a friend's timeline, the url the one the upload gave",
+    requirement: "a moment with an image uploaded to the media group shows {mediaId, url} in a friend's timeline, the url the object's on a member of the media group (the upload's own, or another node's, §2.5), serving the uploaded bytes",
     async run(ctx) {
       const base = ctx.mediaUrl
       const [a, b] = await friends(ctx)
@@ -187,7 +189,13 @@ const cases: readonly CaseDefinition[] = [
       const {momentId} = await moments(a).post('a picture', [up.mediaId])
       const seen = (await moments(b).timeline()).moments.find((m) => m.momentId === momentId)
       if (!seen) throw new CaseFailure("the friend's timeline lacks the moment with an image")
-      checkEqual(seen.media, [{mediaId: up.mediaId, url: up.url}], 'media of the moment in the timeline')
+      checkEqual(seen.media.map((m) => m.mediaId), [up.mediaId], 'media of the moment in the timeline')
+      // Any node of the media group may be named: a node renders the URL with its own media base.
+      const url = seen.media[0]!.url
+      const urls = ctx.answer.groups.media.map((m) => groupUrl(m, `${MEDIA_ROUTES.object}${up.mediaId}`).href)
+      check(urls.includes(url), `media of the moment in the timeline: url ${url} is not the object's URL on a member of the media group (${urls.join(', ')})`)
+      const got = await mediaRaw(ctx, 'GET', url)
+      check(got.status === 200 && got.bytes.equals(TINY_PNG), `media of the moment in the timeline: GET ${url} answered ${got.status} with ${got.bytes.length} bytes, not the uploaded image`)
     },
   },
 ]
