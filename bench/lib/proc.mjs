@@ -65,22 +65,44 @@ export function portRange() {
   }
 }
 
-/** TCP sockets on loopback by state, from /proc/net/tcp (IPv4). */
-export function tcpStates() {
+/**
+ * TCP sockets on loopback by state, from /proc/net/tcp (IPv4). With `perLocalAddress`, also the
+ * most sockets (any state) on one local IP address other than 127.0.0.1 (`maxPerSourceAddress`):
+ * a source address binds before it connects, so its ephemeral ports are shared by every destination.
+ */
+export function tcpStates({perLocalAddress = false} = {}) {
   const names = {'01': 'ESTABLISHED', '02': 'SYN_SENT', '03': 'SYN_RECV', '04': 'FIN_WAIT1', '05': 'FIN_WAIT2', '06': 'TIME_WAIT', '07': 'CLOSE', '08': 'CLOSE_WAIT', '09': 'LAST_ACK', '0A': 'LISTEN', '0B': 'CLOSING'}
   const counts = {}
+  const byLocal = new Map()
   try {
     const lines = readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)
     for (const line of lines) {
-      const st = line.trim().split(/\s+/)[3]
+      const cols = line.trim().split(/\s+/)
+      const st = cols[3]
       if (!st) continue
       const name = names[st] ?? st
       counts[name] = (counts[name] ?? 0) + 1
+      if (perLocalAddress && st !== '0A') {
+        const ip = cols[1].slice(0, 8)
+        if (ip !== '0100007F') byLocal.set(ip, (byLocal.get(ip) ?? 0) + 1)
+      }
     }
   } catch {
     // not Linux
   }
+  if (perLocalAddress) counts.maxPerSourceAddress = Math.max(0, ...byLocal.values())
   return counts
+}
+
+/** MemAvailable and MemTotal in MB, from /proc/meminfo. */
+export function memInfoMb() {
+  try {
+    const s = readFileSync('/proc/meminfo', 'utf8')
+    const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? NaN)
+    return {availableMb: Math.round(kb('MemAvailable') / 1024), totalMb: Math.round(kb('MemTotal') / 1024)}
+  } catch {
+    return undefined
+  }
 }
 
 /** `--name value` and `--flag` arguments. */
@@ -135,18 +157,18 @@ export function runImhLoad(args, {cwd, timeoutMs, onSpawn}) {
 export const round = (x, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? x : Math.round(x * 10 ** d) / 10 ** d)
 
 /** Starts a node child that prints a JSON `{event: 'ready', …}` line; resolves with that line and a stop(). */
-export async function startReadyChild(argv, what, cwd) {
+export async function startReadyChild(argv, what, cwd, {timeoutMs = 15_000, onLine} = {}) {
   const child = spawn(process.execPath, argv, {cwd, stdio: ['ignore', 'pipe', 'inherit']})
   const lines = createInterface({input: child.stdout})
   const ready = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start within 15 s`)), 15_000)
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs / 1000} s`)), timeoutMs)
     lines.on('line', (line) => {
       try {
         const m = JSON.parse(line)
         if (m.event === 'ready') {
           clearTimeout(timer)
           resolve(m)
-        }
+        } else onLine?.(m)
       } catch {
         // not ours
       }
@@ -155,6 +177,8 @@ export async function startReadyChild(argv, what, cwd) {
   })
   return {
     ready,
+    pid: child.pid,
+    child,
     async stop() {
       const exited = new Promise((r) => child.once('exit', r))
       child.kill('SIGTERM')
