@@ -152,7 +152,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const membership = backend ? new Membership(backend, self) : undefined
   const members = membership ? () => membership.view() : () => [self()]
   // With a Redis, the links of every node of the group: a push may go to a link of another node.
-  const cluster = backend ? new ClusterLinks(backend, byUser, nodeName, (n) => members().some((m) => m.node === n)) : undefined
+  const cluster = backend && membership ? new ClusterLinks(backend, byUser, nodeName, (n) => membership.isLive(n)) : undefined
   const parts: ServerParts = {limits, store: stores.get(SHARED_STORE), stores, groups, bound: {}, links: cluster ?? localLinks(byUser), members, features}
   const replacements = options.services as Partial<Record<string, (o: unknown) => unknown>> | undefined
 

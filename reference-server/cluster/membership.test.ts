@@ -36,9 +36,16 @@ describe.runIf(redisTests)('nodes sharing a Redis see each other (PROTOCOL.md §
       await a.start()
       await b.start()
       await expect.poll(() => a.view().map((m) => m.node)).toEqual(['a', 'b'])
+      expect(await a.isLive('b')).toBe(true)
       // b's process dies: it neither reports again nor leaves.
       clearInterval((b as unknown as {timer: NodeJS.Timeout}).timer)
       await expect.poll(() => a.view().map((m) => m.node), {timeout: 2000}).toEqual(['a'])
+      expect(await a.isLive('b')).toBe(false)
+      // A node that joined after a's last read is live as soon as it has reported.
+      const c = new Membership(backend, () => member('c'), {intervalMs: 5000, ttlMs: 10_000})
+      await c.start()
+      expect(await a.isLive('c')).toBe(true)
+      await c.close()
     } finally {
       await a.close()
       await backend.close()

@@ -40,6 +40,15 @@ export class Membership {
     return this.members
   }
 
+  /**
+   * Whether `node` is a live member: known from the last read, or reporting since (a node that
+   * joined less than a tick ago). Its report's key expires when it stops reporting.
+   */
+  async isLive(node: string): Promise<boolean> {
+    if (this.members.some((m) => m.node === node)) return true
+    return (await this.backend.client.exists(this.backend.key('member', node))) === 1
+  }
+
   private async tick(): Promise<void> {
     const me = this.self()
     const now = Date.now()

@@ -39,7 +39,7 @@ export class ClusterLinks implements LinkDirectory, LinkPresence {
     /** This node's name among the group's members. */
     readonly nodeId: string,
     /** Whether a node is a live member of the group. */
-    private readonly alive: (nodeId: string) => boolean,
+    private readonly alive: (nodeId: string) => boolean | Promise<boolean>,
     private readonly ttlMs = PRESENCE_TTL_MS,
   ) {
     this.delIfSame = redisScript(backend.client, DEL_IF_SAME)
@@ -56,7 +56,7 @@ export class ClusterLinks implements LinkDirectory, LinkPresence {
     const entry = await this.backend.client.get(this.entryKey(userId))
     if (!entry) return undefined
     const [nodeId, key] = entry.split(' ')
-    if (!nodeId || !key || nodeId === this.nodeId || !this.alive(nodeId)) return undefined
+    if (!nodeId || !key || nodeId === this.nodeId || !(await this.alive(nodeId))) return undefined
     return {
       key,
       userId,
