@@ -68,12 +68,12 @@ thresholds:
       {
         name: 'pairs', scenario: 'chat', startTimeMs: 2000,
         spec: {executor: 'constant-vus', vus: 10, durationMs: 90_000, gracefulStopMs: 5000},
-        options: {messageRate: 0.2, messageSize: 64, heartbeatIntervalMs: 'server', requestTimeoutMs: 10_000},
+        options: {messageRate: 0.2, messageSize: 64, heartbeatIntervalMs: 'server', reconnectAttempts: 8, reconnectBaseMs: 250, reconnectCapMs: 8000, requestTimeoutMs: 10_000},
       },
       {
         name: 'ramp', scenario: 'heartbeat', startTimeMs: 0,
         spec: {executor: 'ramping-vus', startVUs: 0, stages: [{durationMs: 10_000, target: 100}, {durationMs: 5000, target: 0}], gracefulRampDownMs: 5000, gracefulStopMs: 5000},
-        options: {heartbeatIntervalMs: 'server', requestTimeoutMs: 10_000},
+        options: {heartbeatIntervalMs: 'server', reconnectAttempts: 8, reconnectBaseMs: 250, reconnectCapMs: 8000, requestTimeoutMs: 10_000},
       },
       {
         name: 'storm', scenario: 'login-storm', startTimeMs: 0,
@@ -119,7 +119,7 @@ thresholds:
     ['bare number duration', scenario('scenario: chat\nexecutor: constant-vus\nvus: 1\nduration: 30'), 'scenarios.pairs.duration', ["30 has no unit; write a duration like '20s' or '500ms'"]],
     ['zero duration', scenario('scenario: chat\nexecutor: constant-vus\nvus: 1\nduration: 0s'), 'scenarios.pairs.duration', ["expected a duration > 0 like '20s'"]],
     ['messageRate on heartbeat', scenario('scenario: heartbeat\nexecutor: constant-vus\nvus: 1\nduration: 1s\nmessageRate: 1'), 'scenarios.pairs.messageRate',
-      ['does not apply to scenario heartbeat (only to chat)', 'allowed: scenario, executor, startTime, gracefulStop, vus, duration, heartbeatInterval, requestTimeout']],
+      ['does not apply to scenario heartbeat (only to chat)', 'allowed: scenario, executor, startTime, gracefulStop, vus, duration, heartbeatInterval, reconnectAttempts, reconnectBase, reconnectCap, requestTimeout']],
     ['maxVUs < preAllocatedVUs', scenario('scenario: http\nexecutor: constant-arrival-rate\nrate: 1\nduration: 1s\npreAllocatedVUs: 50\nmaxVUs: 10'), 'scenarios.pairs.maxVUs',
       ['expected an integer >= preAllocatedVUs (50), got 10']],
     ['bad url scheme', scenario('scenario: ws-ping\nexecutor: constant-vus\nvus: 1\nduration: 1s\nurl: http://example.com/ws'), 'scenarios.pairs.url',
