@@ -171,15 +171,18 @@ export class LongConnection implements LinkPeer {
     const previous = byUser.get(check.userId)
     byUser.set(check.userId, this)
     previous?.kick()
+    // Published in the same tick as the link takes its place: a shared store orders two nodes'
+    // kicks of one user by their generations, and a kick from another node that arrived while
+    // this link was in place but its own kick not yet out would close it (test/redis-kick).
+    const kicked = store.publish({type: 'kick', userId: check.userId, keep: this.key})
     // Other nodes can push to the link once its AUTH is answered.
     if (this.ctx.presence) {
       await this.ctx.presence.registered(this)
-      // A newer AUTH of the user on this node took over while the presence was written: it has
-      // kicked this link, and this link's kick must not reach it.
+      // A newer AUTH of the user on this node took over meanwhile, and kicked this link.
       if (byUser.get(check.userId) !== this) return
     }
     this.send(encodeFrame(CMD.AUTH, frame.seq, {userId: check.userId, serverTime: Date.now(), heartbeatIntervalMs: limits.heartbeatIntervalMs, idleTimeoutMs: limits.idleTimeoutMs}))
-    await store.publish({type: 'kick', userId: check.userId, keep: this.key})
+    await kicked
   }
 
   private async sendMsg(frame: Frame): Promise<void> {
