@@ -4,6 +4,7 @@ import type {RedisBackend} from '../store/redis-backend.js'
 import type {QrLoginStore, QrView} from './qr-login-store.js'
 import {type QrRecord, viewOf} from './qr-state.js'
 import type {QrWebSession} from './qr-tickets.js'
+import {type RedisScript, redisScript} from '../store/redis-script.js'
 
 export interface RedisQrLoginsOptions {
   ttlSeconds?: number
@@ -73,7 +74,11 @@ export class RedisQrLogins implements QrLoginStore {
   private pending = 0
   private unsubscribe: (() => void) | undefined
 
+  /** The store's Lua scripts, each sent once and then run by its SHA (store/redis-script.ts). */
+  private readonly lua: Record<'CREATE' | 'SCAN' | 'DECIDE' | 'REDEEM', RedisScript>
+
   constructor(private readonly backend: RedisBackend, options: RedisQrLoginsOptions = {}) {
+    this.lua = {CREATE: redisScript(backend.client, CREATE), SCAN: redisScript(backend.client, SCAN), DECIDE: redisScript(backend.client, DECIDE), REDEEM: redisScript(backend.client, REDEEM)}
     this.ttlSeconds = options.ttlSeconds ?? QR_DEFAULT_TTL_SECONDS
     this.holdMs = options.holdMs ?? QR_DEFAULT_HOLD_MS
     this.maxLogins = options.maxLogins ?? 100_000
@@ -95,7 +100,7 @@ export class RedisQrLogins implements QrLoginStore {
     const uuid = newUuid()
     const now = Date.now()
     const ttlMs = this.ttlSeconds * 1000
-    if ((await this.backend.client.eval(CREATE, 2, this.key('qr', uuid), this.backend.key('qr-live'), uuid, now, ttlMs, this.maxLogins)) !== 1) {
+    if ((await this.lua.CREATE([this.key('qr', uuid), this.backend.key('qr-live')], [uuid, now, ttlMs, this.maxLogins])) !== 1) {
       throw new ImhError('IMH_ERR_QR_BUSY', `too many QR logins in flight (limit ${this.maxLogins}); try again later`)
     }
     return {uuid, expiresAt: now + ttlMs}
@@ -106,7 +111,7 @@ export class RedisQrLogins implements QrLoginStore {
   }
 
   async scan(uuid: string, userId: string): Promise<void> {
-    const r = (await this.backend.client.eval(SCAN, 1, this.key('qr', uuid), userId)) as string
+    const r = (await this.lua.SCAN([this.key('qr', uuid)], [userId])) as string
     if (r === 'again') return
     this.refused(r, `${r === 'scanned' ? ' by another user' : ''}`)
     await this.moved(uuid, {state: 'scanned', scanner: userId})
@@ -115,14 +120,14 @@ export class RedisQrLogins implements QrLoginStore {
   async confirm(uuid: string, userId: string): Promise<string> {
     const ticket = randomBytes(16).toString('base64url')
     // The ticket lives as long as a uuid (§10.5), as in memory.
-    const r = (await this.backend.client.eval(DECIDE, 2, this.key('qr', uuid), this.key('qr-ticket', ticket), userId, 'confirmed', ticket, this.ttlSeconds * 1000)) as string
+    const r = (await this.lua.DECIDE([this.key('qr', uuid), this.key('qr-ticket', ticket)], [userId, 'confirmed', ticket, this.ttlSeconds * 1000])) as string
     this.decided(r)
     await this.moved(uuid, {state: 'confirmed', scanner: userId, ticket})
     return ticket
   }
 
   async cancel(uuid: string, userId: string): Promise<void> {
-    const r = (await this.backend.client.eval(DECIDE, 2, this.key('qr', uuid), this.key('qr-ticket', '-'), userId, 'cancelled', '', 0)) as string
+    const r = (await this.lua.DECIDE([this.key('qr', uuid), this.key('qr-ticket', '-')], [userId, 'cancelled', '', 0])) as string
     this.decided(r)
     await this.moved(uuid, {state: 'cancelled', scanner: userId})
   }
@@ -167,7 +172,7 @@ export class RedisQrLogins implements QrLoginStore {
   async redeemTicket(ticket: string): Promise<QrWebSession> {
     const webToken = randomBytes(24).toString('base64url')
     const r = ticket
-      ? ((await this.backend.client.eval(REDEEM, 2, this.key('qr-ticket', ticket), this.key('qr-session', webToken), this.sessionTtlSeconds * 1000)) as string)
+      ? ((await this.lua.REDEEM([this.key('qr-ticket', ticket), this.key('qr-session', webToken)], [this.sessionTtlSeconds * 1000])) as string)
       : 'invalid'
     if (r === 'invalid') throw new ImhError('IMH_ERR_QR_TICKET_INVALID')
     if (r === 'used') throw new ImhError('IMH_ERR_QR_TICKET_USED')

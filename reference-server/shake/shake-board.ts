@@ -2,6 +2,7 @@ import {randomUUID} from 'node:crypto'
 import type {LatLon} from '../../src/protocol/index.js'
 import type {RedisBackend} from '../store/redis-backend.js'
 import {defineStore} from '../store/store-slot.js'
+import {type RedisScript, redisScript} from '../store/redis-script.js'
 
 /** One shake in a shared window: the user, the link it came on, where. */
 export interface BoardShaker {
@@ -57,14 +58,18 @@ return redis.call('HGETALL', KEYS[2])`
 
 /** ShakeBoard on the group's Redis: `shake:current` (id and close time), `shake:w:<id>` (the shakers), `shake:w:<id>:claimed`. */
 export class RedisShakeBoard implements ShakeBoard {
-  constructor(private readonly backend: RedisBackend) {}
+  /** The store's Lua scripts, each sent once and then run by its SHA (store/redis-script.ts). */
+  private readonly lua: Record<'CURRENT' | 'JOIN' | 'CLAIM', RedisScript>
+
+  constructor(private readonly backend: RedisBackend) {
+    this.lua = {CURRENT: redisScript(backend.client, CURRENT), JOIN: redisScript(backend.client, JOIN), CLAIM: redisScript(backend.client, CLAIM)}
+  }
 
   async shake(s: Omit<BoardShaker, 'shakeId'>, now: number, windowMs: number): Promise<{windowId: string; closesAt: number; shakeId: string}> {
-    const client = this.backend.client
     for (;;) {
-      const current = (await client.eval(CURRENT, 1, this.backend.key('shake', 'current'), now, windowMs, randomUUID())) as string
+      const current = (await this.lua.CURRENT([this.backend.key('shake', 'current')], [now, windowMs, randomUUID()])) as string
       const [windowId, closes] = current.split(' ') as [string, string]
-      const shakeId = (await client.eval(JOIN, 2, this.windowKey(windowId), this.windowKey(windowId, 'claimed'), s.userId, s.key, randomUUID(), s.at.lat, s.at.lon, windowMs + WINDOW_GRACE_MS)) as string | null
+      const shakeId = (await this.lua.JOIN([this.windowKey(windowId), this.windowKey(windowId, 'claimed')], [s.userId, s.key, randomUUID(), s.at.lat, s.at.lon, windowMs + WINDOW_GRACE_MS])) as string | null
       if (shakeId) return {windowId, closesAt: Number(closes), shakeId}
       // Claimed between the two steps: the window is closed, the next shake opens the next one.
       now = Math.max(now, Number(closes))
@@ -72,7 +77,7 @@ export class RedisShakeBoard implements ShakeBoard {
   }
 
   async claim(windowId: string, windowMs: number): Promise<BoardShaker[] | undefined> {
-    const flat = (await this.backend.client.eval(CLAIM, 2, this.windowKey(windowId, 'claimed'), this.windowKey(windowId), windowMs + WINDOW_GRACE_MS)) as string[] | null
+    const flat = (await this.lua.CLAIM([this.windowKey(windowId, 'claimed'), this.windowKey(windowId)], [windowMs + WINDOW_GRACE_MS])) as string[] | null
     if (!flat) return undefined
     const out: BoardShaker[] = []
     for (let i = 0; i + 1 < flat.length; i += 2) {

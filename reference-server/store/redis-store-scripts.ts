@@ -1,4 +1,5 @@
 import type {Redis} from 'ioredis'
+import {redisScript} from './redis-script.js'
 
 /**
  * The Lua scripts of {@link RedisStore}. Each is one step that reads and then writes, and must be
@@ -118,17 +119,13 @@ const KEY_COUNTS: Record<ScriptName, number> = {createUser: 2, userByName: 1, is
 /** The scripts, callable with (keys…, args…) as ioredis commands. */
 export type StoreScripts = Record<ScriptName, (...keysAndArgs: Arg[]) => Promise<unknown>>
 
-/**
- * Defines the scripts on `client` (idempotent: every store on one connection shares them) and
- * returns them bound to it. Command names carry `imhStore` so that no other store's scripts clash.
- */
+/** The scripts bound to `client`, each run by its SHA (redis-script.ts), called with (keys…, args…). */
 export function storeScripts(client: Redis): StoreScripts {
   const out = {} as StoreScripts
   for (const name of Object.keys(LUA) as ScriptName[]) {
-    const command = `imhStore${name[0]!.toUpperCase()}${name.slice(1)}`
-    client.defineCommand(command, {numberOfKeys: KEY_COUNTS[name], lua: LUA[name]})
-    const fn = (client as unknown as Record<string, (...a: Arg[]) => Promise<unknown>>)[command]!
-    out[name] = (...a) => fn.apply(client, a)
+    const run = redisScript(client, LUA[name])
+    const keys = KEY_COUNTS[name]
+    out[name] = (...a) => run(a.slice(0, keys).map(String), a.slice(keys))
   }
   return out
 }

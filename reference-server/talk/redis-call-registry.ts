@@ -1,6 +1,7 @@
 import {randomUUID} from 'node:crypto'
 import type {RedisBackend} from '../store/redis-backend.js'
 import type {AddResult, Call, CallRegistry} from './call-registry.js'
+import {type RedisScript, redisScript} from '../store/redis-script.js'
 
 /**
  * A ringing call outlives its ring time-out by this much in Redis: the node that owns its timer
@@ -48,7 +49,12 @@ export class RedisCallRegistry implements CallRegistry {
   private readonly removedListeners = new Set<(call: Call) => void>()
   private unsubscribe: (() => void) | undefined
 
-  constructor(private readonly backend: RedisBackend) {}
+  /** The store's Lua scripts, each sent once and then run by its SHA (store/redis-script.ts). */
+  private readonly lua: Record<'ADD' | 'JOIN' | 'REMOVE', RedisScript>
+
+  constructor(private readonly backend: RedisBackend) {
+    this.lua = {ADD: redisScript(backend.client, ADD), JOIN: redisScript(backend.client, JOIN), REMOVE: redisScript(backend.client, REMOVE)}
+  }
 
   async ready(): Promise<void> {
     this.unsubscribe = await this.backend.subscribe('calls-ended', (message) => {
@@ -91,18 +97,18 @@ export class RedisCallRegistry implements CallRegistry {
   async add(call: Call): Promise<AddResult> {
     const {state: _state, calleeKey, ...fixed} = call
     const ttl = call.ringTimeoutMs + RING_GRACE_MS
-    return (await this.backend.client.eval(ADD, 4, ...this.keysOf(call), JSON.stringify(fixed), call.callId, calleeKey, ttl)) as AddResult
+    return (await this.lua.ADD(this.keysOf(call), [JSON.stringify(fixed), call.callId, calleeKey, ttl])) as AddResult
   }
 
   async join(call: Call, calleeKey: string): Promise<Call | undefined> {
-    const joined = await this.backend.client.eval(JOIN, 4, ...this.keysOf(call), calleeKey, JOINED_CALL_TTL_MS)
+    const joined = await this.lua.JOIN(this.keysOf(call), [calleeKey, JOINED_CALL_TTL_MS])
     return joined === 1 ? {...call, state: 'joined', calleeKey} : undefined
   }
 
   async remove(callId: string): Promise<Call | undefined> {
     const call = await this.get(callId)
     if (!call) return undefined
-    if ((await this.backend.client.eval(REMOVE, 4, ...this.keysOf(call), callId)) !== 1) return undefined
+    if ((await this.lua.REMOVE(this.keysOf(call), [callId])) !== 1) return undefined
     await this.backend.publish('calls-ended', JSON.stringify({from: this.nodeId, call}))
     return call
   }

@@ -1,6 +1,6 @@
-import {afterAll, afterEach, beforeAll} from 'vitest'
+import {afterEach} from 'vitest'
 import {RedisBackend} from '../../reference-server/store/redis-backend.js'
-import {type TestRedis, startRedis} from './redis.js'
+import {useRedis} from './redis.js'
 
 let files = 0
 
@@ -10,23 +10,17 @@ let files = 0
  * Call inside a `describe.runIf(redisTests)` block.
  */
 export function redisBackends(): {backend: () => Promise<RedisBackend>; url: () => string} {
-  let redis: TestRedis | undefined
+  const redis = useRedis()
   const open: RedisBackend[] = []
   let n = 0
   const file = ++files
-  beforeAll(async () => {
-    redis = await startRedis()
-  })
   afterEach(async () => {
     await Promise.all(open.splice(0).map((b) => b.close()))
   })
-  afterAll(async () => {
-    await redis?.stop()
-  })
   return {
-    url: () => redis!.url,
+    url: () => redis.current.url,
     async backend() {
-      const b = await new RedisBackend(redis!.url, `t${file}-${++n}:`).connect()
+      const b = await new RedisBackend(redis.current.url, `t${file}-${++n}:`).connect()
       open.push(b)
       return b
     },
