@@ -71,7 +71,8 @@ export class LongConnection implements LinkPeer {
   /** Tells the client there is something to pull; at most one outstanding (PROTOCOL.md §6.3). */
   notify(category: SyncCategory = DEFAULT_SYNC_CATEGORY): void {
     if (this.state !== 'open' || this.notifyPending.has(category)) return
-    this.notifyPending.set(category, performance.now())
+    // The time is read only when the metrics endpoint wants notify-to-pull times.
+    this.notifyPending.set(category, this.ctx.stats ? performance.now() : 0)
     // The default category's notify keeps its empty body, so clients that know no categories work unchanged.
     this.send(category === DEFAULT_SYNC_CATEGORY ? CHAT_NOTIFY : encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ, {category}))
   }
