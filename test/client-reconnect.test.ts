@@ -48,9 +48,11 @@ describe('VirtualClient reconnection (VirtualClientOptions.reconnect)', () => {
     a.on('reconnected', (info) => back.push(info))
     await b.sendText(a.userId!, 'before', 'm0')
     await until(() => got.length === 1)
-    // The link dies under the client (as when its node is killed): no close frame.
+    // The link dies under the client (as when its node is killed): no close frame. The event, not
+    // a poll of a.reconnecting: a try with a jitter near 0 ms can be back before a 10 ms poll looks.
+    const away = new Promise((r) => a.once('reconnecting', r))
     a.link!.terminate()
-    await until(() => a.reconnecting)
+    await away
     for (let i = 1; i <= 5; i++) await b.sendText(a.userId!, `away ${i}`, `m${i}`)
     await until(() => back.length === 1)
     await until(() => got.length === 6)
