@@ -21,7 +21,15 @@ export function warnIfNoRedis(what: string): void {
 export interface RedisOptions {
   /** Turn on the append-only file with this fsync policy; default: no persistence at all. */
   appendfsync?: 'always' | 'everysec'
+  /**
+   * Addresses to listen on; the URL names the first. Default ['127.0.0.1']. E.g. a namespace set's
+   * hub address (test/support/netns.ts), so that agents inside the namespaces reach it.
+   */
+  bind?: readonly string[]
 }
+
+const urlHost = (address: string): string => (address.includes(':') ? `[${address}]` : address)
+const bindAddresses = (options: RedisOptions): string[] => [...new Set(options.bind?.length ? options.bind : ['127.0.0.1'])]
 
 export interface TestRedis {
   url: string
@@ -50,7 +58,10 @@ function exited(child: ChildProcess): Promise<void> {
 
 /** Spawns redis-server on `port`; resolves when it accepts connections, rejects if it exits first. */
 function spawnRedis(port: number, dir: string, options: RedisOptions): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no', '--loglevel', 'notice']
+  const args = ['--port', String(port), '--bind', ...bindAddresses(options), '--dir', dir, '--save', '', '--daemonize', 'no', '--loglevel', 'notice']
+  // Protected mode answers DENIED to any client not on loopback; the other addresses a test binds
+  // are its namespaces' (reachable from nothing else), so it is off for them.
+  if (bindAddresses(options).some((a) => !a.startsWith('127.') && a !== '::1')) args.push('--protected-mode', 'no')
   args.push(...(options.appendfsync ? ['--appendonly', 'yes', '--appendfsync', options.appendfsync] : ['--appendonly', 'no']))
   const child = spawn(REDIS_SERVER, args, {stdio: ['ignore', 'pipe', 'pipe']})
   let output = ''
@@ -91,7 +102,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
   }
   let current: ChildProcess = child
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${urlHost(bindAddresses(options)[0]!)}:${port}`,
     port,
     dir,
     get pid() {

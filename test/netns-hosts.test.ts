@@ -1,0 +1,80 @@
+import {type ChildProcess} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {type ReferenceServer, startReferenceServer} from '../reference-server/index.js'
+import {type NamespaceSet, createNamespaces} from './support/netns.js'
+import {type TestRedis, redisTests, startRedis, warnIfNoRedis} from './support/redis.js'
+import {BIN} from './support/run-cli.js'
+
+warnIfNoRedis('test/netns-hosts.test.ts')
+
+function finished(child: ChildProcess, ms: number): Promise<{code: number | null; stdout: string; stderr: string}> {
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d) => (stdout += d))
+  child.stderr!.on('data', (d) => (stderr += d))
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`no exit in ${ms} ms: ${stderr}`))
+    }, ms)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      resolve({code, stdout, stderr})
+    })
+  })
+}
+
+// Redis and the reference server on the host side of a namespace set: what the distributed tests
+// stand on. The server binds the hub address and, by default, advertises what it binds
+// (ReferenceServerOptions.host/publicHost), so its scheduler's answer is reachable from every namespace.
+describe.runIf(redisTests)('Redis and the target server reached from inside namespaces', () => {
+  let set: NamespaceSet
+  let redis: TestRedis
+  let server: ReferenceServer
+  beforeAll(async () => {
+    set = await createNamespaces(2)
+    redis = await startRedis({bind: [set.hubAddress, '127.0.0.1']})
+    server = await startReferenceServer({host: set.hubAddress, flows: ['core'], limits: {passwordCost: 4}})
+  })
+  afterAll(async () => {
+    await server?.close()
+    await redis?.stop()
+    await set?.cleanup()
+  })
+
+  it('startRedis({bind}) listens on each address and names the first in its URL; the default is unchanged', async () => {
+    expect(redis.url).toBe(`redis://${set.hubAddress}:${redis.port}`)
+    const other = await startRedis()
+    try {
+      expect(other.url).toBe(`redis://127.0.0.1:${other.port}`)
+    } finally {
+      await other.stop()
+    }
+    const ping = `const s=require('net').connect(+process.argv[2],process.argv[1]);s.on('connect',()=>s.write('PING\\r\\n'));
+      s.on('data',(d)=>{console.log(String(d).trim());s.destroy()});s.on('error',(e)=>console.log(e.code))`
+    for (const ns of set.namespaces) {
+      const r = await finished(ns.exec(process.execPath, ['-e', ping, set.hubAddress, String(redis.port)], {stdio: ['ignore', 'pipe', 'pipe']}), 10_000)
+      expect(r.stdout.trim()).toBe('+PONG')
+    }
+  })
+
+  it("the scheduler's answer names the hub address, and imh load inside a namespace runs against it", async () => {
+    const host = new URL(server.urls.scheduler).hostname
+    expect(host).toBe(set.hubAddress)
+    for (const urls of Object.values(server.groups)) for (const u of urls) expect(new URL(u).hostname).toBe(set.hubAddress)
+    const dir = mkdtempSync(join(tmpdir(), 'imh-netns-'))
+    try {
+      const out = join(dir, 'r.json')
+      const args = [BIN, 'load', 'smoke', '--target', server.urls.scheduler, '--clients', '4', '--duration', '2s', '--workers', '0', '--quiet', '--out', out]
+      const r = await finished(set.namespaces[1]!.exec(process.execPath, args, {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}}), 60_000)
+      expect(r.code, r.stderr + r.stdout).toBe(0)
+      const results = JSON.parse(readFileSync(out, 'utf8'))
+      expect(JSON.stringify(results)).toMatch(/sync_latency/)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})
