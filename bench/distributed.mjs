@@ -1,0 +1,248 @@
+#!/usr/bin/env node
+// bench/distributed.mjs: what distributing a run costs (issue 15). The same profile with the same
+// total clients runs as one distributed run over 1, 2 and 4 agents (`imh agent` processes on this
+// machine, `imh load --distributed` as the coordinator), against one `imh serve --flows core` and
+// one redis-server of the bench's own (free ports on 127.0.0.1, no persistence; all stopped at the
+// end), plus a plain `imh load --workers 1` as the reference without Redis. Per run it measures:
+// - coordinator CPU seconds (its process, read at its exit by a preload: bench/lib/cpu-at-exit.cjs)
+//   and per second of run;
+// - each agent's CPU seconds over the run (its process tree, from /proc before and after), per
+//   agent and in all, and per 1,000 clients;
+// - Redis traffic: INFO deltas over the run of total_net_input_bytes, total_net_output_bytes,
+//   total_commands_processed and used_cpu_user+sys, per second of run; and per agent;
+// - the merged figures from the coordinator's results.json (counts: sent, delivered, lost,
+//   duplicates, errors; sync_latency and heartbeat_rtt count/p50/p99) and their ratio to the
+//   1-agent run's.
+//
+//   npm run bench:distributed                               # 2,000 clients, 30 s, 1/2/4 agents
+//   node bench/distributed.mjs --clients 200 --duration 5s  # a small trial (distributed-200.json)
+//   node bench/distributed.mjs --agents 1,3 --profile smoke
+//
+// Options: --clients N (2000), --duration D (30s), --agents LIST (1,2,4), --profile NAME (chat),
+// --no-local (skip the plain run), --out FILE (bench/results/distributed.json for the defaults,
+// else distributed-<clients>.json). Each run is bounded: the coordinator is killed after
+// duration + 120 s, each agent must be ready in 30 s. Traffic stays on 127.0.0.1.
+//
+// Agents here share one machine with the coordinator, Redis and the server: the CPU figures are
+// the coordinator's and Redis's own costs as agents are added, not the capacity of N machines.
+import {spawn} from 'node:child_process'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:net'
+import {cpus, tmpdir} from 'node:os'
+import {dirname, join, resolve} from 'node:path'
+import {createInterface} from 'node:readline'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {fileURLToPath} from 'node:url'
+import {Redis} from 'ioredis'
+import {parseDurationS} from './lib/duration.mjs'
+import {memInfoMb, parseArgs, processInfo, processTree, round, runImhLoad, startReadyChild} from './lib/proc.mjs'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const args = parseArgs(process.argv.slice(2), {clients: 'number', duration: 'string', agents: 'string', profile: 'string', 'no-local': 'boolean', out: 'string'})
+const clients = args.clients ?? 2000
+const duration = args.duration ?? '30s'
+const durationS = parseDurationS(duration)
+const agentCounts = (args.agents ?? '1,2,4').split(',').map(Number)
+const profile = args.profile ?? 'chat'
+if (agentCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) throw new Error('--agents: a comma-separated list of 1 to 16')
+if (!(durationS > 0 && durationS <= 600)) throw new Error('--duration: more than 0 and at most 10m')
+const defaults = args.clients === undefined && args.duration === undefined && args.agents === undefined && args.profile === undefined
+const outFile = args.out ?? join(root, 'bench/results', defaults ? 'distributed.json' : `distributed-${clients}.json`)
+const tmp = mkdtempSync(join(tmpdir(), 'imh-bench-distributed-'))
+const CPU_PRELOAD = join(root, 'bench/lib/cpu-at-exit.cjs')
+
+async function freePort() {
+  const s = createServer()
+  await new Promise((r, j) => s.once('error', j).listen(0, '127.0.0.1', r))
+  const {port} = s.address()
+  await new Promise((r) => s.close(r))
+  return port
+}
+
+const stops = []
+async function stopAll() {
+  for (const stop of stops.splice(0).reverse()) await stop().catch(() => {})
+}
+process.once('SIGINT', () => stopAll().then(() => process.exit(130)))
+
+/** A redis-server of the bench's own; resolves once it accepts connections. */
+async function startRedisServer() {
+  const port = await freePort()
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {stdio: ['ignore', 'pipe', 'pipe']})
+  let out = ''
+  child.stdout.setEncoding('utf8').on('data', (d) => (out = (out + d).slice(-4000)))
+  for (let i = 0; !out.includes('Ready to accept connections'); i++) {
+    if (child.exitCode !== null || i > 100) throw new Error(`redis-server did not start: ${out}`)
+    await sleep(100)
+  }
+  stops.push(async () => {
+    child.kill('SIGTERM')
+    await Promise.race([new Promise((r) => child.once('exit', r)), sleep(5000)])
+  })
+  return {url: `redis://127.0.0.1:${port}`, pid: child.pid}
+}
+
+/** INFO figures a run's traffic moves. */
+async function redisInfo(client) {
+  const text = (await client.info('stats')) + (await client.info('cpu'))
+  const n = (k) => Number(new RegExp(`^${k}:([\\d.]+)`, 'm').exec(text)?.[1] ?? NaN)
+  return {inBytes: n('total_net_input_bytes'), outBytes: n('total_net_output_bytes'), commands: n('total_commands_processed'), cpuS: n('used_cpu_user') + n('used_cpu_sys')}
+}
+
+const treeCpu = (pid) => processTree(pid).reduce((sum, p) => sum + (processInfo(p)?.cpuS ?? 0), 0)
+
+/** `imh agent` processes; resolves once each printed its agent-ready line. */
+async function startAgents(n, redisUrl, prefix) {
+  const children = []
+  const starting = Promise.all(Array.from({length: n}, async (_, i) => {
+    const name = `bench-${n}-${i}`
+    const child = spawn(process.execPath, ['bin/run.js', 'agent', '--redis', redisUrl, '--redis-prefix', prefix, '--name', name, '--workers', '1'], {cwd: root, stdio: ['ignore', 'pipe', 'pipe']})
+    children.push(child)
+    let err = ''
+    child.stderr.setEncoding('utf8').on('data', (d) => (err = (err + d).slice(-4000)))
+    const ready = await new Promise((resolveReady, reject) => {
+      const timer = setTimeout(() => reject(new Error(`agent ${name} not ready in 30 s: ${err}`)), 30_000)
+      createInterface({input: child.stdout}).on('line', (line) => {
+        try {
+          const m = JSON.parse(line)
+          if (m.event === 'agent-ready') {
+            clearTimeout(timer)
+            resolveReady(m)
+          }
+        } catch {}
+      })
+      child.once('exit', (code) => reject(new Error(`agent ${name} exited (${code}) before ready: ${err}`)))
+    })
+    return {name, child, ready}
+  }))
+  const agents = await starting.catch((err) => {
+    for (const c of children) c.kill('SIGKILL')
+    throw err
+  })
+  const stop = async () => {
+    await Promise.all(agents.map(async ({child}) => {
+      if (child.exitCode !== null) return child.exitCode
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      if ((await Promise.race([exited.then(() => 'exited'), sleep(10_000)])) !== 'exited') child.kill('SIGKILL')
+    }))
+    return agents.map((a) => a.child.exitCode)
+  }
+  return {agents, stop}
+}
+
+/** `imh load` with the CPU preload; resolves with its outcome, its CPU seconds and its results.json. */
+async function runCoordinator(loadArgs, name) {
+  const out = join(tmp, `${name}.json`)
+  const cpuFile = join(tmp, `${name}.cpu.json`)
+  const saved = {NODE_OPTIONS: process.env.NODE_OPTIONS, IMH_BENCH_CPU_FILE: process.env.IMH_BENCH_CPU_FILE}
+  // Only the coordinator's own process writes the file: the preload compares its pid with the one in the name.
+  process.env.NODE_OPTIONS = `${saved.NODE_OPTIONS ?? ''} --require ${CPU_PRELOAD}`.trim()
+  process.env.IMH_BENCH_CPU_FILE = cpuFile
+  const started = performance.now()
+  const running = runImhLoad([profile, ...loadArgs, '--clients', String(clients), '--duration', duration, '--quiet', '--out', out], {cwd: root, timeoutMs: (durationS + 120) * 1000})
+  for (const [k, v] of Object.entries(saved)) (v === undefined ? delete process.env[k] : (process.env[k] = v))
+  const r = await running
+  const wallS = (performance.now() - started) / 1000
+  let results
+  try {
+    results = JSON.parse(readFileSync(out, 'utf8'))
+  } catch {}
+  let cpu
+  try {
+    cpu = JSON.parse(readFileSync(cpuFile, 'utf8'))
+  } catch {}
+  return {code: r.code, signal: r.signal, timedOut: r.timedOut, wallS, results, coordinatorCpuS: cpu ? cpu.userS + cpu.systemS : null, outputTail: r.code === 0 ? undefined : r.output.split('\n').slice(-15).join('\n')}
+}
+
+const METRICS = ['sync_latency', 'heartbeat_rtt']
+const COUNTERS = ['sent', 'acked', 'delivered', 'lost', 'duplicates', 'errors']
+function figures(results) {
+  if (!results) return null
+  return {
+    ok: results.ok,
+    durationMs: results.meta?.durationMs,
+    counters: Object.fromEntries(COUNTERS.map((c) => [c, results.counters?.[c] ?? 0])),
+    metrics: Object.fromEntries(METRICS.filter((m) => results.metrics?.[m]).map((m) => [m, {count: results.metrics[m].count, p50: results.metrics[m].p50, p99: results.metrics[m].p99}])),
+    errors: results.errors ?? {},
+    agents: results.meta?.agents,
+  }
+}
+
+/** Each figure over the 1-agent run's: counts should be ~1 (same work), latencies show what spreading does. */
+function ratios(f, base) {
+  if (!f || !base) return null
+  const r = (a, b) => (b ? round(a / b) : null)
+  return {
+    counters: Object.fromEntries(COUNTERS.map((c) => [c, r(f.counters[c], base.counters[c])])),
+    metrics: Object.fromEntries(Object.keys(f.metrics).map((m) => [m, {p50: r(f.metrics[m].p50, base.metrics[m]?.p50), p99: r(f.metrics[m].p99, base.metrics[m]?.p99)}])),
+  }
+}
+
+console.log(`bench:distributed — ${profile}, ${clients} clients, ${duration}, agents ${agentCounts.join(' / ')} (${cpus().length} cores)`)
+const rows = []
+try {
+  const redis = await startRedisServer()
+  const info = new Redis(redis.url, {lazyConnect: false, maxRetriesPerRequest: 1})
+  stops.push(async () => info.disconnect())
+  const server = await startReadyChild(['bin/run.js', 'serve', '--port', '0', '--flows', 'core', '--password-cost', '4'], 'imh serve', root)
+  stops.push(() => server.stop())
+  const target = server.ready.scheduler
+  console.log(`  redis ${redis.url}, imh serve ${target}`)
+
+  if (!args['no-local']) {
+    const r = await runCoordinator(['--target', target, '--workers', '1'], 'local')
+    rows.push({mode: 'local', agents: 0, exit: r.code, wallS: round(r.wallS), coordinatorCpuS: round(r.coordinatorCpuS), figures: figures(r.results), outputTail: r.outputTail})
+    console.log(`  local (imh load --workers 1): exit ${r.code}, coordinator ${round(r.coordinatorCpuS, 2)} CPU s`)
+  }
+  for (const n of agentCounts) {
+    const prefix = `bench-${n}:`
+    const group = await startAgents(n, redis.url, prefix)
+    stops.push(group.stop)
+    const cpuBefore = group.agents.map((a) => treeCpu(a.child.pid))
+    const before = await redisInfo(info)
+    const r = await runCoordinator(['--distributed', '--redis', redis.url, '--redis-prefix', prefix, '--agents', String(n), '--agents-wait', '30s', '--target', target], `agents-${n}`)
+    const after = await redisInfo(info)
+    const agentCpu = group.agents.map((a, i) => round(treeCpu(a.child.pid) - cpuBefore[i]))
+    stops.splice(stops.indexOf(group.stop), 1)
+    const agentExits = await group.stop()
+    const runS = (r.results?.meta?.durationMs ?? r.wallS * 1000) / 1000
+    const perS = (x) => round(x / runS, 1)
+    const redisDelta = {inBytes: after.inBytes - before.inBytes, outBytes: after.outBytes - before.outBytes, commands: after.commands - before.commands, cpuS: round(after.cpuS - before.cpuS)}
+    const agentTotal = agentCpu.reduce((a, b) => a + b, 0)
+    rows.push({
+      mode: 'distributed', agents: n, exit: r.code, wallS: round(r.wallS), runS: round(runS),
+      coordinatorCpuS: round(r.coordinatorCpuS), coordinatorCpuPerS: round(r.coordinatorCpuS / runS),
+      agentCpuS: agentCpu, agentCpuSTotal: round(agentTotal), agentCpuSPer1000Clients: round((agentTotal / clients) * 1000),
+      redis: {...redisDelta, inBytesPerS: perS(redisDelta.inBytes), outBytesPerS: perS(redisDelta.outBytes), commandsPerS: perS(redisDelta.commands), bytesPerSPerAgent: perS((redisDelta.inBytes + redisDelta.outBytes) / n)},
+      agentExits, figures: figures(r.results), outputTail: r.outputTail,
+    })
+    const row = rows.at(-1)
+    console.log(`  ${n} agent(s): exit ${r.code}, coordinator ${round(r.coordinatorCpuS, 2)} CPU s (${round(row.coordinatorCpuPerS, 3)}/s), agents ${agentCpu.join(' + ')} CPU s, redis ${row.redis.inBytesPerS} B/s in, ${row.redis.outBytesPerS} B/s out, ${row.redis.commandsPerS} cmd/s`)
+  }
+} catch (err) {
+  rows.push({error: err.message})
+  console.error(`  stopped: ${err.message}`)
+} finally {
+  await stopAll()
+  rmSync(tmp, {recursive: true, force: true})
+}
+
+const base = rows.find((r) => r.mode === 'distributed' && r.agents === 1)?.figures
+for (const r of rows) r.againstOneAgent = r === rows.find((x) => x.mode === 'distributed' && x.agents === 1) ? null : ratios(r.figures, base)
+const output = {
+  bench: 'distributed',
+  command: `node bench/distributed.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+  profile, clients, duration, agents: agentCounts,
+  notes: [
+    'agents, coordinator, Redis and the server share this machine: coordinator and Redis costs per agent are the figures to read; agent CPU is split, not multiplied, capacity',
+    'coordinator CPU: its own process (process.cpuUsage at exit); agent CPU: each agent process tree over the run; Redis: INFO deltas over the run',
+    'againstOneAgent: each figure over the 1-agent run\'s (counts should stay near 1; latencies show what spreading does)',
+  ],
+  machine: {cpus: cpus().length, cpuModel: cpus()[0]?.model, memory: memInfoMb(), node: process.version},
+  runs: rows,
+}
+mkdirSync(dirname(outFile), {recursive: true})
+writeFileSync(outFile, `${JSON.stringify(output, null, 2)}\n`)
+console.log(`→ ${outFile}`)
+process.exitCode = rows.every((r) => r.exit === 0 && !r.error) ? 0 : 1
