@@ -1,7 +1,13 @@
-import {type ChildProcess} from 'node:child_process'
+import type {ChildProcess} from 'node:child_process'
 import {type AddressInfo, type Socket, createServer} from 'node:net'
 import {afterEach, describe, expect, it, vi} from 'vitest'
-import {type NamespaceSet, createNamespaces, leftovers, probeNetns} from './support/netns.js'
+import {spawn, execFileSync} from 'node:child_process'
+import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {type NamespaceSet, createNamespaces, leftovers, probeNetns, sweepStale} from './support/netns.js'
+
+const netnsUp = (await probeNetns()).available
 
 // A client in a namespace: connects to HOST:PORT, prints the outcome as JSON, exits.
 const CLIENT = `const s=require('net').connect(+process.argv[2],process.argv[1]);
@@ -112,5 +118,24 @@ describe('test/support/netns', () => {
     } finally {
       await hub.close()
     }
+  })
+
+  it.runIf(netnsUp)('sweeps what a killed process left: its namespaces, veths and block lock', async () => {
+    // What a test worker SIGKILLed mid-test leaves, made by hand under a pid that then dies.
+    const dead = spawn('sleep', ['30'])
+    const pid = dead.pid!
+    const ns = `imh-${pid}-9-0`
+    const link = `imh${pid.toString(36)}-9-0`
+    const lock = join(tmpdir(), 'imh-netns-blocks', 'sweep-test')
+    execFileSync('ip', ['netns', 'add', ns])
+    execFileSync('ip', ['link', 'add', link, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns])
+    mkdirSync(lock, {recursive: true})
+    writeFileSync(join(lock, 'pid'), String(pid))
+    dead.kill('SIGKILL')
+    await new Promise((r) => dead.once('exit', r))
+    expect(leftovers(pid)).toEqual({namespaces: [ns], links: [link]})
+    sweepStale()
+    expect(leftovers(pid)).toEqual({namespaces: [], links: []})
+    expect(existsSync(lock)).toBe(false)
   })
 })
