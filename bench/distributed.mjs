@@ -91,7 +91,7 @@ async function redisInfo(client) {
 
 const treeCpu = (pid) => processTree(pid).reduce((sum, p) => sum + (processInfo(p)?.cpuS ?? 0), 0)
 
-/** `imh agent` processes; resolves once each printed its agent-ready line. */
+/** `imh agent` processes; resolves once each printed its ready line. */
 async function startAgents(n, redisUrl, prefix) {
   const children = []
   const starting = Promise.all(Array.from({length: n}, async (_, i) => {
@@ -105,7 +105,8 @@ async function startAgents(n, redisUrl, prefix) {
       createInterface({input: child.stdout}).on('line', (line) => {
         try {
           const m = JSON.parse(line)
-          if (m.event === 'agent-ready') {
+          // {"event":"ready","role":"agent",…} (commands/agent.ts; the plan had said "agent-ready").
+          if (m.event === 'agent-ready' || (m.event === 'ready' && m.role === 'agent')) {
             clearTimeout(timer)
             resolveReady(m)
           }

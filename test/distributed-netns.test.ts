@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {type ReferenceServer, startReferenceServer} from '../reference-server/index.js'
+import {LatencyHistogram} from '../src/common/histogram.js'
 import {startNamespacedAgents} from './support/agents.js'
 import {type NamespaceSet, createNamespaces} from './support/netns.js'
 import {type TestRedis, redisTests, startRedis, warnIfNoRedis} from './support/redis.js'
@@ -53,6 +54,20 @@ describe.runIf(redisTests && haveAgent)('a distributed run over three namespaced
       expect(c.lost).toBe(0)
       expect(c.duplicates).toBe(0)
       expect(results.metrics.sync_latency.count).toBe(c.delivered)
+      // Each agent's part adds up to the run: counts, and every latency metric's histogram exactly.
+      const parts = results.meta.agents as Array<{id: string; counters: Record<string, number>; metrics: Record<string, {count: number; histogram: string}>}>
+      for (const counter of ['sent', 'acked', 'delivered', 'errors']) {
+        expect(parts.reduce((sum, a) => sum + (a.counters[counter] ?? 0), 0), counter).toBe(c[counter] ?? 0)
+      }
+      expect(parts.filter((a) => (a.counters.sent ?? 0) > 0)).toHaveLength(3)
+      for (const [name, metric] of Object.entries(results.metrics as Record<string, {count: number; p50: number; p99: number; max: number}>)) {
+        const union = new LatencyHistogram()
+        for (const a of parts) if (a.metrics[name]) union.add(LatencyHistogram.decode(a.metrics[name]!.histogram))
+        expect(union.count, name).toBe(metric.count)
+        expect(union.percentile(99), `${name} p99`).toBe(metric.p99)
+        expect(union.percentile(50), `${name} p50`).toBe(metric.p50)
+        expect(union.max, `${name} max`).toBe(metric.max)
+      }
     } finally {
       expect(await agents.stop()).toEqual([0, 0, 0])
     }

@@ -6,7 +6,7 @@ import {type NamespaceSet, createNamespaces} from './netns.js'
 export interface NamespacedAgent {
   name: string
   child: ChildProcess
-  /** The agent's ready line, parsed: {"event":"agent-ready","id":NAME,…}. */
+  /** The agent's ready line, parsed: {"event":"ready","role":"agent","id":NAME,…}. */
   ready: Record<string, unknown>
   /** What it printed on stderr so far (for failure messages). */
   readonly stderr: string
@@ -37,7 +37,13 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)))
 }
 
-/** Waits for the child's `agent-ready` JSON line on stdout; rejects if it exits or stays silent for `ms`. */
+/**
+ * An agent's ready line: {"event":"ready","role":"agent",…} (commands/agent.ts); s7-plan.md had
+ * announced {"event":"agent-ready",…}, also taken.
+ */
+export const isAgentReady = (m: Record<string, unknown> | undefined): boolean => m?.event === 'agent-ready' || (m?.event === 'ready' && m.role === 'agent')
+
+/** Waits for the child's agent ready line on stdout; rejects if it exits or stays silent for `ms`. */
 function readyLine(name: string, child: ChildProcess, stderr: () => string, ms: number): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     let buffered = ''
@@ -45,7 +51,7 @@ function readyLine(name: string, child: ChildProcess, stderr: () => string, ms: 
       clearTimeout(timer)
       reject(new Error(`agent ${name} ${why}; stderr: ${stderr().trim().split('\n').slice(-5).join(' | ')}`))
     }
-    const timer = setTimeout(() => fail(`printed no agent-ready line in ${ms} ms`), ms)
+    const timer = setTimeout(() => fail(`printed no ready line in ${ms} ms`), ms)
     const onData = (chunk: Buffer): void => {
       buffered += chunk.toString()
       for (const line of buffered.split('\n').slice(0, -1)) {
@@ -53,11 +59,11 @@ function readyLine(name: string, child: ChildProcess, stderr: () => string, ms: 
         try {
           parsed = JSON.parse(line) as Record<string, unknown>
         } catch {}
-        if (parsed?.event === 'agent-ready') {
+        if (isAgentReady(parsed)) {
           clearTimeout(timer)
           child.stdout!.off('data', onData)
           child.stdout!.resume()
-          resolve(parsed)
+          resolve(parsed!)
           return
         }
       }
