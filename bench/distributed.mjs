@@ -30,7 +30,6 @@ import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:
 import {createServer} from 'node:net'
 import {cpus, tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
-import {createInterface} from 'node:readline'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
 import {Redis} from 'ioredis'
@@ -91,43 +90,21 @@ async function redisInfo(client) {
 
 const treeCpu = (pid) => processTree(pid).reduce((sum, p) => sum + (processInfo(p)?.cpuS ?? 0), 0)
 
-/** `imh agent` processes; resolves once each printed its ready line. */
+/** `imh agent` processes ({"event":"ready","role":"agent",…} once registered); killed if one fails to start. */
 async function startAgents(n, redisUrl, prefix) {
-  const children = []
-  const starting = Promise.all(Array.from({length: n}, async (_, i) => {
+  const settled = await Promise.allSettled(Array.from({length: n}, (_, i) => {
     const name = `bench-${n}-${i}`
-    const child = spawn(process.execPath, ['bin/run.js', 'agent', '--redis', redisUrl, '--redis-prefix', prefix, '--name', name, '--workers', '1'], {cwd: root, stdio: ['ignore', 'pipe', 'pipe']})
-    children.push(child)
-    let err = ''
-    child.stderr.setEncoding('utf8').on('data', (d) => (err = (err + d).slice(-4000)))
-    const ready = await new Promise((resolveReady, reject) => {
-      const timer = setTimeout(() => reject(new Error(`agent ${name} not ready in 30 s: ${err}`)), 30_000)
-      createInterface({input: child.stdout}).on('line', (line) => {
-        try {
-          const m = JSON.parse(line)
-          // {"event":"ready","role":"agent",…} (commands/agent.ts; the plan had said "agent-ready").
-          if (m.event === 'agent-ready' || (m.event === 'ready' && m.role === 'agent')) {
-            clearTimeout(timer)
-            resolveReady(m)
-          }
-        } catch {}
-      })
-      child.once('exit', (code) => reject(new Error(`agent ${name} exited (${code}) before ready: ${err}`)))
-    })
-    return {name, child, ready}
+    return startReadyChild(['bin/run.js', 'agent', '--redis', redisUrl, '--redis-prefix', prefix, '--name', name, '--workers', '1'], `imh agent ${name}`, root, {timeoutMs: 30_000})
   }))
-  const agents = await starting.catch((err) => {
-    for (const c of children) c.kill('SIGKILL')
-    throw err
-  })
+  const agents = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
   const stop = async () => {
-    await Promise.all(agents.map(async ({child}) => {
-      if (child.exitCode !== null) return child.exitCode
-      const exited = new Promise((r) => child.once('exit', r))
-      child.kill('SIGTERM')
-      if ((await Promise.race([exited.then(() => 'exited'), sleep(10_000)])) !== 'exited') child.kill('SIGKILL')
-    }))
+    await Promise.all(agents.map((a) => a.stop()))
     return agents.map((a) => a.child.exitCode)
+  }
+  const failed = settled.find((s) => s.status === 'rejected')
+  if (failed) {
+    await stop()
+    throw failed.reason
   }
   return {agents, stop}
 }
@@ -200,11 +177,11 @@ try {
     const prefix = `bench-${n}:`
     const group = await startAgents(n, redis.url, prefix)
     stops.push(group.stop)
-    const cpuBefore = group.agents.map((a) => treeCpu(a.child.pid))
+    const cpuBefore = group.agents.map((a) => treeCpu(a.pid))
     const before = await redisInfo(info)
     const r = await runCoordinator(['--distributed', '--redis', redis.url, '--redis-prefix', prefix, '--agents', String(n), '--agents-wait', '30s', '--target', target], `agents-${n}`)
     const after = await redisInfo(info)
-    const agentCpu = group.agents.map((a, i) => round(treeCpu(a.child.pid) - cpuBefore[i]))
+    const agentCpu = group.agents.map((a, i) => round(treeCpu(a.pid) - cpuBefore[i]))
     stops.splice(stops.indexOf(group.stop), 1)
     const agentExits = await group.stop()
     const runS = (r.results?.meta?.durationMs ?? r.wallS * 1000) / 1000

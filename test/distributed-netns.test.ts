@@ -5,10 +5,11 @@ import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {type ReferenceServer, startReferenceServer} from '../reference-server/index.js'
 import {LatencyHistogram} from '../src/common/histogram.js'
-import {startNamespacedAgents} from './support/agents.js'
+import {startNamespacedAgents} from './support/netns-agents.js'
 import {type NamespaceSet, createNamespaces} from './support/netns.js'
 import {type TestRedis, redisTests, startRedis, warnIfNoRedis} from './support/redis.js'
 import {runCli} from './support/run-cli.js'
+import {until} from './support/until.js'
 
 // Issue 15 item 5: the distributed run tested as several hosts. Three agents, each in a network
 // namespace of its own (test/support/netns.ts; plain processes on loopback when namespaces cannot
@@ -77,10 +78,14 @@ describe.runIf(redisTests && haveAgent)('a distributed run over three namespaced
     const prefix = 'dist-kill:'
     const agents = await startNamespacedAgents(3, redis.url, {set, redisPrefix: prefix})
     try {
+      const doomed = agents.agents[1]!.child
+      let out = ''
+      doomed.stdout!.on('data', (d) => (out += d))
       const running = runCli(['load', 'smoke', '--distributed', '--redis', redis.url, '--redis-prefix', prefix, '--agents', '3', '--target', server.urls.scheduler, '--duration', '20s'], 90_000)
-      // Once the run is under way (smoke connects its 10 clients in well under 3 s), ns-1 dies.
-      await new Promise((r) => setTimeout(r, 4000))
-      agents.agents[1]!.child.kill('SIGKILL')
+      // Once its share is under way (its job-start line, then 2 s), ns-1 dies.
+      await until(() => out.includes('"job-start"'), 30_000)
+      await new Promise((r) => setTimeout(r, 2000))
+      doomed.kill('SIGKILL')
       const r = await running
       expect(r.code, r.stdout + r.stderr).toBe(AGENT_LOST)
       expect(r.stdout + r.stderr).toContain('ns-1')

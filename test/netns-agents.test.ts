@@ -1,7 +1,7 @@
 import {existsSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {isAgentReady, startNamespacedAgents} from './support/agents.js'
+import {startNamespacedAgents} from './support/netns-agents.js'
 import {type NamespaceSet, createNamespaces} from './support/netns.js'
 import {type TestRedis, redisTests, startRedis, warnIfNoRedis} from './support/redis.js'
 
@@ -26,7 +26,7 @@ describe.runIf(redisTests && haveAgent)('imh agent in each namespace', () => {
     const run = await startNamespacedAgents(3, redis.url, {set, redisPrefix: 'netns-agents:'})
     try {
       expect(run.agents.map((a) => a.ready.id)).toEqual(['ns-0', 'ns-1', 'ns-2'])
-      for (const a of run.agents) expect(isAgentReady(a.ready)).toBe(true)
+      for (const a of run.agents) expect(a.ready).toMatchObject({event: 'ready', role: 'agent', workers: 1})
     } finally {
       expect(await run.stop()).toEqual([0, 0, 0])
     }

@@ -1,4 +1,4 @@
-import {type ChildProcess, spawn} from 'node:child_process'
+import {type ChildProcess, type SpawnOptions, spawn} from 'node:child_process'
 import {createInterface} from 'node:readline'
 
 /** A child process that printed its `{"event":"ready",…}` JSON line. */
@@ -17,15 +17,20 @@ export class ReadyLineError extends Error {
   }
 }
 
+/** Starts `command args` with `options` (child_process.spawn's signature): what spawnReady runs the script with. */
+export type Spawner = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess
+
 /**
  * Spawns `node <script> …args` and resolves once it prints one JSON line whose `event` is
  * "ready" on stdout. One helper for every place that starts a server in a process of its own (the
  * load command's embedded server, tests and benchmarks), so each does not parse lines its own way.
+ * `spawn` starts it another way, e.g. inside a network namespace (test/support/netns.ts); default
+ * child_process.spawn.
  */
-export async function spawnReady<T extends {event: string}>(script: string, args: string[], o: {timeoutMs?: number; what?: string; env?: NodeJS.ProcessEnv} = {}): Promise<ReadyChild<T>> {
+export async function spawnReady<T extends {event: string}>(script: string, args: string[], o: {timeoutMs?: number; what?: string; env?: NodeJS.ProcessEnv; spawn?: Spawner} = {}): Promise<ReadyChild<T>> {
   const what = o.what ?? script
   const timeoutMs = o.timeoutMs ?? 20_000
-  const child = spawn(process.execPath, [script, ...args], {stdio: ['ignore', 'pipe', 'pipe'], env: o.env ?? process.env})
+  const child = (o.spawn ?? spawn)(process.execPath, [script, ...args], {stdio: ['ignore', 'pipe', 'pipe'], env: o.env ?? process.env})
   let stderr = ''
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {
     stderr = (stderr + d).slice(-4000)
