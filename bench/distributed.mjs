@@ -4,10 +4,11 @@
 // machine, `imh load --distributed` as the coordinator), against one `imh serve --flows core` and
 // one redis-server of the bench's own (free ports on 127.0.0.1, no persistence; all stopped at the
 // end), plus a plain `imh load --workers 1` as the reference without Redis. Per run it measures:
-// - coordinator CPU seconds (its process, read at its exit by a preload: bench/lib/cpu-at-exit.cjs)
-//   and per second of run;
-// - each agent's CPU seconds over the run (its process tree, from /proc before and after), per
-//   agent and in all, and per 1,000 clients;
+// - coordinator CPU seconds (its process and any children, from this process's cutime+cstime,
+//   which take a child's CPU when it is waited for) and per second of run;
+// - each agent's CPU seconds over the run (the agent and the workers it forked for the run and
+//   waited for: /proc/PID/stat utime+stime+cutime+cstime before and after), per agent and in all,
+//   and per 1,000 clients;
 // - Redis traffic: INFO deltas over the run of total_net_input_bytes, total_net_output_bytes,
 //   total_commands_processed and used_cpu_user+sys, per second of run; and per agent;
 // - the merged figures from the coordinator's results.json (counts: sent, delivered, lost,
@@ -21,7 +22,8 @@
 // Options: --clients N (2000), --duration D (30s), --agents LIST (1,2,4), --profile NAME (chat),
 // --no-local (skip the plain run), --out FILE (bench/results/distributed.json for the defaults,
 // else distributed-<clients>.json). Each run is bounded: the coordinator is killed after
-// duration + 120 s, each agent must be ready in 30 s. Traffic stays on 127.0.0.1.
+// duration + 120 s, each agent must be ready in 30 s. Traffic stays on 127.0.0.1. Exit 0 when
+// every run ran (its thresholds may have failed: `exit` 99 and `figures.ok` say so), else 1.
 //
 // Agents here share one machine with the coordinator, Redis and the server: the CPU figures are
 // the coordinator's and Redis's own costs as agents are added, not the capacity of N machines.
@@ -34,7 +36,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
 import {Redis} from 'ioredis'
 import {parseDurationS} from './lib/duration.mjs'
-import {memInfoMb, parseArgs, processInfo, processTree, round, runImhLoad, startReadyChild} from './lib/proc.mjs'
+import {cpuTimesS, memInfoMb, parseArgs, round, runImhLoad, startReadyChild} from './lib/proc.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const args = parseArgs(process.argv.slice(2), {clients: 'number', duration: 'string', agents: 'string', profile: 'string', 'no-local': 'boolean', out: 'string'})
@@ -48,7 +50,6 @@ if (!(durationS > 0 && durationS <= 600)) throw new Error('--duration: more than
 const defaults = args.clients === undefined && args.duration === undefined && args.agents === undefined && args.profile === undefined
 const outFile = args.out ?? join(root, 'bench/results', defaults ? 'distributed.json' : `distributed-${clients}.json`)
 const tmp = mkdtempSync(join(tmpdir(), 'imh-bench-distributed-'))
-const CPU_PRELOAD = join(root, 'bench/lib/cpu-at-exit.cjs')
 
 async function freePort() {
   const s = createServer()
@@ -88,8 +89,6 @@ async function redisInfo(client) {
   return {inBytes: n('total_net_input_bytes'), outBytes: n('total_net_output_bytes'), commands: n('total_commands_processed'), cpuS: n('used_cpu_user') + n('used_cpu_sys')}
 }
 
-const treeCpu = (pid) => processTree(pid).reduce((sum, p) => sum + (processInfo(p)?.cpuS ?? 0), 0)
-
 /** `imh agent` processes ({"event":"ready","role":"agent",…} once registered); killed if one fails to start. */
 async function startAgents(n, redisUrl, prefix) {
   const settled = await Promise.allSettled(Array.from({length: n}, (_, i) => {
@@ -109,28 +108,21 @@ async function startAgents(n, redisUrl, prefix) {
   return {agents, stop}
 }
 
-/** `imh load` with the CPU preload; resolves with its outcome, its CPU seconds and its results.json. */
+/** `imh load` as a child of this process; resolves with its outcome, its CPU seconds and its results.json. */
 async function runCoordinator(loadArgs, name) {
   const out = join(tmp, `${name}.json`)
-  const cpuFile = join(tmp, `${name}.cpu.json`)
-  const saved = {NODE_OPTIONS: process.env.NODE_OPTIONS, IMH_BENCH_CPU_FILE: process.env.IMH_BENCH_CPU_FILE}
-  // Only the coordinator's own process writes the file: the preload compares its pid with the one in the name.
-  process.env.NODE_OPTIONS = `${saved.NODE_OPTIONS ?? ''} --require ${CPU_PRELOAD}`.trim()
-  process.env.IMH_BENCH_CPU_FILE = cpuFile
+  // Nothing else of ours exits meanwhile, so what our waited-for children used grows by the coordinator's CPU alone.
+  const cpuBefore = cpuTimesS().children
   const started = performance.now()
   const running = runImhLoad([profile, ...loadArgs, '--clients', String(clients), '--duration', duration, '--quiet', '--out', out], {cwd: root, timeoutMs: (durationS + 120) * 1000})
-  for (const [k, v] of Object.entries(saved)) (v === undefined ? delete process.env[k] : (process.env[k] = v))
   const r = await running
   const wallS = (performance.now() - started) / 1000
   let results
   try {
     results = JSON.parse(readFileSync(out, 'utf8'))
   } catch {}
-  let cpu
-  try {
-    cpu = JSON.parse(readFileSync(cpuFile, 'utf8'))
-  } catch {}
-  return {code: r.code, signal: r.signal, timedOut: r.timedOut, wallS, results, coordinatorCpuS: cpu ? cpu.userS + cpu.systemS : null, outputTail: r.code === 0 ? undefined : r.output.split('\n').slice(-15).join('\n')}
+  const coordinatorCpuS = cpuTimesS().children - cpuBefore
+  return {code: r.code, signal: r.signal, timedOut: r.timedOut, wallS, results, coordinatorCpuS, outputTail: r.code === 0 ? undefined : r.output.split('\n').slice(-15).join('\n')}
 }
 
 const METRICS = ['sync_latency', 'heartbeat_rtt']
@@ -139,11 +131,14 @@ function figures(results) {
   if (!results) return null
   return {
     ok: results.ok,
+    // The generator's own verdict: latencies of a saturated run are the harness's.
+    saturated: results.saturation?.flagged,
     durationMs: results.meta?.durationMs,
     counters: Object.fromEntries(COUNTERS.map((c) => [c, results.counters?.[c] ?? 0])),
     metrics: Object.fromEntries(METRICS.filter((m) => results.metrics?.[m]).map((m) => [m, {count: results.metrics[m].count, p50: results.metrics[m].p50, p99: results.metrics[m].p99}])),
     errors: results.errors ?? {},
-    agents: results.meta?.agents,
+    // Who ran what (without each agent's encoded histograms).
+    agents: results.meta?.agents?.map(({id, host, workers, shard, lost, counters}) => ({id, host, workers, shard, lost, counters})),
   }
 }
 
@@ -177,26 +172,30 @@ try {
     const prefix = `bench-${n}:`
     const group = await startAgents(n, redis.url, prefix)
     stops.push(group.stop)
-    const cpuBefore = group.agents.map((a) => treeCpu(a.pid))
+    const agentCpu = (pid) => {
+      const t = cpuTimesS(pid)
+      return t ? t.own + t.children : NaN
+    }
+    const cpuBefore = group.agents.map((a) => agentCpu(a.pid))
     const before = await redisInfo(info)
     const r = await runCoordinator(['--distributed', '--redis', redis.url, '--redis-prefix', prefix, '--agents', String(n), '--agents-wait', '30s', '--target', target], `agents-${n}`)
     const after = await redisInfo(info)
-    const agentCpu = group.agents.map((a, i) => round(treeCpu(a.pid) - cpuBefore[i]))
+    const agentCpuS = group.agents.map((a, i) => round(agentCpu(a.pid) - cpuBefore[i]))
     stops.splice(stops.indexOf(group.stop), 1)
     const agentExits = await group.stop()
     const runS = (r.results?.meta?.durationMs ?? r.wallS * 1000) / 1000
     const perS = (x) => round(x / runS, 1)
     const redisDelta = {inBytes: after.inBytes - before.inBytes, outBytes: after.outBytes - before.outBytes, commands: after.commands - before.commands, cpuS: round(after.cpuS - before.cpuS)}
-    const agentTotal = agentCpu.reduce((a, b) => a + b, 0)
+    const agentTotal = agentCpuS.reduce((a, b) => a + b, 0)
     rows.push({
       mode: 'distributed', agents: n, exit: r.code, wallS: round(r.wallS), runS: round(runS),
       coordinatorCpuS: round(r.coordinatorCpuS), coordinatorCpuPerS: round(r.coordinatorCpuS / runS),
-      agentCpuS: agentCpu, agentCpuSTotal: round(agentTotal), agentCpuSPer1000Clients: round((agentTotal / clients) * 1000),
+      agentCpuS, agentCpuSTotal: round(agentTotal), agentCpuSPer1000Clients: round((agentTotal / clients) * 1000),
       redis: {...redisDelta, inBytesPerS: perS(redisDelta.inBytes), outBytesPerS: perS(redisDelta.outBytes), commandsPerS: perS(redisDelta.commands), bytesPerSPerAgent: perS((redisDelta.inBytes + redisDelta.outBytes) / n)},
       agentExits, figures: figures(r.results), outputTail: r.outputTail,
     })
     const row = rows.at(-1)
-    console.log(`  ${n} agent(s): exit ${r.code}, coordinator ${round(r.coordinatorCpuS, 2)} CPU s (${round(row.coordinatorCpuPerS, 3)}/s), agents ${agentCpu.join(' + ')} CPU s, redis ${row.redis.inBytesPerS} B/s in, ${row.redis.outBytesPerS} B/s out, ${row.redis.commandsPerS} cmd/s`)
+    console.log(`  ${n} agent(s): exit ${r.code}, coordinator ${round(r.coordinatorCpuS, 2)} CPU s (${round(row.coordinatorCpuPerS, 3)}/s), agents ${agentCpuS.join(' + ')} CPU s, redis ${row.redis.inBytesPerS} B/s in, ${row.redis.outBytesPerS} B/s out, ${row.redis.commandsPerS} cmd/s`)
   }
 } catch (err) {
   rows.push({error: err.message})
@@ -214,7 +213,7 @@ const output = {
   profile, clients, duration, agents: agentCounts,
   notes: [
     'agents, coordinator, Redis and the server share this machine: coordinator and Redis costs per agent are the figures to read; agent CPU is split, not multiplied, capacity',
-    'coordinator CPU: its own process (process.cpuUsage at exit); agent CPU: each agent process tree over the run; Redis: INFO deltas over the run',
+    'coordinator CPU: the imh load process and its children (this process\'s cutime+cstime delta); agent CPU: each agent with the workers it forked (utime+stime+cutime+cstime delta); Redis: INFO deltas over the run',
     'againstOneAgent: each figure over the 1-agent run\'s (counts should stay near 1; latencies show what spreading does)',
   ],
   machine: {cpus: cpus().length, cpuModel: cpus()[0]?.model, memory: memInfoMb(), node: process.version},
@@ -223,4 +222,5 @@ const output = {
 mkdirSync(dirname(outFile), {recursive: true})
 writeFileSync(outFile, `${JSON.stringify(output, null, 2)}\n`)
 console.log(`→ ${outFile}`)
-process.exitCode = rows.every((r) => r.exit === 0 && !r.error) ? 0 : 1
+// A run whose thresholds failed (99) is still a measurement (its figures say so); anything else is a failure of the bench.
+process.exitCode = rows.every((r) => (r.exit === 0 || r.exit === 99) && !r.error) ? 0 : 1

@@ -50,6 +50,21 @@ export function processInfo(pid) {
   }
 }
 
+/**
+ * CPU seconds of a process (`own`: utime+stime) and of its children it has waited for
+ * (`children`: cutime+cstime), or undefined when it is gone. `children` is exact for workers that
+ * came and went between two reads, which a sampler of the live tree misses; `self` for this process.
+ */
+export function cpuTimesS(pid = 'self') {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return {own: (Number(rest[11]) + Number(rest[12])) / CLK_TCK, children: (Number(rest[13]) + Number(rest[14])) / CLK_TCK}
+  } catch {
+    return undefined
+  }
+}
+
 /** The soft and hard "Max open files" of a process. */
 export function fdLimits(pid = 'self') {
   const m = /Max open files\s+(\S+)\s+(\S+)/.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))
