@@ -72,7 +72,8 @@ function docUses(): Use[] {
     for (const line of block[1]!.split('\n')) {
       for (const part of line.split(/&&|;|\||&(?!\d)/)) {
         const w = words(part.trim())
-        const at = w[0] === 'imh' ? 1 : w[0] === 'docker' && w[1] === 'run' ? w.findIndex((x) => x.startsWith('imharness:')) + 1 : 0
+        // `imh …`, also behind a prefix (`ip netns exec NS imh …`), or the image's name in `docker run`.
+        const at = w[0] === 'docker' && w[1] === 'run' ? w.findIndex((x) => x.startsWith('imharness:')) + 1 : w.indexOf('imh') + 1
         if (at > 0 && w[at]) out.push(use(`docs/distributed.md: ${line.trim()}`, w.slice(at)))
       }
     }
