@@ -81,6 +81,8 @@ export const ERRORS = {
   IMH_ERR_PROFILE_INVALID: {ret: 0, fatal: false, text: 'a load profile field is missing or has a value that is not allowed'},
   IMH_ERR_THRESHOLD_INVALID: {ret: 0, fatal: false, text: 'a threshold expression does not parse'},
   IMH_ERR_WORKER_FAILED: {ret: 0, fatal: false, text: 'a load worker process failed or exited early'},
+  IMH_ERR_AGENTS_UNAVAILABLE: {ret: 0, fatal: false, text: 'a distributed run found fewer idle load agents than it asked for'},
+  IMH_ERR_AGENT_LOST: {ret: 0, fatal: false, text: 'a load agent of a distributed run died or stopped reporting'},
   // Comparing runs (imh compare).
   IMH_ERR_RESULTS_INVALID: {ret: 0, fatal: false, text: 'a file is not a results.json that imh load wrote'},
   IMH_ERR_REGRESSION_INVALID: {ret: 0, fatal: false, text: 'a regression limit does not parse or does not fit its metric'},
