@@ -61,6 +61,25 @@ describe.runIf(redisTests)('imh load --distributed over agents (processes on thi
     })
   }, 120_000)
 
+  it('judges thresholds on the merged data every second: an abortOnFail threshold stops every agent', async () => {
+    await agent('abort-a', 1, 'abort:')
+    await agent('abort-b', 1, 'abort:')
+    await withOkServer(async (url) => {
+      const file = join(dir, 'abort.yaml')
+      // Only the sum of both agents' requests passes 30: neither agent's own share could fail it.
+      writeFileSync(file, `scenarios:\n  get: {scenario: http, executor: constant-arrival-rate, rate: 20, duration: 30s, preAllocatedVUs: 4, maxVUs: 8, url: '${url}'}\nthresholds:\n  http_reqs:\n    - threshold: count<30\n      abortOnFail: true\n`)
+      const out = join(dir, 'abort.json')
+      const started = Date.now()
+      const r = await runCli(['load', file, '--target', url, '--distributed', '--redis', redis.current.url, '--redis-prefix', 'abort:', '--out', out, '-q'], 90_000)
+      expect(r.code, r.stdout).toBe(99)
+      const doc = read(out)
+      expect(doc.aborted?.reason).toMatch(/http_reqs count<30/)
+      expect(doc.aborted!.atMs).toBeLessThan(10_000)
+      expect(Date.now() - started).toBeLessThan(25_000)
+      for (const a of doc.meta.agents!) expect(a.counters!.http_reqs).toBeGreaterThan(0)
+    })
+  }, 120_000)
+
   it('runs chat with pairs spanning agents: every acknowledged message is delivered once, lost joined across agents', async () => {
     await agent('chat-a', 1, 'chat:')
     await agent('chat-b', 1, 'chat:')

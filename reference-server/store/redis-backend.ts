@@ -1,5 +1,6 @@
 import type {Redis} from 'ioredis'
 import {RedisClient} from '../../src/common/redis-client.js'
+import {ImhError} from '../../src/protocol/index.js'
 
 /**
  * One Redis that the nodes of a server group share (PROTOCOL.md §2.5): a command connection, a
@@ -14,7 +15,7 @@ export class RedisBackend extends RedisClient {
   private readonly handlers = new Map<string, Set<(message: string) => void>>()
 
   constructor(url: string, readonly prefix = 'imh:') {
-    super(url)
+    super(url, (message) => new ImhError('IMH_ERR_REDIS_UNREACHABLE', message, {url}))
   }
 
   /** The full key of `parts` under this backend's prefix. */

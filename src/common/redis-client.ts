@@ -1,5 +1,4 @@
 import {Redis} from 'ioredis'
-import {ImhError} from '../protocol/index.js'
 
 /**
  * An ioredis connection as every part of imh opens one (the server group's stores, load agents,
@@ -16,7 +15,11 @@ export class RedisClient {
   private lastError: Error | undefined
   private connected = false
 
-  constructor(readonly url: string) {
+  /**
+   * `unreachable` makes the error connect() rejects with from its message (which names the URL and
+   * the reason): callers make it an IMH_ERR_REDIS_UNREACHABLE ImhError, a type src/common cannot import.
+   */
+  constructor(readonly url: string, private readonly unreachable: (message: string) => Error) {
     this.client = new Redis(url, {lazyConnect: true, maxRetriesPerRequest: 3, enableAutoPipelining: true, retryStrategy: (times) => (this.connected ? Math.min(times * 100, 2000) : null)})
     // ioredis emits 'error' on every failed reconnect; the commands that fail say so themselves.
     this.client.on('error', (err: Error) => {
@@ -24,7 +27,7 @@ export class RedisClient {
     })
   }
 
-  /** Connects, or rejects with IMH_ERR_REDIS_UNREACHABLE naming the URL. */
+  /** Connects, or rejects with the `unreachable` error, naming the URL. */
   async connect(): Promise<this> {
     try {
       await this.client.connect()
@@ -32,7 +35,7 @@ export class RedisClient {
       this.connected = true
     } catch (err) {
       this.client.disconnect()
-      throw new ImhError('IMH_ERR_REDIS_UNREACHABLE', `cannot reach Redis at ${this.url}: ${(this.lastError ?? (err as Error)).message}`, {url: this.url})
+      throw this.unreachable(`cannot reach Redis at ${this.url}: ${(this.lastError ?? (err as Error)).message}`)
     }
     return this
   }

@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto'
 import type {EventEmitter} from 'node:events'
-import {RedisClient} from '../../common/redis-client.js'
+import type {RedisClient} from '../../common/redis-client.js'
+import {distributedRedis} from './redis.js'
 import {realClock} from '../clock.js'
 import {planFor} from '../executors/index.js'
 import {MetricsAggregate} from '../metrics/registry.js'
@@ -54,7 +55,7 @@ export class AgentPool implements WorkerPool {
 
   /** Connects and claims the agents (IMH_ERR_REDIS_UNREACHABLE, IMH_ERR_AGENTS_UNAVAILABLE). */
   static async claim(o: AgentPoolOptions): Promise<AgentPool> {
-    const redis = await new RedisClient(o.url).connect()
+    const redis = await distributedRedis(o.url).connect()
     const pool = new AgentPool(redis, o)
     try {
       pool.agentsList = await claimAgents(redis.client, pool.keys, pool.run, {count: o.agents, waitMs: o.waitMs, url: o.url, now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms))})

@@ -1,6 +1,7 @@
 import {EventEmitter} from 'node:events'
 import {availableParallelism, hostname} from 'node:os'
-import {RedisClient} from '../../common/redis-client.js'
+import type {RedisClient} from '../../common/redis-client.js'
+import {distributedRedis} from './redis.js'
 import {realClock} from '../clock.js'
 import {type AgentInfo, agentInfo} from './agent-info.js'
 import {AgentRun} from './agent-run.js'
@@ -41,7 +42,7 @@ export class LoadAgent extends EventEmitter<LoadAgentEvents> {
 
   constructor(o: LoadAgentOptions) {
     super()
-    this.redis = new RedisClient(o.url)
+    this.redis = distributedRedis(o.url)
     this.keys = new DistributedKeys(o.prefix)
     this.info = agentInfo(o.id ?? `${hostname()}-${process.pid}`, o.workers ?? availableParallelism(), new Date())
   }
