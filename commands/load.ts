@@ -22,6 +22,13 @@ import {checkResolverAddress} from '../src/client/dns-resolver.js'
 import {EXIT, type ExitCode} from '../src/common/exit-codes.js'
 import {isImhError} from '../src/protocol/index.js'
 import type {SpawnedReferenceServer} from '../reference-server/process.js'
+import type {AgentPool} from '../src/load/distributed/agent-pool.js'
+
+/**
+ * From every agent ready to the schedule's start: the start message crosses Redis to each agent
+ * (a stream read, then IPC to its workers) and must arrive before the time it names.
+ */
+const DISTRIBUTED_START_DELAY_MS = 1000
 
 const rate = Flags.custom<number>({
   async parse(input) {
@@ -31,20 +38,23 @@ const rate = Flags.custom<number>({
   },
 })
 
-const duration = Flags.custom<number>({
+/** A duration flag ('20s', '2m', '1m30s') whose errors name `--name`. */
+const durationFlag = (name: string) => Flags.custom<number>({
   async parse(input) {
     try {
-      return parseDuration(input, '--duration', 'command line')
+      return parseDuration(input, `--${name}`, 'command line')
     } catch (err) {
-      throw new Errors.CLIError(`--duration: ${(err as Error).message.replace(/^.*?--duration: /, '')}`, {exit: EXIT.USAGE})
+      throw new Errors.CLIError(`--${name}: ${(err as Error).message.replace(new RegExp(`^.*?--${name}: `), '')}`, {exit: EXIT.USAGE})
     }
   },
 })
+const duration = durationFlag('duration')
+const agentsWait = durationFlag('agents-wait')
 
 export default class Load extends Command {
   static override summary = 'Load-test a server with thousands of virtual clients; report HDR latencies; judge thresholds.'
   static override description = `Runs a profile (a built-in name such as smoke, chat, mixed, nearby, moments, download, ws-ping, http, or a YAML file) against --target, or against the reference server started in its own process.
-Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not start, a threshold with abortOnFail stopped it), 2 usage or profile error, 99 thresholds failed, 130 interrupted (Ctrl-C; the summary and --out are still written). Errors against an unreachable target are counted by code (errors, IMH_ERR_…) and fail thresholds on them.`
+Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not start, a threshold with abortOnFail stopped it, no agents), 2 usage or profile error, 4 an agent of a distributed run was lost, 99 thresholds failed, 130 interrupted (Ctrl-C; the summary and --out are still written). Errors against an unreachable target are counted by code (errors, IMH_ERR_…) and fail thresholds on them.`
 
   static override examples = [
     '<%= config.bin %> load smoke',
@@ -76,6 +86,12 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     quiet: Flags.boolean({char: 'q', description: 'no live progress; the summary is still printed'}),
     ca: Flags.file({description: 'PEM CA certificate to trust for an https/wss target', exists: true}),
     insecure: Flags.boolean({description: 'do not verify the TLS certificate of the target'}),
+    distributed: Flags.boolean({description: 'run on the load agents (imh agent) registered in --redis instead of workers on this machine: one run, merged exactly (docs/distributed.md)', dependsOn: ['redis', 'target']}),
+    redis: Flags.string({description: 'redis://HOST:PORT the agents registered in (with --distributed)'}),
+    'redis-prefix': Flags.string({description: 'key prefix in that Redis, as the agents were given', default: 'imh:'}),
+    agents: Flags.integer({description: 'how many agents to run on (default: every idle one)', min: 1, max: 1000}),
+    'agents-wait': agentsWait({description: "how long to wait for enough idle agents, e.g. '30s' (default 10s)"}),
+    'tolerate-agent-loss': Flags.boolean({description: "keep going when an agent dies: its share is marked lost in the results instead of failing the run with exit code 4"}),
   }
 
   async run(): Promise<void> {
@@ -107,6 +123,23 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     } catch (err) {
       this.error((err as Error).message, {exit: EXIT.USAGE})
     }
+    if (flags.redis !== undefined && !/^rediss?:\/\//.test(flags.redis)) this.error(`--redis: expected a URL like redis://127.0.0.1:6379, got "${flags.redis}"`, {exit: EXIT.USAGE})
+    for (const f of ['agents', 'agents-wait', 'tolerate-agent-loss'] as const) {
+      if (flags[f] !== undefined && flags[f] !== false && !flags.distributed) this.error(`--${f} applies to distributed runs only: add --distributed --redis URL`, {exit: EXIT.USAGE})
+    }
+    let agentPool: AgentPool | undefined
+    if (flags.distributed) {
+      // Imported only here: ioredis stays out of every local run's coordinator.
+      const {AgentPool} = await import('../src/load/distributed/agent-pool.js')
+      try {
+        agentPool = await AgentPool.claim({url: flags.redis!, prefix: flags['redis-prefix'], agents: flags.agents, waitMs: flags['agents-wait'] ?? 10_000})
+      } catch (err) {
+        if (isImhError(err)) this.error(`${err.code}: ${err.message}`, {exit: EXIT.FAILED})
+        throw err
+      }
+      const list = agentPool.claimed.map((a, i) => `${a.id} (${a.host}, ${a.workers} worker${a.workers === 1 ? '' : 's'}, share ${i}/${agentPool!.claimed.length})`)
+      process.stdout.write(`agents: ${list.join(', ')}\n`)
+    }
     let server: SpawnedReferenceServer | undefined
     let urls: LoadUrls
     let target: string
@@ -132,7 +165,11 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     let interrupted = false
     let exporter: PrometheusExporter | undefined
     try {
-      const run = new LoadRun({profile, urls, target, embeddedServer: !flags.target, overrides, tls})
+      const pool = agentPool
+      const run = new LoadRun({
+        profile, urls, target, embeddedServer: !flags.target, overrides, tls,
+        ...(pool ? {pool: (events) => pool.start(events, profile), tolerateAgentLoss: flags['tolerate-agent-loss'], startDelayMs: DISTRIBUTED_START_DELAY_MS} : {}),
+      })
       attachProgress(run, {stream: process.stdout, quiet: flags.quiet})
       if (prometheusAt) {
         // Imported only here: prom-client stays out of every run that does not export.
@@ -155,6 +192,7 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     } finally {
       await exporter?.close()
       await server?.close()
+      await agentPool?.close()
     }
     process.stdout.write(`\n${formatSummary(result, {color: Boolean(process.stdout.isTTY)})}\n`)
     if (flags.out) {
@@ -184,6 +222,7 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
 /** The exit code of a run: Ctrl-C first (as imh conform), then a run error, failed thresholds, an abort. */
 export function exitCodeFor(result: RunResult, interrupted = false): ExitCode {
   if (interrupted) return EXIT.INTERRUPTED
+  if (result.runError?.code === 'IMH_ERR_AGENT_LOST') return EXIT.AGENT_LOST
   if (result.runError) return EXIT.FAILED
   if (result.thresholds.some((t) => !t.ok)) return EXIT.THRESHOLDS
   if (result.aborted) return EXIT.FAILED

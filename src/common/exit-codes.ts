@@ -15,6 +15,8 @@ export const EXIT = {
    * or report it; it takes precedence over FAILED. Every report is still written.
    */
   HARNESS: 3,
+  /** load --distributed: an agent died or stopped reporting (named in the output; its share is marked lost in results.json), and --tolerate-agent-loss was not given. */
+  AGENT_LOST: 4,
   /** Interrupted (SIGINT). conform: the cases not run are reported as `not-run`; load: the summary and results cover the part that ran. 128 + SIGINT, as shells do. */
   INTERRUPTED: 130,
   /** load: the run completed but a threshold failed. compare: a regression limit failed. */

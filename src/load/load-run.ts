@@ -14,7 +14,8 @@ import {type ScenarioKind, scenarioModule} from './scenarios/index.js'
 import {TimeSeries} from './time-series.js'
 import type {Clock, MetricsDelta, Profile, ProfileOverrides, RunEvents, RunMeta, RunResult, TickSample} from './types.js'
 import type {FromWorker, ToWorker} from './worker-protocol.js'
-import {startWorkers, type WorkerHandle, type WorkerPoolEvents} from './worker-pool.js'
+import {startWorkers, type WorkerHandle, type WorkerPool, type WorkerPoolEvents, type WorkerPoolFactory} from './worker-pool.js'
+import {isImhError} from '../protocol/index.js'
 
 export interface LoadRunOptions {
   profile: Profile
@@ -25,6 +26,15 @@ export interface LoadRunOptions {
   overrides?: ProfileOverrides
   tls?: {ca?: string; rejectUnauthorized?: boolean}
   clock?: Clock
+  /** Where the workers come from: forked here by default; agents for `imh load --distributed`. */
+  pool?: WorkerPoolFactory
+  /**
+   * Keep going when an agent is lost (`--tolerate-agent-loss`): its share is recorded as lost in
+   * meta.agents and the run is judged on the rest. Otherwise the run fails with IMH_ERR_AGENT_LOST.
+   */
+  tolerateAgentLoss?: boolean
+  /** From everyone ready to the schedule's start: time for the start message to reach every worker. */
+  startDelayMs?: number
 }
 
 const FINAL_TIMEOUT_MS = 30_000
@@ -42,12 +52,16 @@ export class LoadRun extends EventEmitter<RunEvents> {
   private readonly reports: Record<string, unknown>[] = []
   private readonly lagBySecond = new Map<number, Set<number>>()
   private readonly maxLag = new Map<number, number>()
-  private handles: WorkerHandle[] = []
+  private handles: readonly WorkerHandle[] = []
+  private pool: WorkerPool | undefined
+  /** Workers of lost agents (tolerated): nothing more is awaited from them. */
+  private readonly gone = new Set<number>()
+  private readonly seen = {ready: new Set<number>(), sendingDone: new Set<number>(), final: new Set<number>()}
+  private readonly lostAgents = new Map<string, {atMs: number; reason: string}>()
   private series: TimeSeries | undefined
   private meta: RunMeta | undefined
   private startAtMs = 0
   private phase: 'init' | 'running' | 'draining' | 'finishing' | 'done' = 'init'
-  private counts = {ready: 0, sendingDone: 0, final: 0}
   private aborted: RunResult['aborted']
   private runError: RunResult['runError']
   private timers: NodeJS.Timeout[] = []
@@ -78,20 +92,32 @@ export class LoadRun extends EventEmitter<RunEvents> {
     return Math.max(1, this.o.profile.options.workers)
   }
 
-  run(): Promise<RunResult> {
+  async run(): Promise<RunResult> {
     const p = this.o.profile
     this.meta = runMeta({profile: p, target: this.o.target, embeddedServer: this.o.embeddedServer, workers: p.options.workers, overrides: this.o.overrides ?? {}, startedAt: new Date()})
+    const done = new Promise<RunResult>((resolve) => (this.resolveRun = resolve))
     const events = new EventEmitter<WorkerPoolEvents>()
     events.on('message', (i, m) => this.onMessage(i, m))
     events.on('lost', (_i, reason) => this.fail('IMH_ERR_WORKER_FAILED', reason))
+    events.on('agent-lost', (agent, indices, reason) => this.loseAgent(agent, indices, reason))
     // Scenarios may overlap in time: their peaks summed bound what one worker holds at once.
     const vusPerWorker = Math.ceil(p.scenarios.reduce((n, s) => n + planFor(s.spec).maxVUs, 0) / this.workerCount)
-    this.handles = startWorkers(p.options.workers, events, vusPerWorker)
+    try {
+      this.pool = await (this.o.pool ?? localPool(p.options.workers))(events, vusPerWorker)
+    } catch (err) {
+      this.fail(isImhError(err) ? err.code : 'IMH_ERR_WORKER_FAILED', (err as Error).message)
+      return done
+    }
+    this.handles = this.pool.handles
+    if (this.pool.agents) {
+      this.meta.agents = this.pool.agents()
+      this.meta.workers = this.handles.length
+    }
     const runId = randomBytes(4).toString('hex')
     for (const h of this.handles) {
-      h.send({type: 'init', worker: h.index, workers: this.workerCount, runId, profile: p, urls: this.o.urls, tls: this.o.tls ?? {}})
+      h.send({type: 'init', worker: h.share.worker, workers: h.share.workers, runId, profile: p, urls: this.o.urls, tls: this.o.tls ?? {}})
     }
-    return new Promise((resolve) => (this.resolveRun = resolve))
+    return done
   }
 
   /** Ends the schedule early (Ctrl-C); the drain and the report still happen. */
@@ -102,14 +128,39 @@ export class LoadRun extends EventEmitter<RunEvents> {
   }
 
   private broadcast(m: ToWorker, except?: number): void {
+    if (this.pool?.broadcast) return this.pool.broadcast(m, except)
     for (const h of this.handles) if (h.index !== except) h.send(m)
+  }
+
+  /** Whether every worker still expected has sent `kind` (workers of a tolerated lost agent are not). */
+  private everyone(kind: keyof LoadRun['seen'], index?: number): boolean {
+    if (index !== undefined) this.seen[kind].add(index)
+    return this.handles.every((h) => this.seen[kind].has(h.index) || this.gone.has(h.index))
+  }
+
+  private loseAgent(agent: string, indices: number[], reason: string): void {
+    if (this.phase === 'done' || this.lostAgents.has(agent)) return
+    const atMs = this.startAtMs ? Math.round(this.clock.now() - this.startAtMs) : 0
+    this.lostAgents.set(agent, {atMs, reason})
+    for (const i of indices) {
+      this.gone.add(i)
+      this.series?.forget(i)
+    }
+    const line = `agent ${agent} lost: ${reason}; the work of its share after ${(atMs / 1000).toFixed(1)} s was not done`
+    if (!this.o.tolerateAgentLoss) return this.fail('IMH_ERR_AGENT_LOST', line)
+    this.emit('note', `${line} (tolerated)`)
+    if (this.handles.every((h) => this.gone.has(h.index))) return this.fail('IMH_ERR_AGENT_LOST', 'every agent of the run was lost')
+    // What the lost workers will never send may be all that was still awaited.
+    if (this.phase === 'init' && this.everyone('ready')) this.start()
+    else if (this.phase === 'running' && this.everyone('sendingDone')) this.drain()
+    else if (this.phase === 'finishing' && this.everyone('final')) this.complete()
   }
 
   private onMessage(i: number, m: FromWorker): void {
     if (this.phase === 'done') return
     switch (m.type) {
       case 'ready':
-        if (++this.counts.ready === this.handles.length) this.start()
+        if (this.everyone('ready', i)) this.start()
         break
       case 'directory':
         this.broadcast(m, i)
@@ -118,12 +169,13 @@ export class LoadRun extends EventEmitter<RunEvents> {
         this.addDelta(i, m.atMs, m.delta, m.vus, m.lagMs)
         break
       case 'sending-done':
-        if (++this.counts.sendingDone === this.handles.length) this.drain()
+        if (this.everyone('sendingDone', i)) this.drain()
         break
       case 'final':
+        if (this.seen.final.has(i)) break
         this.agg.addDelta(m.delta)
         this.reports.push(m.reports)
-        if (++this.counts.final === this.handles.length) this.complete()
+        if (this.everyone('final', i)) this.complete()
         break
       case 'failed':
         this.fail(m.code, `worker ${i}: ${m.message}`)
@@ -150,9 +202,10 @@ export class LoadRun extends EventEmitter<RunEvents> {
   }
 
   private start(): void {
+    if (this.phase !== 'init') return
     this.phase = 'running'
-    this.startAtMs = this.clock.now() + START_DELAY_MS
-    this.series = new TimeSeries(this.startAtMs, this.o.profile.options.maxEventLoopLagMs, this.handles.length)
+    this.startAtMs = this.clock.now() + (this.o.startDelayMs ?? START_DELAY_MS)
+    this.series = new TimeSeries(this.startAtMs, this.o.profile.options.maxEventLoopLagMs, this.handles.length - this.gone.size)
     this.broadcast({type: 'start', startAtMs: this.startAtMs})
     this.emit('start', {meta: this.meta!, scheduleMs: this.scheduleEndSecond * 1000})
     const timer = setInterval(() => this.onSecond(), 250)
@@ -222,7 +275,8 @@ export class LoadRun extends EventEmitter<RunEvents> {
     this.phase = 'finishing'
     this.broadcast({type: 'finish'})
     this.timers.push(setTimeout(() => {
-      this.fail('IMH_ERR_WORKER_FAILED', `${this.handles.length - this.counts.final} worker(s) sent no final report within ${FINAL_TIMEOUT_MS / 1000} s`)
+      const missing = this.handles.filter((h) => !this.seen.final.has(h.index) && !this.gone.has(h.index)).map((h) => h.label)
+      this.fail('IMH_ERR_WORKER_FAILED', `${missing.join(', ')} sent no final report within ${FINAL_TIMEOUT_MS / 1000} s`)
       this.complete()
     }, FINAL_TIMEOUT_MS))
   }
@@ -241,6 +295,7 @@ export class LoadRun extends EventEmitter<RunEvents> {
     this.phase = 'done'
     for (const t of this.timers) clearTimeout(t)
     for (const h of this.handles) h.kill()
+    void this.pool?.close?.().catch(() => undefined)
     const p = this.o.profile
     // Counters a scenario that ran declares with reportZero are reported even at 0; joined ones
     // (chat's `lost`) only this process can count, from every worker's final reports.
@@ -255,8 +310,9 @@ export class LoadRun extends EventEmitter<RunEvents> {
     const series = this.series?.all() ?? []
     const rate = judgeRates(this.rateTargets, series, this.agg.counters())
     const achieved = rateAchieved(rate)
+    const agents = this.pool?.agents?.().map((a) => (this.lostAgents.has(a.id) ? {...a, lost: this.lostAgents.get(a.id)!} : a))
     const result: RunResult = {
-      meta: {...this.meta!, durationMs: Math.round(elapsed)},
+      meta: {...this.meta!, durationMs: Math.round(elapsed), ...(agents ? {agents} : {})},
       metrics: this.agg.summaries(),
       counters: this.agg.counters(),
       errors: this.agg.errors(),
@@ -277,4 +333,9 @@ function zeroReportedCounters(kinds: ScenarioKind[]): MetricDefinition[] {
   const byName = new Map<string, MetricDefinition>()
   for (const kind of new Set(kinds)) for (const m of scenarioModule(kind).metrics) if (m.kind === 'counter' && m.reportZero) byName.set(m.name, m)
   return [...byName.values()]
+}
+
+/** The default pool: `count` worker processes forked on this machine (0: one inside this process). */
+function localPool(count: number): WorkerPoolFactory {
+  return async (events, vusPerWorker) => ({handles: startWorkers(count, events, vusPerWorker)})
 }

@@ -48,7 +48,15 @@ export class TimeSeries {
   private readonly open = new Set<number>()
 
   /** `workers`: how many report; seconds stay open until that many have (the live tick needs no more). */
-  constructor(private readonly startAtMs: number, private readonly lagBoundMs: number, private readonly workers = 0) {}
+  constructor(private readonly startAtMs: number, private readonly lagBoundMs: number, private workers = 0) {}
+
+  /** A worker that will report no more (its agent was lost): no second waits for it, and it holds no VUs. */
+  forget(worker: number): void {
+    this.newestBy.delete(worker)
+    this.workers = Math.max(0, this.workers - 1)
+    this.lastVus.set(worker, 0)
+    this.closeDone()
+  }
 
   secondOf(atMs: number): number {
     return Math.max(0, Math.ceil((atMs - this.startAtMs - 100) / 1000))

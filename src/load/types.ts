@@ -164,6 +164,23 @@ export interface RunMeta {
   scenarios: Array<{name: string; scenario: ScenarioKind; executor: ExecutorKind}>
   /** The profile's regression limits, which `imh compare` judges when this run is the candidate (absent in files of older versions). */
   regressions?: string[]
+  /** The agents of a distributed run (`imh load --distributed`), each with its share; absent otherwise. */
+  agents?: AgentSummary[]
+}
+
+/** One agent of a distributed run, as results.json records it. */
+export interface AgentSummary {
+  id: string
+  host: string
+  cores: number
+  workers: number
+  /** Its part of the run: agent `index` of `count` (shardShare in src/load/executors/share.ts). */
+  shard: {index: number; count: number}
+  /** Set when it died or stopped reporting: the work of its share after `atMs` (ms since the start) was not done. */
+  lost?: {atMs: number; reason: string}
+  /** Its own part of the figures (what its workers reported), each latency with its encoded histogram: the run's are exactly their sum. */
+  metrics?: Record<string, MetricSummary & {histogram: string}>
+  counters?: Record<string, number>
 }
 
 /** Everything a run produced; outputs (summary, results.json, JUnit later) only read this. */

@@ -3,18 +3,40 @@ import {EventEmitter} from 'node:events'
 import {entryModule} from '../common/package-root.js'
 import {LoadWorker} from './worker.js'
 import type {FromWorker, ToWorker} from './worker-protocol.js'
+import type {Share} from './executors/share.js'
+import type {AgentSummary} from './types.js'
 
 /** The coordinator's view of one worker: messages in both directions, and its end. */
 export interface WorkerHandle {
   readonly index: number
+  /** Its part of the run, told in its init (src/load/executors/share.ts). */
+  readonly share: Share
+  /** Who runs it, for notes: "worker 3", or "agent ns-1 worker 0" in a distributed run. */
+  readonly label: string
   send(m: ToWorker): void
   kill(): void
 }
+
+/** The workers of one run: forked on this machine ({@link startWorkers}) or on agents (src/load/distributed). */
+export interface WorkerPool {
+  readonly handles: readonly WorkerHandle[]
+  /** Sends `m` to every worker but `except` in one message, when the transport can (agents). */
+  broadcast?(m: ToWorker, except?: number): void
+  /** Called once the run is over, after every handle's kill(). */
+  close?(): Promise<void>
+  /** The agents that ran the run, for its meta (distributed runs only). */
+  agents?(): AgentSummary[]
+}
+
+/** How a run gets its workers: the local pool by default, agents with `imh load --distributed`. */
+export type WorkerPoolFactory = (events: EventEmitter<WorkerPoolEvents>, vusPerWorker: number) => Promise<WorkerPool>
 
 export interface WorkerPoolEvents {
   message: [index: number, m: FromWorker]
   /** A worker ended before sending its final report. */
   lost: [index: number, reason: string]
+  /** An agent died or stopped reporting: its workers (`indices`) will send nothing more. */
+  'agent-lost': [agent: string, indices: number[], reason: string]
 }
 
 /**
@@ -71,10 +93,10 @@ export function workerEnv(): Record<string, string> {
  * count 0 one worker inside this process (tests and debugging: no IPC, same event loop).
  * `vusPerWorker` (the most VUs one worker holds at once) picks their flags: {@link workerExecArgv}.
  */
-export function startWorkers(count: number, events: EventEmitter<WorkerPoolEvents>, vusPerWorker = Infinity): WorkerHandle[] {
+export function startWorkers(count: number, events: EventEmitter<WorkerPoolEvents>, vusPerWorker = Infinity, shareOf: (index: number) => Share = (index) => ({worker: index, workers: Math.max(1, count)})): WorkerHandle[] {
   if (count === 0) {
     const worker = new LoadWorker((m) => setImmediate(() => events.emit('message', 0, m)))
-    return [{index: 0, send: (m) => setImmediate(() => void worker.handle(m)), kill: () => {}}]
+    return [{index: 0, share: shareOf(0), label: 'worker 0', send: (m) => setImmediate(() => void worker.handle(m)), kill: () => {}}]
   }
   const entry = entryModule('worker-main', 'src/load/worker-main.js')
   const execArgv = [...process.execArgv, ...workerExecArgv(vusPerWorker)]
@@ -92,6 +114,8 @@ export function startWorkers(count: number, events: EventEmitter<WorkerPoolEvent
     child.on('error', (err) => events.emit('lost', index, `worker ${index}: ${err.message}`))
     return {
       index,
+      share: shareOf(index),
+      label: `worker ${index}`,
       send: (m: ToWorker) => {
         if (child.connected) child.send(m)
       },

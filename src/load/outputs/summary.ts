@@ -83,7 +83,16 @@ function header(r: RunResult, color: boolean): string[] {
   return [
     paint(`imh load — ${m.profile} → ${m.target}${m.embeddedServer ? ' (embedded reference server)' : ''}`, 'bold', color),
     `duration ${(m.durationMs / 1000).toFixed(1)} s · workers ${m.workers} · clients peak ${peak} · seed ${m.seed} · started ${m.startedAt}`,
+    ...(m.agents ? [`agents ${m.agents.map((a) => `${a.id} (${a.host}, ${plural(a.workers, 'worker')}${a.lost ? ', LOST' : ''})`).join(' · ')}`] : []),
   ]
+}
+
+/** The lost-agents warning of a run that tolerated them (--tolerate-agent-loss). */
+function lostAgentsText(agents: NonNullable<RunResult['meta']['agents']>): string | undefined {
+  const lost = agents.filter((a) => a.lost)
+  if (lost.length === 0) return undefined
+  const each = lost.map((a) => `${a.id} (share ${a.shard.index}/${a.shard.count}) at ${formatElapsed(a.lost!.atMs)}: ${a.lost!.reason}`)
+  return `${each.join('; ')}. The work of a lost share after that moment was not done, and what its clients received is not known: the figures cover the other agents, and lost counts messages sent to its clients too.`
 }
 
 function metricsTable(r: RunResult): string[] {
@@ -147,6 +156,8 @@ export function formatSummary(result: RunResult, o: {color?: boolean} = {}): str
   if (result.aborted) {
     warnings.push(...loud(`RUN ABORTED at ${formatElapsed(result.aborted.atMs)}`, `${result.aborted.reason.replace(/\.$/, '')}. The figures above cover only the part that ran.`, color))
   }
+  const lostAgents = result.meta.agents && lostAgentsText(result.meta.agents)
+  if (lostAgents && !result.runError) warnings.push(...loud('WARNING: agents were lost (tolerated)', lostAgents, color))
   if (result.runError) warnings.push(...loud(`RUN FAILED (${result.runError.code})`, result.runError.message, color))
   sections.push(warnings, [verdict(result, color)])
   return `${sections.filter((s) => s.length > 0).map((s) => s.join('\n')).join('\n\n')}\n`
