@@ -14,6 +14,7 @@ import {COORDINATOR_TTL_MS, DistributedKeys, HEARTBEAT_MS} from './keys.js'
 import type {AgentJob, DownMessage, UpMessage} from './messages.js'
 import {redisClockOffset} from './redis-clock.js'
 import {StreamReader} from './stream-reader.js'
+import {SequenceFilter, StreamWriter} from './stream-writer.js'
 import {decodeMessage, encodeMessage} from './wire.js'
 
 export interface AgentPoolOptions {
@@ -47,6 +48,8 @@ export class AgentPool implements WorkerPool {
   /** Per agent: its workers' run-wide indices, and which of them sent their final report. */
   private readonly byAgent = new Map<string, {indices: number[]; finals: Set<number>; lost: boolean; figures: MetricsAggregate}>()
   private closed = false
+  private downstream: StreamWriter | undefined
+  private readonly upFilter = new SequenceFilter()
 
   private constructor(private readonly redis: RedisClient, o: AgentPoolOptions) {
     this.keys = new DistributedKeys(o.prefix)
@@ -100,7 +103,10 @@ export class AgentPool implements WorkerPool {
       jobs.push([a.id, {run: this.run, shard: {index, count}, offset, workers: a.workers, vusTotal}])
       offset += a.workers
     }
-    this.reader = new StreamReader(this.redis.duplicate(), this.keys.up(this.run), '0', (e) => this.onUp(decodeMessage<UpMessage>(e.fields.get('m')!)))
+    this.downstream = new StreamWriter(client, this.keys.down(this.run), 'coordinator')
+    this.reader = new StreamReader(this.redis.duplicate(), this.keys.up(this.run), '0', (e) => {
+      if (this.upFilter.fresh(e.fields.get('s')?.toString())) this.onUp(decodeMessage<UpMessage>(e.fields.get('m')!))
+    })
     for (const [id, job] of jobs) await client.xadd(this.keys.jobs(id), 'MAXLEN', '~', 100, '*', 'job', encodeMessage(job))
     this.timer = setInterval(() => void this.watch(), HEARTBEAT_MS)
     return this
@@ -114,7 +120,7 @@ export class AgentPool implements WorkerPool {
     if (this.closed) return
     // Agents run on their own clocks: the start goes out on Redis's, and each maps it to its own.
     const out = 'm' in d && d.m.type === 'start' ? {...d, m: {...d.m, startAtMs: d.m.startAtMs + this.offsetMs}} : d
-    void this.redis.client.xadd(this.keys.down(this.run), '*', 'm', encodeMessage(out)).catch(() => undefined)
+    this.downstream?.write(encodeMessage(out))
   }
 
   private onUp(u: UpMessage): void {
@@ -153,6 +159,9 @@ export class AgentPool implements WorkerPool {
     this.down({end: true})
     this.closed = true
     clearInterval(this.timer)
+    // The end must reach the agents before the connection goes (bounded: Redis may be gone).
+    await Promise.race([this.downstream?.flushed(), new Promise((r) => setTimeout(r, 2000))])
+    this.downstream?.close()
     await this.reader?.stop()
     const client = this.redis.client
     await client.multi().del(this.keys.alive(this.run)).pexpire(this.keys.up(this.run), 60_000).pexpire(this.keys.down(this.run), 60_000).exec().catch(() => undefined)

@@ -5,6 +5,7 @@ import {startWorkers, type WorkerHandle, type WorkerPoolEvents} from '../worker-
 import {CLAIM_TTL_MS, type DistributedKeys, HEARTBEAT_MS} from './keys.js'
 import type {AgentJob, DownMessage, UpMessage} from './messages.js'
 import {StreamReader} from './stream-reader.js'
+import {SequenceFilter, StreamWriter} from './stream-writer.js'
 import {decodeMessage, encodeMessage} from './wire.js'
 
 /** Agent `shard.index` of `shard.count` running `workers` workers: its local worker k's share. */
@@ -21,6 +22,8 @@ export class AgentRun {
   private readonly handles: WorkerHandle[]
   private readonly reader: StreamReader
   private readonly timer: NodeJS.Timeout
+  private readonly upstream: StreamWriter
+  private readonly downFilter = new SequenceFilter()
   private finished = false
   private resolveDone!: (reason: string) => void
   /** Resolves, with why, when the run is over for this agent: ended by the coordinator, or abandoned. */
@@ -28,6 +31,7 @@ export class AgentRun {
 
   /** `offsetMs`: Redis's clock minus this host's (redisClockOffset). */
   constructor(private readonly client: Redis, blocking: Redis, private readonly keys: DistributedKeys, private readonly agentId: string, private readonly job: AgentJob, private readonly offsetMs: number) {
+    this.upstream = new StreamWriter(client, keys.up(job.run), agentId)
     const events = new EventEmitter<WorkerPoolEvents>()
     events.on('message', (k, m) => {
       const out = m.type === 'delta' ? {...m, atMs: m.atMs + offsetMs} : m
@@ -36,12 +40,14 @@ export class AgentRun {
     events.on('lost', (k, reason) => this.up({from: job.offset + k, lost: `agent ${agentId}: ${reason}`}))
     const perWorker = Math.ceil(job.vusTotal / (job.shard.count * job.workers))
     this.handles = startWorkers(job.workers, events, perWorker, (k) => agentShare(job, k))
-    this.reader = new StreamReader(blocking, keys.down(job.run), '0', (e) => this.onDown(decodeMessage<DownMessage>(e.fields.get('m')!)))
+    this.reader = new StreamReader(blocking, keys.down(job.run), '0', (e) => {
+      if (this.downFilter.fresh(e.fields.get('s')?.toString())) this.onDown(decodeMessage<DownMessage>(e.fields.get('m')!))
+    })
     this.timer = setInterval(() => void this.beat(), HEARTBEAT_MS)
   }
 
   private up(m: UpMessage): void {
-    void this.client.xadd(this.keys.up(this.job.run), '*', 'm', encodeMessage(m)).catch(() => undefined)
+    this.upstream.write(encodeMessage(m))
   }
 
   private onDown(d: DownMessage): void {
@@ -71,6 +77,8 @@ export class AgentRun {
     this.finished = true
     clearInterval(this.timer)
     for (const h of this.handles) h.kill()
+    // The coordinator ended the run after every final report arrived; what is queued now is of no use.
+    this.upstream.close()
     await this.reader.stop()
     await this.client.del(this.keys.claim(this.agentId)).catch(() => undefined)
     this.resolveDone(reason)
