@@ -2,7 +2,7 @@ import type {LatencyHistogram} from '../common/histogram.js'
 import {randomBytes} from 'node:crypto'
 import {EventEmitter} from 'node:events'
 import {realClock} from './clock.js'
-import {planFor} from './executors/index.js'
+import {planFor, shardShare, type Shard} from './executors/index.js'
 import {joinReports} from './metrics/joined-counter.js'
 import type {MetricDefinition} from './metrics/metric-definition.js'
 import {MetricsAggregate, decodeDelta} from './metrics/registry.js'
@@ -25,6 +25,8 @@ export interface LoadRunOptions {
   overrides?: ProfileOverrides
   tls?: {ca?: string; rejectUnauthorized?: boolean}
   clock?: Clock
+  /** This run is shard `index` of `count` run separately (`imh load --shard`): it runs that share of the profile. */
+  shard?: Shard
 }
 
 const FINAL_TIMEOUT_MS = 30_000
@@ -63,7 +65,7 @@ export class LoadRun extends EventEmitter<RunEvents> {
     this.clock = o.clock ?? realClock
     this.scheduleEndSecond = Math.ceil(Math.max(...o.profile.scenarios.map((s) => s.startTimeMs + planFor(s.spec).durationMs)) / 1000)
     validateThresholds(o.profile.thresholds)
-    this.rateTargets = rateTargets(o.profile)
+    this.rateTargets = rateTargets(o.profile, o.shard)
   }
 
   /**
@@ -80,7 +82,7 @@ export class LoadRun extends EventEmitter<RunEvents> {
 
   run(): Promise<RunResult> {
     const p = this.o.profile
-    this.meta = runMeta({profile: p, target: this.o.target, embeddedServer: this.o.embeddedServer, workers: p.options.workers, overrides: this.o.overrides ?? {}, startedAt: new Date()})
+    this.meta = runMeta({profile: p, target: this.o.target, embeddedServer: this.o.embeddedServer, workers: p.options.workers, overrides: this.o.overrides ?? {}, startedAt: new Date(), shard: this.o.shard})
     const events = new EventEmitter<WorkerPoolEvents>()
     events.on('message', (i, m) => this.onMessage(i, m))
     events.on('lost', (_i, reason) => this.fail('IMH_ERR_WORKER_FAILED', reason))
@@ -89,7 +91,7 @@ export class LoadRun extends EventEmitter<RunEvents> {
     this.handles = startWorkers(p.options.workers, events, vusPerWorker)
     const runId = randomBytes(4).toString('hex')
     for (const h of this.handles) {
-      h.send({type: 'init', worker: h.index, workers: this.workerCount, runId, profile: p, urls: this.o.urls, tls: this.o.tls ?? {}})
+      h.send({type: 'init', ...shardShare(this.o.shard, h.index, this.workerCount), ...(this.o.shard ? {shard: this.o.shard} : {}), runId, profile: p, urls: this.o.urls, tls: this.o.tls ?? {}})
     }
     return new Promise((resolve) => (this.resolveRun = resolve))
   }
@@ -244,8 +246,10 @@ export class LoadRun extends EventEmitter<RunEvents> {
     const p = this.o.profile
     // Counters a scenario that ran declares with reportZero are reported even at 0; joined ones
     // (chat's `lost`) only this process can count, from every worker's final reports.
+    const joined: Record<string, unknown[]> = {}
     for (const m of zeroReportedCounters(p.scenarios.map((s) => s.scenario))) {
       this.agg.set(m.name, m.join ? joinReports(m.name, m.join, this.reports) : this.agg.counter(m.name))
+      if (m.join) joined[m.name] = this.reports.flatMap((r) => (m.name in r ? [r[m.name]] : []))
     }
     if (p.scenarios.some((s) => s.spec.executor.endsWith('arrival-rate'))) this.agg.set('dropped_iterations', this.agg.counter('dropped_iterations'))
     this.agg.set('errors', this.agg.counter('errors'))
@@ -266,6 +270,7 @@ export class LoadRun extends EventEmitter<RunEvents> {
       timeSeries: series,
       ...(this.aborted ? {aborted: this.aborted} : {}),
       ...(this.runError ? {runError: this.runError} : {}),
+      ...(Object.keys(joined).length > 0 ? {joined} : {}),
     }
     this.emit('done', result)
     this.resolveRun?.(result)

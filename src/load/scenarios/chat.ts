@@ -129,7 +129,7 @@ class ChatUser implements VirtualUser, MessageSink {
     const {ctx, scope, size, ledger} = this.run
     const {recorder, clock} = ctx
     const {index, incarnation} = this
-    const peer = peerOf(index)
+    const peer = peerOf(index, ctx.shard?.count)
     const to = ctx.directory.lookup(peer)
     if (!to || !peerActive(ctx, peer)) return
     const id = {scope, sender: index, incarnation, n: this.n++}

@@ -102,7 +102,7 @@ export const talk = defineScenario({
 
         /** Caller: one call to the peer, from TALK_INVITE to hang-up. Resolves false when the peer is not there yet. */
         const callOnce = async (signal: AbortSignal): Promise<boolean> => {
-          const peerIndex = peerOf(index)
+          const peerIndex = peerOf(index, ctx.shard?.count)
           const callee = ctx.directory.lookup(peerIndex)
           if (!callee || !peerActive(ctx, peerIndex)) return false
           let callId: string | undefined
@@ -170,7 +170,7 @@ export const talk = defineScenario({
 
         const vu: VirtualUser = {
           async loop(signal) {
-            const caller = index % 2 === 0
+            const caller = index < peerOf(index, ctx.shard?.count)
             while (!signal.aborted) {
               if (dead) throw dead
               await turn(caller, signal)
