@@ -86,8 +86,8 @@ export class LoadRun extends EventEmitter<RunEvents> {
     const events = new EventEmitter<WorkerPoolEvents>()
     events.on('message', (i, m) => this.onMessage(i, m))
     events.on('lost', (_i, reason) => this.fail('IMH_ERR_WORKER_FAILED', reason))
-    // Scenarios may overlap in time: their peaks summed bound what one worker holds at once.
-    const vusPerWorker = Math.ceil(p.scenarios.reduce((n, s) => n + planFor(s.spec).maxVUs, 0) / this.workerCount)
+    // Scenarios may overlap in time: their peaks summed bound what one worker holds at once (of its shard's part).
+    const vusPerWorker = Math.ceil(p.scenarios.reduce((n, s) => n + planFor(s.spec).maxVUs, 0) / (this.workerCount * (this.o.shard?.count ?? 1)))
     this.handles = startWorkers(p.options.workers, events, vusPerWorker)
     const runId = randomBytes(4).toString('hex')
     for (const h of this.handles) {
