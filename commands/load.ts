@@ -14,9 +14,11 @@ import {toResultsJson, writeResultsJson} from '../src/load/outputs/results-json.
 import {formatSummary} from '../src/load/outputs/summary.js'
 import {applyOverrides} from '../src/load/profile/apply-overrides.js'
 import {parseDuration} from '../src/load/profile/duration.js'
+import {parseShard} from '../src/load/parse-shard.js'
 import {listBuiltinProfiles, loadProfile} from '../src/load/profile/load-profile.js'
 import type {LoadUrls} from '../src/load/scenarios/context.js'
 import {needsScheduler, rateMeanings} from '../src/load/scenarios/index.js'
+import type {Shard} from '../src/load/executors/share.js'
 import type {Profile, ProfileOverrides, RunResult} from '../src/load/types.js'
 import {checkResolverAddress} from '../src/client/dns-resolver.js'
 import {EXIT, type ExitCode} from '../src/common/exit-codes.js'
@@ -35,6 +37,17 @@ const rate = Flags.custom<number>({
     const n = Number(input)
     if (!Number.isFinite(n) || n <= 0 || n > 1_000_000) throw new Errors.CLIError(`--rate must be a number above 0 and at most 1000000, got "${input}"`, {exit: EXIT.USAGE})
     return n
+  },
+})
+
+// A bad value is refused before anything starts, with the code the other option errors carry.
+const shard = Flags.custom<Shard>({
+  async parse(input) {
+    try {
+      return parseShard(input)
+    } catch (err) {
+      throw new Errors.CLIError(isImhError(err) ? `${err.code}: ${err.message}` : (err as Error).message, {exit: EXIT.USAGE})
+    }
   },
 })
 
@@ -64,6 +77,7 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     '<%= config.bin %> load ws-ping --target ws://127.0.0.1:9000/',
     '<%= config.bin %> load flash-sale --target http://127.0.0.1:8080/dns --resolver 127.0.0.1:8090',
     '<%= config.bin %> load --profile smoke',
+    '<%= config.bin %> load chat --shard 0/4 --target http://10.0.0.5:8080/dns --out shard-0.json',
   ]
 
   static override args = {
@@ -78,6 +92,7 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     duration: duration({description: "run time, overriding the profile: '20s', '2m', '1m30s'"}),
     rate: rate({description: `total per second, overriding the profile: iterations (arrival-rate executors); under VU executors ${rateMeanings()}`}),
     workers: Flags.integer({description: 'worker processes generating load (default: one per core; 0: inside this process)', min: 0, max: 64}),
+    shard: shard({description: "run only shard INDEX of COUNT separately started runs of the profile, e.g. 0/4 … 3/4 (each owns every COUNT-th client and iteration; chat and talk pairs stay inside a shard); join their --out files with imh merge"}),
     out: Flags.string({description: 'write the results (documented schema, docs/results-schema.md) to this JSON file'}),
     prometheus: Flags.string({description: "serve the run's live merged metrics for Prometheus at http://[HOST]:PORT/metrics while it runs, e.g. :9464 (port 0: a free one, printed)"}),
     html: Flags.string({description: 'write an HTML report with charts to this file (as imh report --html does from results.json)'}),
@@ -127,6 +142,7 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     for (const f of ['agents', 'agents-wait', 'tolerate-agent-loss'] as const) {
       if (flags[f] !== undefined && flags[f] !== false && !flags.distributed) this.error(`--${f} applies to distributed runs only: add --distributed --redis URL`, {exit: EXIT.USAGE})
     }
+    if (flags.distributed && flags.shard) this.error('give --shard or --distributed, not both: a distributed run splits the profile over its agents itself', {exit: EXIT.USAGE})
     let agentPool: AgentPool | undefined
     if (flags.distributed) {
       // Imported only here: ioredis stays out of every local run's coordinator.
@@ -167,7 +183,7 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     try {
       const pool = agentPool
       const run = new LoadRun({
-        profile, urls, target, embeddedServer: !flags.target, overrides, tls,
+        profile, urls, target, embeddedServer: !flags.target, overrides, tls, ...(flags.shard ? {shard: flags.shard} : {}),
         ...(pool ? {pool: (events) => pool.start(events, profile), tolerateAgentLoss: flags['tolerate-agent-loss'], startDelayMs: DISTRIBUTED_START_DELAY_MS} : {}),
       })
       attachProgress(run, {stream: process.stdout, quiet: flags.quiet})

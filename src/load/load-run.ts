@@ -2,7 +2,7 @@ import type {LatencyHistogram} from '../common/histogram.js'
 import {randomBytes} from 'node:crypto'
 import {EventEmitter} from 'node:events'
 import {realClock} from './clock.js'
-import {planFor} from './executors/index.js'
+import {planFor, shardShare, type Shard} from './executors/index.js'
 import {joinReports} from './metrics/joined-counter.js'
 import type {MetricDefinition} from './metrics/metric-definition.js'
 import {MetricsAggregate, decodeDelta} from './metrics/registry.js'
@@ -35,6 +35,8 @@ export interface LoadRunOptions {
   tolerateAgentLoss?: boolean
   /** From everyone ready to the schedule's start: time for the start message to reach every worker. */
   startDelayMs?: number
+  /** This run is shard `index` of `count` run separately (`imh load --shard`): it runs that share of the profile. */
+  shard?: Shard
 }
 
 const FINAL_TIMEOUT_MS = 30_000
@@ -77,7 +79,7 @@ export class LoadRun extends EventEmitter<RunEvents> {
     this.clock = o.clock ?? realClock
     this.scheduleEndSecond = Math.ceil(Math.max(...o.profile.scenarios.map((s) => s.startTimeMs + planFor(s.spec).durationMs)) / 1000)
     validateThresholds(o.profile.thresholds)
-    this.rateTargets = rateTargets(o.profile)
+    this.rateTargets = rateTargets(o.profile, o.shard)
   }
 
   /**
@@ -94,16 +96,16 @@ export class LoadRun extends EventEmitter<RunEvents> {
 
   async run(): Promise<RunResult> {
     const p = this.o.profile
-    this.meta = runMeta({profile: p, target: this.o.target, embeddedServer: this.o.embeddedServer, workers: p.options.workers, overrides: this.o.overrides ?? {}, startedAt: new Date()})
+    this.meta = runMeta({profile: p, target: this.o.target, embeddedServer: this.o.embeddedServer, workers: p.options.workers, overrides: this.o.overrides ?? {}, startedAt: new Date(), shard: this.o.shard})
     const done = new Promise<RunResult>((resolve) => (this.resolveRun = resolve))
     const events = new EventEmitter<WorkerPoolEvents>()
     events.on('message', (i, m) => this.onMessage(i, m))
     events.on('lost', (_i, reason) => this.fail('IMH_ERR_WORKER_FAILED', reason))
     events.on('agent-lost', (agent, indices, reason) => this.loseAgent(agent, indices, reason))
-    // Scenarios may overlap in time: their peaks summed bound what one worker holds at once.
-    const vusPerWorker = Math.ceil(p.scenarios.reduce((n, s) => n + planFor(s.spec).maxVUs, 0) / this.workerCount)
+    // Scenarios may overlap in time: their peaks summed bound what one worker holds at once (of its shard's part).
+    const vusPerWorker = Math.ceil(p.scenarios.reduce((n, s) => n + planFor(s.spec).maxVUs, 0) / (this.workerCount * (this.o.shard?.count ?? 1)))
     try {
-      this.pool = await (this.o.pool ?? localPool(p.options.workers))(events, vusPerWorker)
+      this.pool = await (this.o.pool ?? localPool(p.options.workers, this.o.shard))(events, vusPerWorker)
     } catch (err) {
       this.fail(isImhError(err) ? err.code : 'IMH_ERR_WORKER_FAILED', (err as Error).message)
       return done
@@ -115,7 +117,7 @@ export class LoadRun extends EventEmitter<RunEvents> {
     }
     const runId = randomBytes(4).toString('hex')
     for (const h of this.handles) {
-      h.send({type: 'init', worker: h.share.worker, workers: h.share.workers, runId, profile: p, urls: this.o.urls, tls: this.o.tls ?? {}})
+      h.send({type: 'init', worker: h.share.worker, workers: h.share.workers, ...(this.o.shard ? {shard: this.o.shard} : {}), runId, profile: p, urls: this.o.urls, tls: this.o.tls ?? {}})
     }
     return done
   }
@@ -299,8 +301,10 @@ export class LoadRun extends EventEmitter<RunEvents> {
     const p = this.o.profile
     // Counters a scenario that ran declares with reportZero are reported even at 0; joined ones
     // (chat's `lost`) only this process can count, from every worker's final reports.
+    const joined: Record<string, unknown[]> = {}
     for (const m of zeroReportedCounters(p.scenarios.map((s) => s.scenario))) {
       this.agg.set(m.name, m.join ? joinReports(m.name, m.join, this.reports) : this.agg.counter(m.name))
+      if (m.join) joined[m.name] = this.reports.flatMap((r) => (m.name in r ? [r[m.name]] : []))
     }
     if (p.scenarios.some((s) => s.spec.executor.endsWith('arrival-rate'))) this.agg.set('dropped_iterations', this.agg.counter('dropped_iterations'))
     this.agg.set('errors', this.agg.counter('errors'))
@@ -322,6 +326,7 @@ export class LoadRun extends EventEmitter<RunEvents> {
       timeSeries: series,
       ...(this.aborted ? {aborted: this.aborted} : {}),
       ...(this.runError ? {runError: this.runError} : {}),
+      ...(Object.keys(joined).length > 0 ? {joined} : {}),
     }
     this.emit('done', result)
     this.resolveRun?.(result)
@@ -335,7 +340,7 @@ function zeroReportedCounters(kinds: ScenarioKind[]): MetricDefinition[] {
   return [...byName.values()]
 }
 
-/** The default pool: `count` worker processes forked on this machine (0: one inside this process). */
-function localPool(count: number): WorkerPoolFactory {
-  return async (events, vusPerWorker) => ({handles: startWorkers(count, events, vusPerWorker)})
+/** The default pool: `count` worker processes forked on this machine (0: one inside this process), of shard `shard` when given. */
+function localPool(count: number, shard: Shard | undefined): WorkerPoolFactory {
+  return async (events, vusPerWorker) => ({handles: startWorkers(count, events, vusPerWorker, (index) => shardShare(shard, index, Math.max(1, count)))})
 }

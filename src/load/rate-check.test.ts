@@ -21,6 +21,13 @@ describe('rateTargets', () => {
     expect(t!.perSecond.map((r) => Math.round(r))).toEqual([10, 10])
   })
 
+  it('asks an offline shard of N for 1/N of every rate; the per-client pace stays', () => {
+    const open = parseProfile('scenarios:\n  a: {scenario: ws-ping, executor: constant-arrival-rate, rate: 12, duration: 2s, preAllocatedVUs: 2}\n', 'a.yaml')
+    expect(rateTargets(open, {index: 1, count: 3})[0]!.perSecond.map((r) => Math.round(r))).toEqual([4, 4])
+    const closed = parseProfile('scenarios:\n  pairs: {scenario: chat, executor: constant-vus, vus: 20, duration: 2s, messageRate: 0.5}\n', 'c.yaml')
+    expect(rateTargets(closed, {index: 0, count: 2})[0]).toMatchObject({perSecond: [5, 5], perClient: 0.5})
+  })
+
   it('has no target for kinds without a rate counter of their own, nor for closed http', () => {
     const p = parseProfile('scenarios:\n  h: {scenario: http, executor: constant-vus, vus: 2, duration: 2s}\n', 'h.yaml')
     expect(rateTargets(p)).toEqual([])

@@ -1,4 +1,4 @@
-import {planFor} from './executors/index.js'
+import {planFor, type Shard} from './executors/index.js'
 import {declaredBy} from './metrics/catalogue.js'
 import {scenarioModule} from './scenarios/index.js'
 import type {Profile, RateReport, TickSample} from './types.js'
@@ -40,9 +40,11 @@ function ratedCounter(kind: Profile['scenarios'][number]['scenario']): string | 
  * The rate targets of a profile: every arrival-rate scenario (iterations started, together, as
  * they share the `iterations_started` counter), and every VU-executor scenario whose kind paces
  * its clients at a rate (`rate.counts`, e.g. chat's messages) when no unrated kind declares that
- * counter too. Kinds without a counter of their own are not judged.
+ * counter too. Kinds without a counter of their own are not judged. An offline shard of N
+ * (`imh load --shard`) is asked for 1/N of every rate: it owns every N-th iteration and client.
  */
-export function rateTargets(profile: Profile): RateTarget[] {
+export function rateTargets(profile: Profile, shard?: Shard): RateTarget[] {
+  const part = 1 / (shard?.count ?? 1)
   const seconds = Math.ceil(Math.max(0, ...profile.scenarios.map((s) => s.startTimeMs + planFor(s.spec).durationMs)) / 1000)
   const byCounter = new Map<string, RateTarget>()
   const add = (name: string, counter: string, unit: string, rateAt: (tMs: number) => number, startMs: number, perClient?: number): void => {
@@ -50,7 +52,7 @@ export function rateTargets(profile: Profile): RateTarget[] {
     if (!t) byCounter.set(counter, (t = {scenarios: [], counter, unit, perSecond: Array.from({length: seconds}, () => 0)}))
     t.scenarios.push(name)
     if (perClient !== undefined) t.perClient = Math.max(t.perClient ?? 0, perClient)
-    for (let k = 0; k < seconds; k++) t.perSecond[k]! += mean(rateAt, k * 1000 - startMs, (k + 1) * 1000 - startMs)
+    for (let k = 0; k < seconds; k++) t.perSecond[k]! += part * mean(rateAt, k * 1000 - startMs, (k + 1) * 1000 - startMs)
   }
   const rated = profile.scenarios.filter((s) => s.spec.executor.endsWith('arrival-rate') || ratedCounter(s.scenario) !== undefined)
   for (const s of rated) {

@@ -1,8 +1,9 @@
 import {arch, cpus, hostname, platform, release, totalmem} from 'node:os'
 import {packageVersion} from '../common/package-root.js'
+import type {Shard} from './executors/share.js'
 import type {Profile, ProfileOverrides, RunMeta} from './types.js'
 
-export function runMeta(o: {profile: Profile; target: string; embeddedServer: boolean; workers: number; overrides: ProfileOverrides; startedAt: Date}): RunMeta {
+export function runMeta(o: {profile: Profile; target: string; embeddedServer: boolean; workers: number; overrides: ProfileOverrides; startedAt: Date; shard?: Shard}): RunMeta {
   const cpu = cpus()
   return {
     profile: o.profile.name,
@@ -19,5 +20,7 @@ export function runMeta(o: {profile: Profile; target: string; embeddedServer: bo
     overrides: o.overrides,
     scenarios: o.profile.scenarios.map((s) => ({name: s.name, scenario: s.scenario, executor: s.spec.executor})),
     regressions: [...o.profile.regressions],
+    thresholds: o.profile.thresholds,
+    ...(o.shard ? {shard: {index: o.shard.index, count: o.shard.count}} : {}),
   }
 }

@@ -164,6 +164,13 @@ export interface RunMeta {
   scenarios: Array<{name: string; scenario: ScenarioKind; executor: ExecutorKind}>
   /** The profile's regression limits, which `imh compare` judges when this run is the candidate (absent in files of older versions). */
   regressions?: string[]
+  /** The thresholds the run judged (the profile's and --threshold's), which `imh merge` judges again on the merge (absent in files of older versions). */
+  thresholds?: ThresholdSpec[]
+  /**
+   * An offline shard (`imh load --shard index/count`): `{index, count}`. A merge of shards
+   * (`imh merge`): `{count, present}`, the shard indices it holds (all of 0 … count-1 unless some were missing).
+   */
+  shard?: ShardMeta
   /** The agents of a distributed run (`imh load --distributed`), each with its share; absent otherwise. */
   agents?: AgentSummary[]
 }
@@ -183,6 +190,13 @@ export interface AgentSummary {
   counters?: Record<string, number>
 }
 
+/** Which shards of a run a results file holds: see {@link RunMeta.shard}. */
+export interface ShardMeta {
+  count: number
+  index?: number
+  present?: number[]
+}
+
 /** Everything a run produced; outputs (summary, results.json, JUnit later) only read this. */
 export interface RunResult {
   meta: RunMeta
@@ -197,6 +211,11 @@ export interface RunResult {
   aborted?: {reason: string; atMs: number}
   /** A failure of the run itself (not of thresholds): worker crash, target unreachable. */
   runError?: {code: string; message: string}
+  /**
+   * Every worker's final report of each joined counter (chat's `lost`), by counter name: what
+   * `imh merge` joins again over the shards, as the coordinator joined them over its workers.
+   */
+  joined?: Record<string, unknown[]>
 }
 
 /** Events of the run engine (autocannon style); progress and reports subscribe. */

@@ -1,9 +1,11 @@
+import type {Shard} from './executors/share.js'
 import type {LoadUrls} from './scenarios/context.js'
 import type {MetricsDelta, Profile} from './types.js'
 
 /** What the coordinator tells a worker, in this order: init, (directory…), start, stop?, finish. */
 export type ToWorker =
-  | {type: 'init'; worker: number; workers: number; runId: string; profile: Profile; urls: LoadUrls; tls: {ca?: string; rejectUnauthorized?: boolean}}
+  /** `worker`/`workers`: the worker's Share of the run (shardShare); `shard`: the offline shard the run is, if any. */
+  | {type: 'init'; worker: number; workers: number; shard?: Shard; runId: string; profile: Profile; urls: LoadUrls; tls: {ca?: string; rejectUnauthorized?: boolean}}
   /** Begin at this shared-clock time (every worker starts its schedule at the same moment). */
   | {type: 'start'; startAtMs: number}
   | {type: 'directory'; entries: Array<[string, string]>}

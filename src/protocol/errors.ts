@@ -87,6 +87,8 @@ export const ERRORS = {
   IMH_ERR_RESULTS_INVALID: {ret: 0, fatal: false, text: 'a file is not a results.json that imh load wrote'},
   IMH_ERR_REGRESSION_INVALID: {ret: 0, fatal: false, text: 'a regression limit does not parse or does not fit its metric'},
   IMH_ERR_COMPARE_MISMATCH: {ret: 0, fatal: false, text: 'the two runs are of different profiles'},
+  // Merging shards (imh merge).
+  IMH_ERR_MERGE_MISMATCH: {ret: 0, fatal: false, text: 'the files are not shards of one run (another profile or shard count, or a shard twice)'},
   IMH_ERR_REDIS_UNREACHABLE: {ret: 0, fatal: false, text: 'the Redis a server group or a distributed load run shares could not be reached'},
   IMH_ERR_LISTEN_FAILED: {ret: 0, fatal: false, text: 'a server could not listen on its address (in use, not allowed, or not of this host)'},
   IMH_ERR_UNEXPECTED: {ret: 0, fatal: false, text: 'an error without a code of its own (a socket or runtime error); its message tells more'},

@@ -3,7 +3,7 @@ import type {EventEmitter} from 'node:events'
 import type {RedisClient} from '../../common/redis-client.js'
 import {distributedRedis} from './redis.js'
 import {realClock} from '../clock.js'
-import {planFor} from '../executors/index.js'
+import {planFor, shardShare} from '../executors/index.js'
 import {MetricsAggregate} from '../metrics/registry.js'
 import type {AgentSummary, Clock, Profile} from '../types.js'
 import type {WorkerHandle, WorkerPool, WorkerPoolEvents} from '../worker-pool.js'
@@ -97,7 +97,7 @@ export class AgentPool implements WorkerPool {
       for (let k = 0; k < a.workers; k++) {
         const i = offset + k
         indices.push(i)
-        this.handles.push({index: i, share: {worker: index + count * k, workers: count * a.workers}, label: `agent ${a.id} worker ${k}`, send: (m) => this.down({to: i, m}), kill: () => {}})
+        this.handles.push({index: i, share: shardShare({index, count}, k, a.workers), label: `agent ${a.id} worker ${k}`, send: (m) => this.down({to: i, m}), kill: () => {}})
       }
       this.byAgent.set(a.id, {indices, finals: new Set(), lost: false, figures: new MetricsAggregate()})
       jobs.push([a.id, {run: this.run, shard: {index, count}, offset, workers: a.workers, vusTotal}])

@@ -1,17 +1,12 @@
 import {EventEmitter} from 'node:events'
 import type {Redis} from 'ioredis'
-import type {Share} from '../executors/share.js'
+import {shardShare} from '../executors/share.js'
 import {startWorkers, type WorkerHandle, type WorkerPoolEvents} from '../worker-pool.js'
 import {CLAIM_TTL_MS, type DistributedKeys, HEARTBEAT_MS} from './keys.js'
 import type {AgentJob, DownMessage, UpMessage} from './messages.js'
 import {StreamReader} from './stream-reader.js'
 import {SequenceFilter, StreamWriter} from './stream-writer.js'
 import {decodeMessage, encodeMessage} from './wire.js'
-
-/** Agent `shard.index` of `shard.count` running `workers` workers: its local worker k's share. */
-function agentShare(job: AgentJob, k: number): Share {
-  return {worker: job.shard.index + job.shard.count * k, workers: job.shard.count * job.workers}
-}
 
 /**
  * One agent's share of a distributed run: forks its workers, relays their messages between them
@@ -39,7 +34,7 @@ export class AgentRun {
     })
     events.on('lost', (k, reason) => this.up({from: job.offset + k, lost: `agent ${agentId}: ${reason}`}))
     const perWorker = Math.ceil(job.vusTotal / (job.shard.count * job.workers))
-    this.handles = startWorkers(job.workers, events, perWorker, (k) => agentShare(job, k))
+    this.handles = startWorkers(job.workers, events, perWorker, (k) => shardShare(job.shard, k, job.workers))
     this.reader = new StreamReader(blocking, keys.down(job.run), '0', (e) => {
       if (this.downFilter.fresh(e.fields.get('s')?.toString())) this.onDown(decodeMessage<DownMessage>(e.fields.get('m')!))
     })

@@ -12,7 +12,7 @@ export {rampingArrivalRate} from './ramping-arrival-rate.js'
 export {rampingVus} from './ramping-vus.js'
 export {prepareArrivals, runArrivals, type ArrivalOptions, type PrepareOptions} from './run-arrivals.js'
 export {runVus, type RunVusOptions} from './run-vus.js'
-export {globalIndex, shareCount, type Share} from './share.js'
+export {globalIndex, shardShare, shareCount, type Shard, type Share} from './share.js'
 export type {VirtualUser, VuFactory} from './virtual-user.js'
 export {VuPool} from './vu-pool.js'
 

@@ -28,6 +28,8 @@ export interface ResultsJson {
   aborted?: {reason: string; atMs: number}
   runError?: {code: string; message: string}
   timeSeries: TickSample[]
+  /** Every worker's final report of each joined counter (chat's `lost`), by counter name: what `imh merge` joins over shards. */
+  joined?: Record<string, unknown[]>
 }
 
 // Beyond a microsecond the digits are noise from the histogram's buckets, and they bloat the file.
@@ -66,6 +68,7 @@ export function toResultsJson(result: RunResult): ResultsJson {
     ...(result.aborted ? {aborted: {reason: result.aborted.reason, atMs: ms(result.aborted.atMs)}} : {}),
     ...(result.runError ? {runError: {...result.runError}} : {}),
     timeSeries: result.timeSeries.map(tick),
+    ...(result.joined ? {joined: result.joined} : {}),
   }
 }
 

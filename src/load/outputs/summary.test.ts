@@ -49,6 +49,13 @@ describe('formatSummary', () => {
     expect(head.indexOf('p99.9') + 'p99.9'.length).toBe(lines[row(/^ {2}connect /)]!.indexOf('83.3') + 4)
   })
 
+  it('says in the header which shard a run is, or which shards a merge holds', () => {
+    const shard = (s: RunResult['meta']['shard']) => formatSummary(result({meta: {...result().meta, shard: s}}))
+    expect(shard({index: 1, count: 4})).toContain('workers 2 · shard 1/4 · clients peak')
+    expect(shard({count: 4, present: [0, 1, 3]})).toContain('workers 2 · merged shards 0, 1, 3 of 4 · clients peak')
+    expect(shard({count: 2, present: [1]})).toContain('merged shard 1 of 2 ·')
+  })
+
   it('shows uncorrected rows only where correction applied and changed a figure', () => {
     expect(formatSummary(result())).not.toContain('└ uncorrected')
     const same = open(result())

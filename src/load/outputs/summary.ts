@@ -80,9 +80,11 @@ function header(r: RunResult, color: boolean): string[] {
   const m = r.meta
   // reduce, not Math.max(...): a day-long run has more seconds than a call may take arguments.
   const peak = r.timeSeries.reduce((max, t) => Math.max(max, t.vus), 0)
+  const s = m.shard
+  const shard = !s ? '' : s.index !== undefined ? ` · shard ${s.index}/${s.count}` : ` · merged shard${s.present?.length === 1 ? '' : 's'} ${(s.present ?? []).join(', ')} of ${s.count}`
   return [
     paint(`imh load — ${m.profile} → ${m.target}${m.embeddedServer ? ' (embedded reference server)' : ''}`, 'bold', color),
-    `duration ${(m.durationMs / 1000).toFixed(1)} s · workers ${m.workers} · clients peak ${peak} · seed ${m.seed} · started ${m.startedAt}`,
+    `duration ${(m.durationMs / 1000).toFixed(1)} s · workers ${m.workers}${shard} · clients peak ${peak} · seed ${m.seed} · started ${m.startedAt}`,
     ...(m.agents ? [`agents ${m.agents.map((a) => `${a.id} (${a.host}, ${plural(a.workers, 'worker')}${a.lost ? ', LOST' : ''})`).join(' · ')}`] : []),
   ]
 }

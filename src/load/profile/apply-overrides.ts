@@ -141,7 +141,8 @@ function setRate(s: ScenarioSpec, perSecond: number): void {
   }
 }
 
-function addThreshold(thresholds: ThresholdSpec[], flag: string): void {
+/** Adds one `--threshold metric:expression` to `thresholds`; throws IMH_ERR_THRESHOLD_INVALID when it is not of that form. */
+export function addThreshold(thresholds: ThresholdSpec[], flag: string): void {
   const at = flag.indexOf(':')
   const metric = at < 0 ? '' : flag.slice(0, at).trim()
   const source = at < 0 ? '' : flag.slice(at + 1).trim()

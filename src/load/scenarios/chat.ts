@@ -129,7 +129,7 @@ class ChatUser implements VirtualUser, MessageSink {
     const {ctx, scope, size, ledger} = this.run
     const {recorder, clock} = ctx
     const {index, incarnation} = this
-    const peer = peerOf(index)
+    const peer = peerOf(index, ctx.shard?.count)
     const to = ctx.directory.lookup(peer)
     if (!to || !peerActive(ctx, peer)) return
     const id = {scope, sender: index, incarnation, n: this.n++}
@@ -159,7 +159,7 @@ class ChatUser implements VirtualUser, MessageSink {
 export const chat = defineScenario({
   kind: 'chat',
   summary: 'clients log in, pair up, and send each other messages; each message is timed from send to acknowledgement (`send_ack`) and to delivery through SYNC (`sync_latency`).',
-  details: 'Client 2m chats with 2m+1; a client learns its peer\'s user id across workers. Each message carries its identity (sender, incarnation, n — the incarnation changes whenever a client starts again), its addressee and send times, so `lost` (acknowledged, never delivered by the end of the drain), `duplicates` and `reordered` are counted over every worker, right across reconnects and a server that forgets its state. A client whose long link dies ends its VU; the executor starts that index again a second later, as a new incarnation. Open models: each iteration sends one message to the pair, timed from its intended start.',
+  details: 'Client 2m chats with 2m+1; a client learns its peer\'s user id across workers. An offline shard (`imh load --shard i/N`) shares no directory with the other shards, so its own clients pair up instead (the 2m-th with the 2m+1-th of its indices i, i+N, i+2N, …), and `lost` stays exact per shard and after `imh merge`. Each message carries its identity (sender, incarnation, n — the incarnation changes whenever a client starts again), its addressee and send times, so `lost` (acknowledged, never delivered by the end of the drain), `duplicates` and `reordered` are counted over every worker, right across reconnects and a server that forgets its state. A client whose long link dies ends its VU; the executor starts that index again a second later, as a new incarnation. Open models: each iteration sends one message to the pair, timed from its intended start.',
   needsScheduler: true,
   options: CHAT_OPTIONS,
   metrics: CHAT_METRICS,

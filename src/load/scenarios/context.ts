@@ -1,3 +1,4 @@
+import type {Shard} from '../executors/share.js'
 import {ImhError, isImhError, type ErrorCode} from '../../protocol/index.js'
 import type {Clock} from '../clock.js'
 import type {ExecutorPlan} from '../executors/plan.js'
@@ -36,6 +37,8 @@ export interface ScenarioEnv {
   random: () => number
   /** Clock time the scenario started; set by the worker when it starts. */
   startedAt: number
+  /** The offline shard this run is (`imh load --shard`); absent in a whole or distributed run. */
+  shard?: Shard
 }
 
 /**

@@ -33,7 +33,7 @@ export const talk = defineScenario({
   kind: 'talk',
   summary: 'real-time talk (PROTOCOL.md §11): call pairs invite, ring and join over the long link, probe STUN on every relay port and talk through the UDP relay.',
   details: [
-    'Each VU is one client; clients 2m and 2m+1 form a call pair (client 2m calls 2m+1; the peer\'s user id is learnt across workers like `chat`). Each VU logs in, opens its long link and binds one UDP socket of its own (on its loopback source address when the target is loopback). A call: the caller sends TALK_INVITE, the callee waits for the ring and joins; both probe STUN on every relay port of the reply from their socket (`stun_rtt` per port that answered), pick the path, send small priming datagrams until the other party\'s first one arrives (the relay forwards only once it knows both roles), then talk for `talkDuration` at `pps` datagrams of `packetSize` bytes, drain until nothing arrived for 200 ms, and record the call; the caller hangs up and calls again after 250 ms. When the run stops, a call in progress is hung up at once.',
+    'Each VU is one client; clients 2m and 2m+1 form a call pair (client 2m calls 2m+1; the peer\'s user id is learnt across workers like `chat`; in an offline shard `--shard i/N`, the shard\'s own clients pair up as in `chat`). Each VU logs in, opens its long link and binds one UDP socket of its own (on its loopback source address when the target is loopback). A call: the caller sends TALK_INVITE, the callee waits for the ring and joins; both probe STUN on every relay port of the reply from their socket (`stun_rtt` per port that answered), pick the path, send small priming datagrams until the other party\'s first one arrives (the relay forwards only once it knows both roles), then talk for `talkDuration` at `pps` datagrams of `packetSize` bytes, drain until nothing arrived for 200 ms, and record the call; the caller hangs up and calls again after 250 ms. When the run stops, a call in progress is hung up at once.',
     '`relay_latency` is one-way, per datagram received (sender and receiver share the host\'s clock); `relay_jitter` is the RFC 3550 interarrival jitter at the end of each call, per receiving party. Loss follows the seq span rule: a datagram is lost when its seq lies between the lowest and highest seq the receiver saw and never arrived (the peer\'s sent count is not exchanged); a loss after the last datagram received goes unseen, which the drain keeps to the tail of a call. With `echo: true` every datagram goes to the relay and back to its sender only: `relay_rtt` per echo, `relay_received` = echoes, `relay_lost` = sent − echoes, no jitter. Refusals (`IMH_ERR_TALK_BUSY`, `IMH_ERR_TALK_OFFLINE`), timeouts and failed STUN probes count as errors by code.',
     'Open models (arrival-rate executors): every VU answers rings in the background and each iteration is one call its VU places to its pair as the caller; a pair already talking refuses it (`IMH_ERR_TALK_BUSY`). The reference server limits each role to 200 datagrams/s (burst 50): a higher `pps` shows up as `relay_lost`.',
   ].join('\n\n'),
@@ -102,7 +102,7 @@ export const talk = defineScenario({
 
         /** Caller: one call to the peer, from TALK_INVITE to hang-up. Resolves false when the peer is not there yet. */
         const callOnce = async (signal: AbortSignal): Promise<boolean> => {
-          const peerIndex = peerOf(index)
+          const peerIndex = peerOf(index, ctx.shard?.count)
           const callee = ctx.directory.lookup(peerIndex)
           if (!callee || !peerActive(ctx, peerIndex)) return false
           let callId: string | undefined
@@ -170,7 +170,7 @@ export const talk = defineScenario({
 
         const vu: VirtualUser = {
           async loop(signal) {
-            const caller = index % 2 === 0
+            const caller = index < peerOf(index, ctx.shard?.count)
             while (!signal.aborted) {
               if (dead) throw dead
               await turn(caller, signal)
