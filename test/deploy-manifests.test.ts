@@ -27,17 +27,7 @@ const containers = (m: Manifest): Obj[] => (m.doc.spec?.template ? podSpec(m).co
 const subset = (a: Obj, b: Obj): boolean => Object.entries(a).every(([k, v]) => b?.[k] === v)
 const isImh = (c: Obj): boolean => String(c.image).startsWith('imharness:')
 
-/**
- * Flags that land with issue 15's offline shards (`imh load --shard`, `imh merge`, branch
- * merge-shard): while a command or flag is missing here, the test says so instead of failing.
- * Once they are merged this list must be empty (the last test says when it is stale).
- */
-const PENDING: Record<string, readonly string[]> = {
-  load: ['shard'],
-  merge: ['out'],
-}
-
-/** `--flag` and `-c` names of command `name`, or undefined when there is no such command yet. */
+/** `--flag` and `-c` names of command `name`, or undefined when there is no such command. */
 async function flagsOf(name: string): Promise<Set<string> | undefined> {
   const file = new URL(`commands/${name}.ts`, root)
   if (!existsSync(file)) return undefined
@@ -163,27 +153,13 @@ describe('imh flags in deploy/ and docs/distributed.md', () => {
     expect(new Set(uses.map((u) => u.command))).toEqual(new Set(['agent', 'load', 'merge', 'serve']))
   })
 
-  it('every flag used exists on its command (flags still to land are listed, not failed)', async () => {
-    const pending: string[] = []
+  it('every flag used exists on its command', async () => {
     const wrong: string[] = []
     for (const u of uses) {
       const flags = await flagsOf(u.command)
-      for (const f of u.flags) {
-        if (flags?.has(f)) continue
-        if (PENDING[u.command]?.includes(f)) pending.push(`imh ${u.command} --${f}${flags ? '' : ' (no command yet)'}`)
-        else wrong.push(`${u.where}: imh ${u.command} has no flag --${f}`)
-      }
+      if (!flags) wrong.push(`${u.where}: there is no command imh ${u.command}`)
+      else for (const f of u.flags) if (!flags.has(f)) wrong.push(`${u.where}: imh ${u.command} has no flag --${f}`)
     }
-    if (pending.length > 0) console.warn(`\n*** deploy-manifests: not checked yet, the flags are still to land: ${[...new Set(pending)].join(', ')} ***\n`)
     expect(wrong).toEqual([])
-  })
-
-  it('the list of flags still to land names none that exists (delete them from PENDING once merged)', async () => {
-    const landed: string[] = []
-    for (const [command, list] of Object.entries(PENDING)) {
-      const flags = await flagsOf(command)
-      for (const f of list) if (flags?.has(f)) landed.push(`${command} --${f}`)
-    }
-    if (landed.length > 0) console.warn(`\n*** deploy-manifests: landed, remove from PENDING: ${landed.join(', ')} ***\n`)
   })
 })
