@@ -1,31 +1,13 @@
-import {type ChildProcess} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {type ReferenceServer, startReferenceServer} from '../reference-server/index.js'
-import {type NamespaceSet, createNamespaces} from './support/netns.js'
+import {type NamespaceSet, createNamespaces, finished} from './support/netns.js'
 import {type TestRedis, redisTests, startRedis, warnIfNoRedis} from './support/redis.js'
 import {BIN} from './support/run-cli.js'
 
 warnIfNoRedis('test/netns-hosts.test.ts')
-
-function finished(child: ChildProcess, ms: number): Promise<{code: number | null; stdout: string; stderr: string}> {
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (d) => (stdout += d))
-  child.stderr!.on('data', (d) => (stderr += d))
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`no exit in ${ms} ms: ${stderr}`))
-    }, ms)
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      resolve({code, stdout, stderr})
-    })
-  })
-}
 
 // Redis and the reference server on the host side of a namespace set: what the distributed tests
 // stand on. The server binds the hub address and, by default, advertises what it binds

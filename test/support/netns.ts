@@ -321,3 +321,21 @@ export function leftovers(pid = process.pid): {namespaces: string[]; links: stri
   const links = ipSync(['-o', 'link', 'show']).split('\n').map((l) => /^\d+:\s*([^:@\s]+)/.exec(l)?.[1] ?? '').filter((n) => n.startsWith(`imh${pid.toString(36)}-`))
   return {namespaces, links}
 }
+
+/** What a child started with `exec` printed and its exit code; SIGKILLed and rejected after `ms`. */
+export function finished(child: ChildProcess, ms: number): Promise<{code: number | null; stdout: string; stderr: string}> {
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (d) => (stdout += d))
+  child.stderr?.on('data', (d) => (stderr += d))
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`no exit in ${ms} ms: ${stderr}`))
+    }, ms)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      resolve({code, stdout, stderr})
+    })
+  })
+}
