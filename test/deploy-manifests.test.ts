@@ -11,7 +11,7 @@ const root = new URL('../', import.meta.url)
 const dir = new URL('deploy/kubernetes/', root)
 const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()
 
-type Obj = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>
 interface Manifest {file: string; doc: Obj}
 
 const manifests: Manifest[] = files.flatMap((file) => parseAllDocuments(readFileSync(new URL(file, dir), 'utf8')).map((d) => {

@@ -1,13 +1,9 @@
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {type ReferenceServer, startReferenceServer} from '../reference-server/index.js'
+import {describe, expect, it} from 'vitest'
 import {LatencyHistogram} from '../src/common/histogram.js'
-import {startNamespacedAgents} from './support/netns-agents.js'
-import {type NamespaceSet, createNamespaces} from './support/netns.js'
-import {type TestRedis, redisTests, startRedis, warnIfNoRedis} from './support/redis.js'
+import {startNamespacedAgents, useNamespacedHosts} from './support/netns-agents.js'
+import {redisTests, warnIfNoRedis} from './support/redis.js'
 import {runCli} from './support/run-cli.js'
 import {until} from './support/until.js'
 
@@ -16,35 +12,18 @@ import {until} from './support/until.js'
 // be made, said on the console), Redis and the target server on the host side, the coordinator
 // on the host.
 warnIfNoRedis('test/distributed-netns.test.ts')
-const haveAgent = existsSync(fileURLToPath(new URL('../dist/commands/agent.js', import.meta.url)))
-if (!haveAgent) console.warn('\n*** SKIPPING test/distributed-netns.test.ts: dist/commands/agent.js not built (imh agent missing) ***\n')
 
 const AGENT_LOST = 4
 
-describe.runIf(redisTests && haveAgent)('a distributed run over three namespaced agents', () => {
-  let set: NamespaceSet
-  let redis: TestRedis
-  let server: ReferenceServer
-  let dir: string
-  beforeAll(async () => {
-    set = await createNamespaces(3)
-    redis = await startRedis({bind: [set.hubAddress, '127.0.0.1']})
-    server = await startReferenceServer({host: set.hubAddress, flows: ['core'], limits: {passwordCost: 4}})
-    dir = mkdtempSync(join(tmpdir(), 'imh-dist-netns-'))
-  })
-  afterAll(async () => {
-    await server?.close()
-    await redis?.stop()
-    await set?.cleanup()
-    rmSync(dir, {recursive: true, force: true})
-  })
+describe.runIf(redisTests)('a distributed run over three namespaced agents', () => {
+  const hosts = useNamespacedHosts(3)
 
   it('passes its thresholds; every agent took part; the counts add up', async () => {
     const prefix = 'dist-ok:'
-    const agents = await startNamespacedAgents(3, redis.url, {set, redisPrefix: prefix})
+    const agents = await startNamespacedAgents(3, hosts.redis.url, {set: hosts.set, redisPrefix: prefix})
     try {
-      const out = join(dir, 'ok.json')
-      const r = await runCli(['load', 'smoke', '--distributed', '--redis', redis.url, '--redis-prefix', prefix, '--agents', '3', '--target', server.urls.scheduler, '--quiet', '--out', out], 90_000)
+      const out = join(hosts.dir, 'ok.json')
+      const r = await runCli(['load', 'smoke', '--distributed', '--redis', hosts.redis.url, '--redis-prefix', prefix, '--agents', '3', '--target', hosts.server.urls.scheduler, '--quiet', '--out', out], 90_000)
       expect(r.code, r.stdout + r.stderr).toBe(0)
       const results = JSON.parse(readFileSync(out, 'utf8'))
       expect(results.ok).toBe(true)
@@ -76,12 +55,12 @@ describe.runIf(redisTests && haveAgent)('a distributed run over three namespaced
 
   it('killing one agent during the run fails it with exit code 4, naming that agent', async () => {
     const prefix = 'dist-kill:'
-    const agents = await startNamespacedAgents(3, redis.url, {set, redisPrefix: prefix})
+    const agents = await startNamespacedAgents(3, hosts.redis.url, {set: hosts.set, redisPrefix: prefix})
     try {
       const doomed = agents.agents[1]!.child
       let out = ''
       doomed.stdout!.on('data', (d) => (out += d))
-      const running = runCli(['load', 'smoke', '--distributed', '--redis', redis.url, '--redis-prefix', prefix, '--agents', '3', '--target', server.urls.scheduler, '--duration', '20s'], 90_000)
+      const running = runCli(['load', 'smoke', '--distributed', '--redis', hosts.redis.url, '--redis-prefix', prefix, '--agents', '3', '--target', hosts.server.urls.scheduler, '--duration', '20s'], 90_000)
       // Once its share is under way (its job-start line, then 2 s), ns-1 dies.
       await until(() => out.includes('"job-start"'), 30_000)
       await new Promise((r) => setTimeout(r, 2000))

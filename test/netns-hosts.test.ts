@@ -1,10 +1,9 @@
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {type ReferenceServer, startReferenceServer} from '../reference-server/index.js'
-import {type NamespaceSet, createNamespaces, finished} from './support/netns.js'
-import {type TestRedis, redisTests, startRedis, warnIfNoRedis} from './support/redis.js'
+import {describe, expect, it} from 'vitest'
+import {finished} from './support/netns.js'
+import {useNamespacedHosts} from './support/netns-agents.js'
+import {redisTests, startRedis, warnIfNoRedis} from './support/redis.js'
 import {BIN} from './support/run-cli.js'
 
 warnIfNoRedis('test/netns-hosts.test.ts')
@@ -13,21 +12,10 @@ warnIfNoRedis('test/netns-hosts.test.ts')
 // stand on. The server binds the hub address and, by default, advertises what it binds
 // (ReferenceServerOptions.host/publicHost), so its scheduler's answer is reachable from every namespace.
 describe.runIf(redisTests)('Redis and the target server reached from inside namespaces', () => {
-  let set: NamespaceSet
-  let redis: TestRedis
-  let server: ReferenceServer
-  beforeAll(async () => {
-    set = await createNamespaces(2)
-    redis = await startRedis({bind: [set.hubAddress, '127.0.0.1']})
-    server = await startReferenceServer({host: set.hubAddress, flows: ['core'], limits: {passwordCost: 4}})
-  })
-  afterAll(async () => {
-    await server?.close()
-    await redis?.stop()
-    await set?.cleanup()
-  })
+  const hosts = useNamespacedHosts(2)
 
   it('startRedis({bind}) listens on each address and names the first in its URL; the default is unchanged', async () => {
+    const {set, redis} = hosts
     expect(redis.url).toBe(`redis://${set.hubAddress}:${redis.port}`)
     const other = await startRedis()
     try {
@@ -44,19 +32,15 @@ describe.runIf(redisTests)('Redis and the target server reached from inside name
   })
 
   it("the scheduler's answer names the hub address, and imh load inside a namespace runs against it", async () => {
+    const {set, server, dir} = hosts
     const host = new URL(server.urls.scheduler).hostname
     expect(host).toBe(set.hubAddress)
     for (const urls of Object.values(server.groups)) for (const u of urls) expect(new URL(u).hostname).toBe(set.hubAddress)
-    const dir = mkdtempSync(join(tmpdir(), 'imh-netns-'))
-    try {
-      const out = join(dir, 'r.json')
-      const args = [BIN, 'load', 'smoke', '--target', server.urls.scheduler, '--clients', '4', '--duration', '2s', '--workers', '0', '--quiet', '--out', out]
-      const r = await finished(set.namespaces[1]!.exec(process.execPath, args, {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}}), 60_000)
-      expect(r.code, r.stderr + r.stdout).toBe(0)
-      const results = JSON.parse(readFileSync(out, 'utf8'))
-      expect(JSON.stringify(results)).toMatch(/sync_latency/)
-    } finally {
-      rmSync(dir, {recursive: true, force: true})
-    }
+    const out = join(dir, 'r.json')
+    const args = [BIN, 'load', 'smoke', '--target', server.urls.scheduler, '--clients', '4', '--duration', '2s', '--workers', '0', '--quiet', '--out', out]
+    const r = await finished(set.namespaces[1]!.exec(process.execPath, args, {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}}), 60_000)
+    expect(r.code, r.stderr + r.stdout).toBe(0)
+    const results = JSON.parse(readFileSync(out, 'utf8'))
+    expect(JSON.stringify(results)).toMatch(/sync_latency/)
   })
 })
