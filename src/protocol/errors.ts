@@ -76,6 +76,7 @@ export const ERRORS = {
   IMH_ERR_SERVER_ERROR: {ret: 0, fatal: false, text: 'the server answered with an error'},
   IMH_ERR_INVALID_OPTION: {ret: 0, fatal: false, text: 'an option has a value that is not allowed'},
   IMH_ERR_TOO_MANY_PENDING: {ret: 0, fatal: false, text: 'too many requests awaiting an answer on one link'},
+  IMH_ERR_NO_TRANSPORT: {ret: 0, fatal: false, text: 'the scheduler lists no long-link address of the transport asked for (ws or tcp)'},
   // Load runs (imh load): profiles, thresholds, workers, non-protocol scenarios.
   IMH_ERR_PROFILE_NOT_FOUND: {ret: 0, fatal: false, text: 'no built-in profile of that name and no such file'},
   IMH_ERR_PROFILE_INVALID: {ret: 0, fatal: false, text: 'a load profile field is missing or has a value that is not allowed'},
