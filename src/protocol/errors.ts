@@ -12,6 +12,7 @@ export const ERRORS = {
   IMH_ERR_FRAME_TOO_LARGE: {ret: 413, fatal: true, text: 'bodyLen exceeds the maximum body size'},
   IMH_ERR_LENGTH_MISMATCH: {ret: 400, fatal: true, text: 'bodyLen does not match the bytes that follow the header'},
   IMH_ERR_TEXT_MESSAGE: {ret: 400, fatal: true, text: 'a WebSocket text message was sent; frames travel as binary messages'},
+  IMH_ERR_FRAME_TIMEOUT: {ret: 408, fatal: true, text: 'a frame begun on a stream link (tcp://, tls://) was not complete within the frame timeout'},
   // Frame content (§4, §5). Not fatal: the connection stays open.
   IMH_ERR_BAD_JSON: {ret: 400, fatal: false, text: 'body is not valid UTF-8 JSON'},
   IMH_ERR_BAD_BODY: {ret: 400, fatal: false, text: 'body is missing a field or has a field of the wrong type'},
