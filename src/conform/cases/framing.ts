@@ -357,6 +357,10 @@ export const framingCases: readonly CaseDefinition[] = [
       const bad = await Promise.all(garbage.map(([authed]) => recordedLink(ctx, authed)))
       // Garbage and good traffic interleaved: the garbage goes out first, the heartbeat right behind it.
       garbage.forEach(([, bytes], i) => bad[i]!.link.sendRaw(bytes, 'garbage'))
+      // On a stream, garbage shorter than its frame waits for the rest (until the server's frame
+      // time-out, longer than these clients may stay silent): the sender ends it instead, and
+      // the server drops the partial frame at the close (PROTOCOL.md §4.2).
+      if (b.link?.transportKind === 'tcp') for (const {link} of bad) link.close()
       const rtt = b.heartbeat()
       await Promise.all(bad.map(({link}) => link.waitClose(ctx.ms(5000)).catch(() => undefined)))
       try {
