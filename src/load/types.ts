@@ -166,6 +166,8 @@ export interface RunMeta {
   machine: {platform: string; release: string; arch: string; cpus: number; cpuModel: string; totalMemoryMb: number; hostname: string}
   workers: number
   seed: number
+  /** The long link's transport the protocol scenarios were held to (options.transport, --transport); absent: the scheduler's order. */
+  transport?: LinkTransportKind
   startedAt: string
   durationMs: number
   overrides: ProfileOverrides

@@ -82,7 +82,7 @@ function header(r: RunResult, color: boolean): string[] {
   const peak = r.timeSeries.reduce((max, t) => Math.max(max, t.vus), 0)
   return [
     paint(`imh load — ${m.profile} → ${m.target}${m.embeddedServer ? ' (embedded reference server)' : ''}`, 'bold', color),
-    `duration ${(m.durationMs / 1000).toFixed(1)} s · workers ${m.workers} · clients peak ${peak} · seed ${m.seed} · started ${m.startedAt}`,
+    `duration ${(m.durationMs / 1000).toFixed(1)} s · workers ${m.workers} · clients peak ${peak} · seed ${m.seed}${m.transport ? ` · long link over ${m.transport}` : ''} · started ${m.startedAt}`,
   ]
 }
 
