@@ -120,6 +120,49 @@ describe('the long link over a byte stream (PROTOCOL.md §4.2)', () => {
     expect(server.connections).toBe(0)
   })
 
+  it('counts its frames, errors and links in the metrics as the WebSocket link\'s are counted', async () => {
+    const server = await startReferenceServer({flows: ['core'], metrics: {port: 0}})
+    servers.push(server)
+    const s = await open(server)
+    s.write(Buffer.concat([encodeFrame(CMD.AUTH, 1, {token: (await token(server, 'a')).token}), encodeFrame(CMD.NOOP, 2)]))
+    await s.until(() => s.frames.length === 2, 5000)
+    let text = await (await fetch(server.metrics!)).text()
+    expect(text).toMatch(/^imh_server_long_connections 1$/m)
+    expect(text).toMatch(/^imh_server_long_frames_in_total\{cmd="NOOP"\} 1$/m)
+    expect(text).toMatch(/^imh_server_long_frames_out_total\{cmd="AUTH"\} 1$/m)
+    // headLen 20, then a version of 0xffffffff.
+    s.write(encodeFrame(CMD.NOOP, 3).subarray(0, 4))
+    s.write(Buffer.alloc(20, 0xff))
+    await s.waitClose(5000)
+    text = await (await fetch(server.metrics!)).text()
+    expect(text).toMatch(/^imh_server_errors_total\{code="IMH_ERR_BAD_VERSION"\} 1$/m)
+  })
+
+  it('closes a stream client that stops reading with IMH_ERR_SLOW_CONSUMER (§5.6), and serves the others', async () => {
+    const server = await serve({maxBufferedBytes: 64 * 1024, maxBodyBytes: 64 * 1024})
+    const a = await token(server, 'a')
+    const b = await token(server, 'b')
+    const sender = await open(server)
+    const content = 'x'.repeat(8000)
+    sender.write(Buffer.concat([encodeFrame(CMD.AUTH, 1, {token: a.token}), ...Array.from({length: 10}, (_, i) => encodeFrame(CMD.SEND_MSG, i + 2, {clientMsgId: `m${i}`, to: b.userId, type: 'text', content}))]))
+    await sender.until(() => sender.frames.length >= 11, 10_000)
+    const reader = await open(server)
+    reader.write(encodeFrame(CMD.AUTH, 1, {token: b.token}))
+    await reader.find((f) => f.cmd === CMD.AUTH, 5000)
+    reader.socket.pause()
+    // 400 pages of 56 KB (each under maxBodyBytes) while the client reads nothing: the kernel's buffers fill, then the server's.
+    reader.write(Buffer.concat(Array.from({length: 400}, (_, i) => encodeFrame(CMD.SYNC, i + 2, {syncKey: {epoch: 0, seq: 0}, limit: 7}))))
+    await new Promise((r) => setTimeout(r, 500))
+    reader.socket.resume()
+    expect(await reader.waitClose(10_000)).toBe(true)
+    const last = reader.frames.at(-1)!
+    expect([last.cmd, last.seq, codeOf(last.body)]).toEqual([CMD.ERROR, 0, 'IMH_ERR_SLOW_CONSUMER'])
+    // Answered until the kernel's buffers and the server's limit were full: not closed for one large reply.
+    expect(reader.frames.filter((f) => f.cmd === CMD.SYNC).length).toBeGreaterThan(0)
+    sender.write(encodeFrame(CMD.NOOP, 600))
+    expect((await sender.find((f) => f.seq === 600, 5000))?.cmd).toBe(CMD.NOOP)
+  })
+
   const tls = selfSignedCert()
   it.skipIf(!tls)('listens on tls:// when given a certificate', async () => {
     const server = await serve({}, tls)
