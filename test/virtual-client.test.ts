@@ -5,6 +5,7 @@ import {WebSocketServer} from 'ws'
 import {ResolverCache, VirtualClient} from '../src/client/index.js'
 import {CMD, decodeFrame, encodeFrame} from '../src/protocol/index.js'
 import {type ReferenceServer, startReferenceServer} from '../reference-server/index.js'
+import {selfSignedCert} from './tls-cert.js'
 
 const closers: (() => unknown)[] = []
 afterEach(async () => {
@@ -111,6 +112,21 @@ describe('VirtualClient transport (PROTOCOL.md §2.2, §4)', () => {
     const deadline = Date.now() + 5000
     while (rtts.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
     expect(rtts.length).toBeGreaterThanOrEqual(2)
+  })
+
+  const cert = selfSignedCert()
+  it.skipIf(!cert)('speaks TLS to a tls:// address, trusting the CA it is given', async () => {
+    const s = await startReferenceServer({flows: ['core'], tls: cert})
+    closers.push(() => s.close())
+    // The scheduler itself is https: the short link and the scheduler answer trust the CA too.
+    const groups = {...s.groups, long: s.groups.long.filter((u) => u.startsWith('tls://'))}
+    expect(groups.long).toHaveLength(1)
+    const c = new VirtualClient({resolved: {groups, sources: {}, errors: []}, credentials: {username: 'tr-tls', password: 'pw'}, register: true, heartbeat: false, transport: 'tcp', ca: cert!.cert,
+      dispatcher: new (await import('undici')).Agent({connect: {ca: cert!.cert}})})
+    closers.push(() => c.close())
+    await c.start()
+    expect(c.link?.url).toMatch(/^tls:\/\//)
+    expect(await c.heartbeat()).toBeGreaterThan(0)
   })
 
   it('fails with IMH_ERR_NO_TRANSPORT when the group lists no address of the transport asked for', async () => {
