@@ -11,6 +11,7 @@ import {
 } from '../src/conform/index.js'
 import {startEmbeddedTarget} from '../reference-server/conform-target.js'
 import {formatHtml} from '../src/conform/report/html.js'
+import {caseLabel} from '../src/conform/report/transport-label.js'
 import {ReportFileError, checkReportPath, writeReportFile} from '../src/common/report-file.js'
 import {type ConformanceCase} from '../src/conform/types.js'
 import type {ExpectationsFile} from '../src/conform/expectations.js'
@@ -117,10 +118,11 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
         concurrency: flags.concurrency, maxWaitMs: flags['max-wait'] * 1000, ca, rejectUnauthorized, dispatcher, version: this.config.version, signal: stop.signal,
       })
       const tty = process.stderr.isTTY && !flags.json
-      let done = 0
+      // Cases ended, not results: under --transport both a long-link case ends once per transport.
+      const done = new Set<string>()
       runner.on('case-end', (r) => {
-        done++
-        if (tty) process.stderr.write(`\r  ${done}/${cases.length} ${r.id.padEnd(40)}`)
+        done.add(r.id)
+        if (tty) process.stderr.write(`\r  ${done.size}/${cases.length} ${caseLabel(r, flags.transport !== 'ws').padEnd(40)}`)
       })
       const ran = await runner.run()
       // The runner caught what escaped a case while it ran; these catch what escapes after it (a late timer).
