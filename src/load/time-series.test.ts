@@ -79,7 +79,7 @@ describe('TimeSeries', () => {
 describe('TimeSeries.forget (a lost agent)', () => {
   it('closes seconds without the forgotten worker and stops counting its clients after its last report', () => {
     const ts = new TimeSeries(0, 100, 2)
-    const empty = {counters: {}, histograms: new Map()}
+    const empty: DecodedDelta = {counters: {}, errors: {}, histograms: new Map()}
     ts.add(0, 1000, empty, 5, 0)
     ts.add(1, 1000, empty, 7, 0)
     ts.add(0, 2000, empty, 5, 0)
