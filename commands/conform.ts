@@ -2,6 +2,7 @@ import {readFile, writeFile} from 'node:fs/promises'
 import {Command, Errors, Flags} from '@oclif/core'
 import {Agent} from 'undici'
 import {checkResolverAddress} from '../src/client/dns-resolver.js'
+import type {LinkTransportKind} from '../src/client/link-transport.js'
 import {fetchSchedulerAnswer} from '../src/client/resolve.js'
 import {EXIT, type ExitCode} from '../src/common/exit-codes.js'
 import {
@@ -10,6 +11,7 @@ import {
 } from '../src/conform/index.js'
 import {startEmbeddedTarget} from '../reference-server/conform-target.js'
 import {formatHtml} from '../src/conform/report/html.js'
+import {caseLabel} from '../src/conform/report/transport-label.js'
 import {ReportFileError, checkReportPath, writeReportFile} from '../src/common/report-file.js'
 import {type ConformanceCase} from '../src/conform/types.js'
 import type {ExpectationsFile} from '../src/conform/expectations.js'
@@ -41,11 +43,13 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
     '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --expect expect.json',
     '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --max-wait 300',
     '<%= config.bin %> conform --target http://127.0.0.1:8080/dns --require talk --require media',
+    '<%= config.bin %> conform --transport both',
     '<%= config.bin %> conform --list',
   ]
 
   static override flags = {
     target: Flags.url({description: "the target's scheduler URL (GET /dns); default: start the embedded reference server"}),
+    transport: Flags.string({description: "the long link's transport: ws (the long group's ws:// addresses), tcp (its tcp:// and tls:// ones, the frames as a byte stream) or both; with both, every case that takes the long link runs on each, under the same id, and the reports say which transport each result is for", options: ['ws', 'tcp', 'both'], default: 'ws'}),
     spread: Flags.boolean({description: 'put each long link and each user on the next address of the long and short groups in turn, not always the first: the parties of a case then meet on different nodes (for a group whose every node serves every user, PROTOCOL.md §2.5)'}),
     resolver: Flags.string({description: "host:port (UDP) of the DNS server to ask for names the scheduler does not list, such as the shop's (PROTOCOL.md §2.4, §17.1); default: the embedded target's own, else the system's resolver"}),
     case: Flags.string({description: 'run only cases whose id matches this glob (repeatable)', multiple: true}),
@@ -110,14 +114,15 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
     try {
       if (!embedded) await this.checkReachable(scheduler, flags['timeout-factor'], dispatcher)
       const runner = new ConformanceRunner({
-        scheduler, resolver: flags.resolver ?? embedded?.resolver, spread: flags.spread, cases, embedded: !!embedded, strict: flags.strict, require: flags.require, timeoutFactor: flags['timeout-factor'],
+        scheduler, resolver: flags.resolver ?? embedded?.resolver, spread: flags.spread, cases, transports: transportsOf(flags.transport), embedded: !!embedded, strict: flags.strict, require: flags.require, timeoutFactor: flags['timeout-factor'],
         concurrency: flags.concurrency, maxWaitMs: flags['max-wait'] * 1000, ca, rejectUnauthorized, dispatcher, version: this.config.version, signal: stop.signal,
       })
       const tty = process.stderr.isTTY && !flags.json
-      let done = 0
+      // Cases ended, not results: under --transport both a long-link case ends once per transport.
+      const done = new Set<string>()
       runner.on('case-end', (r) => {
-        done++
-        if (tty) process.stderr.write(`\r  ${done}/${cases.length} ${r.id.padEnd(40)}`)
+        done.add(r.id)
+        if (tty) process.stderr.write(`\r  ${done.size}/${cases.length} ${caseLabel(r, flags.transport !== 'ws').padEnd(40)}`)
       })
       const ran = await runner.run()
       // The runner caught what escaped a case while it ran; these catch what escapes after it (a late timer).
@@ -177,6 +182,11 @@ Exit codes: ${EXIT.OK} no MUST case failed; ${EXIT.FAILED} a MUST case failed (o
     for (const c of cases) this.log(`${c.id.padEnd(36)} §${c.section.padEnd(5)} ${c.level.padEnd(6)} ${c.requirement}`)
     this.log(`${cases.length} cases`)
   }
+}
+
+/** The transports of `--transport`: `both` is ws, then tcp. */
+export function transportsOf(flag: string): LinkTransportKind[] {
+  return flag === 'both' ? ['ws', 'tcp'] : [flag as LinkTransportKind]
 }
 
 /** `http://host:8080` and `http://host:8080/` mean the scheduler at /dns. */

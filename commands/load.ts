@@ -21,6 +21,7 @@ import {needsScheduler, rateMeanings} from '../src/load/scenarios/index.js'
 import type {Shard} from '../src/load/executors/share.js'
 import type {Profile, ProfileOverrides, RunResult} from '../src/load/types.js'
 import {checkResolverAddress} from '../src/client/dns-resolver.js'
+import {LINK_TRANSPORTS, type LinkTransportKind} from '../src/client/link-transport.js'
 import {EXIT, type ExitCode} from '../src/common/exit-codes.js'
 import {isImhError} from '../src/protocol/index.js'
 import type {SpawnedReferenceServer} from '../reference-server/process.js'
@@ -73,6 +74,7 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     '<%= config.bin %> load smoke',
     '<%= config.bin %> load ./mine.yaml',
     '<%= config.bin %> load chat --clients 2000 --duration 20s --out r.json',
+    '<%= config.bin %> load -p chat --transport tcp',
     "<%= config.bin %> load chat --threshold 'sync_latency:p(99)<50' --target http://10.0.0.5:8080/dns",
     '<%= config.bin %> load ws-ping --target ws://127.0.0.1:9000/',
     '<%= config.bin %> load flash-sale --target http://127.0.0.1:8080/dns --resolver 127.0.0.1:8090',
@@ -107,6 +109,7 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     agents: Flags.integer({description: 'how many agents to run on (default: every idle one)', min: 1, max: 1000}),
     'agents-wait': agentsWait({description: "how long to wait for enough idle agents, e.g. '30s' (default 10s)"}),
     'tolerate-agent-loss': Flags.boolean({description: "keep going when an agent dies: its share is marked lost in the results instead of failing the run with exit code 4"}),
+    transport: Flags.string({description: "the long link's transport for every protocol scenario, overriding the profile's options.transport: ws (ws://, wss://) or tcp (tcp://, tls://, the frames as a byte stream); default: the scheduler's order, ws first", options: [...LINK_TRANSPORTS]}),
   }
 
   async run(): Promise<void> {
@@ -116,7 +119,7 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     }
     const name = args.profile ?? flags.profile
     if (name === undefined) this.error(`name a profile: imh load NAME or imh load ./file.yaml; built-in profiles: ${listBuiltinProfiles().join(', ')}`, {exit: EXIT.USAGE})
-    const overrides: ProfileOverrides = {clients: flags.clients, durationMs: flags.duration, rate: flags.rate, workers: flags.workers, thresholds: flags.threshold}
+    const overrides: ProfileOverrides = {clients: flags.clients, durationMs: flags.duration, rate: flags.rate, workers: flags.workers, thresholds: flags.threshold, transport: flags.transport as LinkTransportKind | undefined}
     let profile: Profile
     try {
       profile = applyOverrides(await loadProfile(name), overrides)

@@ -20,8 +20,16 @@ export type ListenerName = 'scheduler' | Group
  */
 export interface Listener<Name extends string = ListenerName> {
   name: Name
-  /** 'http': routes the flows declare for it; 'long': the long link (§4.2) with every flow's long-link commands. */
-  kind: 'http' | 'long'
+  /**
+   * 'http': routes the flows declare for it; 'long': the long link over WebSocket (§4.2) with every
+   * flow's long-link commands; 'long-stream': the same long link as a byte stream (tcp://, tls://).
+   */
+  kind: 'http' | 'long' | 'long-stream'
+  /**
+   * The group whose list the listener's address joins when that is not its name: the long link's
+   * stream port is listed in `long` after the WebSocket one, and opens and closes with that group.
+   */
+  group?: Group
   /** Path appended to the listener's address (the scheduler's /dns, the long link's /long). */
   path?: string
   /** Headers on every answer of an http listener, errors included. */

@@ -23,8 +23,10 @@ describe('SERVER_FLOWS', () => {
   it('opens each listener once, one long link among them, the scheduler first', () => {
     const names = LISTENERS.map((l) => l.name)
     expect(new Set(names).size).toBe(names.length)
-    expect(names.slice(0, 5)).toEqual(['scheduler', 'short', 'long', 'qr', 'media'])
+    expect(names.slice(0, 6)).toEqual(['scheduler', 'short', 'long', 'longTcp', 'qr', 'media'])
     expect(LISTENERS.filter((l) => l.kind === 'long')).toHaveLength(1)
+    // The long link's stream port joins the long group, after the WebSocket port.
+    expect(LISTENERS.filter((l) => l.kind === 'long-stream').map((l) => [l.name, l.group])).toEqual([['longTcp', 'long']])
     expectTypeOf<'scheduler' | 'short' | 'long' | 'qr' | 'media'>().toExtend<ListenerNames>()
     expectTypeOf<keyof ReferenceServerUrls>().toEqualTypeOf<ListenerNames>()
   })

@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto'
-import type {Server} from 'node:http'
+import type {Server} from 'node:net'
 import {hostname} from 'node:os'
 import {type GroupAddresses, ImhError, emptyGroups, isFeature} from '../src/protocol/index.js'
 import {type ServerLimits, resolveLimits} from './config.js'
@@ -13,6 +13,7 @@ import type {TlsOptions} from './http/json-server.js'
 import {closeServer, hostPort, listen} from './http/listen.js'
 import {listening} from './listen-failure.js'
 import type {HttpRoute} from './http/route.js'
+import type {LongService} from './long/long-service.js'
 import {ClusterLinks} from './long/cluster-links.js'
 import {localLinks} from './long/link-peer.js'
 import type {LongConnection} from './long/long-connection.js'
@@ -134,7 +135,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const flowList = selectServerFlows(options.flows)
   const served = servedGroups(options.groups)
   const flowListeners = LISTENERS.filter((l) => flowList.some((f) => f.listeners?.includes(l)))
-  const listeners = flowListeners.filter((l) => served(l.name))
+  const listeners = flowListeners.filter((l) => served(l.group ?? l.name))
   const host = options.host ?? '127.0.0.1'
   const publicHost = options.publicHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
   const limits = resolveLimits(options.limits)
@@ -183,23 +184,26 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     await cluster?.ready()
     const routes = routesByListener(running, flowListeners)
     for (const l of listeners) {
-      if (l.kind === 'long') {
-        const services = running.flatMap((r) => (r.flow.long ? [r.flow.long(r.service)] : []))
-        node = createLongNode({store: parts.store, limits, tls: options.tls, byUser, services, stats: longStats, presence: cluster})
-        servers.push(node.server)
+      if (l.kind === 'long' || l.kind === 'long-stream') {
+        // One node serves the WebSocket port and the stream port: one set of links, one set of services.
+        const services = (): LongService[] => running.flatMap((r) => (r.flow.long ? [r.flow.long(r.service)] : []))
+        node ??= createLongNode({store: parts.store, limits, tls: options.tls, byUser, services: services(), stats: longStats, presence: cluster})
+        servers.push(l.kind === 'long' ? node.server : node.stream)
       } else {
-        servers.push(createHttpGroup({routes: routes.get(l.name) ?? [], headers: l.headers, tls: options.tls}))
-        metrics?.watch(l.name, servers.at(-1)!)
+        const http = createHttpGroup({routes: routes.get(l.name) ?? [], headers: l.headers, tls: options.tls})
+        servers.push(http)
+        metrics?.watch(l.name, http)
       }
     }
     const addresses: string[] = []
     const bind = async (i: number): Promise<void> => {
       const l = listeners[i]!
-      const scheme = l.kind === 'long' ? (options.tls ? 'wss' : 'ws') : (options.tls ? 'https' : 'http')
+      const scheme = {long: options.tls ? 'wss' : 'ws', 'long-stream': options.tls ? 'tls' : 'tcp', http: options.tls ? 'https' : 'http'}[l.kind]
       const at = port && port + i
       addresses[i] = `${scheme}://${hostPort(publicHost, await listening(`the ${l.name} group`, host, at, () => listen(servers[i]!, host, at)))}${l.path ?? ''}`
       parts.bound[l.name] = addresses[i]!
-      if (isGroup(l.name)) parts.groups[l.name].push(addresses[i]!)
+      const group = l.group ?? l.name
+      if (isGroup(group)) parts.groups[group].push(addresses[i]!)
     }
     // The scheduler listens last: whoever reaches it finds every group up.
     const schedulerAt = listeners.findIndex((l) => l.name === 'scheduler')
@@ -248,7 +252,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
 /** Which listeners and UDP groups `groups` selects; an unknown name is refused naming the option. */
 function servedGroups(groups: readonly string[] | undefined): (name: string) => boolean {
   if (groups === undefined) return () => true
-  const known = [...LISTENERS.map((l) => l.name), ...FLOWS.flatMap((f) => (f.udp?.group ? [f.udp.group] : []))]
+  const known = [...LISTENERS.flatMap((l) => (l.group ? [] : [l.name])), ...FLOWS.flatMap((f) => (f.udp?.group ? [f.udp.group] : []))]
   for (const name of groups) {
     if (!known.includes(name)) throw new ImhError('IMH_ERR_INVALID_OPTION', `option groups: unknown group "${name}"; the groups are ${[...new Set(known)].join(', ')}`, {option: 'groups'})
   }

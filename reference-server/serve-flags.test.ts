@@ -19,7 +19,7 @@ describe('imh serve flags', () => {
   })
 
   it('describes the port layout from the listeners and UDP ports of the flows', () => {
-    expect(ADDRESS_FLAGS.port.description).toMatch(/^scheduler port; short, long, qr(,| and) media.* take the next \d+, the relay group's UDP ports \(--stun-ports\)( and [^;]+)? the ones after; 0: every port ephemeral$/)
+    expect(ADDRESS_FLAGS.port.description).toMatch(/^scheduler port; short, long, longTcp, qr(,| and) media.* take the next \d+, the relay group's UDP ports \(--stun-ports\)( and [^;]+)? the ones after; 0: every port ephemeral$/)
     expect(ADDRESS_FLAGS.port.description).toContain(`take the next ${LISTENERS.length - 1},`)
     expect(ADDRESS_FLAGS.port.max).toBe(65535 - (LISTENERS.length - 1))
   })

@@ -48,7 +48,7 @@ export const ADDRESS_FLAGS = {
     description: `${LISTENERS[0]!.name} port; ${inWords(others)} take the next ${others.length}${udp.length > 0 ? `, ${inWords(udp)} the ones after` : ''}; 0: every port ephemeral`,
   },
   'public-host': {name: 'public-host', defaultText: 'the bound host; 127.0.0.1 for a wildcard', section: '2.2', description: "host name written into the scheduler's URLs"},
-  'tls-cert': {name: 'tls-cert', description: 'PEM certificate: serve HTTPS and WSS (the scheduler then lists https:// and wss://)'},
+  'tls-cert': {name: 'tls-cert', description: 'PEM certificate: serve HTTPS, WSS and TLS streams (the scheduler then lists https://, wss:// and tls://)'},
   'tls-key': {name: 'tls-key', description: 'PEM private key for --tls-cert'},
   metrics: {name: 'metrics', defaultText: 'off', description: 'serve Prometheus metrics (process, long links held, long-link frames in and out by cmd, errors by code, SYNC notify-to-pull time, HTTP answers by group and status, relay datagrams by outcome, Redis round trip) at http://[HOST]:PORT/metrics, e.g. :9100 or 127.0.0.1:0 (a free port; the ready line names it as "metrics"); with --nodes, node i takes PORT+i'},
 } as const satisfies Record<string, ServeFlag>
@@ -70,7 +70,7 @@ export const FLOWS_FLAG = {
 } as const satisfies ServeFlag
 
 /** The groups a process may serve alone (`--groups`): every listener, and the UDP groups. */
-export const GROUP_NAMES: readonly string[] = [...new Set([...LISTENERS.map((l) => l.name), ...UDP_FLOWS.flatMap((f) => (f.udp!.group ? [f.udp!.group] : []))])]
+export const GROUP_NAMES: readonly string[] = [...new Set([...LISTENERS.flatMap((l) => (l.group ? [] : [l.name])), ...UDP_FLOWS.flatMap((f) => (f.udp!.group ? [f.udp!.group] : []))])]
 
 /** Several nodes sharing state in Redis (PROTOCOL.md §2.5). */
 export const GROUP_FLAGS = {

@@ -112,6 +112,22 @@ describe('imh conform', () => {
     expect(xml.match(/<testcase /g)?.length).toBe(report.cases.length)
   })
 
+  it('passes every case on both transports against imh serve (--transport both): each long-link case once over ws and once over tcp', async () => {
+    const {child, ready} = await serve(['--handshake-timeout', '1000', '--idle-timeout', '1500', '--heartbeat-interval', '500', '--ring-timeout', '1000', '--relay-rate-pps', '1000', '--relay-burst', '200', '--shake-window', '500', '--position-ttl', '2000', '--download-size', '1048576', '--qr-ttl', '3', '--qr-hold', '1000', '--order-ttl', '2000'])
+    const r = await run(['conform', '--target', ready.scheduler as string, '--resolver', ready.dns as string, '--transport', 'both', '--json'], 240_000)
+    child.kill('SIGTERM')
+    expect(r.code, r.stderr).toBe(0)
+    const report = JSON.parse(r.stdout) as {transports: string[]; summary: {ok: boolean; fail: number}; cases: {id: string; transport?: string; verdict: string; message: string}[]}
+    expect(report.transports).toEqual(['ws', 'tcp'])
+    expect(report.summary.ok).toBe(true)
+    const notPassed = report.cases.filter((c) => !['pass', 'info'].includes(c.verdict)).map((c) => `${c.id} [${c.transport}] ${c.verdict}`)
+    // Only what a stream cannot carry: text messages, pings, a message's own length.
+    expect(notPassed.sort()).toEqual(['frame.length-mismatch [tcp] not-applicable', 'frame.text-message [tcp] not-applicable', 'frame.too-short [tcp] not-applicable', 'session.ping-keeps-alive [tcp] not-applicable'])
+    const over = (t: string) => report.cases.filter((c) => c.transport === t).map((c) => c.id)
+    expect(over('tcp')).toEqual(over('ws'))
+    for (const id of ['session.kick-second-login', 'sync.notify', 'frame.check-order', 'talk.ring-timeout']) expect(over('tcp')).toContain(id)
+  }, 300_000)
+
   it('exits 1 with the failed case ids when a MUST case fails', async () => {
     // A scheduler that lists nothing usable: the scheduler cases must fail, not error.
     const http = await import('node:http')

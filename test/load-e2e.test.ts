@@ -94,6 +94,40 @@ thresholds:
   }, 100_000)
 })
 
+describe('imh load --transport tcp: the long link as a byte stream (PROTOCOL.md §4)', () => {
+  it('chat: every acknowledged message is delivered exactly once; results say the transport', async () => {
+    const out = join(dir, 'chat-tcp.json')
+    const r = await runCli(['load', '-p', 'chat', '--transport', 'tcp', '--clients', '40', '--duration', '4s', '--rate', '20', '--workers', '1', '--out', out, '--quiet'], 120_000)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('long link over tcp')
+    const j = results(out)
+    expect(j.meta.transport).toBe('tcp')
+    expect(j.counters.sent).toBeGreaterThan(20)
+    expect(j.counters.delivered).toBe(j.counters.acked)
+    expect(j.counters.lost).toBe(0)
+    expect(j.counters.errors ?? 0).toBe(0)
+  })
+
+  it('heartbeat: NOOP round trips over the stream (WebSocket pings do not exist there)', async () => {
+    const out = join(dir, 'heartbeat-tcp.json')
+    const file = profileFile('hb-tcp', 'options: {transport: tcp}\nscenarios:\n  idle: {scenario: heartbeat, executor: constant-vus, vus: 20, duration: 4s, heartbeatInterval: 500ms}\nthresholds:\n  errors: [count==0]\n')
+    const r = await runCli(['load', file, '--workers', '1', '--out', out, '--quiet'], 120_000)
+    expect(r.code, r.stderr).toBe(0)
+    const j = results(out)
+    expect(j.meta.transport).toBe('tcp')
+    expect(j.metrics.heartbeat_rtt!.count).toBeGreaterThanOrEqual(20)
+  })
+
+  it('refuses an unknown transport, and a profile with no long link, with exit 2', async () => {
+    const bad = await runCli(['load', '-p', 'chat', '--transport', 'udp'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/--transport/)
+    const ping = await runCli(['load', '-p', 'ws-ping', '--transport', 'tcp'])
+    expect(ping.code).toBe(2)
+    expect(oneLine(ping.stderr)).toMatch(/IMH_ERR_INVALID_OPTION: --transport does not apply to profile "ws-ping"/)
+  })
+})
+
 describe('imh load: usage errors exit 2 with a coded message', () => {
   it('names the file, the field and what is allowed for a bad profile', async () => {
     const file = profileFile('bad', 'scenarios:\n  s: {scenario: chat, executor: constant-vu, vus: 2, duration: 1s}\n')

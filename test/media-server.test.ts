@@ -115,7 +115,7 @@ describe('media group', () => {
 })
 
 describe('port layout', () => {
-  it('puts the media group at N+4 and the STUN ports right after the TCP listeners with a fixed port N', async () => {
+  it('puts the long link stream port at N+3, the media group at N+5 and the STUN ports right after the TCP listeners with a fixed port N', async () => {
     // A random base, retried: another process may hold some port of the range.
     for (let attempt = 0; ; attempt++) {
       const port = 20_000 + Math.floor(Math.random() * 30_000)
@@ -127,7 +127,9 @@ describe('port layout', () => {
         throw err
       }
       try {
-        expect(s.urls.media).toBe(`http://127.0.0.1:${port + 4}`)
+        expect(s.urls.long).toBe(`ws://127.0.0.1:${port + 2}/long`)
+        expect(s.urls.longTcp).toBe(`tcp://127.0.0.1:${port + 3}`)
+        expect(s.urls.media).toBe(`http://127.0.0.1:${port + 5}`)
         const after = port + LISTENERS.length
         expect(s.flows.talk.stun.ports).toEqual([after, after + 1])
       } finally {

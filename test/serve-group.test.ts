@@ -36,15 +36,16 @@ describe.runIf(redisTests)('imh serve --redis --nodes (PROTOCOL.md §2.5)', () =
     const {nodes} = serve.ready
     expect(nodes).toHaveLength(3)
     expect(new Set(nodes.map((n) => n.pid)).size).toBe(3)
-    expect(serve.ready.groups.long).toEqual(nodes.map((n) => n.long))
-    const all = nodes.map((n) => n.long).sort()
+    // WebSocket addresses first, then the same nodes' stream addresses (PROTOCOL.md §2.2).
+    expect(serve.ready.groups.long).toEqual([...nodes.map((n) => n.long), ...nodes.map((n) => n.longTcp)])
+    const all = nodes.flatMap((n) => [n.long, n.longTcp]).sort()
     // Each scheduler reads the others' reports within a second.
     for (const n of nodes) await expect.poll(() => longList(n.scheduler), {timeout: 4000}).toEqual(all)
 
     process.kill(nodes[1]!.pid, 'SIGKILL')
     await expect.poll(() => lines.map((l) => JSON.parse(l) as {event: string; signal?: string}).find((l) => l.event === 'node-exited'), {timeout: 4000}).toMatchObject({signal: 'SIGKILL'})
     // Dropped once its report expires (3 s), though it never said goodbye.
-    await expect.poll(() => longList(nodes[0]!.scheduler), {timeout: 8000, interval: 250}).toEqual([nodes[0]!.long, nodes[2]!.long].sort())
+    await expect.poll(() => longList(nodes[0]!.scheduler), {timeout: 8000, interval: 250}).toEqual([nodes[0]!.long, nodes[0]!.longTcp, nodes[2]!.long, nodes[2]!.longTcp].sort())
 
     await serve.close()
     expect(lines.map((l) => JSON.parse(l) as {event: string}).at(-1)).toEqual({event: 'stopped', signal: 'SIGTERM'})

@@ -13,7 +13,7 @@ describe('spawnReferenceServer', () => {
       expect(server.groups.relay).toHaveLength(1)
       const answer = (await (await fetch(server.urls.scheduler)).json()) as {ttl: number; groups: {long: string[]}}
       expect(answer.ttl).toBe(7)
-      expect(answer.groups.long).toEqual([server.urls.long])
+      expect(answer.groups.long).toEqual([server.urls.long, server.urls.longTcp])
     } finally {
       await server.close()
     }

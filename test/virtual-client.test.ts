@@ -5,6 +5,7 @@ import {WebSocketServer} from 'ws'
 import {ResolverCache, VirtualClient} from '../src/client/index.js'
 import {CMD, decodeFrame, encodeFrame} from '../src/protocol/index.js'
 import {type ReferenceServer, startReferenceServer} from '../reference-server/index.js'
+import {selfSignedCert} from './tls-cert.js'
 
 const closers: (() => unknown)[] = []
 afterEach(async () => {
@@ -86,5 +87,53 @@ describe('VirtualClient connection policy (PROTOCOL.md §2.4, §3.2)', () => {
     expect(await closed).toBe(4101)
     expect(errors).toEqual(['IMH_ERR_KICKED'])
     await second.heartbeat()
+  })
+})
+
+describe('VirtualClient transport (PROTOCOL.md §2.2, §4)', () => {
+  it('takes the long group in its order by default (ws first), and only its tcp:// addresses when asked', async () => {
+    const s = await reference()
+    expect(s.groups.long.some((u) => u.startsWith('tcp://'))).toBe(true)
+    const byDefault = new VirtualClient({resolve: {scheduler: s.urls.scheduler}, credentials: {username: 'tr-default', password: 'pw'}, register: true, heartbeat: false})
+    closers.push(() => byDefault.close())
+    await byDefault.start()
+    expect(byDefault.link?.transportKind).toBe('ws')
+    const overTcp = new VirtualClient({resolve: {scheduler: s.urls.scheduler}, credentials: {username: 'tr-tcp', password: 'pw'}, register: true, heartbeat: 20, transport: 'tcp'})
+    closers.push(() => overTcp.close())
+    const rtts: number[] = []
+    overTcp.on('heartbeat', (rtt) => rtts.push(rtt))
+    await overTcp.start()
+    expect(overTcp.link?.transportKind).toBe('tcp')
+    expect(overTcp.link?.url).toMatch(/^tcp:\/\//)
+    // Heartbeats are NOOP frames, the same on a stream; a message goes from one transport to the other.
+    const got = new Promise((r) => byDefault.once('message', r))
+    await overTcp.sendText(byDefault.userId!, 'over tcp', 'tr-1')
+    expect(await got).toMatchObject({content: 'over tcp'})
+    const deadline = Date.now() + 5000
+    while (rtts.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+    expect(rtts.length).toBeGreaterThanOrEqual(2)
+  })
+
+  const cert = selfSignedCert()
+  it.skipIf(!cert)('speaks TLS to a tls:// address, trusting the CA it is given', async () => {
+    const s = await startReferenceServer({flows: ['core'], tls: cert})
+    closers.push(() => s.close())
+    // The scheduler itself is https: the short link and the scheduler answer trust the CA too.
+    const groups = {...s.groups, long: s.groups.long.filter((u) => u.startsWith('tls://'))}
+    expect(groups.long).toHaveLength(1)
+    const c = new VirtualClient({resolved: {groups, sources: {}, errors: []}, credentials: {username: 'tr-tls', password: 'pw'}, register: true, heartbeat: false, transport: 'tcp', ca: cert!.cert,
+      dispatcher: new (await import('undici')).Agent({connect: {ca: cert!.cert}})})
+    closers.push(() => c.close())
+    await c.start()
+    expect(c.link?.url).toMatch(/^tls:\/\//)
+    expect(await c.heartbeat()).toBeGreaterThan(0)
+  })
+
+  it('fails with IMH_ERR_NO_TRANSPORT when the group lists no address of the transport asked for', async () => {
+    const s = await reference()
+    const groups = {...s.groups, long: s.groups.long.filter((u) => u.startsWith('ws'))}
+    const c = new VirtualClient({resolved: {groups, sources: {}, errors: []}, credentials: {username: 'tr-none', password: 'pw'}, register: true, heartbeat: false, transport: 'tcp'})
+    closers.push(() => c.close())
+    await expect(c.start()).rejects.toMatchObject({code: 'IMH_ERR_NO_TRANSPORT'})
   })
 })

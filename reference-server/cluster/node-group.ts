@@ -1,7 +1,7 @@
 import {hostname} from 'node:os'
 import {compiledModule} from '../../src/common/package-root.js'
 import {type ReadyChild, ReadyLineError, spawnReady} from '../../src/common/ready-line.js'
-import {GROUPS, type GroupAddresses, emptyGroups} from '../../src/protocol/index.js'
+import {GROUPS, type GroupAddresses, emptyGroups, webSocketFirst} from '../../src/protocol/index.js'
 import type {ProcessOptions} from '../process-options.js'
 import type {ReadyLine} from '../run-until-signal.js'
 
@@ -84,6 +84,7 @@ export async function startNodeGroup(count: number, options: ProcessOptions & {r
   }
   const groups: GroupAddresses = emptyGroups()
   for (const n of nodes) for (const g of GROUPS) groups[g].push(...n.ready.groups[g])
+  groups.long = webSocketFirst(groups.long)
   await converged(nodes.map((n) => n.ready.scheduler).filter(Boolean), groups.long)
   const ready: GroupReadyLine = {...nodes[0]!.ready, groups, pid: process.pid, nodes: nodes.map((n) => n.ready)}
   return {ready, nodes, close}

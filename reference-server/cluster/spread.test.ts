@@ -43,4 +43,13 @@ describe('the scheduler spreads clients over a group (PROTOCOL.md §2.5)', () =>
       if (before !== 'ws://b/long') expect(spreadGroups(without, `c${i}`).long[0]).toBe(before)
     }
   })
+
+  it('lists the long group\'s stream addresses after every WebSocket one, in the order of their nodes (§2.2)', () => {
+    const both = (node: string): GroupMember => member(node, 0, {long: [`ws://${node}/long`, `tcp://${node}:9`]})
+    for (let i = 0; i < 50; i++) {
+      const long = spreadGroups([both('a'), both('b'), both('c')], `client-${i}`).long
+      expect(long.slice(0, 3).every((a) => a.startsWith('ws://'))).toBe(true)
+      expect(long.slice(3).map((a) => a.replace(/^tcp:\/\/(\w+):9$/, 'ws://$1/long'))).toEqual(long.slice(0, 3))
+    }
+  })
 })

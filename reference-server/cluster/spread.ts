@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {GROUPS, type GroupAddresses} from '../../src/protocol/index.js'
+import {GROUPS, type GroupAddresses, isStreamAddress as isStream} from '../../src/protocol/index.js'
 import type {GroupMember} from './group-member.js'
 
 /** Smooths the weights: with loads far under this, members count as equally loaded. */
@@ -30,14 +30,20 @@ export function spreadGroups(members: readonly GroupMember[], clientKey: string)
   const w = weights(members)
   const out = {} as GroupAddresses
   for (const g of GROUPS) {
-    const scored = new Map<string, number>()
+    const scored = new Map<string, {score: number; stream: boolean}>()
     for (const m of members) {
-      for (const address of m.groups[g] ?? []) {
+      const list = m.groups[g] ?? []
+      // A long node's stream address (tcp://, tls://) takes its WebSocket address's score, and
+      // every stream address comes after every WebSocket one: clients that speak only WebSocket
+      // try each node first, and a stream client's first tcp:// is the node of the first ws://.
+      const node = list.find((a) => !isStream(a))
+      for (const address of list) {
         if (scored.has(address)) continue
-        scored.set(address, -w.get(m)! / Math.log(unitHash(clientKey, address)))
+        const stream = isStream(address)
+        scored.set(address, {score: -w.get(m)! / Math.log(unitHash(clientKey, stream && node ? node : address)), stream})
       }
     }
-    out[g] = [...scored].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([address]) => address)
+    out[g] = [...scored].sort(([a, x], [b, y]) => Number(x.stream) - Number(y.stream) || y.score - x.score || (a < b ? -1 : 1)).map(([address]) => address)
   }
   return out
 }

@@ -27,6 +27,8 @@ export const coreFlow = defineServerFlow({
     {name: 'scheduler', kind: 'http', path: SCHEDULER_PATH},
     {name: 'short', kind: 'http'},
     {name: 'long', kind: 'long', path: '/long'},
+    // Bound after the WebSocket port, so the long group lists ws:// first (PROTOCOL.md §2.2).
+    {name: 'longTcp', kind: 'long-stream', group: 'long'},
   ],
   options: (ctx): CoreOptions => {
     return {

@@ -1,5 +1,4 @@
-import type {Server} from 'node:http'
-import type {AddressInfo} from 'node:net'
+import type {AddressInfo, Server} from 'node:net'
 
 /** Listens on `host:port` (0: an ephemeral port); resolves with the bound port. */
 export function listen(server: Server, host: string, port: number): Promise<number> {
@@ -15,7 +14,8 @@ export function listen(server: Server, host: string, port: number): Promise<numb
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve())
-    server.closeAllConnections?.()
+    // An HTTP server's idle keep-alive connections would hold close() open.
+    ;(server as {closeAllConnections?: () => void}).closeAllConnections?.()
   })
 }
 

@@ -6,6 +6,7 @@ import {CMD, decodeFrame, encodeFrame, parseJsonBody} from '../../src/protocol/i
 import {resolveLimits} from '../config.js'
 import {type LongContext, LongConnection} from './long-connection.js'
 import {MemoryStore} from '../store/memory-store.js'
+import {WsTransport} from './ws-transport.js'
 import type {NewMessage} from '../store/store.js'
 
 /** Just enough of a ws WebSocket to drive a LongConnection and watch what it does. */
@@ -77,7 +78,7 @@ async function setup(limits = {}, tcp?: FakeTcp) {
       send(buf)
     }
   }
-  new LongConnection(ws as unknown as WebSocket, ctx, tcp as unknown as Socket)
+  new LongConnection(new WsTransport(ws as unknown as WebSocket, ctx.limits.maxBodyBytes, tcp as unknown as Socket), ctx)
   ws.emit('message', encodeFrame(CMD.AUTH, 1, {token}), true)
   return {ws, to: b.userId}
 }

@@ -1,12 +1,11 @@
 import {randomUUID} from 'node:crypto'
-import type {Socket} from 'node:net'
-import WebSocket from 'ws'
 import {
-  CMD, DEFAULT_SYNC_CATEGORY, type Frame, HEAD_LEN, ImhError, PUSH_SEQ, type SyncCategory, closeCodeFor, cmdName, decodeFrame, encodeFrame, errorBody,
+  CMD, DEFAULT_SYNC_CATEGORY, type Frame, HEAD_LEN, ImhError, PUSH_SEQ, type SyncCategory, closeCodeFor, cmdName, encodeFrame, errorBody,
   isImhError, isKnownCmd, parseAuth, parseJsonBody, parseSendMsg, parseSync, syncCategory,
 } from '../../src/protocol/index.js'
 import type {CoreLimits} from '../core/limits.js'
 import type {Store} from '../store/store.js'
+import type {Inbound, LinkTransport} from './link-transport.js'
 import type {LinkPeer, LinkPresence} from './link-peer.js'
 import type {LongService} from './long-service.js'
 import type {LongStats} from './long-stats.js'
@@ -27,17 +26,18 @@ export interface LongContext {
   presence?: LinkPresence
 }
 
-type Queued = ({frame: Frame} | {error: ImhError}) & {bytes: number}
-
 /** Chat's notify (cmd 4, seq 0, empty body) is the same 20 bytes every time: encoded once. */
 const CHAT_NOTIFY = encodeFrame(CMD.SYNC_NOTIFY, PUSH_SEQ)
 
-/** One client's long link: handshake, serial frame processing, timers, notify coalescing. */
+/**
+ * One client's long link: handshake, serial frame processing, timers, notify coalescing. The same
+ * over WebSocket and over a byte stream: `transport` is what differs (link-transport.ts).
+ */
 export class LongConnection implements LinkPeer {
   readonly key = randomUUID()
   userId: string | undefined
   private state: 'handshake' | 'open' | 'closed' = 'handshake'
-  private readonly queue: Queued[] = []
+  private readonly queue: Inbound[] = []
   private queuedBytes = 0
   private running = false
   /** Categories notified and not SYNCed since, with when: at most one outstanding notify per category (§6.3). */
@@ -48,19 +48,21 @@ export class LongConnection implements LinkPeer {
   private corked = false
   private readonly uncork = (): void => {
     this.corked = false
-    this.socket?.uncork()
+    this.transport.uncork()
   }
 
-  /**
-   * `socket` is the upgraded request's TCP socket, the one `ws` writes to: frames sent in one
-   * tick are corked on it and leave in one write.
-   */
-  constructor(private readonly ws: WebSocket, private readonly ctx: LongContext, private readonly socket?: Socket) {
+  constructor(private readonly transport: LinkTransport, private readonly ctx: LongContext) {
     this.handshakeTimer = setTimeout(() => this.fatal(new ImhError('IMH_ERR_HANDSHAKE_TIMEOUT', `no AUTH within ${ctx.limits.handshakeTimeoutMs} ms`), PUSH_SEQ), ctx.limits.handshakeTimeoutMs)
-    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary))
-    ws.on('close', () => this.onClose())
-    ws.on('ping', () => this.idleTimer?.refresh())
-    ws.on('error', () => {})
+    transport.attach({
+      inbound: (item) => this.onInbound(item),
+      activity: () => this.idleTimer?.refresh(),
+      closed: () => this.onClose(),
+    })
+  }
+
+  /** 'ws' or 'stream': what the link came over. */
+  get transportKind(): LinkTransport['kind'] {
+    return this.transport.kind
   }
 
   /** Called by the node when a newer login of this user authenticated elsewhere. */
@@ -82,23 +84,14 @@ export class LongConnection implements LinkPeer {
     if (this.state === 'open') this.send(encodeFrame(cmd, PUSH_SEQ, body))
   }
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
+  private onInbound(item: Inbound): void {
     if (this.state === 'closed') return
     this.idleTimer?.refresh()
-    const bytes = data.length
-    if (!isBinary) {
-      this.queue.push({error: new ImhError('IMH_ERR_TEXT_MESSAGE'), bytes})
-    } else {
-      try {
-        this.queue.push({frame: decodeFrame(data, this.ctx.limits.maxBodyBytes), bytes})
-      } catch (err) {
-        this.queue.push({error: err as ImhError, bytes})
-      }
-    }
-    this.queuedBytes += bytes
+    this.queue.push(item)
+    this.queuedBytes += item.bytes
     const {maxQueuedFrames, maxQueuedBytes} = this.ctx.limits
-    // Bounded in frames and in bytes: at most one more message arrives after the pause.
-    if ((this.queue.length >= maxQueuedFrames || this.queuedBytes >= maxQueuedBytes) && !this.ws.isPaused) this.ws.pause()
+    // Bounded in frames and in bytes: at most one more message (one more read) arrives after the pause.
+    if ((this.queue.length >= maxQueuedFrames || this.queuedBytes >= maxQueuedBytes) && !this.transport.isPaused) this.transport.pause()
     void this.drain()
   }
 
@@ -119,7 +112,7 @@ export class LongConnection implements LinkPeer {
         // frame costs a Redis round trip, and 1,000 pipelined SEND_MSGs outlast the idle timeout.
         this.idleTimer?.refresh()
         const {maxQueuedFrames, maxQueuedBytes} = this.ctx.limits
-        if (this.ws.isPaused && this.queue.length < maxQueuedFrames / 2 && this.queuedBytes < maxQueuedBytes / 2) this.ws.resume()
+        if (this.transport.isPaused && this.queue.length < maxQueuedFrames / 2 && this.queuedBytes < maxQueuedBytes / 2) this.transport.resume()
       }
     } finally {
       this.running = false
@@ -225,38 +218,43 @@ export class LongConnection implements LinkPeer {
   }
 
   private send(buf: Buffer): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return
+    if (!this.transport.open) return
     // §5.6's floor: never below two largest frames, however low the configured limit.
     const limit = Math.max(this.ctx.limits.maxBufferedBytes, 2 * (HEAD_LEN + this.ctx.limits.maxBodyBytes))
-    if (this.ws.bufferedAmount + buf.length > limit) {
+    if (this.transport.bufferedAmount + buf.length > limit) {
       this.fatal(new ImhError('IMH_ERR_SLOW_CONSUMER', `client is not reading: over ${limit} bytes wait to be sent`), PUSH_SEQ)
       return
     }
-    // ws writes each frame with a write call (a syscall) of its own: a reply and a notify, or
-    // the replies to frames that came in one read, share one when the socket is corked until
-    // the tick ends. The profile of the SYNC path had a third of the server's time in writev.
-    if (!this.corked && this.socket) {
+    // Each frame is a write call (a syscall) of its own: a reply and a notify, or the replies to
+    // frames that came in one read, share one when the socket is corked until the tick ends.
+    // The profile of the SYNC path had a third of the server's time in writev.
+    if (!this.corked) {
       this.corked = true
-      this.socket.cork()
+      this.transport.cork()
       process.nextTick(this.uncork)
     }
     this.ctx.stats?.frameOut(buf)
-    this.ws.send(buf)
+    this.transport.send(buf)
   }
 
-  /** Sends the ERROR, then closes with 4000 + ret mod 1000 (PROTOCOL.md §4.5). */
+  /**
+   * Sends the ERROR, then closes: a WebSocket with 4000 + ret mod 1000, a stream with its FIN
+   * (PROTOCOL.md §4.5). Nothing the client sent later is processed.
+   */
   private fatal(err: ImhError, seq: number): void {
     if (this.state === 'closed') return
     this.ctx.stats?.error(err.code)
-    // Straight to the socket: for a slow consumer this is the one frame allowed past the limit.
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(CMD.ERROR, seq, errorBody(err)))
     this.state = 'closed'
     this.queue.length = 0
     this.queuedBytes = 0
     this.linkGone()
-    this.ws.close(closeCodeFor(err.ret), err.code)
-    // A peer that never answers the close handshake must not keep the socket.
-    setTimeout(() => this.ws.terminate(), 2000).unref()
+    // Straight to the socket: for a slow consumer this is the one frame allowed past the limit.
+    this.transport.closeAfterError(encodeFrame(CMD.ERROR, seq, errorBody(err)), closeCodeFor(err.ret), err.code)
+  }
+
+  /** The server closes: the link goes without an ERROR. */
+  terminate(): void {
+    this.transport.terminate()
   }
 
   private linkGone(): void {

@@ -1,4 +1,6 @@
 import type {Server} from 'node:http'
+import {type Server as NetServer, type Socket, createServer as createNetServer} from 'node:net'
+import {createServer as createTlsServer} from 'node:tls'
 import {WebSocketServer} from 'ws'
 import {HEAD_LEN, cmdName} from '../../src/protocol/index.js'
 import type {CoreLimits} from '../core/limits.js'
@@ -8,6 +10,8 @@ import {type LongContext, LongConnection} from './long-connection.js'
 import type {LinkPresence} from './link-peer.js'
 import type {LongService} from './long-service.js'
 import type {LongStats} from './long-stats.js'
+import {StreamTransport} from './stream-transport.js'
+import {WsTransport} from './ws-transport.js'
 
 export interface LongNodeOptions {
   store: Store
@@ -25,6 +29,8 @@ export interface LongNodeOptions {
 
 export interface LongNode {
   server: Server
+  /** The same node's stream listener (tcp://, tls:// with a certificate): frames back to back (PROTOCOL.md §4.2). */
+  stream: NetServer
   /** Authenticated connections on this node. */
   readonly connections: number
   close(): Promise<void>
@@ -41,17 +47,29 @@ function byCmd(services: readonly LongService[]): Map<number, LongService> {
   return out
 }
 
-/** The long-connection group: WebSocket, one binary message per frame (PROTOCOL.md §4.2). */
+/**
+ * The long-connection group: WebSocket, one binary message per frame, and a byte stream of the
+ * same frames on a port of its own (PROTOCOL.md §4.2); one LongConnection class serves both.
+ */
 export function createLongNode(options: LongNodeOptions): LongNode {
   const serviceList = [...options.services]
-    const ctx: LongContext = {store: options.store, limits: options.limits, byUser: options.byUser, services: byCmd(serviceList), serviceList, presence: options.presence, ...(options.stats ? {stats: options.stats} : {})}
+  const ctx: LongContext = {store: options.store, limits: options.limits, byUser: options.byUser, services: byCmd(serviceList), serviceList, presence: options.presence, ...(options.stats ? {stats: options.stats} : {})}
   const server = createJsonServer(async (_req, res) => {
     sendJson(res, 426, {ret: 400, code: 'IMH_ERR_BAD_REQUEST', errMsg: 'this port speaks WebSocket: upgrade (PROTOCOL.md §4.2)'})
   }, options.tls)
   // One byte over the body limit still reaches the codec, which answers with a coded ERROR;
   // larger messages are refused by ws itself (close 1009) before they are buffered.
   const wss = new WebSocketServer({server, maxPayload: HEAD_LEN + options.limits.maxBodyBytes + 1024, perMessageDeflate: false})
-  wss.on('connection', (ws, req) => new LongConnection(ws, ctx, req.socket))
+  wss.on('connection', (ws, req) => new LongConnection(new WsTransport(ws, options.limits.maxBodyBytes, req.socket), ctx))
+  const streams = new Set<Socket>()
+  const onStream = (socket: Socket): void => {
+    streams.add(socket)
+    socket.once('close', () => streams.delete(socket))
+    new LongConnection(new StreamTransport(socket, options.limits.maxBodyBytes, options.limits.frameTimeoutMs), ctx)
+  }
+  const stream: NetServer = options.tls ? createTlsServer({cert: options.tls.cert, key: options.tls.key}, onStream) : createNetServer(onStream)
+  // A failed TLS handshake or a reset before the connection is served is the peer's business.
+  stream.on('tlsClientError', () => {})
   // ws re-emits the HTTP server's errors; a listen failure is already answered by listen()'s
   // rejection (a coded start failure), so an unheard re-emit must not crash the process.
   wss.on('error', () => {})
@@ -63,6 +81,7 @@ export function createLongNode(options: LongNodeOptions): LongNode {
   })
   return {
     server,
+    stream,
     get connections() {
       return ctx.byUser.size
     },
@@ -70,6 +89,7 @@ export function createLongNode(options: LongNodeOptions): LongNode {
       unsubscribe()
       for (const service of serviceList) service.close?.()
       for (const ws of wss.clients) ws.terminate()
+      for (const socket of streams) socket.destroy()
       await new Promise<void>((resolve) => wss.close(() => resolve()))
     },
   }

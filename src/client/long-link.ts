@@ -1,11 +1,13 @@
 import {EventEmitter} from 'node:events'
-import WebSocket from 'ws'
+import type WebSocket from 'ws'
 import {
   CMD, DEFAULT_MAX_BODY_BYTES, type Frame, HEAD_LEN, ImhError, PUSH_SEQ, cmdName, decodeFrame,
   encodeFrame, parseErrorReply, parseJsonBody, replyParser,
 } from '../protocol/index.js'
 import {dropEmptyListenerTable} from './listener-table.js'
-import {openWebSocket} from './open-web-socket.js'
+import {type LinkTransportKind, type TransportSink, transportOf} from './link-transport.js'
+import {type StreamTransport, openStreamTransport} from './stream-transport.js'
+import {WsTransport, openWsTransport} from './ws-transport.js'
 import {type DeadlineHolder, REQUEST_DEADLINES} from './request-deadlines.js'
 import {serverError} from './server-error.js'
 import {previewBody, type TraceSink} from './trace.js'
@@ -51,25 +53,13 @@ export interface LinkOwner {
   linkClosed(info: CloseInfo): void
 }
 
-// The socket's listeners are the same three functions for every link: each finds its link on the
-// socket, so a link costs no closures of its own.
-const LINK = Symbol('imh.link')
-type LinkedSocket = WebSocket & {[LINK]: LongLink}
-function onSocketMessage(this: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
-  ;(this as LinkedSocket)[LINK].onMessage(data as Buffer, isBinary)
-}
-function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
-  ;(this as LinkedSocket)[LINK].onClose(code, reason.toString())
-}
-// A socket error is followed by 'close', which ends the link; the listener only keeps the
-// EventEmitter from throwing.
-function ignore(): void {}
-
 /**
- * A client long link (PROTOCOL.md §4): one WebSocket, numbered requests matched to replies by
- * seq, pushes (seq 0) emitted as 'push'. Emits 'close' with the code and reason once.
+ * A client long link (PROTOCOL.md §4): one WebSocket or one TCP/TLS stream (the transport, by the
+ * address's scheme), numbered requests matched to replies by seq, pushes (seq 0) emitted as
+ * 'push'. Emits 'close' with the code and reason once; over a stream the code is the one a
+ * WebSocket server would have sent (stream-transport.ts).
  */
-export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; 'bad-frame': [Error, Buffer]}> implements DeadlineHolder {
+export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; 'bad-frame': [Error, Buffer]}> implements DeadlineHolder, TransportSink {
   private seq = 0
   /**
    * The request awaiting its reply, when one does: nearly always at most one, so no table is made
@@ -86,31 +76,57 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
   private readonly maxBodyBytes: number | undefined
   private readonly trace: TraceSink | undefined
 
-  private constructor(readonly ws: WebSocket, options: LongLinkOptions) {
+  private constructor(readonly transport: WsTransport | StreamTransport, options: LongLinkOptions) {
     super()
     dropEmptyListenerTable(this)
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000
     this.maxPending = options.maxPending ?? 10_000
     this.maxBodyBytes = options.maxBodyBytes
     this.trace = options.trace
-    ;(ws as LinkedSocket)[LINK] = this
-    ws.on('message', onSocketMessage)
-    ws.on('close', onSocketClose)
-    ws.on('error', ignore)
+    transport.attach(this)
   }
 
+  /**
+   * Opens a link to a long-group address: `ws://`/`wss://` over WebSocket, `tcp://`/`tls://` as a
+   * byte stream. Rejects with IMH_ERR_CONNECT_FAILED, or IMH_ERR_INVALID_OPTION for another scheme.
+   */
   static connect(url: string, options: LongLinkOptions = {}): Promise<LongLink> {
     const timeout = options.connectTimeoutMs ?? 10_000
-    return openWebSocket(url, {
+    const adopt = (t: WsTransport | StreamTransport): LongLink => {
+      options.trace?.({t: 0, dir: 'event', note: `connected to ${url}`})
+      return new LongLink(t, options)
+    }
+    const kind = transportOf(url)
+    if (kind === 'tcp') {
+      return openStreamTransport(url, {localAddress: options.localAddress, ca: options.ca, rejectUnauthorized: options.rejectUnauthorized, maxBodyBytes: options.maxBodyBytes}, timeout, `long link ${url}`, adopt)
+    }
+    if (kind !== 'ws') return Promise.reject(new ImhError('IMH_ERR_INVALID_OPTION', `long link ${url}: not a ws://, wss://, tcp:// or tls:// address`))
+    return openWsTransport(url, {
       perMessageDeflate: false,
       maxPayload: HEAD_LEN + (options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
       localAddress: options.localAddress,
       ca: options.ca,
       rejectUnauthorized: options.rejectUnauthorized,
-    }, timeout, `long link ${url}`, (ws) => {
-      options.trace?.({t: 0, dir: 'event', note: `connected to ${url}`})
-      return new LongLink(ws, options)
-    })
+    }, timeout, `long link ${url}`, adopt)
+  }
+
+  /** The transport's kind: `ws` or `tcp` (TCP or TLS). */
+  get transportKind(): LinkTransportKind {
+    return this.transport.kind
+  }
+
+  /** The address the link was opened to. */
+  get url(): string {
+    return this.transport.url
+  }
+
+  /**
+   * The WebSocket under a `ws` link, for what only a WebSocket has (pings, messages as they
+   * came); throws IMH_ERR_INVALID_OPTION on a stream link.
+   */
+  get ws(): WebSocket {
+    if (this.transport instanceof WsTransport) return this.transport.ws
+    throw new ImhError('IMH_ERR_INVALID_OPTION', `the link to ${this.transport.url} is a ${this.transport.kind} stream, not a WebSocket`)
   }
 
   /** The seq the next request will carry: 1, 2, … wrapping past 2^32−1 to 1 (PROTOCOL.md §4.4). */
@@ -186,14 +202,14 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
   sendFrame(cmd: number, seq: number, body?: unknown): void {
     const buf = encodeFrame(cmd, seq, body)
     this.trace?.({t: 0, dir: 'send', cmd, name: cmdName(cmd), seq, bodyLen: buf.length - HEAD_LEN, body: previewBody(buf.subarray(HEAD_LEN))})
-    this.ws.send(buf)
+    this.transport.send(buf)
   }
 
-  /** Sends bytes as they are: one binary message, or a text message for a string. */
+  /** Sends bytes as they are: on a WebSocket one binary message, or a text message for a string; on a stream the bytes. */
   sendRaw(data: Buffer | string, note = 'raw'): void {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data
     this.trace?.({t: 0, dir: 'send', bodyLen: bytes.length, body: typeof data === 'string' ? data.slice(0, 200) : bytes.subarray(0, 64).toString('hex'), note})
-    this.ws.send(data, {binary: typeof data !== 'string'})
+    this.transport.sendRaw(data)
   }
 
   /** Resolves when the link is closed, with how; rejects after timeoutMs. */
@@ -243,24 +259,34 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
   }
 
   close(code = 1000): void {
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code)
+    this.transport.close(code)
   }
 
   terminate(): void {
-    this.ws.terminate()
+    this.transport.terminate()
   }
 
-  /** @internal A message from the socket (see onSocketMessage). */
+  /** @internal A WebSocket message (TransportSink). */
   onMessage(data: Buffer, isBinary: boolean): void {
     let frame: Frame
     try {
       if (!isBinary) throw new ImhError('IMH_ERR_PROTOCOL_VIOLATION', 'server sent a text message')
       frame = decodeFrame(data, this.maxBodyBytes)
     } catch (err) {
-      this.trace?.({t: 0, dir: 'recv', bodyLen: data.length, body: data.subarray(0, 64).toString('hex'), note: `undecodable: ${(err as Error).message}`})
-      this.emit('bad-frame', err as Error, data)
+      this.onBadBytes(err as Error, data)
       return
     }
+    this.onFrame(frame)
+  }
+
+  /** @internal Bytes that are no frame (TransportSink). */
+  onBadBytes(err: Error, data: Buffer): void {
+    this.trace?.({t: 0, dir: 'recv', bodyLen: data.length, body: data.subarray(0, 64).toString('hex'), note: `undecodable: ${err.message}`})
+    this.emit('bad-frame', err, data)
+  }
+
+  /** @internal One frame from the server (TransportSink): a reply to a request, or a push. */
+  onFrame(frame: Frame): void {
     this.trace?.({t: 0, dir: 'recv', cmd: frame.cmd, name: cmdName(frame.cmd), seq: frame.seq, bodyLen: frame.body.length, body: previewBody(frame.body)})
     const waiting = frame.seq === PUSH_SEQ ? undefined : this.take(frame.seq)
     if (!waiting) {
@@ -295,7 +321,7 @@ export class LongLink extends EventEmitter<{push: [Frame]; close: [CloseInfo]; '
     }
   }
 
-  /** @internal The socket closed (see onSocketClose). */
+  /** @internal The connection closed (TransportSink). */
   onClose(code: number, reason: string): void {
     this.closed = {code, reason}
     this.trace?.({t: 0, dir: 'event', note: `closed ${code} ${reason}`})

@@ -7,6 +7,7 @@ import {
 } from '../protocol/index.js'
 import {CoalescingLoop} from './coalescing-loop.js'
 import {dropEmptyListenerTable} from './listener-table.js'
+import {type LinkTransportKind, longUrlsFor} from './link-transport.js'
 import {type CloseInfo, type LinkOwner, LongLink} from './long-link.js'
 import {type Periodic, PeriodicWheel} from './periodic-wheel.js'
 import {type ReconnectPolicy, backoffDelay} from './reconnect-policy.js'
@@ -31,6 +32,12 @@ export interface VirtualClientOptions {
   autoSync?: boolean
   syncPageLimit?: number
   requestTimeoutMs?: number
+  /**
+   * The long link's transport: only the long group's addresses of it are tried (ws:// and wss://,
+   * or tcp:// and tls://), and none listed is IMH_ERR_NO_TRANSPORT. Absent: the group's order,
+   * in which a scheduler lists ws:// first (PROTOCOL.md §2.2).
+   */
+  transport?: LinkTransportKind
   localAddress?: string
   ca?: string | Buffer
   rejectUnauthorized?: boolean
@@ -191,8 +198,8 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> implements 
   }
 
   /**
-   * Opens the long link and authenticates with the current token: the group's addresses in the
-   * scheduler's order, the next on a connect failure; on 1102 (wrong node) one fresh look-up
+   * Opens the long link and authenticates with the current token: the group's addresses (of the
+   * transport asked for) in the scheduler's order, the next on a connect failure; on 1102 (wrong node) one fresh look-up
    * that bypasses any cached answer (PROTOCOL.md §2.4, §3.2).
    */
   async connect(): Promise<void> {
@@ -207,7 +214,7 @@ export class VirtualClient extends EventEmitter<VirtualClientEvents> implements 
 
   private async connectOnce(sync = true): Promise<void> {
     const o = this.options
-    const urls = this.resolved!.groups.long
+    const urls = longUrlsFor(this.resolved!.groups.long, o.transport)
     let lastError: unknown
     this.link = undefined
     const t0 = performance.now()

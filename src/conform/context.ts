@@ -1,5 +1,6 @@
 import {randomBytes} from 'node:crypto'
 import type {Dispatcher} from 'undici'
+import {type LinkTransportKind, longUrlsFor} from '../client/link-transport.js'
 import {LongLink, type LongLinkOptions} from '../client/long-link.js'
 import {QrBrowser} from '../client/qr-browser.js'
 import {QrPhone} from '../client/qr-phone.js'
@@ -7,7 +8,7 @@ import type {Resolved} from '../client/resolve.js'
 import {ShortClient} from '../client/short-client.js'
 import {Trace} from '../client/trace.js'
 import {VirtualClient, type VirtualClientOptions} from '../client/virtual-client.js'
-import {type AnnouncedLimits, type AuthReply, CMD, SPEC_DEFAULT_LIMITS, type SchedulerAnswer} from '../protocol/index.js'
+import {type AnnouncedLimits, type AuthReply, CMD, SPEC_DEFAULT_LIMITS, type SchedulerAnswer, isImhError} from '../protocol/index.js'
 import {CaseFailure, NotApplicable} from './failures.js'
 
 /** `imh conform --max-wait`, in seconds: how long a case may wait out an announced limit. */
@@ -60,7 +61,13 @@ export class CaseContext {
   private readonly prefix = `imh${randomBytes(4).toString('hex')}`
   private escape: ((err: unknown) => void) | undefined
 
-  constructor(readonly target: Target, readonly timeoutFactor: number, readonly maxWaitMs: number) {}
+  /**
+   * Whether the case took the long link by its transport (longUrl, client, needWebSocket): the
+   * runner runs such a case again on each further transport of `--transport`.
+   */
+  usedTransport = false
+
+  constructor(readonly target: Target, readonly timeoutFactor: number, readonly maxWaitMs: number, readonly transport: LinkTransportKind = 'ws') {}
 
   /**
    * The runner's: ends the case with `err`. A client's error that nothing in the case listens for
@@ -116,10 +123,31 @@ export class CaseContext {
     return url
   }
 
+  /** The long group's address to link to: one of the case's transport (ws:// or tcp:// and their TLS forms). */
   get longUrl(): string {
-    const url = this.pick(this.answer.groups.long)
+    const url = this.pick(this.longUrls())
     if (!url) throw new CaseFailure('the scheduler lists no long-link address')
     return url
+  }
+
+  /** The long group's addresses of the case's transport, in the scheduler's order. */
+  private longUrls(): readonly string[] {
+    this.usedTransport = true
+    try {
+      return longUrlsFor(this.answer.groups.long, this.transport)
+    } catch (err) {
+      if (isImhError(err, 'IMH_ERR_NO_TRANSPORT')) throw new CaseFailure(`--transport ${this.transport}: ${err.message} (PROTOCOL.md §2.2)`)
+      throw err
+    }
+  }
+
+  /**
+   * Makes a case that needs what only a WebSocket has (text messages, pings, a message's own
+   * length) not applicable on a stream transport, saying why.
+   */
+  needWebSocket(what: string): void {
+    this.usedTransport = true
+    if (this.transport !== 'ws') throw new NotApplicable(`WebSocket only: ${what}; a ${this.transport} stream has no such thing (its own cases cover the stream)`)
   }
 
   /**
@@ -193,7 +221,8 @@ export class CaseContext {
       const at = this.pick(list)
       return at === undefined ? [] : [at, ...list.filter((a) => a !== at)]
     }
-    const resolved: Resolved = {groups: this.target.spread ? {...groups, long: first(groups.long), short: first(groups.short)} : groups, sources: {}, errors: []}
+    const long = this.longUrls()
+    const resolved: Resolved = {groups: this.target.spread ? {...groups, long: first(long), short: first(groups.short)} : {...groups, long: [...long]}, sources: {}, errors: []}
     const c = new VirtualClient({
       resolved, credentials: {username: u.username, password: u.password}, heartbeat: false,
       requestTimeoutMs: this.ms(5000), ca: this.target.ca, rejectUnauthorized: this.target.rejectUnauthorized,

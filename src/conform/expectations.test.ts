@@ -52,6 +52,14 @@ describe('judge', () => {
     expect(j.unexpectedPasses).toEqual(['sync.a'])
   })
 
+  it('judges a case once over its results on several transports: expected while it fails on any, each id listed once', () => {
+    const expected = file({'sync.a': {verdict: 'fail', reason: 'r'}})
+    const onTcpOnly = judge({strict: false, cases: [{...result('sync.a', 'pass'), transport: 'ws'}, {...result('sync.a', 'fail'), transport: 'tcp'}]}, expected, CATALOGUE)
+    expect(onTcpOnly).toMatchObject({ok: true, expectedFailures: ['sync.a'], unexpectedPasses: []})
+    const onBoth = judge({strict: false, cases: [{...result('sync.b', 'fail'), transport: 'ws'}, {...result('sync.b', 'fail'), transport: 'tcp'}]}, expected, CATALOGUE)
+    expect(onBoth.unexpectedFailures).toEqual(['sync.b'])
+  })
+
   it('fails on a failure the file does not list, and on a harness error even if listed', () => {
     const j = judge({strict: false, cases: [result('sync.a', 'fail'), result('sync.b', 'error')]}, file({'sync.b': {verdict: 'fail', reason: 'r'}}), CATALOGUE)
     expect(j.ok).toBe(false)

@@ -103,12 +103,16 @@ export function judge(report: Pick<ConformanceReport, 'cases' | 'strict'>, expec
   const expectedFailures: string[] = []
   const unexpectedFailures: string[] = []
   const unexpectedPasses: string[] = []
+  // A case may have a result per transport (--transport both): an expectation is of the case, so
+  // it still holds while the case fails on any transport, and each id is listed once.
+  const failing = new Set(report.cases.filter((r) => failsRun(r, report.strict)).map((r) => r.id))
+  const add = (list: string[], id: string): void => void (list.includes(id) || list.push(id))
   for (const r of report.cases) {
     const e = byCase.get(r.id)
     if (failsRun(r, report.strict)) {
-      if (e && STATE_VERDICTS[e.verdict].includes(r.verdict)) expectedFailures.push(r.id)
-      else unexpectedFailures.push(r.id)
-    } else if (e && r.verdict === 'pass') unexpectedPasses.push(r.id)
+      if (e && STATE_VERDICTS[e.verdict].includes(r.verdict)) add(expectedFailures, r.id)
+      else add(unexpectedFailures, r.id)
+    } else if (e && r.verdict === 'pass' && !failing.has(r.id)) add(unexpectedPasses, r.id)
   }
   const ok = unexpectedFailures.length === 0 && unexpectedPasses.length === 0 && unknownIds.length === 0
   return {ok, expectedFailures, unexpectedFailures, unexpectedPasses, unknownIds, renamed}

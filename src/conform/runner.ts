@@ -1,6 +1,7 @@
 import {EventEmitter, getMaxListeners, setMaxListeners} from 'node:events'
 import pLimit from 'p-limit'
 import type {Dispatcher} from 'undici'
+import type {LinkTransportKind} from '../client/link-transport.js'
 import {fetchSchedulerAnswer} from '../client/resolve.js'
 import {EXIT, type ExitCode} from '../common/exit-codes.js'
 import {PROTOCOL_VERSION, isImhError} from '../protocol/index.js'
@@ -17,6 +18,12 @@ export interface RunOptions {
   /** Target.spread: each link and user on the next address of its group. */
   spread?: boolean
   cases: ConformanceCase[]
+  /**
+   * The long link's transports (`--transport`; default `['ws']`): every case runs on the first;
+   * a case that took the long link by its transport runs again on each of the others, under the
+   * same id, each result saying its transport.
+   */
+  transports?: readonly LinkTransportKind[]
   embedded?: boolean
   timeoutFactor?: number
   /** Cases run at once; each has its own users, so order does not matter. */
@@ -139,9 +146,9 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
       if (o.signal) setMaxListeners(Math.max(listenersBefore!, concurrency + o.cases.filter((c) => c.waits !== undefined).length + 1), o.signal)
       // Cases that wait out a long limit mostly sleep: all start now, outside the limit, so that their
       // waits overlap each other and the rest of the run; the others share --concurrency.
-      const waiting = o.cases.map((c) => (c.waits === undefined ? undefined : this.runCase(c, target, factor)))
+      const waiting = o.cases.map((c) => (c.waits === undefined ? undefined : this.runOnEach(c, target, factor)))
       const limit = pLimit(concurrency)
-      const results = await Promise.all(o.cases.map((c, i) => waiting[i] ?? limit(() => this.runCase(c, target, factor))))
+      const results = (await Promise.all(o.cases.map((c, i) => waiting[i] ?? limit(() => this.runOnEach(c, target, factor))))).flat()
       const counts = countVerdicts(results)
       const strict = o.strict ?? false
       const interrupted = o.signal?.aborted ?? false
@@ -152,6 +159,7 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
         startedAt: startedAt.toISOString(),
         durationMs: Math.round(performance.now() - t0),
         strict,
+        transports: [...this.transports],
         summary: {...counts, total: results.length, ok: runOk(counts, strict) && this.faults.length === 0 && !interrupted},
         faults: [...this.faults],
         interrupted,
@@ -172,10 +180,24 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
 
   /** The run's feature gate: decides once per optional feature whether its cases run (feature-gate.ts). */
   private featureGate(target: Target, factor: number): FeatureGate {
-    this.gate ??= new FeatureGate(target, {require: this.options.require, context: () => new CaseContext(target, factor, this.options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS)})
+    this.gate ??= new FeatureGate(target, {require: this.options.require, context: () => new CaseContext(target, factor, this.options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS, this.transports[0])})
     return this.gate
   }
   // --- end of capabilities
+
+  private get transports(): readonly LinkTransportKind[] {
+    const t = this.options.transports
+    return t && t.length > 0 ? t : ['ws']
+  }
+
+  /** Runs a case on the first transport, and again on each other one if it took the long link by its transport. */
+  private async runOnEach(c: ConformanceCase, target: Target, factor: number): Promise<CaseResult[]> {
+    const [first, ...others] = this.transports
+    const results = [await this.runCase(c, target, factor, first!)]
+    if (results[0]!.transport === undefined) return results
+    for (const t of others) results.push(await this.runCase(c, target, factor, t))
+    return results
+  }
 
   /** An exception escaped a case's promise: only a lone running case can be blamed for it. */
   private fault(err: unknown): void {
@@ -187,7 +209,7 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
     else this.faults.push(`${this.running.size === 0 ? 'while no case ran' : `while ${this.running.size} cases ran (${[...this.running.keys()].map((c) => c.id).join(', ')})`}: ${describeFault(err)}`)
   }
 
-  private async runCase(c: ConformanceCase, target: Target, factor: number): Promise<CaseResult> {
+  private async runCase(c: ConformanceCase, target: Target, factor: number, transport: LinkTransportKind): Promise<CaseResult> {
     const signal = this.options.signal
     const base = {id: c.id, flow: c.flow, section: c.section, level: c.level, requirement: c.requirement}
     if (signal?.aborted) {
@@ -213,7 +235,7 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
     let onAbort: (() => void) | undefined
     try {
       const maxWaitMs = this.options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS
-      ctx = new CaseContext(target, factor, maxWaitMs)
+      ctx = new CaseContext(target, factor, maxWaitMs, transport)
       const budget = caseBudgetMs(c, factor, maxWaitMs)
       // Whichever ends the case first: the case itself, its time budget, an escaped exception blamed on it, or SIGINT.
       const stopped = new Promise<never>((_, reject) => {
@@ -241,7 +263,7 @@ export class ConformanceRunner extends EventEmitter<RunnerEvents> {
     if (!outcome.ok && typeof outcome.error === 'object' && outcome.error !== null && this.escaped.has(outcome.error)) {
       message = `escaped as an uncaught exception or unhandled rejection while this case alone ran: ${message}`
     }
-    const result: CaseResult = {...base, verdict, durationMs: Math.round(performance.now() - t0), message}
+    const result: CaseResult = {...base, verdict, ...(ctx?.usedTransport ? {transport} : {}), durationMs: Math.round(performance.now() - t0), message}
     if ((verdict === 'fail' || verdict === 'non-strict' || verdict === 'error') && ctx) result.trace = ctx.trace.entries
     this.emit('case-end', result)
     return result

@@ -1,3 +1,4 @@
+import type {LinkTransportKind} from '../client/link-transport.js'
 import type {TraceEntry} from '../client/trace.js'
 import type {CaseContext} from './context.js'
 
@@ -71,6 +72,12 @@ export interface CaseResult {
   level: Level
   requirement: string
   verdict: Verdict
+  /**
+   * The long link's transport this result is for, when the case took the link by its transport
+   * (`imh conform --transport`); absent for a case that never did (scheduler, short link, HTTP
+   * groups), which runs once. Under `--transport both` such a case has one result per transport.
+   */
+  transport?: LinkTransportKind
   durationMs: number
   message: string
   /** Frames sent and received, for cases that did not pass. */
@@ -86,6 +93,8 @@ export interface ConformanceReport {
   startedAt: string
   durationMs: number
   strict: boolean
+  /** The transports the long-link cases ran on, in order (`--transport`); absent: ws alone (a report of before the option). */
+  transports?: LinkTransportKind[]
   summary: VerdictCounts & {total: number; ok: boolean}
   /**
    * Exceptions that escaped every case (an uncaught exception or unhandled rejection while no

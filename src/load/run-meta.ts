@@ -15,6 +15,7 @@ export function runMeta(o: {profile: Profile; target: string; embeddedServer: bo
     machine: {platform: platform(), release: release(), arch: arch(), cpus: cpu.length, cpuModel: cpu[0]?.model ?? 'unknown', totalMemoryMb: Math.round(totalmem() / 2 ** 20), hostname: hostname()},
     workers: o.workers,
     seed: o.profile.options.seed,
+    ...(o.profile.options.transport ? {transport: o.profile.options.transport} : {}),
     startedAt: o.startedAt.toISOString(),
     durationMs: 0,
     overrides: o.overrides,

@@ -75,3 +75,18 @@ describe('TimeSeries', () => {
     expect(ts.sample(1).counters).toEqual({sent: 4})
   })
 })
+
+describe('TimeSeries.forget (a lost agent)', () => {
+  it('closes seconds without the forgotten worker and stops counting its clients after its last report', () => {
+    const ts = new TimeSeries(0, 100, 2)
+    const empty: DecodedDelta = {counters: {}, errors: {}, histograms: new Map()}
+    ts.add(0, 1000, empty, 5, 0)
+    ts.add(1, 1000, empty, 7, 0)
+    ts.add(0, 2000, empty, 5, 0)
+    ts.forget(1)
+    ts.add(0, 3000, empty, 5, 0)
+    expect(ts.all().map((t) => t.vus)).toEqual([12, 5, 5])
+    // Only the newest second waits (for worker 0's next report), none for worker 1.
+    expect(ts.openSeconds).toBe(1)
+  })
+})

@@ -46,12 +46,15 @@ export class TimeSeries {
   /** Each worker's newest second. */
   private readonly newestBy = new Map<number, number>()
   private readonly open = new Set<number>()
+  /** Workers forgotten, with the last second they reported. */
+  private readonly forgotten = new Map<number, number>()
 
   /** `workers`: how many report; seconds stay open until that many have (the live tick needs no more). */
   constructor(private readonly startAtMs: number, private readonly lagBoundMs: number, private workers = 0) {}
 
-  /** A worker that will report no more (its agent was lost): no second waits for it, and it holds no VUs. */
+  /** A worker that will report no more (its agent was lost): no second waits for it, and it holds no VUs from then on. */
   forget(worker: number): void {
+    this.forgotten.set(worker, this.newestBy.get(worker) ?? 0)
     this.newestBy.delete(worker)
     this.workers = Math.max(0, this.workers - 1)
     this.lastVus.set(worker, 0)
@@ -129,6 +132,7 @@ export class TimeSeries {
     const carried = new Map(this.bins.get(0)?.vus)
     const out: TickSample[] = []
     for (let second = 1; second <= last; second++) {
+      for (const [w, after] of this.forgotten) if (second > after) carried.delete(w)
       out.push(this.sample(second, carried))
       for (const [w, v] of this.bins.get(second)?.vus ?? []) carried.set(w, v)
     }

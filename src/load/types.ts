@@ -8,6 +8,7 @@ import type {Clock} from './clock.js'
 import type {MetricsDelta} from './metrics/registry.js'
 import type {ScenarioKind, ScenarioOptions} from './scenarios/index.js'
 import type {MetricSummary} from '../common/histogram.js'
+import type {LinkTransportKind} from '../client/link-transport.js'
 export type {Clock, MetricsDelta, MetricSummary}
 
 /** Milliseconds on a clock every worker process on this host shares. */
@@ -67,6 +68,11 @@ export interface RunOptions {
   maxEventLoopLagMs: number
   /** Seed for the run's random choices. */
   seed: number
+  /**
+   * The long link's transport for every protocol scenario (`ws` or `tcp`); absent: the scheduler's
+   * long group in its order, ws:// first (VirtualClientOptions.transport).
+   */
+  transport?: LinkTransportKind
 }
 
 export interface Profile {
@@ -88,6 +94,8 @@ export interface ProfileOverrides {
   rate?: number
   workers?: number
   thresholds?: string[]
+  /** `--transport`: the long link's transport (RunOptions.transport). */
+  transport?: LinkTransportKind
 }
 
 /** One second of the run as the coordinator saw it, merged over workers. */
@@ -158,6 +166,8 @@ export interface RunMeta {
   machine: {platform: string; release: string; arch: string; cpus: number; cpuModel: string; totalMemoryMb: number; hostname: string}
   workers: number
   seed: number
+  /** The long link's transport the protocol scenarios were held to (options.transport, --transport); absent: the scheduler's order. */
+  transport?: LinkTransportKind
   startedAt: string
   durationMs: number
   overrides: ProfileOverrides

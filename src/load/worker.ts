@@ -75,7 +75,7 @@ export class LoadWorker {
       const plan = planFor(spec.spec)
       const ctx: ScenarioContext = {
         name: spec.name, options: spec.options, plan, runId: m.runId, urls: m.urls, recorder: this.recorder, clock: this.clock, addresses: this.addresses,
-        tallies: this.tallies, directory: this.directory.scope(spec.name), gauges: this.gauges, tls: m.tls, random, startedAt: 0, ...(m.shard ? {shard: m.shard} : {}),
+        tallies: this.tallies, directory: this.directory.scope(spec.name), gauges: this.gauges, tls: m.tls, transport: profile.options.transport, random, startedAt: 0, ...(m.shard ? {shard: m.shard} : {}),
       }
       this.prepared.push({spec, ctx, plan, factory: factoryFor(spec.scenario, ctx)})
     }

@@ -15,7 +15,7 @@ export const coreFlow = defineProtocolFlow({
   name: 'core',
   title: 'Scheduler, short link, long-link framing, session and chat SYNC',
   sections: ['2', '3', '4', '5', '6'],
-  groups: [{name: 'long', schemes: ['ws:', 'wss:']}, {name: 'short', schemes: ['http:', 'https:']}],
+  groups: [{name: 'long', schemes: ['ws:', 'wss:', 'tcp:', 'tls:']}, {name: 'short', schemes: ['http:', 'https:']}],
   shortRoutes: CORE_SHORT_ROUTES,
   commands: [
     request('AUTH', 1, {body: parseAuth, reply: parseAuthReply}),
@@ -29,7 +29,7 @@ export const coreFlow = defineProtocolFlow({
   errors: [
     // Framing (§4).
     'IMH_ERR_FRAME_TOO_SHORT', 'IMH_ERR_BAD_HEAD_LEN', 'IMH_ERR_BAD_VERSION', 'IMH_ERR_FRAME_TOO_LARGE', 'IMH_ERR_LENGTH_MISMATCH',
-    'IMH_ERR_TEXT_MESSAGE', 'IMH_ERR_BAD_JSON', 'IMH_ERR_BAD_BODY', 'IMH_ERR_UNKNOWN_CMD', 'IMH_ERR_UNKNOWN_USER',
+    'IMH_ERR_TEXT_MESSAGE', 'IMH_ERR_FRAME_TIMEOUT', 'IMH_ERR_BAD_JSON', 'IMH_ERR_BAD_BODY', 'IMH_ERR_UNKNOWN_CMD', 'IMH_ERR_UNKNOWN_USER',
     // Session (§5).
     'IMH_ERR_NOT_AUTHENTICATED', 'IMH_ERR_SESSION_INVALID', 'IMH_ERR_KICKED', 'IMH_ERR_WRONG_NODE', 'IMH_ERR_ALREADY_AUTHENTICATED',
     'IMH_ERR_HANDSHAKE_TIMEOUT', 'IMH_ERR_IDLE_TIMEOUT', 'IMH_ERR_SLOW_CONSUMER',
@@ -42,6 +42,7 @@ export const coreFlow = defineProtocolFlow({
     {key: 'handshakeTimeoutMs', default: 10_000, min: 50, max: 600_000, unit: 'ms', section: '5.2', description: 'ms a new long link has to send AUTH', flag: 'handshake-timeout', conformValue: 1000},
     {key: 'idleTimeoutMs', default: 90_000, min: 100, max: 3_600_000, unit: 'ms', section: '5.4', description: 'ms without a frame before a long link is closed', flag: 'idle-timeout', conformValue: 1500},
     {key: 'heartbeatIntervalMs', default: 30_000, min: 50, max: 3_600_000, unit: 'ms', section: '5.3', description: 'ms between heartbeats, announced to clients', flag: 'heartbeat-interval', conformValue: 500},
+    {key: 'frameTimeoutMs', default: 10_000, min: 100, max: 600_000, unit: 'ms', section: '4.2', description: 'ms a stream long link (tcp://, tls://) has to complete a frame once its first byte arrived', flag: 'frame-timeout', conformValue: 500},
     {key: 'maxBodyBytes', default: DEFAULT_MAX_BODY_BYTES, min: 1024, max: DEFAULT_MAX_BODY_BYTES, unit: 'bytes', section: '4.1', description: 'largest long-link frame body in bytes', flag: 'max-body'},
     {key: 'shortMaxBodyBytes', default: DEFAULT_SHORT_MAX_BODY_BYTES, min: 1024, max: 16 * 1024 * 1024, unit: 'bytes', section: '3.7', description: 'largest short-link request body in bytes'},
     {key: 'syncPageDefault', default: DEFAULT_SYNC_PAGE, min: 1, max: MAX_SYNC_PAGE, unit: 'count', section: '6.4', description: 'default SYNC page size', flag: 'sync-page', conformValue: 100},

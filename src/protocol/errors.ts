@@ -12,6 +12,7 @@ export const ERRORS = {
   IMH_ERR_FRAME_TOO_LARGE: {ret: 413, fatal: true, text: 'bodyLen exceeds the maximum body size'},
   IMH_ERR_LENGTH_MISMATCH: {ret: 400, fatal: true, text: 'bodyLen does not match the bytes that follow the header'},
   IMH_ERR_TEXT_MESSAGE: {ret: 400, fatal: true, text: 'a WebSocket text message was sent; frames travel as binary messages'},
+  IMH_ERR_FRAME_TIMEOUT: {ret: 408, fatal: true, text: 'a frame begun on a stream link (tcp://, tls://) was not complete within the frame timeout'},
   // Frame content (§4, §5). Not fatal: the connection stays open.
   IMH_ERR_BAD_JSON: {ret: 400, fatal: false, text: 'body is not valid UTF-8 JSON'},
   IMH_ERR_BAD_BODY: {ret: 400, fatal: false, text: 'body is missing a field or has a field of the wrong type'},
@@ -76,6 +77,7 @@ export const ERRORS = {
   IMH_ERR_SERVER_ERROR: {ret: 0, fatal: false, text: 'the server answered with an error'},
   IMH_ERR_INVALID_OPTION: {ret: 0, fatal: false, text: 'an option has a value that is not allowed'},
   IMH_ERR_TOO_MANY_PENDING: {ret: 0, fatal: false, text: 'too many requests awaiting an answer on one link'},
+  IMH_ERR_NO_TRANSPORT: {ret: 0, fatal: false, text: 'the scheduler lists no long-link address of the transport asked for (ws or tcp)'},
   // Load runs (imh load): profiles, thresholds, workers, non-protocol scenarios.
   IMH_ERR_PROFILE_NOT_FOUND: {ret: 0, fatal: false, text: 'no built-in profile of that name and no such file'},
   IMH_ERR_PROFILE_INVALID: {ret: 0, fatal: false, text: 'a load profile field is missing or has a value that is not allowed'},

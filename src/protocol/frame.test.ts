@@ -271,6 +271,15 @@ describe('FrameStreamDecoder', () => {
     expect(d.pendingBytes).toBe(0)
   })
 
+  it('feed hands on the whole frames before a bad header in the same chunk, then throws its error', () => {
+    const d = new FrameStreamDecoder()
+    const bad = Buffer.from(frames[0]!)
+    bad.writeUInt32BE(2, 4)
+    const out: ReturnType<typeof summary>[] = []
+    expect(thrown(() => d.feed(Buffer.concat([stream, bad]), (f) => out.push(summary(f))))).toMatchObject({code: 'IMH_ERR_BAD_VERSION'})
+    expect(out).toEqual(expected)
+  })
+
   it('reports pendingBytes for a partial header', () => {
     const d = new FrameStreamDecoder()
     expect(d.pendingBytes).toBe(0)

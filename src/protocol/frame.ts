@@ -91,20 +91,31 @@ export class FrameStreamDecoder {
 
   constructor(private readonly maxBodyBytes = DEFAULT_MAX_BODY_BYTES) {}
 
-  /** Adds bytes; returns the frames now complete. Throws a coded error on a bad header. */
+  /**
+   * Adds bytes; returns the frames now complete. Throws a coded error on a bad header, and the
+   * frames before it in the same chunk are lost: a server that must answer those first uses `feed`.
+   */
   push(chunk: Buffer): Frame[] {
+    const frames: Frame[] = []
+    this.feed(chunk, (frame) => frames.push(frame))
+    return frames
+  }
+
+  /**
+   * Adds bytes and hands each frame now complete to `onFrame`, in order; then throws the coded
+   * error of a bad header that followed them. After an error the decoder must not be fed again.
+   */
+  feed(chunk: Buffer, onFrame: (frame: Frame) => void): void {
     this.chunks.push(chunk)
     this.buffered += chunk.length
-    const frames: Frame[] = []
     while (this.buffered >= HEAD_LEN) {
       const head = this.peek(HEAD_LEN)
       const header = decodeHeader(head, this.maxBodyBytes)
       const total = HEAD_LEN + header.bodyLen
       if (this.buffered < total) break
       const whole = this.take(total)
-      frames.push({cmd: header.cmd, seq: header.seq, version: header.version, body: whole.subarray(HEAD_LEN)})
+      onFrame({cmd: header.cmd, seq: header.seq, version: header.version, body: whole.subarray(HEAD_LEN)})
     }
-    return frames
   }
 
   get pendingBytes(): number {

@@ -2,6 +2,7 @@ import {defineCaseModule} from '../case-module.js'
 import {framingCases} from './framing.js'
 import {schedulerCases} from './scheduler.js'
 import {sessionCases} from './session.js'
+import {streamCases} from './stream.js'
 import {shortCases} from './short.js'
 import {syncCases} from './sync.js'
 
@@ -10,5 +11,5 @@ export const coreCaseModule = defineCaseModule({
   flow: 'core',
   title: 'Scheduler, short link, long-link framing, session, SYNC chat',
   sections: ['2', '3', '4', '5', '6'],
-  cases: [...schedulerCases, ...shortCases, ...framingCases, ...sessionCases, ...syncCases],
+  cases: [...schedulerCases, ...shortCases, ...framingCases, ...streamCases, ...sessionCases, ...syncCases],
 })

@@ -2,11 +2,24 @@ import {get as httpGet} from 'node:http'
 import {get as httpsGet} from 'node:https'
 import {resolveServices} from '../../client/resolve.js'
 import {LongLink} from '../../client/long-link.js'
-import {CMD, type AuthReply, type SchedulerAnswer, parseSchedulerAnswer} from '../../protocol/index.js'
+import {CMD, type AuthReply, type SchedulerAnswer, encodeFrame, isStreamAddress, parseSchedulerAnswer} from '../../protocol/index.js'
 import type {CaseContext} from '../context.js'
 import {check, checkEqual} from '../expect.js'
 import {CaseFailure} from '../failures.js'
 import type {CaseDefinition} from '../types.js'
+import {RawStream} from './stream-util.js'
+
+/** A stream address (tcp://, tls://) serves the long link: a NOOP before AUTH is answered IMH_ERR_NOT_AUTHENTICATED (§5.1). */
+async function checkStreamAddress(ctx: CaseContext, url: string): Promise<void> {
+  const s = await RawStream.connect(url, {ca: ctx.target.ca, rejectUnauthorized: ctx.target.rejectUnauthorized, timeoutMs: ctx.ms(5000)})
+  try {
+    s.write(encodeFrame(CMD.NOOP, 1))
+    const err = await s.find((f) => f.cmd === CMD.ERROR, ctx.ms(5000))
+    check(err, `${url}: a NOOP before AUTH got no ERROR (the server sent ${s.summary()}${s.closed ? ', then closed' : ''}); the address does not serve the long link as a byte stream (§4.2)`)
+  } finally {
+    s.destroy()
+  }
+}
 
 /** GET with Node's own client, to learn the local address the request left from. */
 function rawGet(url: string, timeoutMs: number, ca?: string | Buffer): Promise<{status: number; type: string; body: string; localAddress: string}> {
@@ -113,7 +126,8 @@ export const schedulerCases: readonly CaseDefinition[] = [
       checkEqual(resolved.sources.short, 'fallback', 'source of the short address')
       const short = ctx.short(resolved.groups.short[0])
       const login = await short.login({username: user.username, password: user.password})
-      const link = await ctx.link({url: resolved.groups.long[0]})
+      // The fallback list is shuffled: the case is about the fallback, so it takes a WebSocket address.
+      const link = await ctx.link({url: resolved.groups.long.find((a) => !isStreamAddress(a))})
       const auth = await link.call<AuthReply>(CMD.AUTH, {token: login.token})
       checkEqual(auth.userId, user.userId, 'userId after AUTH through the fallback address')
       await link.request(CMD.NOOP)
@@ -123,7 +137,7 @@ export const schedulerCases: readonly CaseDefinition[] = [
     id: 'scheduler.addresses-serve',
     section: '2.2',
     level: 'MUST',
-    requirement: 'every long and short address listed answers: WebSocket upgrade, and a short-link envelope',
+    requirement: 'every long and short address listed answers: WebSocket upgrade (a stream address: an ERROR to a frame before AUTH), and a short-link envelope',
     async run(ctx) {
       for (const url of ctx.answer.groups.short) {
         const res = await ctx.short(url).raw('POST', '/heartbeat', {body: '{}', headers: {'content-type': 'application/json'}})
@@ -132,6 +146,10 @@ export const schedulerCases: readonly CaseDefinition[] = [
         check(res.status !== 404 && (res.json as {code?: unknown})?.code !== 'IMH_ERR_NOT_FOUND', `${url}/heartbeat answered "no such route" (HTTP ${res.status}): the address does not serve the short link (§2.2: route paths are appended to the address's path)`)
       }
       for (const url of ctx.answer.groups.long) {
+        if (isStreamAddress(url)) {
+          await checkStreamAddress(ctx, url)
+          continue
+        }
         const link = await LongLink.connect(url, {connectTimeoutMs: ctx.ms(5000), ca: ctx.target.ca, rejectUnauthorized: ctx.target.rejectUnauthorized, trace: ctx.trace.sink})
         link.terminate()
       }

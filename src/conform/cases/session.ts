@@ -221,6 +221,7 @@ export const sessionCases: readonly CaseDefinition[] = [
     requirement: 'WebSocket pings every idleTimeoutMs/3, without frames, keep a link open past idleTimeoutMs + idleTimeoutMs/3',
     waits: 'idleTimeoutMs',
     async run(ctx) {
+      ctx.needWebSocket('WebSocket pings')
       await keptAlive(ctx, 'WebSocket pings', async (link) => {
         if (link.closed) throw new Error('closed')
         link.ws.ping()

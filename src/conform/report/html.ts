@@ -9,6 +9,7 @@ import {type CaseResult, type ConformanceReport, VERDICTS, type Verdict, type Ve
 import {countVerdicts} from '../verdicts.js'
 import {FILTER_SCRIPT, pageStyle} from './html-assets.js'
 import {formatFlowHeading, formatSectionSpan, formatSummary} from './text.js'
+import {caseAnchor, caseLabel, namesTransports} from './transport-label.js'
 
 /** A report as `--expect` may have judged it: each case's expectation and the judgement. */
 type HtmlReport = ConformanceReport & {cases: (CaseResult & {expected?: Expectation})[]; expectations?: Judgement & {file: string}}
@@ -73,7 +74,7 @@ function header(report: HtmlReport): string {
 <h1>imh conform <span class="outcome ${tone}">${esc(word)} · exit ${code}</span></h1>
 <p class="summary">${esc(rest.join(': '))}${rest.length ? ' — ' : ''}${esc(counts)}</p>
 <dl class="meta">
-<dt>Target</dt><dd>${target}</dd>
+<dt>Target</dt><dd>${target}</dd>${namesTransports(report) ? `\n<dt>Long link</dt><dd>${esc((report.transports ?? ['ws']).join(' and '))}</dd>` : ''}
 <dt>Started</dt><dd>${esc(when(report.startedAt))}</dd>
 <dt>Duration</dt><dd>${esc(seconds(report.durationMs))}</dd>
 <dt>Tool</dt><dd>${esc(report.tool.name)} ${esc(report.tool.version)}, protocol version ${esc(report.protocolVersion)}${report.strict ? ', --strict' : ''}</dd>
@@ -87,7 +88,8 @@ function header(report: HtmlReport): string {
 function failureList(report: HtmlReport): string {
   const failed = report.cases.filter((c) => isFailure(c.verdict))
   if (failed.length === 0) return ''
-  const items = failed.map((c) => `<li class="v-${esc(c.verdict)}"><span class="badge">${esc(c.verdict)}</span> <a href="#case-${esc(c.id)}"><code>${esc(c.id)}</code></a> <span class="muted">§${esc(c.section)} ${esc(c.level)}</span></li>`)
+  const named = namesTransports(report)
+  const items = failed.map((c) => `<li class="v-${esc(c.verdict)}"><span class="badge">${esc(c.verdict)}</span> <a href="#${esc(caseAnchor(c, named))}"><code>${esc(caseLabel(c, named))}</code></a> <span class="muted">§${esc(c.section)} ${esc(c.level)}</span></li>`)
   return `\n<ul class="jump" aria-label="Failures">${items.join('')}</ul>`
 }
 
@@ -158,22 +160,22 @@ function traceTable(trace: readonly TraceEntry[], open: boolean): string {
   return `<details class="trace"${open ? ' open' : ''}><summary>Frame trace (${trace.length} ${trace.length === 1 ? 'entry' : 'entries'})</summary><div class="scroll"><table><thead><tr><th class="n">ms</th><th>dir</th><th>cmd</th><th class="n">seq</th><th>body</th></tr></thead><tbody>${rows.join('')}</tbody></table></div></details>`
 }
 
-function caseHtml(r: HtmlReport['cases'][number]): string {
+function caseHtml(r: HtmlReport['cases'][number], named: boolean): string {
   const failure = isFailure(r.verdict)
-  return `<article class="case v-${esc(r.verdict)}" data-verdict="${esc(r.verdict)}" id="case-${esc(r.id)}">
-<header><span class="badge">${esc(r.verdict)}</span><code class="id">${esc(r.id)}</code><span class="meta">§${esc(r.section)} · ${esc(r.level)} · ${esc(r.durationMs)} ms</span></header>
+  return `<article class="case v-${esc(r.verdict)}" data-verdict="${esc(r.verdict)}" id="${esc(caseAnchor(r, named))}">
+<header><span class="badge">${esc(r.verdict)}</span><code class="id">${esc(caseLabel(r, named))}</code><span class="meta">§${esc(r.section)} · ${esc(r.level)} · ${esc(r.durationMs)} ms</span></header>
 <p class="req">${esc(r.requirement)}</p>${r.expected ? `\n<p class="expected">expected (--expect, ${esc(r.expected.verdict)}): ${esc(r.expected.reason)}</p>` : ''}${r.message ? `\n<pre class="msg">${esc(r.message)}</pre>` : ''}${r.trace?.length ? `\n${traceTable(r.trace, failure)}` : ''}
 </article>`
 }
 
-function sectionBlock(s: string, cases: readonly HtmlReport['cases'][number][], sections: Map<string, ProtocolSection>): string {
+function sectionBlock(s: string, cases: readonly HtmlReport['cases'][number][], sections: Map<string, ProtocolSection>, named: boolean): string {
   const spec = sections.get(s)
   const quote = spec
     ? `<details><summary>PROTOCOL.md §${esc(s)} ${inline(spec.title)} (quoted)</summary><div class="quote">${quoteHtml(spec.body)}</div></details>`
     : '<p class="muted">PROTOCOL.md has no such section.</p>'
   return `<section class="sec" id="s${esc(s)}"><h3>§${esc(s)} ${inline(spec?.title ?? '')} <span class="muted">${cases.length} case${cases.length === 1 ? '' : 's'}</span></h3>
 ${quote}
-${cases.map(caseHtml).join('\n')}
+${cases.map((c) => caseHtml(c, named)).join('\n')}
 </section>`
 }
 
@@ -194,7 +196,7 @@ export function formatHtml(report: HtmlReport, sections: Map<string, ProtocolSec
   const flows = [...new Set(report.cases.map((c) => c.flow))]
   const body = flows.map((f) => {
     const groups = bySection(report.cases.filter((c) => c.flow === f))
-    return `<section class="flow" id="flow-${esc(f)}"><h2>Cases: ${esc(formatFlowHeading(f, report.cases, false))}</h2>\n${[...groups].map(([s, cases]) => sectionBlock(s, cases, sections)).join('\n')}\n</section>`
+    return `<section class="flow" id="flow-${esc(f)}"><h2>Cases: ${esc(formatFlowHeading(f, report.cases, false))}</h2>\n${[...groups].map(([s, cases]) => sectionBlock(s, cases, sections, namesTransports(report))).join('\n')}\n</section>`
   })
   const outcome = formatSummary(report, false).split('\n')[1] ?? ''
   return `<!doctype html>

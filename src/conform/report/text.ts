@@ -1,5 +1,6 @@
 import {styleText} from 'node:util'
 import {type CaseResult, type ConformanceReport, VERDICTS, type Verdict} from '../types.js'
+import {caseLabel, namesTransports, transportsNote} from './transport-label.js'
 
 type Style = Parameters<typeof styleText>[0]
 
@@ -18,9 +19,10 @@ function paint(text: string, style: Style, color: boolean): string {
   return color ? styleText(style, text) : text
 }
 
-export function formatCase(r: CaseResult & {expected?: {reason: string}}, color: boolean): string {
+/** One result; `namedTransport`: its id shows its transport (transport-label.ts). */
+export function formatCase(r: CaseResult & {expected?: {reason: string}}, color: boolean, namedTransport = false): string {
   const [label, style] = MARK[r.verdict]
-  const head = `${paint(label.padEnd(10), style, color)} ${r.id.padEnd(36)} §${r.section.padEnd(5)} ${r.level.padEnd(6)} ${String(r.durationMs).padStart(6)} ms`
+  const head = `${paint(label.padEnd(10), style, color)} ${caseLabel(r, namedTransport).padEnd(36)} §${r.section.padEnd(5)} ${r.level.padEnd(6)} ${String(r.durationMs).padStart(6)} ms`
   const lines = [head]
   if (r.verdict !== 'pass') lines.push(`           ${r.requirement}`)
   if (r.expected) lines.push(`           ${paint(`expected (--expect): ${r.expected.reason}`, 'yellow', color)}`)
@@ -74,13 +76,14 @@ export function formatUnimplementedFlow(results: readonly CaseResult[], color: b
 
 /** The human report: every case in suite order under its flow (an unimplemented flow in brief), then counts and the outcome. */
 export function formatReport(report: ConformanceReport, color: boolean): string {
-  const out = [`imh conform — ${report.target.scheduler}${report.target.embedded ? ' (embedded reference server)' : ''}`, '']
+  const out = [`imh conform — ${report.target.scheduler}${report.target.embedded ? ' (embedded reference server)' : ''}${transportsNote(report)}`, '']
+  const named = namesTransports(report)
   const flows = [...new Set(report.cases.map((r) => r.flow))]
   for (const [i, flow] of flows.entries()) {
     const results = report.cases.filter((r) => r.flow === flow)
     if (i > 0) out.push('')
     out.push(formatFlowHeading(flow, report.cases, color))
-    out.push(formatUnimplementedFlow(results, color) ?? results.map((r) => formatCase(r, color)).join('\n'))
+    out.push(formatUnimplementedFlow(results, color) ?? results.map((r) => formatCase(r, color, named)).join('\n'))
   }
   if (report.faults.length > 0) out.push('', ...formatFaults(report.faults, color))
   out.push('', formatSummary(report, color))

@@ -84,7 +84,7 @@ function header(r: RunResult, color: boolean): string[] {
   const shard = !s ? '' : s.index !== undefined ? ` · shard ${s.index}/${s.count}` : ` · merged shard${s.present?.length === 1 ? '' : 's'} ${(s.present ?? []).join(', ')} of ${s.count}`
   return [
     paint(`imh load — ${m.profile} → ${m.target}${m.embeddedServer ? ' (embedded reference server)' : ''}`, 'bold', color),
-    `duration ${(m.durationMs / 1000).toFixed(1)} s · workers ${m.workers}${shard} · clients peak ${peak} · seed ${m.seed} · started ${m.startedAt}`,
+    `duration ${(m.durationMs / 1000).toFixed(1)} s · workers ${m.workers}${shard} · clients peak ${peak} · seed ${m.seed}${m.transport ? ` · long link over ${m.transport}` : ''} · started ${m.startedAt}`,
     ...(m.agents ? [`agents ${m.agents.map((a) => `${a.id} (${a.host}, ${plural(a.workers, 'worker')}${a.lost ? ', LOST' : ''})`).join(' · ')}`] : []),
   ]
 }

@@ -118,6 +118,13 @@ describe('applyOverrides: workers and thresholds', () => {
     expect(applyOverrides(profile({a: CHAT_200}), {workers: 0}).options.workers).toBe(0)
   })
 
+  it('sets the transport, and refuses it for a profile without a long link', () => {
+    expect(applyOverrides(profile({a: CHAT_200}), {transport: 'tcp'}).options.transport).toBe('tcp')
+    const err = errorOf(() => applyOverrides(profile({web: 'scenario: http, executor: constant-vus, vus: 1, duration: 1s'}), {transport: 'tcp'}))
+    expect(err.code).toBe('IMH_ERR_INVALID_OPTION')
+    expect(err.message).toContain('--transport does not apply to profile "t"')
+  })
+
   it('appends thresholds to their metric, or adds the metric', () => {
     const p = profile({a: CHAT_200}, "thresholds:\n  sync_latency: ['p(99)<500']\n")
     const out = applyOverrides(p, {thresholds: ['sync_latency:p(99)<50', ' errors : count==0 ', 'm:a:b']})

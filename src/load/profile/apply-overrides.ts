@@ -1,5 +1,6 @@
 import {ImhError} from '../../protocol/errors.js'
-import {SCENARIO_KINDS, scenarioModule} from '../scenarios/index.js'
+import {LINK_TRANSPORTS, isLinkTransport} from '../../client/link-transport.js'
+import {SCENARIO_KINDS, needsScheduler, scenarioModule} from '../scenarios/index.js'
 import type {ExecutorSpec, Profile, ProfileOverrides, ScenarioSpec, Stage, ThresholdSpec} from '../types.js'
 
 const METRIC_NAME = /^[a-z][a-z0-9_]*$/
@@ -8,7 +9,7 @@ const MAX_WORKERS = 64
 /**
  * Returns a copy of `profile` with the `imh load` flags applied (docs/profiles.md, "Overrides"):
  * `clients`, then `durationMs`, then `rate` (so a rate spreads over the new client counts), then
- * `workers` and `thresholds`. Throws IMH_ERR_INVALID_OPTION or IMH_ERR_THRESHOLD_INVALID.
+ * `workers`, `thresholds` and `transport`. Throws IMH_ERR_INVALID_OPTION or IMH_ERR_THRESHOLD_INVALID.
  */
 export function applyOverrides(profile: Profile, o: ProfileOverrides): Profile {
   checkOverrides(profile, o)
@@ -28,6 +29,7 @@ export function applyOverrides(profile: Profile, o: ProfileOverrides): Profile {
     rated.forEach((s, i) => setRate(s, shares[i]!))
   }
   if (o.workers !== undefined) p.options.workers = o.workers
+  if (o.transport !== undefined) p.options.transport = o.transport
   for (const t of o.thresholds ?? []) addThreshold(p.thresholds, t)
   return p
 }
@@ -50,6 +52,12 @@ function checkOverrides(profile: Profile, o: ProfileOverrides): void {
   }
   if (o.durationMs !== undefined && !(Number.isFinite(o.durationMs) && o.durationMs >= 1)) throw bad(`--duration must be a duration > 0 like '30s', got ${o.durationMs} ms`)
   if (o.rate !== undefined && !(Number.isFinite(o.rate) && o.rate > 0)) throw bad(`--rate must be a number > 0 (per second), got ${o.rate}`)
+  if (o.transport !== undefined) {
+    if (!isLinkTransport(o.transport)) throw bad(`--transport must be one of ${LINK_TRANSPORTS.join(', ')}, got ${String(o.transport)}`)
+    if (!profile.scenarios.some((s) => needsScheduler(s.scenario))) {
+      throw bad(`--transport does not apply to profile "${profile.name}": none of its scenarios keeps a long link (${profile.scenarios.map((s) => s.scenario).join(', ')}); ws-ping measures WebSocket pings, http plain HTTP`)
+    }
+  }
   if (o.workers !== undefined && !(Number.isSafeInteger(o.workers) && o.workers >= 0 && o.workers <= MAX_WORKERS)) {
     throw bad(`--workers must be an integer from 0 to ${MAX_WORKERS} (0 = in this process), got ${o.workers}`)
   }

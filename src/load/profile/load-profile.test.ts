@@ -92,6 +92,11 @@ thresholds:
     ])
   })
 
+  it('takes the long link transport as an option, absent unless given', () => {
+    expect(parseProfile(`${chat()}options: {transport: tcp}\n`, FILE).options.transport).toBe('tcp')
+    expect('transport' in parseProfile(chat(), FILE).options).toBe(false)
+  })
+
   it("resolves workers: auto to the machine's parallelism, capped at 64", () => {
     const p = parseProfile('options: {workers: auto}\nscenarios: {a: {scenario: ws-ping, executor: constant-vus, vus: 1, duration: 1s}}', 'x.yaml')
     expect(p.options.workers).toBe(Math.min(64, availableParallelism()))
@@ -143,6 +148,7 @@ thresholds:
     ['unknown threshold field', `${chat()}thresholds:\n  errors: [{expr: count==0}]\n`, 'thresholds.errors[0].expr', ['allowed: threshold, abortOnFail, delayAbortEval']],
     ['bad metric name', `${chat()}thresholds:\n  Sync-Latency: ['p(99)<1']\n`, 'thresholds.Sync-Latency', ['use lower-case letters, digits and _']],
     ['workers out of range', `${chat()}options: {workers: 100}\n`, 'options.workers', ["expected 'auto' or an integer from 0 to 64, got 100"]],
+    ['unknown transport', `${chat()}options: {transport: udp}\n`, 'options.transport', ['udp']],
     ['regressions not a list', `${chat()}regressions:\n  errors: '+0'\n`, 'regressions.errors', ["expected a list of allowances like ['p(99)=+10%']"]],
     ['regression that does not fit', `${chat()}regressions:\n  sync_latency: ['+10%']\n`, 'regressions.sync_latency[0]', ['say which statistic']],
   ])('%s', (_title, yaml, field, texts) => {

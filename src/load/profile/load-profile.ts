@@ -6,7 +6,8 @@ import {type Document, LineCounter, parseDocument} from 'yaml'
 import {ImhError, isImhError} from '../../protocol/errors.js'
 import type {Profile, RunOptions, ThresholdExpression, ThresholdSpec} from '../types.js'
 import {durationField} from './duration.js'
-import {MapReader, bool, check, didYouMean, integer, invalid, join as joinField, show, text} from './fields.js'
+import {MapReader, bool, check, didYouMean, integer, invalid, join as joinField, oneOf, show, text} from './fields.js'
+import {LINK_TRANSPORTS} from '../../client/link-transport.js'
 import {parseScenario} from './parse-scenario.js'
 import {parseRegressionLimit} from '../compare/regression-limit.js'
 import {packageRoot} from '../../common/package-root.js'
@@ -108,7 +109,7 @@ function toProfile(value: unknown, file: string): Profile {
 
 function parseRunOptions(value: unknown, file: string): RunOptions {
   const r = new MapReader(file, 'options', value)
-  r.unknown(['drain', 'workers', 'sourceAddresses', 'rampConcurrency', 'maxEventLoopLag', 'seed'])
+  r.unknown(['drain', 'workers', 'sourceAddresses', 'rampConcurrency', 'maxEventLoopLag', 'seed', 'transport'])
   const auto = Math.min(MAX_WORKERS, availableParallelism())
   const workers = check(`'auto' or an integer from 0 to ${MAX_WORKERS}`, (v) => v === 'auto' ? auto : Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= MAX_WORKERS ? v as number : undefined)
   return {
@@ -118,6 +119,7 @@ function parseRunOptions(value: unknown, file: string): RunOptions {
     rampConcurrency: r.optional('rampConcurrency', integer(1, 10_000), 20),
     maxEventLoopLagMs: r.optional('maxEventLoopLag', positiveDuration, 100),
     seed: r.optional('seed', integer(0, 2 ** 32 - 1), 1),
+    ...(r.has('transport') ? {transport: r.optional('transport', oneOf(LINK_TRANSPORTS), 'ws')} : {}),
   }
 }
 

@@ -1,4 +1,5 @@
 import type {Shard} from '../executors/share.js'
+import type {LinkTransportKind} from '../../client/link-transport.js'
 import {ImhError, isImhError, type ErrorCode} from '../../protocol/index.js'
 import type {Clock} from '../clock.js'
 import type {ExecutorPlan} from '../executors/plan.js'
@@ -34,6 +35,8 @@ export interface ScenarioEnv {
   /** Clients holding a session right now, over all scenarios of this worker. */
   gauges: {connected: number}
   tls: {ca?: string; rejectUnauthorized?: boolean}
+  /** The long link's transport (the profile's `options.transport`, or `--transport`); absent: the scheduler's order. */
+  transport?: LinkTransportKind
   random: () => number
   /** Clock time the scenario started; set by the worker when it starts. */
   startedAt: number

@@ -150,6 +150,7 @@ export async function startLoadClient(ctx: LoadClientContext, index: number, o: 
     dispatcher,
     ca: ctx.tls.ca,
     rejectUnauthorized: ctx.tls.rejectUnauthorized,
+    ...(ctx.transport ? {transport: ctx.transport} : {}),
     observer: events,
     ...(o.reconnect ? {reconnect: o.reconnect} : {}),
   })
