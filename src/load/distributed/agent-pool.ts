@@ -48,6 +48,7 @@ export class AgentPool implements WorkerPool {
   /** Per agent: its workers' run-wide indices, and which of them sent their final report. */
   private readonly byAgent = new Map<string, {indices: number[]; finals: Set<number>; lost: boolean; figures: MetricsAggregate}>()
   private closed = false
+  private closing: Promise<void> | undefined
   private downstream: StreamWriter | undefined
   private readonly upFilter = new SequenceFilter()
 
@@ -153,9 +154,13 @@ export class AgentPool implements WorkerPool {
     }
   }
 
-  /** Tells the agents the run is over, gives back the claims and disconnects. */
-  async close(): Promise<void> {
-    if (this.closed) return
+  /** Tells the agents the run is over, gives back the claims and disconnects; a second call waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown()
+    return this.closing
+  }
+
+  private async shutDown(): Promise<void> {
     this.down({end: true})
     this.closed = true
     clearInterval(this.timer)
