@@ -1,3 +1,4 @@
+import {connect} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 import {CMD, encodeFrame, parseJsonBody} from '../src/protocol/index.js'
 import {RawStream} from '../src/conform/cases/stream-util.js'
@@ -171,5 +172,14 @@ describe('the long link over a byte stream (PROTOCOL.md §4.2)', () => {
     const s = await open(server, {ca: tls!.cert})
     s.write(encodeFrame(CMD.AUTH, 1, {token: (await token(server, 'a')).token}))
     expect((await s.find((f) => f.seq === 1, 5000))?.cmd).toBe(CMD.AUTH)
+    // A TCP connection that never starts its TLS handshake does not hold the server's close.
+    const {port} = new URL(server.urls.longTcp)
+    const idle = connect(Number(port), '127.0.0.1')
+    idle.on('error', () => {})
+    await new Promise((r) => idle.once('connect', r))
+    const t0 = performance.now()
+    await servers.splice(0)[0]!.close()
+    expect(performance.now() - t0).toBeLessThan(1000)
+    idle.destroy()
   })
 })

@@ -43,7 +43,8 @@ describe('the reference server with a subset of its flows (option flows)', () =>
     const answer = await fetchSchedulerAnswer(server.urls.scheduler)
     expect(answer.features).toBeUndefined()
     expect(answer.groups).toMatchObject({qr: [], media: [], relay: []})
-    expect(answer.groups.long).toHaveLength(1)
+    // The long node's WebSocket and stream addresses (PROTOCOL.md §4.2).
+    expect(answer.groups.long).toEqual([server.urls.long, server.urls.longTcp])
     expect(answer.groups.short).toHaveLength(1)
     expect(server.urls.qr).toBe('')
     expect(server.resolver).toBeUndefined()

@@ -61,13 +61,19 @@ export function createLongNode(options: LongNodeOptions): LongNode {
   // larger messages are refused by ws itself (close 1009) before they are buffered.
   const wss = new WebSocketServer({server, maxPayload: HEAD_LEN + options.limits.maxBodyBytes + 1024, perMessageDeflate: false})
   wss.on('connection', (ws, req) => new LongConnection(new WsTransport(ws, options.limits.maxBodyBytes, req.socket), ctx))
-  const streams = new Set<Socket>()
   const onStream = (socket: Socket): void => {
-    streams.add(socket)
-    socket.once('close', () => streams.delete(socket))
     new LongConnection(new StreamTransport(socket, options.limits.maxBodyBytes, options.limits.frameTimeoutMs), ctx)
   }
-  const stream: NetServer = options.tls ? createTlsServer({cert: options.tls.cert, key: options.tls.key}, onStream) : createNetServer(onStream)
+  // A TLS handshake has the handshake time-out too: the session's clock starts only after it (§5.2).
+  const stream: NetServer = options.tls
+    ? createTlsServer({cert: options.tls.cert, key: options.tls.key, handshakeTimeout: options.limits.handshakeTimeoutMs}, onStream)
+    : createNetServer(onStream)
+  // Every accepted TCP connection, TLS handshake done or not, so that close() ends them all.
+  const streams = new Set<Socket>()
+  stream.on('connection', (socket: Socket) => {
+    streams.add(socket)
+    socket.once('close', () => streams.delete(socket))
+  })
   // A failed TLS handshake or a reset before the connection is served is the peer's business.
   stream.on('tlsClientError', () => {})
   // ws re-emits the HTTP server's errors; a listen failure is already answered by listen()'s
