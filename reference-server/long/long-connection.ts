@@ -209,12 +209,23 @@ export class LongConnection implements LinkPeer {
     }
     // Acknowledged only once the key is known to be genuine (PROTOCOL.md §6.5).
     if (after > 0) await store.ack(userId, after, category)
-    const last = page.entries.at(-1)
-    const syncKey = {epoch: page.epoch, seq: last ? last.seq : page.lastSeq}
-    // The entries go under the field the category declares: chat's `messages`, moments' `notices` (§6.4, §15.6).
-    const reply: Record<string, unknown> = {syncKey, [syncCategory(category).itemsField]: page.entries, continue: page.more}
-    if (resync) reply.resync = true
-    this.send(encodeFrame(CMD.SYNC, frame.seq, reply))
+    const items = syncCategory(category).itemsField
+    const replyOf = (entries: typeof page.entries, more: boolean): Buffer => {
+      const last = entries.at(-1)
+      const syncKey = {epoch: page.epoch, seq: last ? last.seq : page.lastSeq}
+      // The entries go under the field the category declares: chat's `messages`, moments' `notices` (§6.4, §15.6).
+      return encodeFrame(CMD.SYNC, frame.seq, {syncKey, [items]: entries, continue: more, ...(resync ? {resync: true} : {})})
+    }
+    let entries = page.entries
+    let reply = replyOf(entries, page.more)
+    // A page of many large messages can outgrow the body limit the client enforces (§4.1, §6.4):
+    // fewer messages then, `continue` true, and the client pulls the rest at once.
+    while (reply.length - HEAD_LEN > limits.maxBodyBytes && entries.length > 1) {
+      const fits = Math.floor((entries.length * limits.maxBodyBytes) / (reply.length - HEAD_LEN))
+      entries = entries.slice(0, Math.max(1, Math.min(entries.length - 1, fits)))
+      reply = replyOf(entries, true)
+    }
+    this.send(reply)
   }
 
   private send(buf: Buffer): void {
