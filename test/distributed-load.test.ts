@@ -46,6 +46,7 @@ describe.runIf(redisTests)('imh load --distributed over agents (processes on thi
       const doc = read(out)
       expect(doc.counters.http_reqs).toBe(60)
       expect(doc.meta.workers).toBe(3)
+      for (const w of doc.saturation.workers) expect(w.label).toMatch(/^agent rate-[ab] worker \d$/)
       const parts = doc.meta.agents!
       expect(parts.map((a) => a.id).sort()).toEqual(['rate-a', 'rate-b'])
       // The sum of its parts: every counter, and each agent did a share.
@@ -101,7 +102,8 @@ describe.runIf(redisTests)('imh load --distributed over agents (processes on thi
   it('names an agent killed during the run and exits 4; with --tolerate-agent-loss the run goes on and marks its share lost', async () => {
     const server = await startReferenceServer()
     try {
-      for (const tolerate of [false, true]) {
+      // Both at once (separate prefixes, agents and files): the test takes one run's time, not two.
+      await Promise.all([false, true].map(async (tolerate) => {
         const prefix = `loss${tolerate ? 't' : 'f'}:`
         await agent(`keep-${tolerate}`, 1, prefix)
         const doomed = await agent(`doomed-${tolerate}`, 1, prefix)
@@ -123,7 +125,7 @@ describe.runIf(redisTests)('imh load --distributed over agents (processes on thi
           expect(r.code, r.stdout).toBe(4)
           expect(r.stdout).toMatch(/RUN FAILED \(IMH_ERR_AGENT_LOST\)[\s\S]*agent doomed-false lost/)
         }
-      }
+      }))
     } finally {
       await server.close()
     }

@@ -140,6 +140,10 @@ export class LoadRun extends EventEmitter<RunEvents> {
     return this.handles.every((h) => this.seen[kind].has(h.index) || this.gone.has(h.index))
   }
 
+  private labelOf(index: number): string {
+    return this.handles.find((h) => h.index === index)?.label ?? `worker ${index}`
+  }
+
   private loseAgent(agent: string, indices: number[], reason: string): void {
     if (this.phase === 'done' || this.lostAgents.has(agent)) return
     const atMs = this.startAtMs ? Math.round(this.clock.now() - this.startAtMs) : 0
@@ -198,7 +202,7 @@ export class LoadRun extends EventEmitter<RunEvents> {
     if (lag > this.o.profile.options.maxEventLoopLagMs) {
       let set = this.lagBySecond.get(worker)
       if (!set) this.lagBySecond.set(worker, (set = new Set()))
-      if (!set.has(second) && set.size === 0) this.emit('note', `worker ${worker} is saturated: event-loop lag ${lag.toFixed(0)} ms`)
+      if (!set.has(second) && set.size === 0) this.emit('note', `${this.labelOf(worker)} is saturated: event-loop lag ${lag.toFixed(0)} ms`)
       set.add(second)
     }
   }
@@ -310,7 +314,9 @@ export class LoadRun extends EventEmitter<RunEvents> {
     this.agg.set('errors', this.agg.counter('errors'))
     const elapsed = this.startAtMs ? this.clock.now() - this.startAtMs : 0
     const bound = p.options.maxEventLoopLagMs
-    const workers = [...this.maxLag].map(([worker, max]) => ({worker, maxLagMs: max, saturatedSeconds: this.lagBySecond.get(worker)?.size ?? 0}))
+    // On agents a worker's index alone does not say which machine: its label does ("agent gen-1 worker 0").
+    const agentLabel = (worker: number) => (this.pool?.agents ? {label: this.labelOf(worker)} : {})
+    const workers = [...this.maxLag].map(([worker, max]) => ({worker, ...agentLabel(worker), maxLagMs: max, saturatedSeconds: this.lagBySecond.get(worker)?.size ?? 0}))
     const series = this.series?.all() ?? []
     const rate = judgeRates(this.rateTargets, series, this.agg.counters())
     const achieved = rateAchieved(rate)

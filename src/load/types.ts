@@ -130,7 +130,7 @@ export interface SaturationReport {
   maxEventLoopLagMs: number
   /** Seconds 1…judgedSeconds (the schedule) are judged; stalls while clients stop are not. */
   judgedSeconds: number
-  workers: Array<{worker: number; maxLagMs: number; saturatedSeconds: number}>
+  workers: Array<{worker: number; maxLagMs: number; saturatedSeconds: number; /** Distributed runs: which agent's worker ("agent gen-1 worker 0"). */ label?: string}>
 }
 
 /** Whether each rate the run was asked for was achieved (src/load/rate-check.ts). */

@@ -61,7 +61,7 @@ export function saturationText(s: SaturationReport, series: RunResult['timeSerie
   const when = seconds.length > 0 ? `, in second${seconds.length > 1 ? 's' : ''} ${secondRanges(seconds)} of ${series.length}` : ''
   const worst = [...s.workers].sort((a, b) => b.maxLagMs - a.maxLagMs)[0]
   const others = s.workers.filter((w) => w !== worst && w.saturatedSeconds > 0).length
-  const where = worst ? ` on worker ${worst.worker}${others ? ` (and ${plural(others, 'other worker')})` : ''}` : ''
+  const where = worst ? ` on ${worst.label ?? `worker ${worst.worker}`}${others ? ` (and ${plural(others, 'other worker')})` : ''}` : ''
   return `the longest event-loop stall reached ${prose(s.maxEventLoopLagMs)} ms (bound ${prose(s.boundMs)} ms)${where}${when};`
     + ' latencies measured then reflect the harness, not the server. Use more --workers, fewer clients or a slower ramp.'
 }
