@@ -3,6 +3,7 @@ import net from 'node:net'
 import tls from 'node:tls'
 import {CMD, ERRORS, type Frame, FrameStreamDecoder, ImhError, closeCodeFor, parseJsonBody} from '../protocol/index.js'
 import {type LinkTransport, type TransportSink, ownSocket} from './link-transport.js'
+import {openWithin} from './open-within.js'
 
 /**
  * Close codes a stream reports when no fatal ERROR frame explains its end, as a WebSocket client
@@ -22,7 +23,6 @@ function onSocketData(this: net.Socket, chunk: Buffer): void {
 function onSocketClose(this: net.Socket, hadError: boolean): void {
   ;(this as OwnedSocket)[TRANSPORT].onClose(hadError)
 }
-function ignore(): void {}
 
 /**
  * The long link over a byte stream, TCP or TLS (`tcp://`, `tls://`): frames back to back, split
@@ -140,41 +140,23 @@ export function streamAddress(url: string): {host: string; port: number; tls: bo
 }
 
 /**
- * Opens a TCP (or, for `tls://`, TLS) stream within `timeoutMs`; rejects with
- * IMH_ERR_CONNECT_FAILED (`${what}: reason`) after destroying it. `adopt` runs in the connect
- * event, before any byte the server sends can be read.
+ * Opens a TCP (or, for `tls://`, TLS) stream within `timeoutMs` ({@link openWithin}); `adopt`
+ * runs in the connect event, before any byte the server sends can be read.
  */
 export function openStreamTransport<T>(url: string, options: StreamConnectOptions, timeoutMs: number, what: string, adopt: (t: StreamTransport) => T): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let at: ReturnType<typeof streamAddress>
-    try {
-      at = streamAddress(url)
-    } catch (err) {
-      reject(err)
-      return
-    }
-    const socket = at.tls
-      // tls.connect takes socket.connect()'s options too (localAddress), which its type omits.
-      ? tls.connect({host: at.host, port: at.port, localAddress: options.localAddress, ca: options.ca, rejectUnauthorized: options.rejectUnauthorized, ...(isIP(at.host) ? {} : {servername: at.host})} as tls.ConnectionOptions)
-      : net.connect({host: at.host, port: at.port, localAddress: options.localAddress})
-    const connected = at.tls ? 'secureConnect' : 'connect'
-    const fail = (err: Error): void => {
-      clearTimeout(timer)
-      socket.off('error', fail)
-      socket.off(connected, onConnect)
-      socket.on('error', ignore)
-      socket.destroy()
-      reject(new ImhError('IMH_ERR_CONNECT_FAILED', `${what}: ${err.message}`))
-    }
-    const onConnect = (): void => {
-      clearTimeout(timer)
-      socket.off('error', fail)
-      // Frames are small and each is awaited: no Nagle delay.
-      socket.setNoDelay(true)
-      resolve(adopt(new StreamTransport(socket, url, options.maxBodyBytes)))
-    }
-    const timer = setTimeout(() => fail(new Error(`connecting has timed out after ${timeoutMs} ms`)), timeoutMs)
-    socket.once('error', fail)
-    socket.once(connected, onConnect)
+  let at: ReturnType<typeof streamAddress>
+  try {
+    at = streamAddress(url)
+  } catch (err) {
+    return Promise.reject(err)
+  }
+  const socket = at.tls
+    // tls.connect takes socket.connect()'s options too (localAddress), which its type omits.
+    ? tls.connect({host: at.host, port: at.port, localAddress: options.localAddress, ca: options.ca, rejectUnauthorized: options.rejectUnauthorized, ...(isIP(at.host) ? {} : {servername: at.host})} as tls.ConnectionOptions)
+    : net.connect({host: at.host, port: at.port, localAddress: options.localAddress})
+  return openWithin(socket, at.tls ? 'secureConnect' : 'connect', {timeoutMs, what, timedOut: 'connecting has timed out', destroy: () => socket.destroy()}, () => {
+    // Frames are small and each is awaited: no Nagle delay.
+    socket.setNoDelay(true)
+    return adopt(new StreamTransport(socket, url, options.maxBodyBytes))
   })
 }

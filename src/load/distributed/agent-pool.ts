@@ -28,6 +28,15 @@ export interface AgentPoolOptions {
   clock?: Clock
 }
 
+interface AgentState {
+  indices: number[]
+  /** Which of its workers sent their final report. */
+  finals: Set<number>
+  lost: boolean
+  /** Its own part of the figures (meta.agents). */
+  figures: MetricsAggregate
+}
+
 /**
  * The coordinator's side of a distributed run (`imh load --distributed`): claims agents, gives each
  * its share (agent j of N, its worker k gets {worker: j + N·k, workers: N·W_j}, so the shares add
@@ -45,8 +54,10 @@ export class AgentPool implements WorkerPool {
   private reader: StreamReader | undefined
   private timer: NodeJS.Timeout | undefined
   private events: EventEmitter<WorkerPoolEvents> | undefined
-  /** Per agent: its workers' run-wide indices, and which of them sent their final report. */
-  private readonly byAgent = new Map<string, {indices: number[]; finals: Set<number>; lost: boolean; figures: MetricsAggregate}>()
+  /** Per agent id: its workers, final reports, loss and figures. */
+  private readonly byAgent = new Map<string, AgentState>()
+  /** Each worker's agent, by run-wide index: looked up for every message up. */
+  private readonly agentOf = new Map<number, AgentState>()
   private closed = false
   private closing: Promise<void> | undefined
   private downstream: StreamWriter | undefined
@@ -100,7 +111,9 @@ export class AgentPool implements WorkerPool {
         indices.push(i)
         this.handles.push({index: i, share: shardShare({index, count}, k, a.workers), label: `agent ${a.id} worker ${k}`, send: (m) => this.down({to: i, m}), kill: () => {}})
       }
-      this.byAgent.set(a.id, {indices, finals: new Set(), lost: false, figures: new MetricsAggregate()})
+      const state: AgentState = {indices, finals: new Set(), lost: false, figures: new MetricsAggregate()}
+      this.byAgent.set(a.id, state)
+      for (const i of indices) this.agentOf.set(i, state)
       jobs.push([a.id, {run: this.run, shard: {index, count}, offset, workers: a.workers, vusTotal}])
       offset += a.workers
     }
@@ -128,7 +141,7 @@ export class AgentPool implements WorkerPool {
     if ('lost' in u) return void this.events?.emit('lost', u.from, u.lost)
     const m = u.m.type === 'delta' ? {...u.m, atMs: u.m.atMs - this.offsetMs} : u.m
     if (m.type === 'delta' || m.type === 'final') {
-      const agent = [...this.byAgent.values()].find((a) => a.indices.includes(u.from))
+      const agent = this.agentOf.get(u.from)
       agent?.figures.addDelta(m.delta)
       if (m.type === 'final') agent?.finals.add(u.from)
     }
