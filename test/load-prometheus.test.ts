@@ -21,9 +21,12 @@ describe('imh load --prometheus', () => {
         }, 50)
         setTimeout(() => reject(new Error(`no endpoint line in ${stdout}`)), 20_000)
       })
-      // Scrape until requests have been counted (the first worker reports come a second in).
+      // Scrape until requests have been counted and timed (the first worker reports come a second
+      // in). http_reqs counts a request when it is sent, its time comes with the answer: a report
+      // can hold the one without the other, so both are waited for.
       let text = ''
-      for (let i = 0; i < 40 && !/imh_counter_total\{counter="http_reqs"\} [1-9]/.test(text); i++) {
+      const served = (t: string): boolean => /imh_counter_total\{counter="http_reqs"\} [1-9]/.test(t) && /imh_latency_ms\{metric="http_req_duration"/.test(t)
+      for (let i = 0; i < 40 && !served(text); i++) {
         await new Promise((r) => setTimeout(r, 250))
         const res = await fetch(endpoint)
         expect(res.headers.get('content-type')).toContain('text/plain')
