@@ -116,7 +116,8 @@ function scenarioOptions(r: MapReader, kind: ScenarioKind): ScenarioSpec['option
   return {...readOptions(r, scenarioModule(kind).options), ...common} as ScenarioSpec['options']
 }
 
-function readOptions(r: MapReader, decls: OptionDecls): Record<string, unknown> {
+/** Reads every option `decls` declares from `r`, defaulted; absent ones without a default stay absent. */
+export function readOptions(r: MapReader, decls: OptionDecls): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [property, o] of Object.entries(decls)) {
     const value = readOption(r, o)
