@@ -1,9 +1,9 @@
 import {type ChildProcess, spawn} from 'node:child_process'
 import {afterAll, beforeAll} from 'vitest'
 import {existsSync, mkdtempSync, rmSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {freePort} from './free-port.js'
 
 /** Debian's redis-server, which the tests start on a free port of their own (no system service). */
 export const REDIS_SERVER = '/usr/bin/redis-server'
@@ -42,14 +42,6 @@ export interface TestRedis {
   start(): Promise<void>
   /** Stops it and removes its directory. */
   stop(): Promise<void>
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((resolve, reject) => s.once('error', reject).listen(0, '127.0.0.1', () => resolve()))
-  const port = (s.address() as {port: number}).port
-  await new Promise<void>((resolve) => s.close(() => resolve()))
-  return port
 }
 
 function exited(child: ChildProcess): Promise<void> {
