@@ -26,6 +26,8 @@ import {EXIT, type ExitCode} from '../src/common/exit-codes.js'
 import {isImhError} from '../src/protocol/index.js'
 import type {SpawnedReferenceServer} from '../reference-server/process.js'
 import type {AgentPool} from '../src/load/distributed/agent-pool.js'
+import {BUILTIN_ADAPTER_NAMES, DEFAULT_ADAPTER, adapterSpec} from '../src/load/adapters/builtin.js'
+import {type ResolvedAdapter, checkTargetScheme, resolveAdapter} from '../src/load/adapters/load-adapter.js'
 
 /**
  * From every agent ready to the schedule's start: the start message crosses Redis to each agent
@@ -109,6 +111,7 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     agents: Flags.integer({description: 'how many agents to run on (default: every idle one)', min: 1, max: 1000}),
     'agents-wait': agentsWait({description: "how long to wait for enough idle agents, e.g. '30s' (default 10s)"}),
     'tolerate-agent-loss': Flags.boolean({description: "keep going when an agent dies: its share is marked lost in the results instead of failing the run with exit code 4"}),
+    adapter: Flags.string({description: `how the clients of chat, heartbeat and login-storm speak to --target: a built-in client adapter (${BUILTIN_ADAPTER_NAMES.join(', ')}) or an adapter module file such as ./my-adapter.js (docs/adapters.md); overrides the profile's options.adapter; default imh, our own protocol`}),
     transport: Flags.string({description: "the long link's transport for every protocol scenario, overriding the profile's options.transport: ws (ws://, wss://) or tcp (tcp://, tls://, the frames as a byte stream); default: the scheduler's order, ws first", options: [...LINK_TRANSPORTS]}),
   }
 
@@ -119,7 +122,7 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     }
     const name = args.profile ?? flags.profile
     if (name === undefined) this.error(`name a profile: imh load NAME or imh load ./file.yaml; built-in profiles: ${listBuiltinProfiles().join(', ')}`, {exit: EXIT.USAGE})
-    const overrides: ProfileOverrides = {clients: flags.clients, durationMs: flags.duration, rate: flags.rate, workers: flags.workers, thresholds: flags.threshold, transport: flags.transport as LinkTransportKind | undefined}
+    const overrides: ProfileOverrides = {clients: flags.clients, durationMs: flags.duration, rate: flags.rate, workers: flags.workers, thresholds: flags.threshold, transport: flags.transport as LinkTransportKind | undefined, ...(flags.adapter === undefined ? {} : {adapter: adapterSpec(flags.adapter, process.cwd())})}
     let profile: Profile
     try {
       profile = applyOverrides(await loadProfile(name), overrides)
@@ -128,6 +131,22 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
       if (isImhError(err)) this.error(`${err.code}: ${err.message}`, {exit: EXIT.USAGE})
       throw err
     }
+    // Loaded now, before anything starts: a missing module, one that breaks the contract, or bad
+    // adapterOptions are usage errors naming what is wrong; the workers load it again.
+    let adapter: ResolvedAdapter | undefined
+    if (profile.options.adapter !== undefined) {
+      try {
+        adapter = await resolveAdapter(profile.options.adapter, profile.options.adapterOptions, profile.file)
+        if (adapter.adapter.name !== DEFAULT_ADAPTER) {
+          if (!flags.target) this.error(`adapter ${adapter.adapter.name} speaks to a server of yours: give --target ${adapter.adapter.schemes.map((s) => `${s}://HOST:PORT`).join(' or ') || 'URL'}`, {exit: EXIT.USAGE})
+          checkTargetScheme(adapter.adapter, flags.target)
+        }
+      } catch (err) {
+        if (isImhError(err)) this.error(`${err.code}: ${err.message}`, {exit: EXIT.USAGE})
+        throw err
+      }
+    }
+    const foreign = adapter !== undefined && adapter.adapter.name !== DEFAULT_ADAPTER
     let prometheusAt: {host?: string; port: number} | undefined
     try {
       if (flags.resolver !== undefined) checkResolverAddress(flags.resolver, '--resolver')
@@ -163,10 +182,10 @@ Exit codes: 0 ok, 1 run error (a worker crashed, the reference server did not st
     let urls: LoadUrls
     let target: string
     if (flags.target) {
-      urls = urlsForTarget(flags.target, (m) => this.error(m, {exit: EXIT.USAGE}))
+      urls = foreign ? {target: flags.target} : {...urlsForTarget(flags.target, (m) => this.error(m, {exit: EXIT.USAGE})), target: flags.target}
       target = flags.target
       if (flags.resolver !== undefined) urls.resolver = flags.resolver
-      const missing = profile.scenarios.find((s) => needsScheduler(s.scenario) && !urls.scheduler)
+      const missing = profile.scenarios.find((s) => needsScheduler(s.scenario, profile.options.adapter) && !urls.scheduler)
       if (missing) this.error(`scenario ${missing.name} (${missing.scenario}) speaks the protocol and needs a scheduler URL: --target http://HOST:PORT/dns`, {exit: EXIT.USAGE})
     } else {
       try {

@@ -9,6 +9,8 @@ import {MetricsAggregate, decodeDelta} from './metrics/registry.js'
 import {evaluateThresholds, shouldAbort, validateThresholds} from './metrics/thresholds.js'
 import {isBehind, judgeRates, rateAchieved, rateTargets, requestedIn, type RateTarget} from './rate-check.js'
 import {runMeta} from './run-meta.js'
+import {resolveAdapter} from './adapters/load-adapter.js'
+import {isBuiltinAdapter} from './adapters/builtin.js'
 import type {LoadUrls} from './scenarios/context.js'
 import {type ScenarioKind, scenarioModule} from './scenarios/index.js'
 import {TimeSeries} from './time-series.js'
@@ -98,6 +100,17 @@ export class LoadRun extends EventEmitter<RunEvents> {
     const p = this.o.profile
     this.meta = runMeta({profile: p, target: this.o.target, embeddedServer: this.o.embeddedServer, workers: p.options.workers, overrides: this.o.overrides ?? {}, startedAt: new Date(), shard: this.o.shard})
     const done = new Promise<RunResult>((resolve) => (this.resolveRun = resolve))
+    if (p.options.adapter !== undefined) {
+      // Loaded here too, before any worker starts: a module that is missing or breaks the contract
+      // fails the run at once, and the results say what its protocol promised.
+      try {
+        const a = await resolveAdapter(p.options.adapter, p.options.adapterOptions, p.file)
+        this.meta.adapter = {name: a.adapter.name, ...(isBuiltinAdapter(a.spec) ? {} : {module: a.spec}), guarantees: a.guarantees}
+      } catch (err) {
+        this.fail(isImhError(err) ? err.code : 'IMH_ERR_ADAPTER_INVALID', (err as Error).message)
+        return done
+      }
+    }
     const events = new EventEmitter<WorkerPoolEvents>()
     events.on('message', (i, m) => this.onMessage(i, m))
     events.on('lost', (_i, reason) => this.fail('IMH_ERR_WORKER_FAILED', reason))

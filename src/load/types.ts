@@ -1,3 +1,4 @@
+import type {AdapterGuarantees} from './adapters/adapter.js'
 /**
  * Contracts shared by the parts of `imh load`: profiles, executors, scenarios, metrics, the
  * coordinator and its workers. Executors only schedule, scenarios only act and emit samples, one
@@ -73,6 +74,14 @@ export interface RunOptions {
    * long group in its order, ws:// first (VirtualClientOptions.transport).
    */
   transport?: LinkTransportKind
+  /**
+   * The client adapter of the chat, heartbeat and login-storm scenarios (docs/adapters.md): a
+   * built-in's name (`imh`, `mqtt`, `xmpp`, `json-ws`) or an adapter module's absolute path;
+   * absent: `imh`, our own protocol.
+   */
+  adapter?: string
+  /** The adapter's options as the profile wrote them (`options.adapterOptions`); the adapter parses them at the start of the run. */
+  adapterOptions?: Record<string, unknown>
 }
 
 export interface Profile {
@@ -96,6 +105,8 @@ export interface ProfileOverrides {
   thresholds?: string[]
   /** `--transport`: the long link's transport (RunOptions.transport). */
   transport?: LinkTransportKind
+  /** `--adapter`: the client adapter (RunOptions.adapter), a built-in's name or a module path (made absolute against the working directory). */
+  adapter?: string
 }
 
 /** One second of the run as the coordinator saw it, merged over workers. */
@@ -166,6 +177,13 @@ export interface RunMeta {
   machine: {platform: string; release: string; arch: string; cpus: number; cpuModel: string; totalMemoryMb: number; hostname: string}
   workers: number
   seed: number
+  /**
+   * The client adapter the chat, heartbeat and login-storm scenarios spoke through, when the
+   * profile or `--adapter` named one (docs/adapters.md): its name, the module file of a user's
+   * adapter, and what its protocol promises with the options given, by which `duplicates`,
+   * `reordered` and `acked` were judged.
+   */
+  adapter?: {name: string; module?: string; guarantees: AdapterGuarantees}
   /** The long link's transport the protocol scenarios were held to (options.transport, --transport); absent: the scheduler's order. */
   transport?: LinkTransportKind
   startedAt: string

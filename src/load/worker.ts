@@ -12,6 +12,7 @@ import {seededRandom} from '../common/random.js'
 import {type ScenarioContext, errorCode} from './scenarios/context.js'
 import {Directory} from './scenarios/directory.js'
 import {factoryFor} from './scenarios/index.js'
+import {resolveAdapter} from './adapters/load-adapter.js'
 import {SourceAddresses} from './source-addresses.js'
 import type {Clock, Profile, ScenarioSpec} from './types.js'
 import type {FromWorker, ToWorker} from './worker-protocol.js'
@@ -71,11 +72,13 @@ export class LoadWorker {
     this.share = {worker: m.worker, workers: m.workers}
     this.addresses = new SourceAddresses(profile.options.sourceAddresses)
     const random = seededRandom(profile.options.seed * 7919 + m.worker)
+    // Every worker (and agent) imports the adapter itself: a module cannot cross processes.
+    const adapter = profile.options.adapter === undefined ? undefined : await resolveAdapter(profile.options.adapter, profile.options.adapterOptions, profile.file)
     for (const spec of profile.scenarios) {
       const plan = planFor(spec.spec)
       const ctx: ScenarioContext = {
         name: spec.name, options: spec.options, plan, runId: m.runId, urls: m.urls, recorder: this.recorder, clock: this.clock, addresses: this.addresses,
-        tallies: this.tallies, directory: this.directory.scope(spec.name), gauges: this.gauges, tls: m.tls, transport: profile.options.transport, random, startedAt: 0, ...(m.shard ? {shard: m.shard} : {}),
+        tallies: this.tallies, directory: this.directory.scope(spec.name), gauges: this.gauges, tls: m.tls, transport: profile.options.transport, random, startedAt: 0, ...(adapter ? {adapter} : {}), ...(m.shard ? {shard: m.shard} : {}),
       }
       this.prepared.push({spec, ctx, plan, factory: factoryFor(spec.scenario, ctx)})
     }

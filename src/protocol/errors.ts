@@ -85,6 +85,9 @@ export const ERRORS = {
   IMH_ERR_WORKER_FAILED: {ret: 0, fatal: false, text: 'a load worker process failed or exited early'},
   IMH_ERR_AGENTS_UNAVAILABLE: {ret: 0, fatal: false, text: 'a distributed run found fewer idle load agents than it asked for'},
   IMH_ERR_AGENT_LOST: {ret: 0, fatal: false, text: 'a load agent of a distributed run died or stopped reporting'},
+  IMH_ERR_ADAPTER_NOT_FOUND: {ret: 0, fatal: false, text: 'no built-in client adapter of that name, or its module file could not be imported'},
+  IMH_ERR_ADAPTER_INVALID: {ret: 0, fatal: false, text: 'a client adapter module lacks what the adapter contract requires (docs/adapters.md)'},
+  IMH_ERR_ADAPTER_UNSUPPORTED: {ret: 0, fatal: false, text: 'the client adapter cannot do what the profile asks of it (a scenario, a target scheme, an on-demand heartbeat)'},
   // Comparing runs (imh compare).
   IMH_ERR_RESULTS_INVALID: {ret: 0, fatal: false, text: 'a file is not a results.json that imh load wrote'},
   IMH_ERR_REGRESSION_INVALID: {ret: 0, fatal: false, text: 'a regression limit does not parse or does not fit its metric'},

@@ -1,6 +1,5 @@
 import {MapReader} from '../profile/fields.js'
-import {readOptions} from '../profile/parse-scenario.js'
-import type {OptionDecls, ParsedOptions} from '../scenarios/scenario-module.js'
+import {type OptionDecls, type ParsedOptions, readOptions} from '../profile/option-spec.js'
 import type {ClientAdapter} from './adapter.js'
 
 /**

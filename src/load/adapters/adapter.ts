@@ -1,5 +1,5 @@
 import type {ReconnectPolicy} from '../../client/reconnect-policy.js'
-import type {OptionDecls, ParsedOptions} from '../scenarios/scenario-module.js'
+import type {OptionDecls, ParsedOptions} from '../profile/option-spec.js'
 
 /**
  * What a protocol promises about chat messages, so that the run judges `lost`, `duplicates` and
@@ -36,13 +36,16 @@ export interface AdapterEvents {
   heartbeat(ms: number): void
   /** An operation failed; counted under `errorCode(err)` (an ImhError's code, or a socket error's). */
   error(err: unknown): void
+  /** The connection dropped and the client is trying to win it back (only with `ConnectRequest.reconnect`); it no longer counts as connected until `reconnected`. Optional to call. */
+  disconnected?(): void
   /** The client lost its connection and won it back itself (the session goes on). */
   reconnected(info: {reconnectMs: number; resyncMs?: number}): void
   /**
    * The session ended without `close()` being called (the server closed it, reconnecting gave
    * up): the VU ends, and the executor starts that client again as a new incarnation. Call once.
+   * The harness counts `err` under its code, unless `counted` says it was told through `error()` already.
    */
-  closed(err: Error): void
+  closed(err: Error, counted?: boolean): void
 }
 
 /** Everything a session is opened with. */
@@ -110,4 +113,13 @@ export interface ClientAdapter<O extends OptionDecls = OptionDecls> {
 /** Declares an adapter; the identity, there for the type inference of its options. */
 export function defineAdapter<O extends OptionDecls>(a: ClientAdapter<O>): ClientAdapter<O> {
   return a
+}
+
+/** An adapter ready for a run: the module, its options parsed, and what it promises with them. */
+export interface ResolvedAdapter {
+  /** As the profile or `--adapter` named it: a built-in's name or the module's absolute path. */
+  spec: string
+  adapter: ClientAdapter
+  options: Record<string, unknown>
+  guarantees: AdapterGuarantees
 }

@@ -85,8 +85,17 @@ function header(r: RunResult, color: boolean): string[] {
   return [
     paint(`imh load — ${m.profile} → ${m.target}${m.embeddedServer ? ' (embedded reference server)' : ''}`, 'bold', color),
     `duration ${(m.durationMs / 1000).toFixed(1)} s · workers ${m.workers}${shard} · clients peak ${peak} · seed ${m.seed}${m.transport ? ` · long link over ${m.transport}` : ''} · started ${m.startedAt}`,
+    ...(m.adapter ? [adapterLine(m.adapter)] : []),
     ...(m.agents ? [`agents ${m.agents.map((a) => `${a.id} (${a.host}, ${plural(a.workers, 'worker')}${a.lost ? ', LOST' : ''})`).join(' · ')}`] : []),
   ]
+}
+
+/** What the run's client adapter promised, by which duplicates, reordered and acked were judged. */
+function adapterLine(a: NonNullable<RunResult['meta']['adapter']>): string {
+  const g = a.guarantees
+  const allows = [g.delivery === 'at-least-once' ? 'duplicates (counted as duplicates_allowed)' : '', g.ordered ? '' : 'reordering (reordered_allowed)', g.acknowledged ? '' : 'no acknowledgements (lost = handed over, never delivered)']
+    .filter(Boolean)
+  return `adapter ${a.name}${a.module ? ` (${a.module})` : ''}: ${g.delivery}, ${g.ordered ? 'ordered' : 'unordered'}, ${g.acknowledged ? 'acknowledged' : 'unacknowledged'}${allows.length ? ` · the protocol allows ${allows.join(', ')}` : ''}`
 }
 
 /** The lost-agents warning of a run that tolerated them (--tolerate-agent-loss). */

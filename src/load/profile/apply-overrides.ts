@@ -1,6 +1,8 @@
 import {ImhError} from '../../protocol/errors.js'
 import {LINK_TRANSPORTS, isLinkTransport} from '../../client/link-transport.js'
-import {SCENARIO_KINDS, needsScheduler, scenarioModule} from '../scenarios/index.js'
+import {SCENARIO_KINDS, checkAdapterFit, needsScheduler, scenarioModule} from '../scenarios/index.js'
+import {BUILTIN_ADAPTER_NAMES, isAdapterModule, isBuiltinAdapter} from '../adapters/builtin.js'
+import {didYouMean} from './fields.js'
 import type {ExecutorSpec, Profile, ProfileOverrides, ScenarioSpec, Stage, ThresholdSpec} from '../types.js'
 
 const METRIC_NAME = /^[a-z][a-z0-9_]*$/
@@ -9,7 +11,7 @@ const MAX_WORKERS = 64
 /**
  * Returns a copy of `profile` with the `imh load` flags applied (docs/profiles.md, "Overrides"):
  * `clients`, then `durationMs`, then `rate` (so a rate spreads over the new client counts), then
- * `workers`, `thresholds` and `transport`. Throws IMH_ERR_INVALID_OPTION or IMH_ERR_THRESHOLD_INVALID.
+ * `workers`, `thresholds`, `transport` and `adapter`. Throws IMH_ERR_INVALID_OPTION or IMH_ERR_THRESHOLD_INVALID.
  */
 export function applyOverrides(profile: Profile, o: ProfileOverrides): Profile {
   checkOverrides(profile, o)
@@ -30,6 +32,8 @@ export function applyOverrides(profile: Profile, o: ProfileOverrides): Profile {
   }
   if (o.workers !== undefined) p.options.workers = o.workers
   if (o.transport !== undefined) p.options.transport = o.transport
+  if (o.adapter !== undefined) p.options.adapter = o.adapter
+  checkAdapterFit(p)
   for (const t of o.thresholds ?? []) addThreshold(p.thresholds, t)
   return p
 }
@@ -57,6 +61,9 @@ function checkOverrides(profile: Profile, o: ProfileOverrides): void {
     if (!profile.scenarios.some((s) => needsScheduler(s.scenario))) {
       throw bad(`--transport does not apply to profile "${profile.name}": none of its scenarios keeps a long link (${profile.scenarios.map((s) => s.scenario).join(', ')}); ws-ping measures WebSocket pings, http plain HTTP`)
     }
+  }
+  if (o.adapter !== undefined && !isBuiltinAdapter(o.adapter) && !isAdapterModule(o.adapter)) {
+    throw new ImhError('IMH_ERR_ADAPTER_NOT_FOUND', `--adapter: no built-in adapter "${o.adapter}"; built-in: ${BUILTIN_ADAPTER_NAMES.join(', ')}${didYouMean(o.adapter, BUILTIN_ADAPTER_NAMES)}, or a module file such as ./my-adapter.js`)
   }
   if (o.workers !== undefined && !(Number.isSafeInteger(o.workers) && o.workers >= 0 && o.workers <= MAX_WORKERS)) {
     throw bad(`--workers must be an integer from 0 to ${MAX_WORKERS} (0 = in this process), got ${o.workers}`)

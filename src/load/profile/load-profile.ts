@@ -1,14 +1,16 @@
 import {existsSync, readdirSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {availableParallelism} from 'node:os'
-import {basename, join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 import {type Document, LineCounter, parseDocument} from 'yaml'
 import {ImhError, isImhError} from '../../protocol/errors.js'
 import type {Profile, RunOptions, ThresholdExpression, ThresholdSpec} from '../types.js'
 import {durationField} from './duration.js'
-import {MapReader, bool, check, didYouMean, integer, invalid, join as joinField, oneOf, show, text} from './fields.js'
+import {MapReader, bool, check, didYouMean, integer, invalid, join as joinField, map, oneOf, show, text} from './fields.js'
+import {BUILTIN_ADAPTER_NAMES, adapterSpec, isAdapterModule, isBuiltinAdapter} from '../adapters/builtin.js'
 import {LINK_TRANSPORTS} from '../../client/link-transport.js'
 import {parseScenario} from './parse-scenario.js'
+import {checkAdapterFit} from '../scenarios/index.js'
 import {parseRegressionLimit} from '../compare/regression-limit.js'
 import {packageRoot} from '../../common/package-root.js'
 
@@ -96,7 +98,7 @@ function toProfile(value: unknown, file: string): Profile {
   for (const name of names) {
     if (!SCENARIO_NAME.test(name)) throw invalid(file, joinField('scenarios', name), `scenario name ${JSON.stringify(name)} is not allowed; use lower-case letters, digits, _ and -, starting with a letter`)
   }
-  return {
+  const profile: Profile = {
     name: r.optional('name', text, basename(file).replace(/\.ya?ml$/i, '')).trim(),
     description: r.optional('description', check('a string', (v) => typeof v === 'string' ? v.trim() : undefined), ''),
     file,
@@ -105,11 +107,13 @@ function toProfile(value: unknown, file: string): Profile {
     regressions: r.has('regressions') ? parseRegressions(r.map.regressions, file) : [],
     options: parseRunOptions(r.has('options') ? r.map.options : {}, file),
   }
+  checkAdapterFit(profile)
+  return profile
 }
 
 function parseRunOptions(value: unknown, file: string): RunOptions {
   const r = new MapReader(file, 'options', value)
-  r.unknown(['drain', 'workers', 'sourceAddresses', 'rampConcurrency', 'maxEventLoopLag', 'seed', 'transport'])
+  r.unknown(['drain', 'workers', 'sourceAddresses', 'rampConcurrency', 'maxEventLoopLag', 'seed', 'transport', 'adapter', 'adapterOptions'])
   const auto = Math.min(MAX_WORKERS, availableParallelism())
   const workers = check(`'auto' or an integer from 0 to ${MAX_WORKERS}`, (v) => v === 'auto' ? auto : Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= MAX_WORKERS ? v as number : undefined)
   return {
@@ -120,8 +124,14 @@ function parseRunOptions(value: unknown, file: string): RunOptions {
     maxEventLoopLagMs: r.optional('maxEventLoopLag', positiveDuration, 100),
     seed: r.optional('seed', integer(0, 2 ** 32 - 1), 1),
     ...(r.has('transport') ? {transport: r.optional('transport', oneOf(LINK_TRANSPORTS), 'ws')} : {}),
+    ...(r.has('adapter') ? {adapter: adapterSpec(r.required('adapter', adapterName), dirname(file))} : {}),
+    // Checked against the adapter's own declarations when the run loads it (adapter-options.ts).
+    ...(r.has('adapterOptions') ? {adapterOptions: map(r.map.adapterOptions, r.field('adapterOptions'), file, "a map of the adapter's options")} : {}),
   }
 }
+
+const adapterName = check(`a built-in adapter (${BUILTIN_ADAPTER_NAMES.join(', ')}) or an adapter module's path such as ./my-adapter.js`, (v) =>
+  typeof v === 'string' && (isBuiltinAdapter(v) || isAdapterModule(v)) ? v : undefined)
 
 const THRESHOLD_LIST = "a list of threshold expressions like ['p(99)<200'] or [{threshold: 'p(99)<200', abortOnFail: true}]"
 

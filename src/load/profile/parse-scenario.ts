@@ -1,5 +1,6 @@
 import {SCENARIO_KINDS, type ScenarioKind, scenarioModule} from '../scenarios/index.js'
-import {COMMON_OPTIONS, type OptionDecls, type OptionSpec, option} from '../scenarios/scenario-module.js'
+import {COMMON_OPTIONS, option} from '../scenarios/scenario-module.js'
+import {readOption, readOptions} from './option-spec.js'
 import {EXECUTOR_KINDS, type ExecutorKind, type ExecutorSpec, type ScenarioSpec, type Stage} from '../types.js'
 import {durationField} from './duration.js'
 import {type Check, MapReader, integer, invalid, join, number, oneOf, show} from './fields.js'
@@ -116,16 +117,3 @@ function scenarioOptions(r: MapReader, kind: ScenarioKind): ScenarioSpec['option
   return {...readOptions(r, scenarioModule(kind).options), ...common} as ScenarioSpec['options']
 }
 
-/** Reads every option `decls` declares from `r`, defaulted; absent ones without a default stay absent. */
-export function readOptions(r: MapReader, decls: OptionDecls): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const [property, o] of Object.entries(decls)) {
-    const value = readOption(r, o)
-    if (value !== undefined) out[property] = value
-  }
-  return out
-}
-
-function readOption<T, V extends T | undefined>(r: MapReader, o: OptionSpec<T, V>): T | V {
-  return r.optional(o.field, o.check) ?? o.default
-}

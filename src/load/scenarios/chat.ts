@@ -1,10 +1,10 @@
-import type {ChatMessage} from '../../protocol/index.js'
+import type {AdapterGuarantees} from '../adapters/adapter.js'
 import type {VirtualUser} from '../executors/virtual-user.js'
 import {counter, trend} from '../metrics/metric-definition.js'
 import {integer, number} from '../profile/fields.js'
 import {errorCode} from './context.js'
 import {LEDGER_LOST} from './ledger.js'
-import {LONG_LINK_OPTIONS, reconnectOption, type LoadClient, type MessageSink, heartbeatOption, startLoadClient, usernameFor} from './load-client.js'
+import {LONG_LINK_OPTIONS, reconnectOption, type LoadSession, type MessageSink, heartbeatOption, startSession, usernameFor} from './load-client.js'
 import {pacedWhileLinked} from './loops.js'
 import {peerActive, peerOf} from './pairs.js'
 import {type ModuleContext, defineScenario, option} from './scenario-module.js'
@@ -56,9 +56,11 @@ const CHAT_METRICS = [
   counter('sent', 'messages the clients sent', {reportZero: true}),
   counter('acked', 'messages the server acknowledged to their sender', {reportZero: true}),
   counter('delivered', 'messages that reached their receiver (first copy only)', {reportZero: true}),
-  counter('duplicates', 'extra copies of messages a receiver already held (in the same life of the receiving client)', {reportZero: true}),
+  counter('duplicates', 'extra copies of messages a receiver already held (in the same life of the receiving client) where the protocol promises none', {reportZero: true}),
+  counter('duplicates_allowed', "extra copies the adapter's protocol allows (at-least-once delivery, e.g. MQTT QoS 1); not counted in duplicates", {reportZero: true}),
   counter('redelivered', 'messages a receiving client got again after it started anew (its earlier life held them; the server returns what it retains to a fresh SYNC)', {reportZero: true}),
-  counter('reordered', 'messages delivered after a later one of the same conversation (sender incarnation → receiver)', {reportZero: true}),
+  counter('reordered', 'messages delivered after a later one of the same conversation (sender incarnation → receiver) where the protocol promises order', {reportZero: true}),
+  counter('reordered_allowed', "messages delivered after a later one of their conversation, by an adapter whose protocol does not promise order; not counted in reordered", {reportZero: true}),
   counter('misdelivered', 'messages that reached a client they were not addressed to (a stale user id after the server forgot its users); not counted delivered', {reportZero: true}),
   LEDGER_LOST,
 ] as const
@@ -73,17 +75,20 @@ class ChatRun {
   readonly periodMs: number
   /** Incarnations of this worker's clients: indices live in one worker, so (index, incarnation) is unique in the run. */
   incarnations = 0
+  /** What the adapter's protocol promises: which duplicates and reorderings are its to allow, and whether sends are acknowledged. */
+  readonly promises: AdapterGuarantees
 
   constructor(readonly ctx: ChatContext) {
     this.ledger = ctx.tallies.of(LEDGER_LOST)
     this.scope = ctx.name
     this.size = ctx.options.messageSize
     this.periodMs = 1000 / ctx.options.messageRate
+    this.promises = ctx.adapter?.guarantees ?? {acknowledged: true, delivery: 'exactly-once', ordered: true}
   }
 
-  onMessage(receiver: number, life: number, m: ChatMessage): void {
+  onMessage(receiver: number, life: number, body: string): void {
     const {recorder, clock} = this.ctx
-    const c = decodeContent(m.content)
+    const c = decodeContent(body)
     if (!c) return
     const at = clock.now()
     if (c.to !== receiver) {
@@ -91,11 +96,15 @@ class ChatRun {
       return
     }
     const delivery = this.ledger.delivered({scope: this.scope, sender: c.sender, incarnation: c.incarnation, n: c.n}, life)
-    if (delivery === 'duplicate' || delivery === 'redelivered') {
-      recorder.add(delivery === 'duplicate' ? 'duplicates' : 'redelivered')
+    if (delivery === 'duplicate') {
+      recorder.add(this.promises.delivery === 'at-least-once' ? 'duplicates_allowed' : 'duplicates')
       return
     }
-    if (delivery === 'reordered') recorder.add('reordered')
+    if (delivery === 'redelivered') {
+      recorder.add('redelivered')
+      return
+    }
+    if (delivery === 'reordered') recorder.add(this.promises.ordered ? 'reordered' : 'reordered_allowed')
     recorder.add('delivered')
     recorder.trend('sync_latency', at - c.intendedMs)
     recorder.trend('sync_latency_uncorrected', at - c.sentMs)
@@ -108,12 +117,12 @@ class ChatRun {
  */
 class ChatUser implements VirtualUser, MessageSink {
   private n = 0
-  lc!: LoadClient
+  lc!: LoadSession
 
   constructor(private readonly run: ChatRun, private readonly index: number, private readonly incarnation: number) {}
 
-  message(m: ChatMessage): void {
-    this.run.onMessage(this.index, this.incarnation, m)
+  message(body: string): void {
+    this.run.onMessage(this.index, this.incarnation, body)
   }
 
   loop(signal: AbortSignal): Promise<void> {
@@ -126,7 +135,7 @@ class ChatUser implements VirtualUser, MessageSink {
 
   /** Sends one message to the peer, if it takes part now. */
   async iterate(intendedMs: number): Promise<void> {
-    const {ctx, scope, size, ledger} = this.run
+    const {ctx, scope, size, ledger, promises} = this.run
     const {recorder, clock} = ctx
     const {index, incarnation} = this
     const peer = peerOf(index, ctx.shard?.count)
@@ -138,13 +147,16 @@ class ChatUser implements VirtualUser, MessageSink {
     recorder.add('data_sent', size)
     try {
       // Fields named, not spread: `{...id, to, …}` made ~1 KB of garbage per message (bench:sync).
-      await this.lc.client.sendText(to, encodeContent({sender: index, incarnation, n: id.n, to: peer, intendedMs, sentMs}, size), `${ctx.runId}.${index}.${incarnation}.${id.n}`)
+      await this.lc.session.send(to, encodeContent({sender: index, incarnation, n: id.n, to: peer, intendedMs, sentMs}, size), `${ctx.runId}.${index}.${incarnation}.${id.n}`)
     } catch (err) {
       recorder.error(errorCode(err))
       return
     }
-    const at = clock.now()
+    // Without acknowledgements the ledger holds what was handed to the connection: `lost` is
+    // then what the client sent and no receiver got.
     ledger.acked(id)
+    if (!promises.acknowledged) return
+    const at = clock.now()
     recorder.add('acked')
     recorder.trend('send_ack', at - intendedMs)
     recorder.trend('send_ack_uncorrected', at - sentMs)
@@ -161,6 +173,7 @@ export const chat = defineScenario({
   summary: 'clients log in, pair up, and send each other messages; each message is timed from send to acknowledgement (`send_ack`) and to delivery through SYNC (`sync_latency`).',
   details: 'Client 2m chats with 2m+1; a client learns its peer\'s user id across workers. An offline shard (`imh load --shard i/N`) shares no directory with the other shards, so its own clients pair up instead (the 2m-th with the 2m+1-th of its indices i, i+N, i+2N, …), and `lost` stays exact per shard and after `imh merge`. Each message carries its identity (sender, incarnation, n — the incarnation changes whenever a client starts again), its addressee and send times, so `lost` (acknowledged, never delivered by the end of the drain), `duplicates` and `reordered` are counted over every worker, right across reconnects and a server that forgets its state. A client whose long link dies ends its VU; the executor starts that index again a second later, as a new incarnation. Open models: each iteration sends one message to the pair, timed from its intended start.',
   needsScheduler: true,
+  adapters: true,
   options: CHAT_OPTIONS,
   metrics: CHAT_METRICS,
   rate: {sets: 'messageRate', as: 'rate', unit: 'messages', counts: 'sent'},
@@ -172,13 +185,13 @@ export const chat = defineScenario({
         const incarnation = run.incarnations++
         // Taking messages from the start: the SYNC after AUTH brings what was stored while this index was away.
         const user = new ChatUser(run, index, incarnation)
-        user.lc = await startLoadClient(ctx, index, {
+        user.lc = await startSession(ctx, index, {
           username: usernameFor(ctx, index),
           heartbeat: heartbeatOption(ctx.options.heartbeatIntervalMs),
           reconnect: reconnectOption(ctx.options),
           messages: user,
         })
-        ctx.directory.publish(index, user.lc.client.userId!)
+        ctx.directory.publish(index, user.lc.session.address)
         return user
       },
     }

@@ -7,6 +7,7 @@ import type {MetricsRecorder, Recorder} from '../metrics/registry.js'
 import type {SourceAddresses} from '../source-addresses.js'
 import type {Directory} from './directory.js'
 import type {Tallies} from '../metrics/joined-counter.js'
+import type {ResolvedAdapter} from '../adapters/adapter.js'
 
 /** Where scenarios aim: the protocol's scheduler, a WebSocket URL, an HTTP URL. */
 export interface LoadUrls {
@@ -18,6 +19,8 @@ export interface LoadUrls {
    * the shop's, §17.1); absent: the system's resolver.
    */
   resolver?: string
+  /** The run's `--target` as given: what an adapter other than ours connects to. */
+  target?: string
 }
 
 /** What the worker gives every scenario alike, whatever its kind. */
@@ -40,6 +43,8 @@ export interface ScenarioEnv {
   random: () => number
   /** Clock time the scenario started; set by the worker when it starts. */
   startedAt: number
+  /** The client adapter of the scenarios that take one (chat, heartbeat, login-storm), loaded by the worker; absent: ours. */
+  adapter?: ResolvedAdapter
   /** The offline shard this run is (`imh load --shard`); absent in a whole or distributed run. */
   shard?: Shard
 }
@@ -80,6 +85,16 @@ export function errorCode(err: unknown): ErrorCode {
     if (SOCKET_CLOSED.has(code)) return 'IMH_ERR_CONNECTION_CLOSED'
   }
   return 'IMH_ERR_UNEXPECTED'
+}
+
+/**
+ * The code a load run counts a failure under: errorCode's, except that a code another server sent
+ * on the wire (`{code: 'IMH_ERR_…'}`, maybe one we do not know) is counted as it came.
+ */
+export function countedCode(err: unknown): string {
+  const code = (err as {code?: unknown} | undefined)?.code
+  if (!isImhError(err) && typeof code === 'string' && code.startsWith('IMH_ERR_')) return code
+  return errorCode(err)
 }
 
 /**

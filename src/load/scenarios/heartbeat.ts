@@ -1,13 +1,13 @@
-import {CMD} from '../../protocol/index.js'
+import {ImhError} from '../../protocol/index.js'
 import type {VirtualUser} from '../executors/virtual-user.js'
 import {errorCode} from './context.js'
-import {LONG_LINK_OPTIONS, reconnectOption, type LoadClient, type LoadClientContext, heartbeatOption, startLoadClient, usernameFor} from './load-client.js'
+import {LONG_LINK_OPTIONS, reconnectOption, type LoadClientContext, type LoadSession, heartbeatOption, startSession, usernameFor} from './load-client.js'
 import {untilAbortOrClosed} from './loops.js'
 import {defineScenario} from './scenario-module.js'
 
 /** A heartbeat client as a VU: methods of a class, so that thousands of them carry no closures. */
 class HeartbeatUser implements VirtualUser {
-  constructor(private readonly ctx: LoadClientContext, private readonly lc: LoadClient) {}
+  constructor(private readonly ctx: LoadClientContext, private readonly lc: LoadSession) {}
 
   loop(signal: AbortSignal): Promise<void> {
     return untilAbortOrClosed(signal, this.lc.closed)
@@ -16,7 +16,7 @@ class HeartbeatUser implements VirtualUser {
   async iterate(intendedMs: number): Promise<void> {
     const {ctx} = this
     try {
-      await this.lc.client.link!.request(CMD.NOOP)
+      await this.lc.session.heartbeat!()
       // Open model: measured from the intended time, so a late start counts (coordinated omission).
       ctx.recorder.trend('heartbeat_rtt', ctx.clock.now() - intendedMs)
     } catch (err) {
@@ -33,17 +33,24 @@ class HeartbeatUser implements VirtualUser {
 export const heartbeat = defineScenario({
   kind: 'heartbeat',
   summary: 'clients log in and only heartbeat; `heartbeat_rtt` times each round trip.',
-  details: 'Open models (arrival-rate executors): the clients send no heartbeats of their own; each iteration is one heartbeat, timed from its intended start.',
+  details: 'Open models (arrival-rate executors): the clients send no heartbeats of their own; each iteration is one heartbeat, timed from its intended start (an adapter must offer on-demand heartbeats for this). Under VU executors each client heartbeats at `heartbeatInterval` as its protocol does it (imh NOOP, XMPP ping, MQTT PINGREQ, …).',
   needsScheduler: true,
+  adapters: true,
   options: LONG_LINK_OPTIONS,
   metrics: [],
   rate: {sets: 'heartbeatIntervalMs', as: 'interval', unit: 'heartbeats'},
   create(ctx) {
     // Open models time heartbeats themselves (one per iteration).
-    const heartbeat = ctx.plan.kind === 'arrival' ? false : heartbeatOption(ctx.options.heartbeatIntervalMs)
+    const open = ctx.plan.kind === 'arrival'
+    const heartbeat = open ? false : heartbeatOption(ctx.options.heartbeatIntervalMs)
     return {
       async create(index) {
-        return new HeartbeatUser(ctx, await startLoadClient(ctx, index, {username: usernameFor(ctx, index), heartbeat, reconnect: reconnectOption(ctx.options)}))
+        const lc = await startSession(ctx, index, {username: usernameFor(ctx, index), heartbeat, reconnect: reconnectOption(ctx.options)})
+        if (open && !lc.session.heartbeat) {
+          await lc.close()
+          throw new ImhError('IMH_ERR_ADAPTER_UNSUPPORTED', `adapter ${ctx.adapter?.adapter.name} offers no on-demand heartbeat (session.heartbeat), which the heartbeat scenario needs under an arrival-rate executor; use constant-vus or ramping-vus`)
+        }
+        return new HeartbeatUser(ctx, lc)
       },
     }
   },

@@ -1,3 +1,5 @@
+import {ImhError} from '../../protocol/errors.js'
+import {DEFAULT_ADAPTER} from '../adapters/builtin.js'
 import type {VuFactory} from '../executors/virtual-user.js'
 import {bottle} from './bottle.js'
 import {chat} from './chat.js'
@@ -37,9 +39,28 @@ export function scenarioModule(kind: ScenarioKind): ScenarioModule {
   return BY_KIND.get(kind)!
 }
 
-/** Whether a scenario speaks our protocol (and so needs a scheduler URL). */
-export function needsScheduler(kind: ScenarioKind): boolean {
-  return scenarioModule(kind).needsScheduler
+/**
+ * Whether a scenario speaks our protocol (and so needs a scheduler URL); a kind that takes
+ * adapters needs one only under the `imh` adapter.
+ */
+export function needsScheduler(kind: ScenarioKind, adapter: string = DEFAULT_ADAPTER): boolean {
+  const m = scenarioModule(kind)
+  return m.needsScheduler && (!m.adapters || adapter === DEFAULT_ADAPTER)
+}
+
+/** The scenario kinds whose clients speak through any client adapter. */
+export const ADAPTER_KINDS: readonly ScenarioKind[] = SCENARIO_MODULES.filter((m) => 'adapters' in m && m.adapters).map((m) => m.kind)
+
+/**
+ * Refuses a profile whose adapter (other than ours) meets a scenario that speaks only our
+ * protocol, or a long-link transport (ours too): IMH_ERR_ADAPTER_UNSUPPORTED naming both.
+ */
+export function checkAdapterFit(profile: {name: string; scenarios: ReadonlyArray<{name: string; scenario: ScenarioKind}>; options: {adapter?: string; transport?: string}}): void {
+  const adapter = profile.options.adapter
+  if (adapter === undefined || adapter === DEFAULT_ADAPTER) return
+  const only = profile.scenarios.find((s) => !ADAPTER_KINDS.includes(s.scenario))
+  if (only) throw new ImhError('IMH_ERR_ADAPTER_UNSUPPORTED', `scenario ${only.name} (${only.scenario}) of profile "${profile.name}" speaks imh's own protocol only; adapter ${adapter} runs ${ADAPTER_KINDS.join(', ')}`)
+  if (profile.options.transport) throw new ImhError('IMH_ERR_ADAPTER_UNSUPPORTED', `the long-link transport (${profile.options.transport}) is imh's; adapter ${adapter} chooses its own connection from --target`)
 }
 
 /** What `--rate` counts per scenario kind under VU executors, for help texts: "messages (chat), …". */

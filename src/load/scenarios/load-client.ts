@@ -1,15 +1,14 @@
-import type {CloseInfo} from '../../client/long-link.js'
-import {ResolverCache} from '../../client/resolve.js'
 import {DEFAULT_RECONNECT, type ReconnectPolicy, checkReconnectPolicy} from '../../client/reconnect-policy.js'
-import {type ClientObserver, type ReconnectInfo, VirtualClient} from '../../client/virtual-client.js'
-import {type ChatMessage, type ErrorReply, ImhError, isErrorCode} from '../../protocol/index.js'
+import type {VirtualClient} from '../../client/virtual-client.js'
+import type {AdapterEvents, AdapterSession} from '../adapters/adapter.js'
+import {type ImhEnv, type ImhSession, connectImh, imhAdapter} from '../adapters/imh.js'
 import type {EngineCounter, EngineTrend} from '../metrics/engine-metrics.js'
 import {durationField} from '../profile/duration.js'
 import {type Check, integer, invalid, show} from '../profile/fields.js'
-import {type ScenarioContext, errorCode, schedulerUrl} from './context.js'
+import {type ScenarioContext, countedCode, schedulerUrl} from './context.js'
 import {type CommonOptions, option} from './scenario-module.js'
 
-/** What the protocol client needs of a scenario's context: the engine's metrics and the common options. */
+/** What a client session needs of a scenario's context: the engine's metrics and the common options. */
 export type LoadClientContext = ScenarioContext<CommonOptions, EngineTrend, EngineCounter>
 
 export const LOAD_PASSWORD = 'imh-load-password'
@@ -20,149 +19,160 @@ export function usernameFor(ctx: Pick<ScenarioContext, 'runId' | 'name'>, index:
 }
 
 /**
- * A protocol client wired to the run's metrics: scheduler, login and connect timings, heartbeat
- * round trips, server errors by code. `closed` settles when the session ends for any reason, so a
- * VU's loop can end (and the executor reconnect it) when the server drops it.
- */
-/**
- * Takes a client's chat messages (its 'message' events) through the session's observer: a VU's
- * object, where a listener per client cost a closure, its context and a listener table.
+ * Takes a client's chat messages: a VU's object (the bodies, as their senders gave them to
+ * `send`), where a listener per client cost a closure, its context and a listener table.
  */
 export interface MessageSink {
-  message(m: ChatMessage): void
+  message(body: string): void
 }
 
-export interface LoadClient {
-  client: VirtualClient
-  closed: Promise<ImhError>
+/** A session of the run's client adapter, wired to the run's metrics. */
+export interface LoadSession<S extends AdapterSession = AdapterSession> {
+  readonly session: S
+  /** Settles when the session ends for any reason but close(), so a VU's loop can end (and the executor start it again). */
+  readonly closed: Promise<Error>
   close(): Promise<void>
 }
 
+/** A session of our own protocol, for the scenarios that speak more of it than chat (moments, talk, …). */
+export interface LoadClient extends LoadSession<ImhSession> {
+  readonly client: VirtualClient
+}
+
 /**
- * What a session makes of its client's events, and when it ended. The observer of its client
- * (VirtualClientOptions.observer): methods of a class, so that a worker's thousands of clients
- * carry no listener closures.
+ * The adapter contract's events on the harness's side: what a session's events do to the run's
+ * metrics, and when it ended. Methods of a class, so that thousands of sessions carry no closures.
  */
-class SessionEvents implements ClientObserver {
-  readonly closed: Promise<ImhError>
-  private settle!: (err: ImhError) => void
-  private lastServerError: ImhError | undefined
-  /** The VU closes the session: its link's close is no failure. */
+class SessionEvents implements AdapterEvents {
+  readonly ended: Promise<Error>
+  private settle!: (err: Error) => void
+  /** The VU closes the session: nothing after counts as a failure. */
   closing = false
-  connected = false
+  private connected = false
 
   constructor(private readonly ctx: LoadClientContext, private readonly messages: MessageSink | undefined) {
-    this.closed = new Promise<ImhError>((resolve) => (this.settle = resolve))
+    this.ended = new Promise<Error>((resolve) => (this.settle = resolve))
   }
 
-  message(_c: VirtualClient, m: ChatMessage): void {
-    this.messages?.message(m)
+  message(body: string): void {
+    this.messages?.message(body)
   }
 
-  timing(_c: VirtualClient, phase: 'scheduler' | 'login' | 'connect', ms: number): void {
+  timing(phase: 'scheduler' | 'login' | 'connect', ms: number): void {
     this.ctx.recorder.trend(phase, ms)
   }
 
-  heartbeat(_c: VirtualClient, ms: number): void {
+  heartbeat(ms: number): void {
     this.ctx.recorder.trend('heartbeat_rtt', ms)
   }
 
-  error(_c: VirtualClient, err: Error): void {
-    this.ctx.recorder.error(errorCode(err))
+  error(err: unknown): void {
+    if (!this.closing) this.ctx.recorder.error(countedCode(err))
   }
 
-  'server-error'(_c: VirtualClient, e: ErrorReply): void {
-    this.ctx.recorder.error(e.code)
-    this.lastServerError = new ImhError(isErrorCode(e.code) ? e.code : 'IMH_ERR_SERVER_ERROR', e.errMsg)
-  }
-
-  close(c: VirtualClient, info: CloseInfo): void {
-    if (this.connected) this.ctx.gauges.connected--
-    this.connected = false
-    // A client coming back keeps its session; it ends only if every try fails.
-    if (this.closing || c.reconnecting) return
-    const err = this.lastServerError ?? new ImhError('IMH_ERR_CONNECTION_CLOSED', `the server closed the long link (${info.code} ${info.reason})`)
-    if (!this.lastServerError) this.ctx.recorder.error(err.code)
-    this.settle(err)
-  }
-
-  reconnected(_c: VirtualClient, info: ReconnectInfo): void {
-    this.ctx.gauges.connected++
+  /** Counts the client among those holding a session (the run's `vus`). */
+  up(): void {
+    if (this.connected) return
     this.connected = true
-    this.lastServerError = undefined
+    this.ctx.gauges.connected++
+  }
+
+  disconnected(): void {
+    if (!this.connected) return
+    this.connected = false
+    this.ctx.gauges.connected--
+  }
+
+  reconnected(info: {reconnectMs: number; resyncMs?: number}): void {
+    this.up()
     this.ctx.recorder.add('reconnects', 1)
     this.ctx.recorder.trend('reconnect_time', info.reconnectMs)
-    this.ctx.recorder.trend('resync_time', info.resyncMs)
+    if (info.resyncMs !== undefined) this.ctx.recorder.trend('resync_time', info.resyncMs)
   }
 
-  'reconnect-failed'(_c: VirtualClient, err: Error): void {
+  closed(err: Error, counted = false): void {
+    this.disconnected()
     if (this.closing) return
-    const failure = this.lastServerError ?? (err instanceof ImhError ? err : new ImhError('IMH_ERR_CONNECT_FAILED', err.message))
-    if (!this.lastServerError) this.ctx.recorder.error(failure.code)
-    this.settle(failure)
+    if (!counted) this.ctx.recorder.error(countedCode(err))
+    this.settle(err)
   }
 }
 
-class LoadSession implements LoadClient {
-  constructor(readonly client: VirtualClient, private readonly events: SessionEvents) {}
+class Session<S extends AdapterSession> implements LoadSession<S> {
+  constructor(readonly session: S, private readonly events: SessionEvents) {}
 
-  get closed(): Promise<ImhError> {
-    return this.events.closed
+  get closed(): Promise<Error> {
+    return this.events.ended
   }
 
   async close(): Promise<void> {
     this.events.closing = true
-    await this.client.close().catch(() => undefined)
+    this.events.disconnected()
+    await this.session.close().catch(() => undefined)
+  }
+}
+
+class ImhLoadClient extends Session<ImhSession> implements LoadClient {
+  get client(): VirtualClient {
+    return this.session.client
   }
 }
 
 /**
- * What each client index of a scenario learned from the scheduler (PROTOCOL.md §2.4): its last
- * answer, for the answer's ttl, and the last fallback list. A client that starts again after its
- * session ended is the same device as before and keeps them: within the ttl it asks nobody, and
- * past it a scheduler that answers slowly or not at all (a loaded or restarting server) leaves it
- * the learned fallback list instead of IMH_ERR_SCHEDULER_UNAVAILABLE. Per scenario context, so a
- * run's end frees them; a cache holds references to the shared, frozen answer (resolve.ts).
+ * State a client index keeps from one session to its next (ConnectRequest.memo): a client that
+ * starts again is the same device as before (the imh adapter keeps what the scheduler told it).
+ * Per scenario context, so a run's end frees them.
  */
-const learned = new WeakMap<object, Map<number, ResolverCache>>()
+const memos = new WeakMap<object, Map<number, Map<string, unknown>>>()
 
-/** The resolver cache of client `index` of the scenario behind `ctx`: made on its first start, kept for its next ones. */
-export function resolverCacheFor(ctx: object, index: number): ResolverCache {
-  let byIndex = learned.get(ctx)
-  if (!byIndex) learned.set(ctx, (byIndex = new Map()))
-  let cache = byIndex.get(index)
-  if (!cache) byIndex.set(index, (cache = new ResolverCache()))
-  return cache
+function memoFor(ctx: object, index: number): Map<string, unknown> {
+  let byIndex = memos.get(ctx)
+  if (!byIndex) memos.set(ctx, (byIndex = new Map()))
+  let memo = byIndex.get(index)
+  if (!memo) byIndex.set(index, (memo = new Map()))
+  return memo
 }
 
-export async function startLoadClient(ctx: LoadClientContext, index: number, o: {username: string; heartbeat: boolean | number; messages?: MessageSink; reconnect?: ReconnectPolicy}): Promise<LoadClient> {
-  const scheduler = schedulerUrl(ctx)
-  const dispatcher = ctx.addresses.dispatcherFor(index, scheduler)
-  // The sink sees the messages of the SYNC right after AUTH too (what was stored while away).
+/** How a session starts: its username, its heartbeat (false, true: the protocol's interval, or ms), who takes its messages, how it comes back. */
+export interface SessionOptions {
+  username: string
+  heartbeat: boolean | number
+  messages?: MessageSink
+  reconnect?: ReconnectPolicy
+}
+
+/**
+ * Opens a session of the scenario's client adapter (`ctx.adapter`; none: ours) for client
+ * `index`: connects and logs in, counts it among the connected clients; its timings, heartbeats
+ * and errors go to the run's metrics, its messages to `o.messages` (from the start: with ours, the
+ * SYNC right after AUTH brings what was stored while this client was away).
+ */
+export async function startSession(ctx: LoadClientContext, index: number, o: SessionOptions): Promise<LoadSession> {
+  const resolved = ctx.adapter
+  if (!resolved || resolved.adapter === imhAdapter) return startLoadClient(ctx, index, o)
+  const target = ctx.urls.target!
   const events = new SessionEvents(ctx, o.messages)
-  const client = new VirtualClient({
-    resolve: {scheduler, clientId: o.username, dispatcher, cache: resolverCacheFor(ctx, index)},
-    credentials: {username: o.username, password: LOAD_PASSWORD},
-    register: true,
-    heartbeat: o.heartbeat,
-    requestTimeoutMs: ctx.options.requestTimeoutMs,
-    localAddress: ctx.addresses.addressFor(index, scheduler),
-    dispatcher,
-    ca: ctx.tls.ca,
-    rejectUnauthorized: ctx.tls.rejectUnauthorized,
-    ...(ctx.transport ? {transport: ctx.transport} : {}),
-    observer: events,
+  const session = await resolved.adapter.connect({
+    index, username: o.username, password: LOAD_PASSWORD, target, heartbeat: o.heartbeat, requestTimeoutMs: ctx.options.requestTimeoutMs,
+    localAddress: ctx.addresses.addressFor(index, target), tls: ctx.tls, options: resolved.options, events, memo: memoFor(ctx, index),
     ...(o.reconnect ? {reconnect: o.reconnect} : {}),
   })
-  try {
-    await client.start()
-  } catch (err) {
-    await client.close().catch(() => undefined)
-    throw err
-  }
-  events.connected = true
-  ctx.gauges.connected++
-  return new LoadSession(client, events)
+  events.up()
+  return new Session(session, events)
+}
+
+/** A session of our own protocol (PROTOCOL.md), whatever the run's adapter: the scenarios that speak more of it than chat. */
+export async function startLoadClient(ctx: LoadClientContext, index: number, o: SessionOptions): Promise<LoadClient> {
+  const scheduler = schedulerUrl(ctx)
+  const events = new SessionEvents(ctx, o.messages)
+  const env: ImhEnv = {addresses: ctx.addresses, ...(ctx.transport ? {transport: ctx.transport} : {})}
+  const session = await connectImh({
+    index, username: o.username, password: LOAD_PASSWORD, target: scheduler, heartbeat: o.heartbeat, requestTimeoutMs: ctx.options.requestTimeoutMs,
+    localAddress: ctx.addresses.addressFor(index, scheduler), tls: ctx.tls, options: {}, events, memo: memoFor(ctx, index), env,
+    ...(o.reconnect ? {reconnect: o.reconnect} : {}),
+  })
+  events.up()
+  return new ImhLoadClient(session, events)
 }
 
 const positiveDuration = durationField({positive: true})

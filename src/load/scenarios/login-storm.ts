@@ -2,7 +2,7 @@ import type {VirtualUser} from '../executors/virtual-user.js'
 import {trend} from '../metrics/metric-definition.js'
 import {durationField} from '../profile/duration.js'
 import {errorCode} from './context.js'
-import {startLoadClient, usernameFor} from './load-client.js'
+import {startSession, usernameFor} from './load-client.js'
 import {defineScenario, option} from './scenario-module.js'
 
 /**
@@ -16,6 +16,7 @@ export const loginStorm = defineScenario({
   summary: 'each iteration logs a user in and opens and authenticates a long link (`login`, `connect`).',
   details: 'An iteration: scheduler look-up, register (the first time only), login on the short link, long link + AUTH, `hold`, close; `iteration_duration` times the whole, from its intended start. A VU logs its own user in again and again, so two sessions of one user never overlap.',
   needsScheduler: true,
+  adapters: true,
   options: {
     holdMs: option({field: 'hold', check: durationField(), default: 0, doc: 'keep the long link open this long after AUTH'}),
   },
@@ -31,7 +32,7 @@ export const loginStorm = defineScenario({
         const once = async (intendedMs: number): Promise<void> => {
           ctx.recorder.add('iterations')
           try {
-            const lc = await startLoadClient(ctx, index, {username, heartbeat: false})
+            const lc = await startSession(ctx, index, {username, heartbeat: false})
             if (hold > 0) await ctx.clock.sleep(hold)
             await lc.close()
             ctx.recorder.trend('iteration_duration', ctx.clock.now() - intendedMs)

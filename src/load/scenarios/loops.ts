@@ -1,4 +1,3 @@
-import type {ImhError} from '../../protocol/index.js'
 import type {Clock} from '../clock.js'
 
 /**
@@ -50,7 +49,7 @@ function noop(): void {}
  * Written with callbacks, not `async`: an idle VU waits here for its whole life, and a suspended
  * async function keeps a generator, its registers and a promise chain alive per VU.
  */
-export function untilAbortOrClosed(signal: AbortSignal, closed: Promise<ImhError>): Promise<void> {
+export function untilAbortOrClosed(signal: AbortSignal, closed: Promise<Error>): Promise<void> {
   if (signal.aborted) return Promise.resolve()
   return new Promise<void>((resolve, reject) => {
     onAbort(signal, resolve)
@@ -66,7 +65,7 @@ export function untilAbortOrClosed(signal: AbortSignal, closed: Promise<ImhError
  * the session's error when the server ends it first, and in both cases waits for `body` to stop.
  * `alive()` tells `body` whether to go on.
  */
-export async function whileLinked(signal: AbortSignal, closed: Promise<ImhError>, body: (alive: () => boolean) => Promise<void>): Promise<void> {
+export async function whileLinked(signal: AbortSignal, closed: Promise<Error>, body: (alive: () => boolean) => Promise<void>): Promise<void> {
   let dead = false
   void closed.then(() => (dead = true))
   const running = body(() => !signal.aborted && !dead)
@@ -99,7 +98,7 @@ export interface Paced {
  * when the server ends it first (no iteration starts after that); in both cases only once the
  * iteration in flight is done. An iteration that throws ends the loop with its error.
  */
-export function pacedWhileLinked(clock: Clock, random: () => number, periodMs: number, signal: AbortSignal, closed: Promise<ImhError>, vu: Paced): Promise<void> {
+export function pacedWhileLinked(clock: Clock, random: () => number, periodMs: number, signal: AbortSignal, closed: Promise<Error>, vu: Paced): Promise<void> {
   if (signal.aborted) return Promise.resolve()
   return new Promise<void>((resolve, reject) => new Pacer(DueQueue.of(clock), periodMs, signal, closed, vu, clock.now() + random() * periodMs, resolve, reject))
 }
@@ -230,7 +229,7 @@ class Pacer {
   private failure: unknown
 
   constructor(
-    private readonly queue: DueQueue, private readonly periodMs: number, private readonly signal: AbortSignal, closed: Promise<ImhError> | undefined,
+    private readonly queue: DueQueue, private readonly periodMs: number, private readonly signal: AbortSignal, closed: Promise<Error> | undefined,
     private readonly vu: Paced, public next: number, private readonly resolve: () => void, private readonly reject: (err: unknown) => void,
   ) {
     onAbort(signal, this)

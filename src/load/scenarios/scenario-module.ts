@@ -2,46 +2,10 @@ import type {VuFactory} from '../executors/virtual-user.js'
 import type {EngineCounter, EngineTrend} from '../metrics/engine-metrics.js'
 import type {CounterName, MetricDefinition, TrendName} from '../metrics/metric-definition.js'
 import {durationField} from '../profile/duration.js'
-import type {Check} from '../profile/fields.js'
+import {type OptionDecls, type ParsedOptions, type Simplify, option} from '../profile/option-spec.js'
 import type {ScenarioContext} from './context.js'
 
-/**
- * One option of a scenario kind, declared once: the profile parser reads and checks it with
- * `check`, fills in `default`, and docs/profiles.md shows `field`, `check.what`, the default and
- * `doc`. The factory receives the parsed value under the option's property name.
- */
-export interface OptionSpec<T = unknown, V extends T | undefined = T | undefined> {
-  /** The field's name in a profile, e.g. `heartbeatInterval` (the property may be `heartbeatIntervalMs`). */
-  readonly field: string
-  /** Reads and checks the value; its `what` is the range errors and docs show. */
-  readonly check: Check<T>
-  /** The value when the field is absent; undefined: the option stays absent. */
-  readonly default: V
-  /** What the default means, for docs, when the value alone does not say it ("the target"). */
-  readonly defaultDoc?: string
-  /** One line for docs/profiles.md. */
-  readonly doc: string
-}
-
-/** An option with a default: the factory always receives a value. */
-export function option<T>(o: {field: string; check: Check<T>; default: NoInfer<T>; defaultDoc?: string; doc: string}): OptionSpec<T, T>
-/** An option without a default: absent unless the profile sets it; `defaultDoc` says what happens then. */
-export function option<T>(o: {field: string; check: Check<T>; defaultDoc: string; doc: string}): OptionSpec<T, T | undefined>
-export function option<T>(o: {field: string; check: Check<T>; default?: T; defaultDoc?: string; doc: string}): OptionSpec<T, T | undefined> {
-  return {...o, default: o.default}
-}
-
-/** A scenario kind's options, by property name. */
-export type OptionDecls = Readonly<Record<string, OptionSpec<any, any>>>
-
-type Simplify<T> = {[K in keyof T]: T[K]} & {}
-type ValueOf<S> = S extends OptionSpec<any, infer V> ? V : never
-
-/** The options a factory receives: a property per declared option; optional only when it has no default. */
-export type ParsedOptions<O extends OptionDecls> = Simplify<
-  {-readonly [K in keyof O as undefined extends ValueOf<O[K]> ? never : K]: ValueOf<O[K]>}
-  & {-readonly [K in keyof O as undefined extends ValueOf<O[K]> ? K : never]?: Exclude<ValueOf<O[K]>, undefined>}
->
+export {type OptionDecls, type OptionSpec, type ParsedOptions, option} from '../profile/option-spec.js'
 
 /** Options every scenario kind takes, after its own. */
 export const COMMON_OPTIONS = {
@@ -87,6 +51,11 @@ export interface ScenarioModule<K extends string = string, O extends OptionDecls
   readonly details?: string
   /** Whether it speaks the IM protocol and so needs a scheduler URL. */
   readonly needsScheduler: boolean
+  /**
+   * Whether its clients speak through the run's client adapter (docs/adapters.md), so that it runs
+   * against any server an adapter speaks to; otherwise it speaks our protocol only.
+   */
+  readonly adapters?: boolean
   readonly options: O
   /** Metrics it records besides the engine's (metrics/engine-metrics.ts); its recorder accepts only these and the engine's. */
   readonly metrics: M

@@ -58,11 +58,11 @@ export const talk = defineScenario({
     return {
       async create(index) {
         const lc = await startLoadClient(ctx, index, {username: usernameFor(ctx, index), heartbeat: true})
-        let dead: ImhError | undefined
+        let dead: Error | undefined
         // Whoever waits on a guarded request now; one reaction on `closed` serves them all (a
         // reaction per request would stay on the session's promise, with what it resolved to,
         // until the session ends: a long call loop grew by every probe and join it made).
-        const onDead = new Set<(e: ImhError) => void>()
+        const onDead = new Set<(e: Error) => void>()
         void lc.closed.then((e) => {
           dead = e
           for (const f of onDead) f(e)
@@ -81,7 +81,7 @@ export const talk = defineScenario({
           if (dead) return Promise.reject(dead)
           return new Promise<T>((resolve, reject) => {
             const onAbort = () => (done(), reject(new Stopped()))
-            const onClosed = (e: ImhError) => (done(), reject(e))
+            const onClosed = (e: Error) => (done(), reject(e))
             const done = () => {
               signal.removeEventListener('abort', onAbort)
               onDead.delete(onClosed)
