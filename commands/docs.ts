@@ -6,11 +6,12 @@ import {EXIT} from '../src/common/exit-codes.js'
 import {packageRoot} from '../src/common/package-root.js'
 import {conformDocs} from '../src/conform/docs.js'
 import {loadDocBlocks} from '../src/load/docs/index.js'
+import {adapterDocBlocks} from '../src/load/docs/adapter-docs.js'
 import {serverDocBlocks} from '../reference-server/docs.js'
 
 /** Every generated block of the docs, one source per layer; test/docs-current.test.ts holds them current. */
-export function generatedBlocks(): GeneratedBlock[] {
-  return [...serverDocBlocks(), ...conformDocs(), ...loadDocBlocks()]
+export async function generatedBlocks(): Promise<GeneratedBlock[]> {
+  return [...serverDocBlocks(), ...conformDocs(), ...loadDocBlocks(), ...await adapterDocBlocks()]
 }
 
 export default class Docs extends Command {
@@ -23,7 +24,7 @@ export default class Docs extends Command {
   async run(): Promise<void> {
     const {flags} = await this.parse(Docs)
     const byFile = new Map<string, GeneratedBlock[]>()
-    for (const b of generatedBlocks()) byFile.set(b.file, [...(byFile.get(b.file) ?? []), b])
+    for (const b of await generatedBlocks()) byFile.set(b.file, [...(byFile.get(b.file) ?? []), b])
     const stale: string[] = []
     for (const [file, blocks] of byFile) {
       const path = join(packageRoot(), file)
