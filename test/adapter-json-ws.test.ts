@@ -8,6 +8,7 @@ import {adapterContractSuite, recorder, requestFor, type AdapterTarget, type Rec
 import {freePort} from './support/free-port.js'
 import {CHAT_OPTIONS, MINIMAL_CHAT_OPTIONS, startJsonChatServer, type JsonChatServer} from './support/json-chat-server.js'
 import {until} from './support/until.js'
+import {selfSignedCert} from './tls-cert.js'
 
 async function target(options: Record<string, unknown>): Promise<AdapterTarget> {
   const server = await startJsonChatServer()
@@ -157,10 +158,42 @@ describe('json-ws against a misbehaving chat server', () => {
     expect([...ea.closedWith, ...eb.closedWith]).toEqual([])
   })
 
+  it('with reconnect: gives up after its attempts against a server gone for good, reporting closed once', async () => {
+    const gone = await startJsonChatServer()
+    const e = recorder()
+    const s = await jsonWsAdapter.connect(requestFor({...t(), target: gone.url}, 1, parse(CHAT_OPTIONS), e, {reconnect: {attempts: 2, baseMs: 10, capMs: 20}}))
+    open.push(s)
+    await gone.close()
+    await until(() => e.closedWith.length > 0, 3000)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(e.closedWith.map(errorCode)).toEqual(['IMH_ERR_CONNECTION_CLOSED'])
+    expect(String(e.closedWith[0])).toContain('2 reconnects failed')
+    expect(e.reconnects).toBe(0)
+  })
+
   it('refuses a login the server answers with an error frame: IMH_ERR_BAD_CREDENTIALS', async () => {
     server.knobs.refuse.add('refused-user')
     const err = await jsonWsAdapter.connect(requestFor(t(), 1, parse({...CHAT_OPTIONS, address: 'refused-user'}), recorder())).catch((e: unknown) => e)
     expect(errorCode(err)).toBe('IMH_ERR_BAD_CREDENTIALS')
     expect(String(err)).toContain('bad credentials')
+  })
+})
+
+describe('json-ws over wss', () => {
+  const cert = selfSignedCert()
+  it.runIf(cert)('connects with the CA it is given, and refuses an unknown certificate with IMH_ERR_CONNECT_FAILED', async () => {
+    const server = await startJsonChatServer(cert!)
+    try {
+      const t: AdapterTarget = {target: server.url, unreachable: '', close: async () => {}}
+      const e = recorder()
+      const s = await jsonWsAdapter.connect(requestFor(t, 0, parse(CHAT_OPTIONS), e, {tls: {ca: cert!.cert.toString()}}))
+      await s.send(s.address, 'over tls', 'tls.1')
+      await e.waitFor(1)
+      await s.close()
+      const err = await jsonWsAdapter.connect(requestFor(t, 1, parse(CHAT_OPTIONS), recorder())).catch((x: unknown) => x)
+      expect(errorCode(err)).toBe('IMH_ERR_CONNECT_FAILED')
+    } finally {
+      await server.close()
+    }
   })
 })

@@ -1,3 +1,4 @@
+import {createServer} from 'node:https'
 import {WebSocketServer, type WebSocket} from 'ws'
 
 /**
@@ -17,7 +18,7 @@ export interface ChatKnobs {
   dropPongs: boolean
 }
 
-/** A small JSON chat server on a `ws` WebSocketServer, for the json-ws adapter's tests. */
+/** A small JSON chat server on a `ws` WebSocketServer (over TLS when given a cert), for the json-ws adapter's tests. */
 export interface JsonChatServer {
   url: string
   knobs: ChatKnobs
@@ -37,9 +38,11 @@ export interface JsonChatServer {
  * - `{type: 'ping', n}` → `{type: 'pong', n}`; anything else → `{type: 'error', message}`.
  * It also sends `{type: 'presence', user}` to everyone on each login, chatter a client ignores.
  */
-export async function startJsonChatServer(): Promise<JsonChatServer> {
-  const wss = new WebSocketServer({host: '127.0.0.1', port: 0})
-  await new Promise<void>((resolve) => wss.once('listening', () => resolve()))
+export async function startJsonChatServer(tls?: {cert: Buffer; key: Buffer}): Promise<JsonChatServer> {
+  const https = tls && createServer(tls)
+  const wss = https ? new WebSocketServer({server: https}) : new WebSocketServer({host: '127.0.0.1', port: 0})
+  if (https) await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', () => resolve()))
+  else await new Promise<void>((resolve) => wss.once('listening', () => resolve()))
   const knobs: ChatKnobs = {dropAcks: false, duplicate: false, reorder: false, refuse: new Set(), dropPongs: false}
   const logins = new Map<string, number>()
   const online = new Map<string, Set<WebSocket>>()
@@ -90,9 +93,9 @@ export async function startJsonChatServer(): Promise<JsonChatServer> {
     })
   })
 
-  const port = (wss.address() as {port: number}).port
+  const port = ((https ?? wss).address() as {port: number}).port
   return {
-    url: `ws://127.0.0.1:${port}/chat`,
+    url: `${https ? 'wss' : 'ws'}://127.0.0.1:${port}/chat`,
     knobs,
     logins,
     dropAll() {
@@ -100,7 +103,7 @@ export async function startJsonChatServer(): Promise<JsonChatServer> {
     },
     close: () => new Promise<void>((resolve) => {
       for (const ws of wss.clients) ws.terminate()
-      wss.close(() => resolve())
+      wss.close(() => (https ? https.close(() => resolve()) : resolve()))
     }),
   }
 }

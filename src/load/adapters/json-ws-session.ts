@@ -5,16 +5,11 @@ import type {AdapterSession, ConnectRequest} from './adapter.js'
 import type {JsonWsOptions} from './json-ws-options.js'
 import {backoffDelay} from '../../client/reconnect-policy.js'
 import {openJsonWs} from './json-ws-open.js'
-
-/** One request waiting for its answer (an ack, a pong), its time limit a field, not a timer. */
-interface Waiting<T> {
-  resolve(v: T): void
-  reject(err: Error): void
-  deadline: number
-  sentAt: number
-}
+import {Waiting} from './json-ws-waiting.js'
 
 const DEFAULT_HEARTBEAT_MS = 30_000
+
+function noAnswer(): void {}
 
 function closedError(what: string): ImhError {
   return new ImhError('IMH_ERR_CONNECTION_CLOSED', what)
@@ -30,8 +25,8 @@ export class JsonWsSession implements AdapterSession, DeadlineHolder {
   /** Frames that were not JSON or matched no kind (server chatter the profile does not describe). */
   ignoredFrames = 0
   private ws: WebSocket | undefined
-  private readonly acks = new Map<string, Waiting<void>>()
-  private readonly pongs = new Map<number, Waiting<number>>()
+  private readonly acks = new Waiting<string, void>()
+  private readonly pongs = new Waiting<number, number>()
   private pingN = 0
   private closing = false
   private ended = false
@@ -63,13 +58,10 @@ export class JsonWsSession implements AdapterSession, DeadlineHolder {
     if (!this.o.ack) {
       return new Promise((resolve, reject) => ws.send(frame, (err) => err ? reject(closedError(`json-ws: send failed: ${err.message}`)) : resolve()))
     }
-    return new Promise((resolve, reject) => {
-      const now = performance.now()
-      const deadline = now + this.r.requestTimeoutMs
-      this.acks.set(id, {resolve, reject, deadline, sentAt: now})
-      REQUEST_DEADLINES.watch(this, deadline)
-      ws.send(frame)
-    })
+    const {promise, deadline} = this.acks.add(id, this.r.requestTimeoutMs)
+    REQUEST_DEADLINES.watch(this, deadline)
+    ws.send(frame)
+    return promise
   }
 
   heartbeat(): Promise<void> {
@@ -100,18 +92,8 @@ export class JsonWsSession implements AdapterSession, DeadlineHolder {
   }
 
   expireDue(now: number): number | undefined {
-    let next = Number.POSITIVE_INFINITY
-    // Insertion order is deadline order (one time limit for all), so stop at the first not due.
-    for (const waiting of [this.acks, this.pongs] as Array<Map<unknown, Waiting<any>>>) {
-      for (const [key, w] of waiting) {
-        if (w.deadline > now) {
-          next = Math.min(next, w.deadline)
-          break
-        }
-        waiting.delete(key)
-        w.reject(new ImhError('IMH_ERR_TIMEOUT', `json-ws: no answer within ${this.r.requestTimeoutMs} ms`))
-      }
-    }
+    const timedOut = (): Error => new ImhError('IMH_ERR_TIMEOUT', `json-ws: no answer within ${this.r.requestTimeoutMs} ms`)
+    const next = Math.min(this.acks.expire(now, timedOut), this.pongs.expire(now, timedOut))
     return next === Number.POSITIVE_INFINITY ? undefined : next
   }
 
@@ -120,14 +102,11 @@ export class JsonWsSession implements AdapterSession, DeadlineHolder {
     const ws = this.ws
     if (!ws || ws.readyState !== 1) return Promise.reject(closedError('json-ws: not connected'))
     const n = ++this.pingN
-    return new Promise((resolve, reject) => {
-      const now = performance.now()
-      const deadline = now + this.r.requestTimeoutMs
-      this.pongs.set(n, {resolve, reject, deadline, sentAt: now})
-      REQUEST_DEADLINES.watch(this, deadline)
-      if (this.o.ping) ws.send(this.o.ping.render({n, address: this.address}))
-      else ws.ping()
-    })
+    const {promise, deadline} = this.pongs.add(n, this.r.requestTimeoutMs)
+    REQUEST_DEADLINES.watch(this, deadline)
+    if (this.o.ping) ws.send(this.o.ping.render({n, address: this.address}))
+    else ws.ping()
+    return promise
   }
 
   private readonly periodicBeat = (): void => {
@@ -136,13 +115,8 @@ export class JsonWsSession implements AdapterSession, DeadlineHolder {
   }
 
   private pong(n: unknown): void {
-    let key: number | undefined
-    if (n === undefined) key = this.pongs.keys().next().value
-    else key = Number(n)
-    const w = key === undefined ? undefined : this.pongs.get(key)
-    if (!w) return
-    this.pongs.delete(key!)
-    w.resolve(performance.now() - w.sentAt)
+    const key = n === undefined ? this.pongs.oldest() : Number(n)
+    if (key !== undefined) this.pongs.resolve(key, (sentAt) => performance.now() - sentAt)
   }
 
   /** Opens a connection and logs in; on failure nothing of it is left. */
@@ -203,12 +177,7 @@ export class JsonWsSession implements AdapterSession, DeadlineHolder {
       }
     }
     if (o.ack?.test(frame)) {
-      const id = o.ack.get.id!(frame)
-      const w = this.acks.get(String(id))
-      if (w) {
-        this.acks.delete(String(id))
-        w.resolve()
-      }
+      this.acks.resolve(String(o.ack.get.id!(frame)), noAnswer)
     } else if (o.incoming!.test(frame)) {
       const body = o.incoming!.get.body!(frame)
       if (typeof body === 'string') this.r.events.message(body)
@@ -218,19 +187,13 @@ export class JsonWsSession implements AdapterSession, DeadlineHolder {
     } else if (o.error?.test(frame)) {
       const id = o.error.get.id?.(frame)
       const err = new ImhError('IMH_ERR_SERVER_ERROR', `json-ws: the server answered an error: ${String(o.error.get.message?.(frame) ?? JSON.stringify(frame).slice(0, 120))}`)
-      const w = id === undefined ? undefined : this.acks.get(String(id))
-      if (w) {
-        this.acks.delete(String(id))
-        w.reject(err)
-      } else this.r.events.error(err)
+      if (id === undefined || !this.acks.reject(String(id), err)) this.r.events.error(err)
     } else this.ignoredFrames++
   }
 
   private failAll(err: Error): void {
-    for (const w of this.acks.values()) w.reject(err)
-    for (const w of this.pongs.values()) w.reject(err)
-    this.acks.clear()
-    this.pongs.clear()
+    this.acks.rejectAll(err)
+    this.pongs.rejectAll(err)
     REQUEST_DEADLINES.forget(this)
   }
 
