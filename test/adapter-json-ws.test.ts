@@ -1,4 +1,7 @@
+import {readFileSync} from 'node:fs'
+import {createServer, type Socket} from 'node:net'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {parse as parseYaml} from 'yaml'
 import type {AdapterSession, ConnectRequest} from '../src/load/adapters/adapter.js'
 import {parseAdapterOptions} from '../src/load/adapters/adapter-options.js'
 import {jsonWsAdapter} from '../src/load/adapters/json-ws.js'
@@ -50,6 +53,15 @@ describe('json-ws options are checked when the profile is read, naming the field
   ])('missing or mismatched: %j', (over, message) => {
     const o = parse({...CHAT_OPTIONS, ...over})
     expect(() => jsonWsAdapter.guarantees(o)).toThrow(message)
+  })
+
+  it('docs/adapters/json-ws.md: its profile is this server\'s protocol, and its table lists every option', () => {
+    const doc = readFileSync(new URL('../docs/adapters/json-ws.md', import.meta.url), 'utf8')
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(doc)![1]!
+    const raw = parseYaml(yaml).options.adapterOptions
+    expect(raw).toEqual({address: '{username}', ...CHAT_OPTIONS, delivery: 'at-most-once', ordered: true})
+    jsonWsAdapter.guarantees(parse(raw))
+    for (const o of Object.values(jsonWsAdapter.options)) expect(doc).toContain(`| \`${o.field}\` |`)
   })
 
   it('declares acknowledged from ack, and what the user says of delivery and order', () => {
@@ -169,6 +181,24 @@ describe('json-ws against a misbehaving chat server', () => {
     expect(e.closedWith.map(errorCode)).toEqual(['IMH_ERR_CONNECTION_CLOSED'])
     expect(String(e.closedWith[0])).toContain('2 reconnects failed')
     expect(e.reconnects).toBe(0)
+  })
+
+  it('times out with IMH_ERR_TIMEOUT when the server never answers the upgrade, or never the login', async () => {
+    const sockets: Socket[] = []
+    const mute = createServer((s) => void sockets.push(s))
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', () => resolve()))
+    try {
+      const url = `ws://127.0.0.1:${(mute.address() as {port: number}).port}/`
+      const err = await jsonWsAdapter.connect(requestFor({...t(), target: url}, 1, parse(CHAT_OPTIONS), recorder(), {requestTimeoutMs: 300})).catch((e: unknown) => e)
+      expect(errorCode(err)).toBe('IMH_ERR_TIMEOUT')
+    } finally {
+      for (const s of sockets) s.destroy()
+      mute.close()
+    }
+    const never = parse({...CHAT_OPTIONS, loginReply: {match: {'$.type': 'never'}}})
+    const err = await jsonWsAdapter.connect(requestFor(t(), 1, never, recorder(), {requestTimeoutMs: 300})).catch((e: unknown) => e)
+    expect(errorCode(err)).toBe('IMH_ERR_TIMEOUT')
+    expect(String(err)).toContain('no login reply within 300 ms')
   })
 
   it('refuses a login the server answers with an error frame: IMH_ERR_BAD_CREDENTIALS', async () => {

@@ -43,8 +43,8 @@ export class JsonWsSession implements AdapterSession, DeadlineHolder {
   /** Opens the first connection and logs in (the adapter's `connect`). */
   async start(): Promise<this> {
     await this.connectOnce(true)
-    if (this.r.heartbeat !== false) {
-      const every = this.r.heartbeat === true ? DEFAULT_HEARTBEAT_MS : this.r.heartbeat
+    const every = this.r.heartbeat === true ? DEFAULT_HEARTBEAT_MS : this.r.heartbeat
+    if (every !== false && every > 0) {
       this.beat = setInterval(this.periodicBeat, every)
       this.beat.unref()
     }
