@@ -1,9 +1,9 @@
 import type WebSocket from 'ws'
+import {backoffDelay} from '../../client/reconnect-policy.js'
 import {REQUEST_DEADLINES, type DeadlineHolder} from '../../client/request-deadlines.js'
 import {ImhError} from '../../protocol/index.js'
 import type {AdapterSession, ConnectRequest} from './adapter.js'
 import type {JsonWsOptions} from './json-ws-options.js'
-import {backoffDelay} from '../../client/reconnect-policy.js'
 import {openJsonWs} from './json-ws-open.js'
 import {Waiting} from './json-ws-waiting.js'
 
@@ -153,6 +153,7 @@ export class JsonWsSession implements AdapterSession, DeadlineHolder {
   /** Puts this session's listeners on a connection just opened (before any frame is emitted). */
   private readonly adopt = (ws: WebSocket): void => {
     this.ws = ws
+    this.lastError = undefined
     ws.on('message', this.onFrame)
     ws.on('error', (err) => void (this.lastError = err))
     ws.on('close', (code: number) => this.lost(ws, code))
