@@ -10,6 +10,7 @@ import type {ClientAdapter} from './adapter.js'
 export const BUILTIN_ADAPTERS = {
   // Ours is imported statically anyway (the scenarios that speak more of our protocol use it).
   imh: async () => imhAdapter,
+  'json-ws': async () => (await import('./json-ws.js')).jsonWsAdapter,
 } satisfies Record<string, () => Promise<ClientAdapter<any>>>
 
 export type BuiltinAdapterName = keyof typeof BUILTIN_ADAPTERS

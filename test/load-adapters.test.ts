@@ -1,0 +1,71 @@
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {CHAT_OPTIONS, startJsonChatServer} from './support/json-chat-server.js'
+import {runCli} from './support/run-cli.js'
+
+// `imh load --adapter <built-in>` end to end against real servers: the scenarios, executors,
+// workers, thresholds and outputs of any run, with the clients speaking another protocol.
+
+const dir = mkdtempSync(join(tmpdir(), 'imh-load-adapters-'))
+
+interface Results {
+  counters: Record<string, number>
+  metrics: Record<string, {count: number; p99: number}>
+  meta: {adapter?: {name: string; guarantees: Record<string, unknown>}}
+}
+
+/** A chat profile for adapter `adapter` with these options: 20 clients over 2 workers, 5 messages/s each for 3 s. */
+export function chatProfile(name: string, adapter: string, adapterOptions: object, extra = ''): string {
+  const file = join(dir, `${name}.yaml`)
+  writeFileSync(file, [
+    `options: {adapter: ${adapter}, adapterOptions: ${JSON.stringify(adapterOptions)}, drain: 3s, workers: 2}`,
+    'scenarios:',
+    `  pairs: {scenario: chat, executor: constant-vus, vus: 20, duration: 3s, messageRate: 5, heartbeatInterval: 1s${extra}}`,
+    'thresholds: {lost: [count==0], errors: [count==0], sync_latency: [\'p(99)<1000\']}',
+  ].join('\n') + '\n')
+  return file
+}
+
+export async function runChat(file: string, target: string): Promise<{code: number | null; stdout: string; results: Results}> {
+  const out = `${file}.json`
+  const r = await runCli(['load', file, '--target', target, '--quiet', '--out', out], 90_000)
+  if (r.code !== 0) console.error(r.stdout, r.stderr)
+  return {code: r.code, stdout: r.stdout, results: JSON.parse(readFileSync(out, 'utf8')) as Results}
+}
+
+describe('imh load --adapter json-ws against a JSON chat server of its own', () => {
+  it('pairs chat across two workers: every acknowledged message delivered once, timed, in order', async () => {
+    const server = await startJsonChatServer()
+    try {
+      const {code, stdout, results} = await runChat(chatProfile('json-ws', 'json-ws', CHAT_OPTIONS), server.url)
+      expect(code).toBe(0)
+      const c = results.counters
+      expect(c.sent).toBeGreaterThan(100)
+      expect(c.acked).toBe(c.sent)
+      expect(c.delivered).toBe(c.acked)
+      expect([c.lost, c.duplicates, c.reordered]).toEqual([0, 0, 0])
+      expect(results.metrics.sync_latency!.count).toBe(c.delivered)
+      expect(results.metrics.heartbeat_rtt!.count).toBeGreaterThan(0)
+      expect(results.meta.adapter).toMatchObject({name: 'json-ws', guarantees: {acknowledged: true}})
+      expect(stdout).toContain('adapter json-ws')
+    } finally {
+      await server.close()
+    }
+  }, 100_000)
+
+  it('a server that delivers twice breaks an at-most-once promise: duplicates counted, the threshold fails', async () => {
+    const server = await startJsonChatServer()
+    server.knobs.duplicate = true
+    try {
+      const file = chatProfile('json-ws-dup', 'json-ws', CHAT_OPTIONS)
+      writeFileSync(file, readFileSync(file, 'utf8').replace('thresholds: {', 'thresholds: {duplicates: [count==0], '))
+      const {code, results} = await runChat(file, server.url)
+      expect(results.counters.duplicates).toBe(results.counters.delivered)
+      expect(code).toBe(99)
+    } finally {
+      await server.close()
+    }
+  }, 100_000)
+})
