@@ -85,8 +85,9 @@ export class ImhSession implements AdapterSession {
     return this.client.userId!
   }
 
-  async send(to: string, body: string, id: string): Promise<void> {
-    await this.client.sendText(to, body, id)
+  send(to: string, body: string, id: string): Promise<void> {
+    // The reply itself, not an async wrapper around it: one promise less per message.
+    return this.client.sendText(to, body, id) as Promise<unknown> as Promise<void>
   }
 
   async heartbeat(): Promise<void> {
