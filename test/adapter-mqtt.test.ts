@@ -282,3 +282,28 @@ describe.runIf(mosquittoTests)('mqtt adapter against a broker with accounts', ()
     })
   }
 })
+
+describe.runIf(mosquittoTests)('mqtt adapter over TLS (mqtts://)', () => {
+  let broker: TestMosquitto
+  beforeAll(async () => {
+    broker = await startMosquitto({tls: true})
+  })
+  afterAll(async () => {
+    await broker?.stop()
+  })
+  const attempt = (index: number, tls: ConnectRequest['tls'], events = recorder()) =>
+    mqttAdapter.connect(requestFor({target: broker.url, unreachable: '', close: async () => {}}, index, options(), events, {tls}))
+
+  it('connects trusting the run\'s CA and carries messages; refuses an untrusted certificate with IMH_ERR_CONNECT_FAILED', async () => {
+    expect(broker.url).toMatch(/^mqtts:/)
+    const events = recorder()
+    const a = await attempt(1, {ca: broker.ca}, events)
+    await a.send(a.address, body(0, 0), 'tls.0')
+    await events.waitFor(1)
+    expect(events.bodies).toEqual([body(0, 0)])
+    await a.close()
+    expect(errorCode(await rejected(attempt(2, {})))).toBe('IMH_ERR_CONNECT_FAILED')
+    const insecure = await attempt(3, {rejectUnauthorized: false})
+    await insecure.close()
+  })
+})

@@ -1,5 +1,5 @@
 import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
-import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir, userInfo} from 'node:os'
 import {join} from 'node:path'
 import {freePort} from './free-port.js'
@@ -21,6 +21,11 @@ export function warnIfNoMosquitto(what: string): void {
 export interface MosquittoOptions {
   /** Accounts (username → password): anonymous clients are then refused (allow_anonymous false). */
   users?: Record<string, string>
+  /**
+   * Listen with TLS (`mqtts://`), a self-signed certificate for 127.0.0.1 made with openssl; the
+   * broker's `ca` is that certificate.
+   */
+  tls?: boolean
   /** More config lines (e.g. `max_inflight_messages 100`). */
   config?: readonly string[]
 }
@@ -28,6 +33,8 @@ export interface MosquittoOptions {
 export interface TestMosquitto {
   url: string
   port: number
+  /** With `tls`: the PEM certificate to trust. */
+  ca?: string
   readonly pid: number
   /** Stops the broker with `signal` (SIGKILL: a crash); `start` brings it back on the same port. */
   kill(signal?: NodeJS.Signals): Promise<void>
@@ -53,6 +60,7 @@ function writeConfig(dir: string, port: number, options: MosquittoOptions): stri
   } else {
     lines.push('allow_anonymous true')
   }
+  if (options.tls) lines.push(`certfile ${join(dir, 'cert.pem')}`, `keyfile ${join(dir, 'key.pem')}`)
   lines.push(...(options.config ?? []))
   const config = join(dir, 'mosquitto.conf')
   writeFileSync(config, lines.join('\n') + '\n')
@@ -85,6 +93,10 @@ function spawnMosquitto(config: string, port: number): Promise<ChildProcess> {
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<TestMosquitto> {
   if (!haveMosquitto) throw new Error(`${MOSQUITTO} is required in CI (apt-get install mosquitto)`)
   const dir = mkdtempSync(join(tmpdir(), 'imh-mosquitto-'))
+  if (options.tls) {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2',
+      '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], {stdio: 'ignore'})
+  }
   let child: ChildProcess | undefined
   let port = 0
   let config = ''
@@ -103,8 +115,9 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Te
   }
   let current: ChildProcess = child
   return {
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${options.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     port,
+    ca: options.tls ? readFileSync(join(dir, 'cert.pem'), 'utf8') : undefined,
     get pid() {
       return current.pid!
     },
