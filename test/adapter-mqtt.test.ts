@@ -182,22 +182,22 @@ describe.runIf(mosquittoTests)('mqtt adapter when the broker goes away', () => {
   let broker: TestMosquitto
   beforeAll(() => void (broker = current()))
   const reconnect = {baseMs: 100, capMs: 400, attempts: 40}
-  /** Stops the broker for ~2 s (SIGKILL: a crash) and starts it again on the same port. */
-  const outage = async (): Promise<void> => {
-    await broker.kill('SIGKILL')
+  /** Stops the broker for ~2 s (SIGKILL: a crash; SIGTERM: a shutdown) and starts it again on the same port. */
+  const outage = async (signal: NodeJS.Signals): Promise<void> => {
+    await broker.kill(signal)
     await new Promise((r) => setTimeout(r, 2000))
     await broker.start()
   }
   /**
-   * Two reconnecting clients at `qos`, a streaming to b every `everyMs` through a broker crash;
+   * Two reconnecting clients at `qos`, a streaming to b every `everyMs` through a broker outage;
    * the stream stops once both are back and subscribed again (plus `settleMs`).
    */
-  const throughOutage = async (qos: number, everyMs: number, settleMs: number) => {
+  const throughOutage = async (qos: number, everyMs: number, settleMs: number, signal: NodeJS.Signals) => {
     const [a, ea] = await connect({qos}, {reconnect})
     const [b, eb] = await connect({qos}, {reconnect})
     const s = stream(a, b.address, `q${qos}`, everyMs)
     await new Promise((r) => setTimeout(r, 300))
-    await outage()
+    await outage(signal)
     await until(() => ea.reconnects === 1 && eb.reconnects === 1, 5000)
     await new Promise((r) => setTimeout(r, settleMs))
     await s.stop()
@@ -208,8 +208,8 @@ describe.runIf(mosquittoTests)('mqtt adapter when the broker goes away', () => {
     return {a, b, ea, eb, s}
   }
 
-  it('with reconnect given, QoS 1 sessions come back after a broker crash (reconnected, resubscribed) and deliver new messages', async () => {
-    const {a, b, ea, eb} = await throughOutage(1, 20, 300)
+  it('with reconnect given, QoS 1 sessions come back after the broker is stopped (SIGTERM) and started again (reconnected, resubscribed) and deliver new messages', async () => {
+    const {a, b, ea, eb} = await throughOutage(1, 20, 300, 'SIGTERM')
     // After both came back (and b subscribed again), every message arrives.
     const after = Array.from({length: 20}, (_, i) => body(8, i))
     for (const [i, m] of after.entries()) await a.send(b.address, m, `after.${i}`)
@@ -218,8 +218,8 @@ describe.runIf(mosquittoTests)('mqtt adapter when the broker goes away', () => {
     expect([...ea.closedWith, ...eb.closedWith]).toEqual([])
   })
 
-  it('QoS 0 through a broker outage: what is lost is only lost, never thrown; nothing arrives that send() did not resolve', async () => {
-    const {eb, s} = await throughOutage(0, 10, 500)
+  it('QoS 0 through a broker crash (SIGKILL): what is lost is only lost, never thrown; nothing arrives that send() did not resolve', async () => {
+    const {eb, s} = await throughOutage(0, 10, 500, 'SIGKILL')
     await new Promise((r) => setTimeout(r, 300))
     const received = eb.bodies.filter((m) => m.endsWith('q0'))
     expect(s.failed.size).toBeGreaterThan(0)

@@ -29,7 +29,7 @@ export class MqttSession implements AdapterSession {
   private outage?: {since: number; attempt: number; timer?: NodeJS.Timeout}
   private readonly opened: {resolve(s: MqttSession): void; reject(err: Error): void; started: number; timer: NodeJS.Timeout}
 
-  /** Opens the session; `ready` settles when it is usable or has failed (the broker's coded refusal). */
+  /** Opens a session: resolves once it can send and receive (SUBACK), rejects with a coded error. */
   static open(req: ConnectRequest<MqttOptions>): Promise<MqttSession> {
     return new Promise((resolve, reject) => void new MqttSession(req, resolve, reject))
   }
