@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {CHAT_OPTIONS, startJsonChatServer} from './support/json-chat-server.js'
+import {mosquittoTests, startMosquitto, warnIfNoMosquitto} from './support/mosquitto.js'
 import {runCli} from './support/run-cli.js'
 
 // `imh load --adapter <built-in>` end to end against real servers: the scenarios, executors,
@@ -66,6 +67,57 @@ describe('imh load --adapter json-ws against a JSON chat server of its own', () 
       expect(code).toBe(99)
     } finally {
       await server.close()
+    }
+  }, 100_000)
+})
+
+describe.runIf(mosquittoTests)('imh load --adapter mqtt against Mosquitto', () => {
+  warnIfNoMosquitto('imh load --adapter mqtt')
+
+  it('QoS 1: pairs chat through the broker over two workers, every acknowledged message delivered, timed', async () => {
+    const broker = await startMosquitto()
+    try {
+      const {code, results} = await runChat(chatProfile('mqtt-qos1', 'mqtt', {qos: 1}), broker.url)
+      expect(code).toBe(0)
+      const c = results.counters
+      expect(c.sent).toBeGreaterThan(100)
+      expect(c.acked).toBe(c.sent)
+      expect(c.delivered).toBe(c.acked)
+      expect([c.lost, c.duplicates, c.reordered]).toEqual([0, 0, 0])
+      expect(results.metrics.sync_latency!.count).toBe(c.delivered)
+      // No heartbeat_rtt here: MQTT pings only a connection idle for its keep-alive.
+      expect(results.meta.adapter).toEqual({name: 'mqtt', guarantees: {acknowledged: true, delivery: 'at-least-once', ordered: true}})
+    } finally {
+      await broker.stop()
+    }
+  }, 100_000)
+
+  it('QoS 0 through a broker stopped for 2 s: the clients come back, sends that failed are errors, and what was handed over but never arrived is lost', async () => {
+    const broker = await startMosquitto()
+    try {
+      const file = chatProfile('mqtt-qos0-outage', 'mqtt', {qos: 0}, ', reconnectBase: 200ms, reconnectCap: 500ms')
+      writeFileSync(file, readFileSync(file, 'utf8').replace('duration: 3s', 'duration: 8s'))
+      const running = runChat(file, broker.url)
+      await new Promise((r) => setTimeout(r, 4000))
+      await broker.kill('SIGKILL')
+      await new Promise((r) => setTimeout(r, 2000))
+      await broker.start()
+      const {results} = await running
+      const c = results.counters
+      expect(results.meta.adapter?.guarantees).toEqual({acknowledged: false, delivery: 'at-most-once', ordered: true})
+      expect(c.acked).toBe(0)
+      // Every client came back: won its connection back itself, or (out of tries) started anew.
+      expect(c.reconnects! + results.metrics.connect!.count).toBeGreaterThanOrEqual(40)
+      // Messages flowed again after the outage, and nothing was delivered twice.
+      expect(results.metrics.sync_latency!.count).toBe(c.delivered)
+      expect(c.duplicates).toBe(0)
+      // Every send either failed (an error, counted by code) or was handed over; of those handed
+      // over, lost is what never arrived.
+      const failedSends = c.sent! - c.delivered! - c.lost!
+      expect(failedSends).toBeGreaterThanOrEqual(0)
+      expect(failedSends).toBeLessThanOrEqual(c.errors!)
+    } finally {
+      await broker.stop()
     }
   }, 100_000)
 })

@@ -11,6 +11,7 @@ export const BUILTIN_ADAPTERS = {
   // Ours is imported statically anyway (the scenarios that speak more of our protocol use it).
   imh: async () => imhAdapter,
   'json-ws': async () => (await import('./json-ws.js')).jsonWsAdapter,
+  mqtt: async () => (await import('./mqtt.js')).mqttAdapter,
 } satisfies Record<string, () => Promise<ClientAdapter<any>>>
 
 export type BuiltinAdapterName = keyof typeof BUILTIN_ADAPTERS
