@@ -1,4 +1,4 @@
-import {createServer, type Server} from 'node:net'
+import {connect as connectTo, createServer, type Server, type Socket} from 'node:net'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {errorCode} from '../src/load/scenarios/context.js'
 import type {AdapterSession, ConnectRequest} from '../src/load/adapters/adapter.js'
@@ -106,14 +106,16 @@ describe.runIf(prosodyTests)('xmpp adapter against Prosody', () => {
       expect(errorCode(err)).toBe('IMH_ERR_CONNECT_FAILED')
     })
 
-    it('times out a server that accepts but never opens the stream with IMH_ERR_TIMEOUT', async () => {
-      const silent: Server = createServer(() => undefined)
+    it('times out a server that accepts but never opens the stream with IMH_ERR_TIMEOUT; binds request.localAddress', async () => {
+      const from: string[] = []
+      const silent: Server = createServer((socket) => void from.push(socket.remoteAddress!))
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
       try {
         const started = Date.now()
         const target = `xmpp://127.0.0.1:${(silent.address() as {port: number}).port}`
-        const err = await xmppAdapter.connect(requestFor({...t, target}, 6, parseAdapterOptions(xmppAdapter, t.options, 'test'), recorder(), {requestTimeoutMs: 800})).catch((e: unknown) => e)
+        const err = await xmppAdapter.connect(requestFor({...t, target}, 6, parseAdapterOptions(xmppAdapter, t.options, 'test'), recorder(), {requestTimeoutMs: 800, localAddress: '127.0.0.2'})).catch((e: unknown) => e)
         expect(errorCode(err)).toBe('IMH_ERR_TIMEOUT')
+        expect(from).toEqual(['127.0.0.2'])
         expect(Date.now() - started).toBeLessThan(3000)
       } finally {
         silent.close()
@@ -148,6 +150,41 @@ describe.runIf(prosodyTests)('xmpp adapter against Prosody', () => {
       console.log(`prosodyctl register: ${registerMs} ms for one; shell user:create: ${bulkMs} ms for 300`)
       const [s] = await connect(299, {username: 'bulk{index}'})
       expect(s.address).toBe(`bulk299@${p.domain}`)
+    })
+
+    it('resumes the stream (XEP-0198) after a lost connection, keeping its presence', async () => {
+      // A proxy whose connections the test cuts: the server sees the TCP close and keeps the session
+      // for resumption (smacks_hibernation_time), the client reconnects through the proxy.
+      const links = new Set<Socket>()
+      const proxy = createServer((down) => {
+        const up = connectTo(p.port, '127.0.0.1')
+        for (const s of [down, up]) {
+          links.add(s)
+          s.on('error', () => undefined).on('close', () => links.delete(s))
+        }
+        down.pipe(up).pipe(down)
+      })
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+      try {
+        const target = `xmpp://127.0.0.1:${(proxy.address() as {port: number}).port}`
+        const ea = recorder()
+        const a = await xmppAdapter.connect(requestFor({...t, target}, 11, parseAdapterOptions(xmppAdapter, t.options, 'test'), ea, {reconnect: {attempts: 10, baseMs: 50, capMs: 200}}))
+        open.push(a)
+        const [b, eb] = await connect(1)
+        await a.send(b.address, 'before the cut', 'resume.0')
+        for (const s of links) s.destroy()
+        await until(() => ea.reconnects > 0, 5000)
+        await b.send(a.address, 'after the cut', 'resume.1')
+        await a.send(b.address, 'after the cut too', 'resume.2')
+        await ea.waitFor(1)
+        await eb.waitFor(2)
+        expect(ea.bodies).toEqual(['after the cut'])
+        expect(eb.bodies.slice(-2)).toEqual(['before the cut', 'after the cut too'])
+        expect(ea.closedWith).toEqual([])
+      } finally {
+        proxy.close()
+        for (const s of links) s.destroy()
+      }
     })
 
     it('after a crash, comes back when the server does with reconnect, else ends once with a coded error', async () => {
