@@ -180,6 +180,12 @@ describe.runIf(prosodyTests)('xmpp adapter against Prosody', () => {
         await eb.waitFor(2)
         expect(ea.bodies).toEqual(['after the cut'])
         expect(eb.bodies.slice(-2)).toEqual(['before the cut', 'after the cut too'])
+        // The resumed session is a session like any other: a second loss is won back too.
+        for (const s of links) s.destroy()
+        await until(() => ea.reconnects > 1, 5000)
+        await a.send(b.address, 'after the second cut', 'resume.3')
+        await until(() => eb.bodies.includes('after the second cut'), 3000)
+        await a.heartbeat!()
         expect(ea.closedWith).toEqual([])
       } finally {
         proxy.close()

@@ -135,8 +135,11 @@ export class XmppSession implements AdapterSession {
 
   async send(to: string, body: string, id: string): Promise<void> {
     if (this.closing || this.ended) throw closedError(`XMPP send to ${to}: the session is closed`)
+    // Between a lost connection and its reconnection (or before XEP-0198 is back on) a send could
+    // neither reach the server nor be acknowledged.
+    if (!this.online || (this.cfg.streamManagement && !this.c.streamManagement.enabled)) throw closedError(`XMPP send to ${to}: not connected (reconnecting)`)
     const stanza = xml('message', {type: 'chat', to, id}, xml('body', null, body))
-    if (!this.c.streamManagement.enabled) {
+    if (!this.cfg.streamManagement) {
       await this.c.send(stanza).catch((err: unknown) => {
         throw xmppError(err, `XMPP send to ${to}`, 'IMH_ERR_CONNECTION_CLOSED')
       })
@@ -190,9 +193,6 @@ export class XmppSession implements AdapterSession {
   private async establish(start: () => Promise<unknown>): Promise<void> {
     const sm = this.c.streamManagement
     const abort = new AbortController()
-    // <enabled/> or <failed/> answers <enable/>, sent by the library just after resource binding.
-    const settled = nonza(this.c, (el) => el.is('enabled', NS_SM) || el.is('failed', NS_SM), abort.signal)
-    settled.catch(() => undefined)
     this.smOffered = false
     try {
       const resumed = once(sm, 'resumed', {signal: abort.signal}).then(() => true)
@@ -201,19 +201,28 @@ export class XmppSession implements AdapterSession {
       online.catch(() => undefined)
       await start()
       // A resumed stream keeps its presence and its XEP-0198 state (XEP-0198 §5).
-      if (await Promise.race([resumed, online])) return
-      if (this.cfg.streamManagement) {
-        if (!this.smOffered) throw new ImhError('IMH_ERR_INVALID_OPTION', `XMPP ${this.cfg.target.service} does not offer stream management (XEP-0198): set adapterOptions.streamManagement: false to send without acknowledgements`, {option: 'adapterOptions.streamManagement'})
-        await settled
-        await new Promise((resolve) => setImmediate(resolve))
-        if (!sm.enabled) throw new ImhError('IMH_ERR_SERVER_ERROR', `XMPP ${this.cfg.target.service} refused to enable stream management (XEP-0198)`)
-      }
-      // Initial presence (RFC 6121 §4.2): without it the server holds chat to the bare JID offline.
-      await this.c.send(xml('presence'))
+      if (!(await Promise.race([resumed, online]))) await this.begin(abort.signal)
     } finally {
       abort.abort()
     }
     this.online = true
+  }
+
+  /** A new session (not resumed): XEP-0198 on as the options want it, then initial presence. */
+  private async begin(signal: AbortSignal): Promise<void> {
+    // <enabled/> or <failed/> answers the <enable/> the library sends just after resource binding
+    // ('online'), so it cannot have come yet; a <failed/> before binding refused a resumption.
+    const settled = nonza(this.c, (el) => el.is('enabled', NS_SM) || el.is('failed', NS_SM), signal)
+    settled.catch(() => undefined)
+    if (this.cfg.streamManagement) {
+      if (!this.smOffered) throw new ImhError('IMH_ERR_INVALID_OPTION', `XMPP ${this.cfg.target.service} does not offer stream management (XEP-0198): set adapterOptions.streamManagement: false to send without acknowledgements`, {option: 'adapterOptions.streamManagement'})
+      await settled
+      // The library marks XEP-0198 enabled in a continuation after <enabled/> arrives.
+      await new Promise((resolve) => setImmediate(resolve))
+      if (!this.c.streamManagement.enabled) throw new ImhError('IMH_ERR_SERVER_ERROR', `XMPP ${this.cfg.target.service} refused to enable stream management (XEP-0198)`)
+    }
+    // Initial presence (RFC 6121 §4.2): without it the server holds chat to the bare JID offline.
+    await this.c.send(xml('presence'))
   }
 
   private async within(p: Promise<void>, what: string): Promise<void> {
