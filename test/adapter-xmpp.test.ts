@@ -195,7 +195,11 @@ describe.runIf(prosodyTests)('xmpp adapter against Prosody', () => {
 
     it('after a crash, comes back when the server does with reconnect, else ends once with a coded error', async () => {
       const [kept, ek] = await connect(9, {}, {reconnect: {attempts: 40, baseMs: 100, capMs: 300}})
-      const [, ed] = await connect(10)
+      const [dies, ed] = await connect(10)
+      // Sends the frozen server never acknowledges fail with the connection, whatever comes next.
+      p.signal('SIGSTOP')
+      const lost = [kept.send(dies.address, 'never acked', 'crash.x').catch((e: unknown) => e), dies.send(kept.address, 'never acked', 'crash.y').catch((e: unknown) => e)]
+      await new Promise((r) => setTimeout(r, 200))
       await p.kill()
       await until(() => ed.closedWith.length > 0, 3000)
       await new Promise((r) => setTimeout(r, 500))
@@ -205,6 +209,7 @@ describe.runIf(prosodyTests)('xmpp adapter against Prosody', () => {
       await kept.send(kept.address, 'after the crash', 'crash.0')
       await ek.waitFor(1)
       expect(ek.bodies).toEqual(['after the crash'])
+      expect((await Promise.all(lost)).map(errorCode)).toEqual(['IMH_ERR_CONNECTION_CLOSED', 'IMH_ERR_CONNECTION_CLOSED'])
       expect(ed.closedWith).toHaveLength(1)
       expect(errorCode(ed.closedWith[0])).toBe('IMH_ERR_CONNECTION_CLOSED')
     }, 30_000)
