@@ -140,6 +140,22 @@ describe.runIf(prosodyTests)('xmpp adapter against Prosody', () => {
       expect(e.bodies).toEqual([])
     })
 
+    it('creates accounts by in-band registration (XEP-0077) with register: true', async () => {
+      const fresh = {username: '{username}', register: true}
+      const over = (username: string): Partial<ConnectRequest> => ({username})
+      const [a] = await connect(0, fresh, over(`ibr-a-${process.pid}`))
+      const [b, eb] = await connect(1, fresh, over(`ibr-b-${process.pid}`))
+      expect(a.address).toBe(`ibr-a-${process.pid}@${p.domain}`)
+      await a.send(b.address, 'registered in band', 'ibr.0')
+      await eb.waitFor(1)
+      expect(eb.bodies).toEqual(['registered in band'])
+      // An account that exists already is used as it is: right password in, wrong one out.
+      await b.close()
+      await connect(1, fresh, over(`ibr-b-${process.pid}`))
+      const err = await connect(1, {...fresh, password: 'other'}, over(`ibr-b-${process.pid}`)).catch((e: unknown) => e)
+      expect(errorCode(err)).toBe('IMH_ERR_BAD_CREDENTIALS')
+    })
+
     it('makes many accounts through one prosodyctl shell session', async () => {
       let started = Date.now()
       await p.register('timed', PASSWORD)

@@ -69,9 +69,9 @@ c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
 authentication = "internal_plain"
 storage = "internal"
+-- In-band registration (XEP-0077) for the adapter's register option; with neither
+-- min_seconds_between_registrations nor registration_throttle_max set, mod_register_limits throttles nothing.
 allow_registration = true
-min_seconds_between_registrations = 0
-registration_throttle_max = 0
 c2s_stanza_size_limit = 1024 * 1024
 modules_enabled = { "roster", "saslauth", "disco", "ping", "offline", "smacks", "register", "admin_shell", "presence", "message", "iq" }
 modules_disabled = { "s2s", "limits", "tls", "c2s_limits", "http", "bosh", "websocket", "posix" }

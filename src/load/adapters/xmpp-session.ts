@@ -20,6 +20,8 @@ export interface XmppSessionConfig {
   password: string
   resource: string
   streamManagement: boolean
+  /** Create the account by XEP-0077 in-band registration before the first login (an existing one is fine). */
+  register: boolean
   /** ms after a send before `<r/>` asks the server for an ack (sends in that window share one). */
   ackDelayMs: number
   request: ConnectRequest<unknown>
@@ -72,6 +74,7 @@ export class XmppSession implements AdapterSession {
   private loginMs: number | undefined
   private timer: NodeJS.Timeout | undefined
   private pinging = false
+  private registered = false
 
   constructor(private readonly cfg: XmppSessionConfig) {
     const {request} = cfg
@@ -84,6 +87,7 @@ export class XmppSession implements AdapterSession {
         // SCRAM-SHA-1 (what the library prefers) whenever offered; PLAIN only if it is all there is.
         const mechanism = mechanisms.find((m) => m !== 'PLAIN' && m !== 'ANONYMOUS') ?? mechanisms.find((m) => m === 'PLAIN')
         if (!mechanism) throw new ImhError('IMH_ERR_CONNECT_FAILED', `XMPP ${cfg.target.service}: the server offers no SASL mechanism for a password (offered: ${mechanisms.join(', ')})`)
+        if (cfg.register && !this.registered) await this.register()
         const started = performance.now()
         await authenticate({username: cfg.username, password: cfg.password}, mechanism)
         this.loginMs ??= performance.now() - started
@@ -163,6 +167,22 @@ export class XmppSession implements AdapterSession {
     if (!this.ended && this.online) await Promise.race([this.c.stop().catch(() => undefined), sleep(this.cfg.request.requestTimeoutMs)])
     this.ended = true
     this.destroySocket()
+  }
+
+  /**
+   * XEP-0077 §3.1 on the stream before SASL: `<query xmlns='jabber:iq:register'>` with username and
+   * password. `conflict` means the account exists already (a client's earlier life, a rerun): the
+   * login that follows tells whether the password fits.
+   */
+  private async register(): Promise<void> {
+    const {username, password, domain} = this.cfg
+    const iq = xml('iq', {type: 'set', to: domain}, xml('query', {xmlns: 'jabber:iq:register'}, xml('username', null, username), xml('password', null, password)))
+    try {
+      await this.c.iqCaller.request(iq, this.cfg.request.requestTimeoutMs)
+    } catch (err) {
+      if ((err as {condition?: unknown}).condition !== 'conflict') throw xmppError(err, `XMPP in-band registration of ${username}@${domain}`, 'IMH_ERR_SERVER_ERROR')
+    }
+    this.registered = true
   }
 
   /** One XEP-0199 ping to the domain; resolves with its round trip in ms. */

@@ -24,6 +24,7 @@ export const xmppAdapter = defineAdapter({
     password: option({field: 'password', check: string, defaultDoc: "the harness's password of the client", doc: 'the accounts\' password'}),
     resource: option({field: 'resource', check: usernameTemplate, default: 'imh', doc: 'the resource each client binds (RFC 6120 §7), a template like `username`: clients sharing an account need `{index}` in it, or the server replaces one login by the next'}),
     streamManagement: option({field: 'streamManagement', check: bool, default: true, doc: 'use XEP-0198: send() resolves when the server acknowledged the message; a server that does not offer it is refused. false: send() resolves once written'}),
+    register: option({field: 'register', check: bool, default: false, doc: 'create each account by XEP-0077 in-band registration before its first login (the server must allow it; an existing account is used as it is)'}),
     ackDelayMs: option({field: 'ackDelayMs', check: integer(0, 60_000), default: 0, doc: 'with stream management, ms after a send before asking for an ack (`<r/>`); sends within the window share one `<r/>`/`<a/>` pair'}),
   },
   guarantees: (o) => (o.streamManagement
@@ -45,6 +46,7 @@ export const xmppAdapter = defineAdapter({
       resource: expandUsername(o.resource, request),
       streamManagement: o.streamManagement,
       ackDelayMs: o.ackDelayMs,
+      register: o.register,
       request,
     })
     await session.open()
