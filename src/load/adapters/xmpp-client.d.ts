@@ -63,3 +63,9 @@ declare module '@xmpp/client' {
     timeout?: number
   }): XmppClient
 }
+
+/** The helpers of the SCRAM-SHA-1 mechanism @xmpp/client uses (a CommonJS module: its exports object). */
+declare module 'sasl-scram-sha-1/lib/bitops.js' {
+  const bitops: {Hi(text: string, salt: Uint8Array, iterations: number): Promise<Uint8Array>}
+  export default bitops
+}

@@ -4,11 +4,11 @@ import {libraryHi, nativeHi, useNativeScram} from './xmpp-scram.js'
 describe('SCRAM-SHA-1 Hi() for @xmpp/client', () => {
   it('computes the same bytes as the library, and replaces the library\'s', async () => {
     const salt = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])
-    const own = libraryHi()
+    const {own} = libraryHi()
     expect(own).not.toBe(nativeHi)
     for (const iterations of [1, 2, 64]) expect(await nativeHi('pencil', salt, iterations)).toEqual(await own('pencil', salt, iterations))
     useNativeScram()
-    expect(libraryHi()).toBe(nativeHi)
+    expect(libraryHi().current).toBe(nativeHi)
   })
 
   it('matches RFC 6070 test vector 2 (PBKDF2-HMAC-SHA1, 2 iterations)', async () => {

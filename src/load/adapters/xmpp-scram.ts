@@ -1,5 +1,7 @@
-import {createRequire} from 'node:module'
 import {pbkdf2} from 'node:crypto'
+// The module the SCRAM-SHA-1 mechanism of @xmpp/client calls at each login (`bitops.Hi(...)`).
+// Imported statically so that a bundle (build/bundle.mjs) holds one copy of it, the one patched.
+import bitops from 'sasl-scram-sha-1/lib/bitops.js'
 
 /** RFC 5802 §2.2 Hi(): PBKDF2-HMAC-SHA-1 with one 20-byte block, natively (libuv's pool, OpenSSL). */
 export function nativeHi(text: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
@@ -8,7 +10,7 @@ export function nativeHi(text: string, salt: Uint8Array, iterations: number): Pr
   })
 }
 
-let patched = false
+const ownHi = bitops.Hi
 
 /**
  * Makes @xmpp/client's SCRAM-SHA-1 (the `sasl-scram-sha-1` package) compute Hi() natively. Its own
@@ -18,15 +20,10 @@ let patched = false
  * the export takes effect for every client. Idempotent.
  */
 export function useNativeScram(): void {
-  if (patched) return
-  const require = createRequire(createRequire(import.meta.url).resolve('@xmpp/sasl-scram-sha-1'))
-  const bitops = require(require.resolve('sasl-scram-sha-1/lib/bitops.js')) as {Hi: typeof nativeHi}
   bitops.Hi = nativeHi
-  patched = true
 }
 
-/** The package's own Hi(), for the unit test that checks both agree. */
-export function libraryHi(): typeof nativeHi {
-  const require = createRequire(createRequire(import.meta.url).resolve('@xmpp/sasl-scram-sha-1'))
-  return (require(require.resolve('sasl-scram-sha-1/lib/bitops.js')) as {Hi: typeof nativeHi}).Hi
+/** The Hi() the library calls now, and its own one, for the unit test that checks both agree. */
+export function libraryHi(): {current: typeof nativeHi; own: typeof nativeHi} {
+  return {current: bitops.Hi, own: ownHi}
 }
