@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {CHAT_OPTIONS, startJsonChatServer} from './support/json-chat-server.js'
 import {mosquittoTests, startMosquitto, warnIfNoMosquitto} from './support/mosquitto.js'
+import {prosodyTests, startProsody, warnIfNoProsody} from './support/prosody.js'
 import {runCli} from './support/run-cli.js'
 
 // `imh load --adapter <built-in>` end to end against real servers: the scenarios, executors,
@@ -118,6 +119,30 @@ describe.runIf(mosquittoTests)('imh load --adapter mqtt against Mosquitto', () =
       expect(failedSends).toBeLessThanOrEqual(c.errors!)
     } finally {
       await broker.stop()
+    }
+  }, 100_000)
+})
+
+describe.runIf(prosodyTests)('imh load --adapter xmpp against Prosody', () => {
+  warnIfNoProsody('imh load --adapter xmpp')
+
+  it('pairs chat between accounts made with prosodyctl, over two workers: every acknowledged message delivered once, timed', async () => {
+    const server = await startProsody()
+    try {
+      await server.createAccounts(20, (i) => `load${i}`, 'load-secret')
+      const {code, results} = await runChat(chatProfile('xmpp', 'xmpp', {domain: server.domain, username: 'load{index}', password: 'load-secret'}), server.target)
+      expect(code).toBe(0)
+      const c = results.counters
+      expect(c.sent).toBeGreaterThan(100)
+      expect(c.acked).toBe(c.sent)
+      expect(c.delivered).toBe(c.acked)
+      expect([c.lost, c.duplicates, c.reordered]).toEqual([0, 0, 0])
+      expect(results.metrics.sync_latency!.count).toBe(c.delivered)
+      expect(results.metrics.heartbeat_rtt!.count).toBeGreaterThan(0)
+      expect(results.metrics.login!.count).toBe(20)
+      expect(results.meta.adapter).toEqual({name: 'xmpp', guarantees: {acknowledged: true, delivery: 'at-least-once', ordered: true}})
+    } finally {
+      await server.stop()
     }
   }, 100_000)
 })

@@ -12,6 +12,7 @@ export const BUILTIN_ADAPTERS = {
   imh: async () => imhAdapter,
   'json-ws': async () => (await import('./json-ws.js')).jsonWsAdapter,
   mqtt: async () => (await import('./mqtt.js')).mqttAdapter,
+  xmpp: async () => (await import('./xmpp.js')).xmppAdapter,
 } satisfies Record<string, () => Promise<ClientAdapter<any>>>
 
 export type BuiltinAdapterName = keyof typeof BUILTIN_ADAPTERS
