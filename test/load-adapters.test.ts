@@ -5,6 +5,8 @@ import {describe, expect, it} from 'vitest'
 import {CHAT_OPTIONS, startJsonChatServer} from './support/json-chat-server.js'
 import {mosquittoTests, startMosquitto, warnIfNoMosquitto} from './support/mosquitto.js'
 import {prosodyTests, startProsody, warnIfNoProsody} from './support/prosody.js'
+import {redisTests, useRedis, warnIfNoRedis} from './support/redis.js'
+import {startAgent} from './support/agents.js'
 import {runCli} from './support/run-cli.js'
 
 // `imh load --adapter <built-in>` end to end against real servers: the scenarios, executors,
@@ -145,4 +147,29 @@ describe.runIf(prosodyTests)('imh load --adapter xmpp against Prosody', () => {
       await server.stop()
     }
   }, 100_000)
+})
+
+describe.runIf(redisTests)('imh load --adapter on a distributed run', () => {
+  warnIfNoRedis('imh load --adapter --distributed')
+  const redis = useRedis()
+
+  it('json-ws over two agents: every agent loads the adapter, pairs span agents, lost joined across them', async () => {
+    const agents = [await startAgent(redis.current.url, 'adapter-a', {prefix: 'adapter:'}), await startAgent(redis.current.url, 'adapter-b', {prefix: 'adapter:'})]
+    const server = await startJsonChatServer()
+    try {
+      const file = chatProfile('json-ws-distributed', 'json-ws', CHAT_OPTIONS)
+      const out = `${file}.json`
+      const r = await runCli(['load', file, '--target', server.url, '--distributed', '--redis', redis.current.url, '--redis-prefix', 'adapter:', '--out', out, '-q'], 90_000)
+      expect(r.code, r.stdout + r.stderr).toBe(0)
+      const doc = JSON.parse(readFileSync(out, 'utf8')) as Results & {meta: {agents: unknown[]}}
+      expect(doc.meta.agents).toHaveLength(2)
+      expect(doc.meta.adapter?.name).toBe('json-ws')
+      expect(doc.counters.acked).toBeGreaterThan(50)
+      expect(doc.counters.delivered).toBe(doc.counters.acked)
+      expect(doc.counters.lost).toBe(0)
+    } finally {
+      await server.close()
+      for (const a of agents) await a.close()
+    }
+  }, 120_000)
 })
