@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// bench/adapters.mjs: what one generator machine drives per protocol (issue 17). For each real
-// server — Mosquitto (adapter mqtt, QoS 1), Prosody (xmpp, stream-management acks) and the JSON
+// bench/adapters.mjs: what one generator machine drives per protocol (issue 17). For our own
+// protocol against the reference server (the same run's baseline) and each real server — Mosquitto (adapter mqtt, QoS 1), Prosody (xmpp, stream-management acks) and the JSON
 // chat server of the tests (json-ws, acks) — `imh load` runs --clients chatting clients in pairs
 // for --hold s, each sending its peer --message-rate messages a second, and the bench reports:
 // delivered messages per second, sync latency p50/p99 (send → the peer holds it), the generator's
@@ -9,13 +9,15 @@
 // bench bundles test/support/{mosquitto,prosody,json-chat-server}.ts with rolldown (the bundler
 // the build already uses), so there is one way to start each.
 //
-// RSS per client: (the workers' summed RSS, median of the hold's second half − their RSS before
-// the first client connected) / clients. CPU: seconds used from start to end of the run.
+// RSS per client: the workers' summed RSS (median of the hold's second half) of the run, less that
+// of a run of 2 clients of the same adapter (the workers' modules, runtime and run state: measured
+// in the same bench, just before), divided by the clients added. CPU: seconds used from start to
+// end of the run (connecting, the hold, the drain), per delivered message.
 //
 //   npm run bench:adapters                                  # 2,000 clients, 30 s, every server
 //   node bench/adapters.mjs --clients 200 --hold 10 --adapters mqtt    # a small trial
 //
-// Options: --clients N (2000), --hold S (30), --message-rate R (0.5), --adapters mqtt,xmpp,json-ws,
+// Options: --clients N (2000), --hold S (30), --message-rate R (0.5), --adapters imh,mqtt,xmpp,json-ws,
 // --workers N (2), --out FILE (bench/results/adapters.json).
 import {spawn} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
@@ -24,10 +26,10 @@ import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {build} from 'rolldown'
-import {parseArgs, processInfo, processTree, round} from './lib/proc.mjs'
+import {parseArgs, processInfo, processTree, round, startReadyChild} from './lib/proc.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const args = {clients: 2000, hold: 30, 'message-rate': 0.5, adapters: 'mqtt,xmpp,json-ws', workers: 2, out: join(root, 'bench/results/adapters.json'),
+const args = {clients: 2000, hold: 30, 'message-rate': 0.5, adapters: 'imh,mqtt,xmpp,json-ws', workers: 2, out: join(root, 'bench/results/adapters.json'),
   ...parseArgs(process.argv.slice(2), {clients: 'number', hold: 'number', 'message-rate': 'number', adapters: 'string', workers: 'number', out: 'string'})}
 const clients = Number(args.clients)
 const holdS = Number(args.hold)
@@ -51,7 +53,7 @@ async function supports() {
 /** The JSON chat server in a process of its own, so that its CPU is its own. */
 async function startJsonChatChild(modulePath) {
   const code = `import {startJsonChatServer, CHAT_OPTIONS} from ${JSON.stringify(pathToFileURL(modulePath).href)}
-const s = await startJsonChatServer(); console.log(JSON.stringify({url: s.url, options: CHAT_OPTIONS}))`
+const s = await startJsonChatServer(); s.knobs.presence = false; console.log(JSON.stringify({url: s.url, options: CHAT_OPTIONS}))`
   const child = spawn(process.execPath, ['--input-type=module', '-e', code], {stdio: ['ignore', 'pipe', 'inherit']})
   const line = await new Promise((resolve, reject) => {
     child.stdout.once('data', (d) => resolve(String(d)))
@@ -63,6 +65,12 @@ const s = await startJsonChatServer(); console.log(JSON.stringify({url: s.url, o
 
 /** Each server: how to start it, and the adapter and options that speak to it. */
 const SERVERS = {
+  // The baseline of the same run: our own protocol against the reference server (core flow, a
+  // cheap password hash so that logging in measures the protocol, as bench:transport does).
+  async imh() {
+    const server = await startReadyChild(['bin/run.js', 'serve', '--port', '0', '--flows', 'core', '--password-cost', '4'], 'imh serve', root)
+    return {target: server.ready.scheduler, pid: server.pid, adapter: 'imh', options: {}, server: 'imh serve (reference server)', stop: () => server.stop()}
+  },
   async mqtt(s) {
     const broker = await s.mosquitto.startMosquitto({config: ['max_inflight_messages 0', 'max_queued_messages 100000']})
     return {target: broker.url, pid: broker.pid, adapter: 'mqtt', options: {qos: 1}, server: 'mosquitto', stop: () => broker.stop()}
@@ -83,7 +91,7 @@ function median(xs) {
   return s.length ? s[Math.floor(s.length / 2)] : 0
 }
 
-async function runOne(name, s) {
+async function runOne(name, s, clients, holdS) {
   const srv = await SERVERS[name](s)
   const profile = join(work, `${name}.yaml`)
   writeFileSync(profile, [
@@ -112,7 +120,6 @@ async function runOne(name, s) {
   await srv.stop()
   const r = JSON.parse(readFileSync(out, 'utf8'))
   const withWorkers = samples.filter((x) => x.workers >= Number(args.workers))
-  const baseKb = withWorkers.length ? withWorkers[0].workersRssKb : 0
   const steady = withWorkers.filter((x) => x.atS >= withWorkers[0].atS + holdS / 2 && x.atS <= withWorkers[0].atS + holdS)
   const c = r.counters
   const sync = r.metrics.sync_latency ?? {}
@@ -122,7 +129,7 @@ async function runOne(name, s) {
     sent: c.sent, acked: c.acked, delivered: c.delivered, lost: c.lost, duplicates: c.duplicates, duplicatesAllowed: c.duplicates_allowed, errors: c.errors,
     deliveredPerS: round(c.delivered / (r.meta.durationMs / 1000), 1),
     syncP50Ms: round(sync.p50, 2), syncP99Ms: round(sync.p99, 2),
-    generatorRssPerClientKb: round((median(steady.map((x) => x.workersRssKb)) - baseKb) / clients, 2),
+    workersRssKb: median(steady.map((x) => x.workersRssKb)),
     generatorCpuPerMessageUs: round((cpuS / c.delivered) * 1e6, 1),
     serverCpuPerMessageUs: round((serverCpuS / c.delivered) * 1e6, 1),
     generatorSaturated: r.saturation?.flagged ?? false,
@@ -133,7 +140,10 @@ const s = await supports()
 const results = []
 for (const name of String(args.adapters).split(',')) {
   process.stderr.write(`${name}: ${clients} clients, ${holdS} s …\n`)
-  const one = await runOne(name, s)
+  const idle = await runOne(name, s, 2, 10)
+  const one = await runOne(name, s, clients, holdS)
+  one.generatorRssPerClientKb = round((one.workersRssKb - idle.workersRssKb) / (clients - 2), 2)
+  one.idleWorkersRssKb = idle.workersRssKb
   results.push(one)
   process.stderr.write(`${JSON.stringify(one)}\n`)
 }

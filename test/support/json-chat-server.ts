@@ -16,6 +16,8 @@ export interface ChatKnobs {
   refuse: Set<string>
   /** Pings not answered. */
   dropPongs: boolean
+  /** Each login announced to everyone online (the chatter a client must ignore); a benchmark turns it off: it is n² frames for n logins. */
+  presence: boolean
 }
 
 /** A small JSON chat server on a `ws` WebSocketServer (over TLS when given a cert), for the json-ws adapter's tests. */
@@ -43,7 +45,7 @@ export async function startJsonChatServer(tls?: {cert: Buffer; key: Buffer}): Pr
   const wss = https ? new WebSocketServer({server: https}) : new WebSocketServer({host: '127.0.0.1', port: 0})
   if (https) await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', () => resolve()))
   else await new Promise<void>((resolve) => wss.once('listening', () => resolve()))
-  const knobs: ChatKnobs = {dropAcks: false, duplicate: false, reorder: false, refuse: new Set(), dropPongs: false}
+  const knobs: ChatKnobs = {dropAcks: false, duplicate: false, reorder: false, refuse: new Set(), dropPongs: false, presence: true}
   const logins = new Map<string, number>()
   const online = new Map<string, Set<WebSocket>>()
   const offline = new Map<string, string[]>()
@@ -79,7 +81,7 @@ export async function startJsonChatServer(tls?: {cert: Buffer; key: Buffer}): Pr
         ws.send(JSON.stringify({type: 'welcome', user}))
         for (const text of offline.get(user) ?? []) deliver(ws, text)
         offline.delete(user)
-        for (const set of online.values()) for (const peer of set) if (peer !== ws) peer.send(JSON.stringify({type: 'presence', user}))
+        if (knobs.presence) for (const set of online.values()) for (const peer of set) if (peer !== ws) peer.send(JSON.stringify({type: 'presence', user}))
       } else if (m.type === 'msg' && user) {
         if (typeof m.to !== 'string' || m.to === '') return void ws.send(JSON.stringify({type: 'error', id: m.id, message: 'no such user'}))
         const text = JSON.stringify({type: 'msg', from: user, body: m.body})

@@ -205,8 +205,10 @@ export class JsonWsSession implements AdapterSession, DeadlineHolder {
     if (this.loginWait) return this.loginWait.reject(new ImhError('IMH_ERR_CONNECT_FAILED', `json-ws: the server closed the connection during login (code ${code})`))
     const why = `json-ws: the server closed the connection (code ${code}${this.lastError ? `, ${this.lastError.message}` : ''})`
     this.failAll(closedError(why))
-    if (this.r.reconnect) void this.reconnect(performance.now(), why)
-    else this.end(closedError(why))
+    if (this.r.reconnect) {
+      this.r.events.disconnected?.()
+      void this.reconnect(performance.now(), why)
+    } else this.end(closedError(why))
   }
 
   private end(err: Error): void {

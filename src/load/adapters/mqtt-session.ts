@@ -139,6 +139,7 @@ export class MqttSession implements AdapterSession {
     if (this.state === 'open') {
       this.state = 'reconnecting'
       this.outage = {since: performance.now(), attempt: 0}
+      this.req.events.disconnected?.()
     }
     const outage = this.outage!
     if (outage.attempt >= policy.attempts) return this.end(closedError(`MQTT reconnect gave up after ${outage.attempt} attempts: ${reasonOf(this.lastError)}`))

@@ -282,8 +282,10 @@ export class XmppSession implements AdapterSession {
     this.online = false
     const err = xmppError(this.lastError ?? closedError('the server closed the connection'), `XMPP ${this.cfg.target.service}: connection lost`, 'IMH_ERR_CONNECTION_CLOSED')
     // A newer login of the same full JID took over: coming back would only kick that one out.
-    if (this.cfg.request.reconnect && err.code !== 'IMH_ERR_KICKED') void this.reconnect()
-    else this.end(err)
+    if (this.cfg.request.reconnect && err.code !== 'IMH_ERR_KICKED') {
+      this.cfg.request.events.disconnected?.()
+      void this.reconnect()
+    } else this.end(err)
   }
 
   private async reconnect(): Promise<void> {
