@@ -18,7 +18,9 @@
 //   node bench/adapters.mjs --clients 200 --hold 10 --adapters mqtt    # a small trial
 //
 // Options: --clients N (2000), --hold S (30), --message-rate R (0.5), --adapters imh,mqtt,xmpp,json-ws,
-// --workers N (2), --out FILE (bench/results/adapters.json).
+// --workers N (2), --out FILE (bench/results/adapters.json), --imh DIR (run `imh load` of another
+// checkout, e.g. one from before adapters existed: the imh row then compares the two; its profile
+// names no adapter, which both understand).
 import {spawn} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {cpus, loadavg, tmpdir, totalmem} from 'node:os'
@@ -29,8 +31,8 @@ import {build} from 'rolldown'
 import {parseArgs, processInfo, processTree, round, startReadyChild} from './lib/proc.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const args = {clients: 2000, hold: 30, 'message-rate': 0.5, adapters: 'imh,mqtt,xmpp,json-ws', workers: 2, out: join(root, 'bench/results/adapters.json'),
-  ...parseArgs(process.argv.slice(2), {clients: 'number', hold: 'number', 'message-rate': 'number', adapters: 'string', workers: 'number', out: 'string'})}
+const args = {clients: 2000, hold: 30, 'message-rate': 0.5, adapters: 'imh,mqtt,xmpp,json-ws', workers: 2, out: join(root, 'bench/results/adapters.json'), imh: root,
+  ...parseArgs(process.argv.slice(2), {clients: 'number', hold: 'number', 'message-rate': 'number', adapters: 'string', workers: 'number', out: 'string', imh: 'string'})}
 const clients = Number(args.clients)
 const holdS = Number(args.hold)
 const work = mkdtempSync(join(tmpdir(), 'imh-bench-adapters-'))
@@ -95,13 +97,13 @@ async function runOne(name, s, clients, holdS) {
   const srv = await SERVERS[name](s)
   const profile = join(work, `${name}.yaml`)
   writeFileSync(profile, [
-    `options: {adapter: ${srv.adapter}, adapterOptions: ${JSON.stringify(srv.options)}, drain: 5s, workers: ${args.workers}, rampConcurrency: 50}`,
+    `options: {${srv.adapter === 'imh' ? '' : `adapter: ${srv.adapter}, adapterOptions: ${JSON.stringify(srv.options)}, `}drain: 5s, workers: ${args.workers}, rampConcurrency: 50}`,
     'scenarios:',
     `  pairs: {scenario: chat, executor: constant-vus, vus: ${clients}, duration: ${holdS}s, messageRate: ${args['message-rate']}, heartbeatInterval: 30s}`,
   ].join('\n') + '\n')
   const out = join(work, `${name}.json`)
   const serverCpu0 = processInfo(srv.pid)?.cpuS ?? 0
-  const child = spawn(process.execPath, [join(root, 'bin/run.js'), 'load', profile, '--target', srv.target, '--out', out, '-q'], {stdio: ['ignore', 'ignore', 'inherit']})
+  const child = spawn(process.execPath, [join(resolve(args.imh), 'bin/run.js'), 'load', profile, '--target', srv.target, '--out', out, '-q'], {stdio: ['ignore', 'ignore', 'inherit']})
   const samples = []
   const exited = new Promise((r) => child.once('exit', r))
   let done = false

@@ -127,7 +127,7 @@ export function countLost(reports: readonly LedgerReport[]): number {
  * coordinator joins every worker's report after the drain. A scenario that feeds the ledger
  * (`ctx.tallies.of(LEDGER_LOST)`) declares it among its metrics.
  */
-export const LEDGER_LOST = joinedCounter('lost', 'acknowledged by the server but never delivered by the end of the drain', {
+export const LEDGER_LOST = joinedCounter('lost', 'acknowledged by the server (or, with an adapter whose protocol has no acknowledgements, handed to the connection) but never delivered by the end of the drain', {
   tally: () => new Ledger(),
   report: (ledger) => ledger.report(),
   join: countLost,

@@ -67,7 +67,7 @@ class SessionEvents implements AdapterEvents {
   }
 
   error(err: unknown): void {
-    if (!this.closing) this.ctx.recorder.error(countedCode(err))
+    this.ctx.recorder.error(countedCode(err))
   }
 
   /** Counts the client among those holding a session (the run's `vus`). */
