@@ -39,6 +39,21 @@ export async function runChat(file: string, target: string): Promise<{code: numb
   return {code: r.code, stdout: r.stdout, results: JSON.parse(readFileSync(out, 'utf8')) as Results}
 }
 
+/** heartbeat (20 on-demand heartbeats a second) and login-storm (10 logins a second), 3 s each, on adapter `adapter`. */
+async function runOpenModels(name: string, adapter: string, adapterOptions: object, target: string): Promise<{code: number | null; results: Results}> {
+  const file = join(dir, `${name}.yaml`)
+  writeFileSync(file, [
+    `options: {adapter: ${adapter}, adapterOptions: ${JSON.stringify(adapterOptions)}, drain: 0s, workers: 2}`,
+    'scenarios:',
+    '  beat: {scenario: heartbeat, executor: constant-arrival-rate, rate: 20, duration: 3s, preAllocatedVUs: 4}',
+    '  storm: {scenario: login-storm, executor: constant-arrival-rate, rate: 10, duration: 3s, preAllocatedVUs: 4}',
+  ].join('\n') + '\n')
+  const out = `${file}.json`
+  const r = await runCli(['load', file, '--target', target, '--quiet', '--out', out], 90_000)
+  if (r.code !== 0) console.error(r.stdout, r.stderr)
+  return {code: r.code, results: JSON.parse(readFileSync(out, 'utf8')) as Results}
+}
+
 describe('imh load --adapter json-ws against a JSON chat server of its own', () => {
   it('pairs chat across two workers: every acknowledged message delivered once, timed, in order', async () => {
     const server = await startJsonChatServer()
@@ -123,6 +138,19 @@ describe.runIf(mosquittoTests)('imh load --adapter mqtt against Mosquitto', () =
       await broker.stop()
     }
   }, 100_000)
+
+  it('heartbeat on demand (PINGREQ per iteration, arrival rate) and login-storm through MQTT', async () => {
+    const broker = await startMosquitto()
+    try {
+      const {code, results} = await runOpenModels('mqtt-open', 'mqtt', {}, broker.url)
+      expect(code).toBe(0)
+      expect(results.metrics.heartbeat_rtt!.count).toBeGreaterThanOrEqual(55)
+      expect(results.metrics.iteration_duration!.count).toBeGreaterThanOrEqual(27)
+      expect(results.counters.errors).toBe(0)
+    } finally {
+      await broker.stop()
+    }
+  }, 100_000)
 })
 
 describe.runIf(prosodyTests)('imh load --adapter xmpp against Prosody', () => {
@@ -143,6 +171,23 @@ describe.runIf(prosodyTests)('imh load --adapter xmpp against Prosody', () => {
       expect(results.metrics.heartbeat_rtt!.count).toBeGreaterThan(0)
       expect(results.metrics.login!.count).toBe(20)
       expect(results.meta.adapter).toEqual({name: 'xmpp', guarantees: {acknowledged: true, delivery: 'at-least-once', ordered: true}})
+    } finally {
+      await server.stop()
+    }
+  }, 100_000)
+
+  it('heartbeat on demand (an XEP-0199 ping per iteration, arrival rate) and login-storm through XMPP', async () => {
+    const server = await startProsody()
+    try {
+      await server.createAccounts(8, (i) => `open${i}`, 'load-secret')
+      // Both scenarios number their clients from 0: a resource of the run-unique name keeps their logins of one account apart.
+      const options = {domain: server.domain, username: 'open{index}', password: 'load-secret', resource: '{username}'}
+      const {code, results} = await runOpenModels('xmpp-open', 'xmpp', options, server.target)
+      expect(code).toBe(0)
+      expect(results.metrics.heartbeat_rtt!.count).toBeGreaterThanOrEqual(55)
+      expect(results.metrics.iteration_duration!.count).toBeGreaterThanOrEqual(27)
+      expect(results.metrics.login!.count).toBeGreaterThanOrEqual(27)
+      expect(results.counters.errors).toBe(0)
     } finally {
       await server.stop()
     }
