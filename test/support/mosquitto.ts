@@ -2,6 +2,7 @@ import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir, userInfo} from 'node:os'
 import {join} from 'node:path'
+import {ended} from './child-exit.js'
 import {freePort} from './free-port.js'
 
 /** Debian's mosquitto, which the tests start with a config of their own (no system service). */
@@ -43,10 +44,6 @@ export interface TestMosquitto {
   stop(): Promise<void>
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()))
-}
-
 /** The broker's config: one loopback listener, nothing kept on disk (a restart forgets every session). */
 function writeConfig(dir: string, port: number, options: MosquittoOptions): string {
   // Run as root, mosquitto switches to user mosquitto, which cannot read the password file in our
@@ -65,22 +62,6 @@ function writeConfig(dir: string, port: number, options: MosquittoOptions): stri
   const config = join(dir, 'mosquitto.conf')
   writeFileSync(config, lines.join('\n') + '\n')
   return config
-}
-
-/**
- * Sends `signal` and waits for the exit; SIGKILL after 5 s. Mosquitto 2.0.11 now and then outlives
- * a SIGTERM sent after a run of reconnections (seen here: the suite's afterAll waited 30 s for it),
- * and a test's broker must go when told.
- */
-async function ended(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  child.kill(signal)
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([exited(child), new Promise<void>((resolve) => (timer = setTimeout(() => resolve(), 5000)))])
-  clearTimeout(timer)
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGKILL')
-    await exited(child)
-  }
 }
 
 /** Spawns mosquitto; resolves once it listens (its notice line), rejects if it exits first. */

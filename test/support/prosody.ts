@@ -3,6 +3,7 @@ import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
+import {ended, exited} from './child-exit.js'
 import {freePort} from './free-port.js'
 
 /** Debian's prosody (0.12), which the tests start in the foreground with a config of their own. */
@@ -78,10 +79,6 @@ modules_disabled = { "s2s", "limits", "tls", "c2s_limits", "http", "bosh", "webs
 smacks_hibernation_time = 10
 VirtualHost "${domain}"
 `
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()))
 }
 
 /** Spawns prosody in the foreground; resolves when c2s listens on `port`, rejects if it exits first. */
@@ -183,8 +180,7 @@ export async function startProsody(domain = 'localhost'): Promise<TestProsody> {
     },
     async stop() {
       current.kill('SIGCONT')
-      current.kill('SIGTERM')
-      await exited(current)
+      await ended(current, 'SIGTERM')
       rmSync(dir, {recursive: true, force: true})
     },
   }

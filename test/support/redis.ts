@@ -3,6 +3,7 @@ import {afterAll, beforeAll} from 'vitest'
 import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {exited} from './child-exit.js'
 import {freePort} from './free-port.js'
 
 /** Debian's redis-server, which the tests start on a free port of their own (no system service). */
@@ -42,10 +43,6 @@ export interface TestRedis {
   start(): Promise<void>
   /** Stops it and removes its directory. */
   stop(): Promise<void>
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()))
 }
 
 /** Spawns redis-server on `port`; resolves when it accepts connections, rejects if it exits first. */
