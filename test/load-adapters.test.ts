@@ -39,6 +39,18 @@ export async function runChat(file: string, target: string): Promise<{code: numb
   return {code: r.code, stdout: r.stdout, results: JSON.parse(readFileSync(out, 'utf8')) as Results}
 }
 
+/** What a healthy chat run shows whatever the adapter: it passed, every acknowledged message was delivered once, in order, and timed. */
+function expectEveryMessageDelivered({code, results}: {code: number | null; results: Results}): Results['counters'] {
+  expect(code).toBe(0)
+  const c = results.counters
+  expect(c.sent).toBeGreaterThan(100)
+  expect(c.acked).toBe(c.sent)
+  expect(c.delivered).toBe(c.acked)
+  expect([c.lost, c.duplicates, c.reordered]).toEqual([0, 0, 0])
+  expect(results.metrics.sync_latency!.count).toBe(c.delivered)
+  return c
+}
+
 /** heartbeat (20 on-demand heartbeats a second) and login-storm (10 logins a second), 3 s each, on adapter `adapter`. */
 async function runOpenModels(name: string, adapter: string, adapterOptions: object, target: string): Promise<{code: number | null; results: Results}> {
   const file = join(dir, `${name}.yaml`)
@@ -58,14 +70,9 @@ describe('imh load --adapter json-ws against a JSON chat server of its own', () 
   it('pairs chat across two workers: every acknowledged message delivered once, timed, in order', async () => {
     const server = await startJsonChatServer()
     try {
-      const {code, stdout, results} = await runChat(chatProfile('json-ws', 'json-ws', CHAT_OPTIONS), server.url)
-      expect(code).toBe(0)
-      const c = results.counters
-      expect(c.sent).toBeGreaterThan(100)
-      expect(c.acked).toBe(c.sent)
-      expect(c.delivered).toBe(c.acked)
-      expect([c.lost, c.duplicates, c.reordered]).toEqual([0, 0, 0])
-      expect(results.metrics.sync_latency!.count).toBe(c.delivered)
+      const run = await runChat(chatProfile('json-ws', 'json-ws', CHAT_OPTIONS), server.url)
+      const {stdout, results} = run
+      expectEveryMessageDelivered(run)
       expect(results.metrics.heartbeat_rtt!.count).toBeGreaterThan(0)
       expect(results.meta.adapter).toMatchObject({name: 'json-ws', guarantees: {acknowledged: true}})
       expect(stdout).toContain('adapter json-ws')
@@ -95,14 +102,9 @@ describe.runIf(mosquittoTests)('imh load --adapter mqtt against Mosquitto', () =
   it('QoS 1: pairs chat through the broker over two workers, every acknowledged message delivered, timed', async () => {
     const broker = await startMosquitto()
     try {
-      const {code, results} = await runChat(chatProfile('mqtt-qos1', 'mqtt', {qos: 1}), broker.url)
-      expect(code).toBe(0)
-      const c = results.counters
-      expect(c.sent).toBeGreaterThan(100)
-      expect(c.acked).toBe(c.sent)
-      expect(c.delivered).toBe(c.acked)
-      expect([c.lost, c.duplicates, c.reordered]).toEqual([0, 0, 0])
-      expect(results.metrics.sync_latency!.count).toBe(c.delivered)
+      const run = await runChat(chatProfile('mqtt-qos1', 'mqtt', {qos: 1}), broker.url)
+      const {results} = run
+      expectEveryMessageDelivered(run)
       // No heartbeat_rtt here: MQTT pings only a connection idle for its keep-alive.
       expect(results.meta.adapter).toEqual({name: 'mqtt', guarantees: {acknowledged: true, delivery: 'at-least-once', ordered: true}})
     } finally {
@@ -160,14 +162,9 @@ describe.runIf(prosodyTests)('imh load --adapter xmpp against Prosody', () => {
     const server = await startProsody()
     try {
       await server.createAccounts(20, (i) => `load${i}`, 'load-secret')
-      const {code, results} = await runChat(chatProfile('xmpp', 'xmpp', {domain: server.domain, username: 'load{index}', password: 'load-secret'}), server.target)
-      expect(code).toBe(0)
-      const c = results.counters
-      expect(c.sent).toBeGreaterThan(100)
-      expect(c.acked).toBe(c.sent)
-      expect(c.delivered).toBe(c.acked)
-      expect([c.lost, c.duplicates, c.reordered]).toEqual([0, 0, 0])
-      expect(results.metrics.sync_latency!.count).toBe(c.delivered)
+      const run = await runChat(chatProfile('xmpp', 'xmpp', {domain: server.domain, username: 'load{index}', password: 'load-secret'}), server.target)
+      const {results} = run
+      expectEveryMessageDelivered(run)
       expect(results.metrics.heartbeat_rtt!.count).toBeGreaterThan(0)
       expect(results.metrics.login!.count).toBe(20)
       expect(results.meta.adapter).toEqual({name: 'xmpp', guarantees: {acknowledged: true, delivery: 'at-least-once', ordered: true}})
